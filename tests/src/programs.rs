@@ -1,0 +1,30 @@
+//! Finding the real programs a test needs.
+
+use std::path::PathBuf;
+
+/// Whether this run is CI, where every program the tests use is installed and a missing one is
+/// a failure, not a skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Looks `name` up on `PATH`.
+pub fn find(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Returns the program's path, or `None` when the test should be skipped (a developer machine
+/// without it). Panics in CI, where a missing program is an installation bug.
+pub fn require(name: &str) -> Option<PathBuf> {
+    match find(name) {
+        Some(path) => Some(path),
+        None if in_ci() => panic!("{name} is not installed but CI=true: .ci/run must install it"),
+        None => {
+            eprintln!("skipping: {name} is not installed (CI=true makes this a failure)");
+            None
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! `wayray-ctl`.
+
+use clap::Parser;
+
+/// Command line.
+#[derive(Debug, Parser)]
+#[command(name = "wayray-ctl", version, about)]
+struct Cli {}
+
+fn main() -> miette::Result<()> {
+    let _cli = Cli::parse();
+    Ok(())
+}

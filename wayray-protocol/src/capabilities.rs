@@ -1,0 +1,108 @@
+//! Optional features a peer supports, exchanged in the hello messages.
+//!
+//! Capabilities are a bit set so that a newer peer can announce features an older one has never
+//! heard of: unknown bits survive decoding and simply drop out of [`Capabilities::intersect`].
+
+use serde::{Deserialize, Serialize};
+
+/// A set of optional protocol features.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct Capabilities(u64);
+
+impl Capabilities {
+    /// The viewer can decode H.264 video regions.
+    pub const H264: Self = Self(1 << 0);
+    /// The viewer shows the session's cursor as its own (client-side cursor).
+    pub const CURSOR: Self = Self(1 << 1);
+    /// The peer takes part in clipboard sharing.
+    pub const CLIPBOARD: Self = Self(1 << 2);
+    /// The viewer sends touch events.
+    pub const TOUCH: Self = Self(1 << 3);
+    /// The viewer may request fractional output scales.
+    pub const FRACTIONAL_SCALE: Self = Self(1 << 4);
+    /// The viewer applies copy-rectangle (scroll/move) updates.
+    pub const COPY_RECT: Self = Self(1 << 5);
+
+    /// Every capability this version of the crate knows, with its name, in bit order.
+    pub const KNOWN: &'static [(Self, &'static str)] = &[
+        (Self::H264, "h264"),
+        (Self::CURSOR, "cursor"),
+        (Self::CLIPBOARD, "clipboard"),
+        (Self::TOUCH, "touch"),
+        (Self::FRACTIONAL_SCALE, "fractional-scale"),
+        (Self::COPY_RECT, "copy-rect"),
+    ];
+
+    /// The empty set.
+    pub const fn empty() -> Self {
+        Self(0)
+    }
+
+    /// Builds a set from raw bits, keeping unknown bits.
+    pub const fn from_bits(bits: u64) -> Self {
+        Self(bits)
+    }
+
+    /// The raw bits.
+    pub const fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// The union of two sets.
+    #[must_use]
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// What both peers support: the features a connection may use.
+    #[must_use]
+    pub const fn intersect(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    /// Whether every feature of `other` is in `self`.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Names of the known features in the set, in bit order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::KNOWN
+            .iter()
+            .filter(move |(cap, _)| self.contains(*cap))
+            .map(|(_, name)| *name)
+    }
+}
+
+impl std::ops::BitOr for Capabilities {
+    type Output = Self;
+    fn bitor(self, rhs: Self) -> Self {
+        self.union(rhs)
+    }
+}
+
+impl std::fmt::Debug for Capabilities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut set = f.debug_set();
+        set.entries(self.names());
+        let unknown = self.0 & !Self::KNOWN.iter().fold(0, |acc, (c, _)| acc | c.0);
+        if unknown != 0 {
+            set.entry(&format_args!("unknown({unknown:#x})"));
+        }
+        set.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_bits_drop_out_of_the_intersection() {
+        let newer = Capabilities::from_bits(Capabilities::H264.bits() | 1 << 40);
+        let older = Capabilities::H264 | Capabilities::CURSOR;
+        assert_eq!(newer.intersect(older), Capabilities::H264);
+        assert_eq!(format!("{newer:?}"), "{\"h264\", unknown(0x10000000000)}");
+    }
+}

@@ -1,0 +1,55 @@
+//! Rectangles in output pixel coordinates.
+
+use serde::{Deserialize, Serialize};
+
+/// The largest output edge, in pixels, that any message may describe.
+pub const MAX_EDGE: u32 = 16384;
+
+/// A rectangle in physical output pixels; `x`, `y` is the top-left corner.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct Rect {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+impl Rect {
+    /// A rectangle from its corner and size.
+    pub const fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
+        Self {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    /// Number of pixels covered, without overflow.
+    pub const fn area(&self) -> u64 {
+        self.width as u64 * self.height as u64
+    }
+
+    /// Whether the rectangle lies inside a `width` × `height` output (computed without overflow).
+    pub const fn fits_in(&self, width: u32, height: u32) -> bool {
+        (self.x as u64 + self.width as u64) <= width as u64
+            && (self.y as u64 + self.height as u64) <= height as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fits_in_does_not_overflow() {
+        assert!(!Rect::new(u32::MAX, 0, 2, 1).fits_in(100, 100));
+        assert!(Rect::new(90, 90, 10, 10).fits_in(100, 100));
+        assert!(!Rect::new(91, 90, 10, 10).fits_in(100, 100));
+    }
+}

@@ -1,0 +1,219 @@
+//! Control channel: handshake, session attach, liveness, flow control, output mode, disconnect.
+
+use serde::{Deserialize, Serialize};
+
+use super::{MAX_NAME, MAX_TEXT, check_len, check_range};
+use crate::geometry::MAX_EDGE;
+use crate::secret::Token;
+use crate::{Capabilities, Channel, ValidationError, WireMessage};
+
+/// A message on the control stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub enum ControlMessage {
+    /// Viewer → server, first message. Must stay variant 0 with the version first.
+    Hello(Hello),
+    /// Server → viewer, answer to `Hello` with the negotiated version and capabilities.
+    ServerHello(ServerHello),
+    /// Viewer → server: attach to the session bound to a token.
+    Attach(Attach),
+    /// Server → viewer: attached; display updates follow, starting with a keyframe.
+    Attached(Attached),
+    /// Either way: liveness and round-trip time probe.
+    Ping(Ping),
+    /// Answer to `Ping`, echoing its fields.
+    Pong(Ping),
+    /// Viewer → server: frame `sequence` has been decoded and shown.
+    FrameAck(FrameAck),
+    /// Viewer → server: send a full frame of the current output (new viewer, lost state).
+    KeyframeRequest,
+    /// Viewer → server: change the session output's size or scale.
+    ResizeRequest(OutputMode),
+    /// Either way, last message: why the connection ends.
+    Disconnect(Disconnect),
+}
+
+/// Name and version of a program, for logs and `wayray-ctl`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct PeerInfo {
+    /// Program name, e.g. `wayray-client`.
+    pub name: String,
+    /// Program version.
+    pub version: String,
+}
+
+/// The viewer's opening message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct Hello {
+    /// The protocol version the viewer speaks. Must stay the first field.
+    pub protocol_version: u16,
+    /// Features the viewer supports.
+    pub capabilities: Capabilities,
+    /// Who the viewer is.
+    pub client: PeerInfo,
+}
+
+/// The server's answer to [`Hello`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct ServerHello {
+    /// The version both sides now speak.
+    pub protocol_version: u16,
+    /// Features both sides support.
+    pub capabilities: Capabilities,
+    /// Who the server is.
+    pub server: PeerInfo,
+}
+
+/// Attach to a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct Attach {
+    /// The session token. Never logged: its `Debug` is redacted.
+    pub token: Token,
+    /// The output mode the viewer would like (its window size and scale).
+    pub preferred_mode: Option<OutputMode>,
+}
+
+/// The viewer is attached to a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct Attached {
+    /// The session's id (not a secret; shown by `wayray-ctl sessions`).
+    pub session_id: String,
+    /// The output mode now in effect.
+    pub mode: OutputMode,
+}
+
+/// Size and scale of the session output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct OutputMode {
+    /// Width in physical pixels.
+    pub width: u32,
+    /// Height in physical pixels.
+    pub height: u32,
+    /// Scale in 1/120ths (120 = 1.0, 180 = 1.5), as in wp_fractional_scale_v1.
+    pub scale_120: u32,
+}
+
+impl OutputMode {
+    /// Allowed scales: 0.5 to 8.
+    pub const SCALE_RANGE: std::ops::RangeInclusive<u32> = 60..=960;
+
+    /// Checks size and scale limits.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_range("output width", self.width, 1..=MAX_EDGE)?;
+        check_range("output height", self.height, 1..=MAX_EDGE)?;
+        check_range("output scale", self.scale_120, Self::SCALE_RANGE)
+    }
+}
+
+/// A ping, or (as `Pong`) its echo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct Ping {
+    /// Identifies the ping.
+    pub id: u64,
+    /// Sender's clock when sent, in microseconds; only the sender interprets it.
+    pub sent_at_us: u64,
+}
+
+/// Acknowledges a displayed frame; the server keeps a bounded number of frames unacknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct FrameAck {
+    /// The frame's sequence number.
+    pub sequence: u64,
+}
+
+/// Why a connection ends, for programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub enum DisconnectReason {
+    /// The peer closes on purpose (viewer quit, admin detach).
+    Normal,
+    /// The peer sent bytes that do not decode or break the message order.
+    ProtocolError,
+    /// No common protocol version.
+    UnsupportedVersion,
+    /// The token is unknown, revoked or malformed.
+    AuthenticationFailed,
+    /// Another viewer attached to the same session.
+    SessionMoved,
+    /// The session ended (killed by an admin, or its process exited).
+    SessionEnded,
+    /// The server is shutting down.
+    ServerShutdown,
+    /// The peer stopped answering.
+    Timeout,
+    /// Something failed on the sender's side.
+    InternalError,
+}
+
+/// The last message of a connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct Disconnect {
+    /// Machine-readable reason.
+    pub reason: DisconnectReason,
+    /// Text for a person.
+    pub message: String,
+}
+
+impl WireMessage for ControlMessage {
+    const CHANNEL: Channel = Channel::Control;
+    const VARIANTS: &'static [&'static str] = &[
+        "Hello",
+        "ServerHello",
+        "Attach",
+        "Attached",
+        "Ping",
+        "Pong",
+        "FrameAck",
+        "KeyframeRequest",
+        "ResizeRequest",
+        "Disconnect",
+    ];
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Hello(_) => "Hello",
+            Self::ServerHello(_) => "ServerHello",
+            Self::Attach(_) => "Attach",
+            Self::Attached(_) => "Attached",
+            Self::Ping(_) => "Ping",
+            Self::Pong(_) => "Pong",
+            Self::FrameAck(_) => "FrameAck",
+            Self::KeyframeRequest => "KeyframeRequest",
+            Self::ResizeRequest(_) => "ResizeRequest",
+            Self::Disconnect(_) => "Disconnect",
+        }
+    }
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        match self {
+            Self::Hello(Hello { client: peer, .. })
+            | Self::ServerHello(ServerHello { server: peer, .. }) => {
+                check_len("peer name", &peer.name, MAX_NAME)?;
+                check_len("peer version", &peer.version, MAX_NAME)
+            }
+            Self::Attach(attach) => {
+                check_len("token", attach.token.expose(), MAX_NAME)?;
+                attach
+                    .preferred_mode
+                    .as_ref()
+                    .map_or(Ok(()), OutputMode::validate)
+            }
+            Self::Attached(attached) => {
+                check_len("session id", &attached.session_id, MAX_NAME)?;
+                attached.mode.validate()
+            }
+            Self::ResizeRequest(mode) => mode.validate(),
+            Self::Disconnect(d) => check_len("disconnect message", &d.message, MAX_TEXT),
+            Self::Ping(_) | Self::Pong(_) | Self::FrameAck(_) | Self::KeyframeRequest => Ok(()),
+        }
+    }
+}
