@@ -1,0 +1,157 @@
+//! Capture: after each render the damaged rectangles and read access to the output image go to
+//! a [`FrameSink`] (the encoder, a test, a benchmark). Nothing here copies or compares the whole
+//! frame: a sink reads only the rectangles it is given. A PNG screenshot of the whole output can
+//! be taken at any time.
+
+use std::path::Path;
+
+use smithay::reexports::pixman::Image;
+use smithay::utils::{Physical, Rectangle};
+
+/// Receives each rendered frame. Called on the compositor thread: it must return quickly and
+/// never wait on the network (hand work to a bounded queue or coalesce instead).
+pub trait FrameSink {
+    /// A frame was rendered; `frame.damage()` lists what changed since the previous one.
+    fn frame(&mut self, frame: &CapturedFrame<'_>);
+}
+
+/// A sink that drops frames (a session with no viewer attached).
+#[derive(Debug, Default)]
+pub struct NullSink;
+
+impl FrameSink for NullSink {
+    fn frame(&mut self, _frame: &CapturedFrame<'_>) {}
+}
+
+impl<F: FnMut(&CapturedFrame<'_>)> FrameSink for F {
+    fn frame(&mut self, frame: &CapturedFrame<'_>) {
+        self(frame)
+    }
+}
+
+/// Read-only view of the output image plus the damage of the frame that produced it.
+#[derive(Debug)]
+pub struct CapturedFrame<'a> {
+    pixels: &'a [u8],
+    width: u32,
+    height: u32,
+    stride: usize,
+    damage: &'a [Rectangle<i32, Physical>],
+    sequence: u64,
+}
+
+impl<'a> CapturedFrame<'a> {
+    pub(crate) fn new(
+        image: &'a Image<'static, 'static>,
+        damage: &'a [Rectangle<i32, Physical>],
+    ) -> Self {
+        let stride = image.stride();
+        let height = image.height();
+        // SAFETY: pixman owns `stride * height` bytes of pixel data for the image's lifetime;
+        // the shared borrow of `image` keeps it alive and the renderer is not drawing into it
+        // while this view exists (rendering needs `&mut` to the image).
+        let pixels =
+            unsafe { std::slice::from_raw_parts(image.data() as *const u8, stride * height) };
+        Self {
+            pixels,
+            width: image.width() as u32,
+            height: height as u32,
+            stride,
+            damage,
+            sequence: 0,
+        }
+    }
+
+    pub(crate) fn with_sequence(mut self, sequence: u64) -> Self {
+        self.sequence = sequence;
+        self
+    }
+
+    /// Output width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Output height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Frame number (1 for the first rendered frame).
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
+
+    /// What changed, in physical pixels, clipped to the output.
+    pub fn damage(&self) -> impl Iterator<Item = Rectangle<i32, Physical>> + '_ {
+        let bounds =
+            Rectangle::<i32, Physical>::from_size((self.width as i32, self.height as i32).into());
+        self.damage
+            .iter()
+            .filter_map(move |r| r.intersection(bounds))
+    }
+
+    /// The BGRA bytes of row `y` from column `x`, `width` pixels long. Panics if outside the
+    /// output: callers pass rectangles from [`CapturedFrame::damage`].
+    pub fn row(&self, x: u32, y: u32, width: u32) -> &'a [u8] {
+        let start = y as usize * self.stride + x as usize * 4;
+        &self.pixels[start..start + width as usize * 4]
+    }
+
+    /// The pixel at `(x, y)` as `[b, g, r, a]`.
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 4] {
+        let p = self.row(x, y, 1);
+        [p[0], p[1], p[2], p[3]]
+    }
+
+    /// Copies the whole output as tightly packed BGRA (screenshots, keyframes, tests).
+    pub fn to_bgra(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.width as usize * self.height as usize * 4);
+        for y in 0..self.height {
+            out.extend_from_slice(self.row(0, y, self.width));
+        }
+        out
+    }
+
+    /// Writes the whole output as a PNG file.
+    pub fn write_png(&self, path: &Path) -> Result<(), ScreenshotError> {
+        write_png(path, self.width, self.height, &self.to_bgra())
+    }
+}
+
+/// Writes tightly packed BGRA pixels as an opaque RGBA PNG file.
+pub fn write_png(path: &Path, width: u32, height: u32, bgra: &[u8]) -> Result<(), ScreenshotError> {
+    let mut rgba = bgra.to_vec();
+    for px in rgba.chunks_exact_mut(4) {
+        px.swap(0, 2);
+        // The output is opaque; undefined alpha from clients must not make holes in PNGs.
+        px[3] = 255;
+    }
+    let file = std::fs::File::create(path).map_err(|source| ScreenshotError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rgba))
+        .map_err(|e| ScreenshotError::Png(e.to_string()))
+}
+
+/// A screenshot could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ScreenshotError {
+    /// The file could not be created.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// PNG encoding failed.
+    #[error("cannot encode PNG: {0}")]
+    Png(String),
+}

@@ -1,0 +1,16 @@
+//! The WayRay server: the headless session compositor (this crate's library, also used by the
+//! end-to-end tests) and, in later milestones, the daemon.
+//!
+//! Data path inside a session: client commit → [`render`] (damage only) → [`capture`] (damaged
+//! rectangles + read access to the output) → encoder. Input goes the other way through
+//! [`input`] and the window manager ([`wm`]).
+
+pub mod capture;
+mod handlers;
+pub mod input;
+pub mod output;
+pub mod render;
+pub mod session;
+mod shell;
+pub mod state;
+pub mod wm;
