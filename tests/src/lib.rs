@@ -1,5 +1,8 @@
-//! Shared fixtures for WayRay's end-to-end tests: private runtime dirs, finding real programs,
-//! and the rule that a missing program skips a test on a developer's machine but fails it in CI.
+//! Shared fixtures for WayRay's end-to-end tests: private runtime dirs, finding real programs
+//! (a missing one skips a test on a developer's machine but fails it in CI), a running session
+//! with real clients, and pixel helpers.
 
+pub mod fixture;
+pub mod pixels;
 pub mod programs;
 pub mod runtime_dir;

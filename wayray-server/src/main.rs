@@ -83,6 +83,7 @@ fn run_session(args: SessionArgs) -> Result<()> {
             ..OutputConfig::default()
         },
         socket_name: args.socket,
+        runtime_dir: None,
         command: args.command,
         keyboard_layout: args.keyboard_layout,
     };

@@ -17,8 +17,13 @@ use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_pre
 use crate::capture::{CapturedFrame, FrameSink};
 use crate::state::State;
 
-/// The colour behind all windows.
-pub const BACKGROUND: [f32; 4] = [0.10, 0.12, 0.15, 1.0];
+/// The colour behind all windows, as 8-bit RGB (exact in the 8-bit output).
+pub const BACKGROUND: [u8; 3] = [0x1a, 0x1e, 0x26];
+
+fn background() -> Color32F {
+    let [r, g, b] = BACKGROUND.map(|c| f32::from(c) / 255.0);
+    Color32F::new(r, g, b, 1.0)
+}
 
 /// The image the output is rendered into, its damage tracker, and where captured frames go.
 pub struct RenderTarget {
@@ -135,7 +140,7 @@ impl State {
                     &mut framebuffer,
                     target.age,
                     &elements,
-                    Color32F::from(BACKGROUND),
+                    background(),
                 )
                 .map_err(|e| RenderError::Render(format!("{e:?}")))?;
             result.damage.cloned()

@@ -5,6 +5,7 @@
 //! The event loop blocks until a client, a command or a child event needs it: no timer runs, so
 //! an idle session uses no CPU.
 
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command as ProcessCommand};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -15,8 +16,8 @@ use smithay::reexports::calloop::channel::{Channel, Event as ChannelEvent, Sende
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{EventLoop, Interest, Mode, PostAction};
 use smithay::reexports::wayland_server::Display;
+use smithay::reexports::wayland_server::ListeningSocket;
 use smithay::utils::Clock;
-use smithay::wayland::socket::ListeningSocketSource;
 use wayray_protocol::messages::input::InputMessage;
 
 use crate::capture::{FrameSink, NullSink};
@@ -30,8 +31,10 @@ use crate::wm::{Size, WindowManager};
 pub struct SessionConfig {
     /// Output size, scale and refresh.
     pub output: OutputConfig,
-    /// Wayland socket name in `$XDG_RUNTIME_DIR`; `None` picks a free `wayland-N`.
+    /// Wayland socket name in the runtime dir; `None` picks a free `wayland-N`.
     pub socket_name: Option<String>,
+    /// Where the socket goes; `None` means `$XDG_RUNTIME_DIR`.
+    pub runtime_dir: Option<PathBuf>,
     /// The application to start inside the session, with its arguments (may be empty).
     pub command: Vec<String>,
     /// xkb layout name, e.g. `us` or `de`.
@@ -43,6 +46,7 @@ impl Default for SessionConfig {
         Self {
             output: OutputConfig::default(),
             socket_name: None,
+            runtime_dir: None,
             command: Vec::new(),
             keyboard_layout: "us".into(),
         }
@@ -135,6 +139,7 @@ pub struct Session {
     event_loop: EventLoop<'static, State>,
     state: State,
     socket_name: String,
+    runtime_dir: PathBuf,
     children: Vec<Child>,
 }
 
@@ -156,21 +161,37 @@ impl Session {
         let dh = display.handle();
         let handle = event_loop.handle();
 
-        let socket = match &config.socket_name {
-            Some(name) => ListeningSocketSource::with_name(name),
-            None => ListeningSocketSource::new_auto(),
-        }
-        .map_err(|e| SessionError::Socket(e.to_string()))?;
-        let socket_name = socket.socket_name().to_string_lossy().into_owned();
+        let runtime_dir = match &config.runtime_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("XDG_RUNTIME_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| SessionError::Socket("XDG_RUNTIME_DIR is not set".into()))?,
+        };
+        let (socket, socket_name) = bind_socket(&runtime_dir, config.socket_name.as_deref())?;
         handle
-            .insert_source(socket, |stream, _, state| {
-                if let Err(err) = state
-                    .display_handle
-                    .insert_client(stream, new_client_data())
-                {
-                    tracing::warn!(%err, "cannot accept a Wayland client");
-                }
-            })
+            .insert_source(
+                Generic::new(socket, Interest::READ, Mode::Level),
+                |_, socket, state| {
+                    loop {
+                        match socket.accept() {
+                            Ok(Some(stream)) => {
+                                if let Err(err) = state
+                                    .display_handle
+                                    .insert_client(stream, new_client_data())
+                                {
+                                    tracing::warn!(%err, "cannot accept a Wayland client");
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(err) => {
+                                tracing::warn!(%err, "accepting a Wayland client failed");
+                                break;
+                            }
+                        }
+                    }
+                    Ok(PostAction::Continue)
+                },
+            )
             .map_err(|e| SessionError::Socket(e.to_string()))?;
         handle
             .insert_source(
@@ -235,6 +256,7 @@ impl Session {
             event_loop,
             state,
             socket_name,
+            runtime_dir,
             children: Vec::new(),
         })
     }
@@ -269,6 +291,7 @@ impl Session {
         let child = ProcessCommand::new(program)
             .args(args)
             .env("WAYLAND_DISPLAY", &self.socket_name)
+            .env("XDG_RUNTIME_DIR", &self.runtime_dir)
             .env_remove("DISPLAY")
             .spawn()
             .map_err(|source| SessionError::Spawn {
@@ -325,6 +348,22 @@ impl State {
             SessionCommand::SetSink(sink) => self.target.set_sink(sink),
             SessionCommand::Stop => self.running = false,
         }
+    }
+}
+
+/// Binds `dir/name`, or the first free `dir/wayland-N`.
+fn bind_socket(dir: &Path, name: Option<&str>) -> Result<(ListeningSocket, String), SessionError> {
+    let bind = |name: &str| ListeningSocket::bind_absolute(dir.join(name));
+    match name {
+        Some(name) => bind(name)
+            .map(|s| (s, name.to_owned()))
+            .map_err(|e| SessionError::Socket(format!("{}: {e}", dir.join(name).display()))),
+        None => (1..64)
+            .map(|n| format!("wayland-{n}"))
+            .find_map(|name| bind(&name).ok().map(|s| (s, name)))
+            .ok_or_else(|| {
+                SessionError::Socket(format!("no free wayland-N socket in {}", dir.display()))
+            }),
     }
 }
 

@@ -1,0 +1,110 @@
+//! A headless session on a thread with its own private runtime dir, plus the real client
+//! programs started in it (killed when the fixture drops).
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use wayray_server::output::OutputConfig;
+use wayray_server::session::{Screenshot, SessionConfig, SessionHandle};
+
+use crate::runtime_dir::RuntimeDir;
+
+/// A running session and its clients.
+pub struct Fixture {
+    children: Vec<Child>,
+    /// The session (dropped after the children).
+    pub session: SessionHandle,
+    /// Private `XDG_RUNTIME_DIR` of this fixture.
+    pub dir: RuntimeDir,
+}
+
+impl Fixture {
+    /// Starts a `width` × `height` session at scale 1.
+    pub fn new(label: &str, width: u32, height: u32) -> Self {
+        let dir = RuntimeDir::new(label).expect("private runtime dir");
+        let config = SessionConfig {
+            output: OutputConfig {
+                width,
+                height,
+                ..OutputConfig::default()
+            },
+            runtime_dir: Some(dir.path().to_owned()),
+            ..SessionConfig::default()
+        };
+        let session = SessionHandle::spawn(config).expect("session starts");
+        Self {
+            children: Vec::new(),
+            session,
+            dir,
+        }
+    }
+
+    /// A command set up to connect to this session.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env("XDG_RUNTIME_DIR", self.dir.path())
+            .env("WAYLAND_DISPLAY", self.session.socket_name())
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Starts a client that runs until the fixture drops.
+    pub fn spawn(&mut self, mut command: Command) -> &mut Child {
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        let child = command.spawn().expect("client starts");
+        self.children.push(child);
+        self.children.last_mut().expect("just pushed")
+    }
+
+    /// Waits until a screenshot satisfies `pred`; returns the last screenshot either way.
+    pub fn wait_for(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&Screenshot) -> bool,
+    ) -> (bool, Screenshot) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let shot = self.session.screenshot().expect("session is running");
+            if pred(&shot) {
+                return (true, shot);
+            }
+            if Instant::now() > deadline {
+                return (false, shot);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Runs a command to completion, killing it after `timeout`.
+pub fn run_with_timeout(mut command: Command, timeout: Duration) -> Output {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("command starts");
+    let deadline = Instant::now() + timeout;
+    loop {
+        if child.try_wait().expect("wait works").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("output");
+            panic!(
+                "{command:?} did not finish within {timeout:?}; stderr: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,53 @@
+//! Looking at captured pixels.
+
+use wayray_server::render::BACKGROUND;
+use wayray_server::session::Screenshot;
+
+/// The compositor's background colour as BGRA bytes.
+pub fn background() -> [u8; 4] {
+    let [r, g, b] = BACKGROUND;
+    [b, g, r, 0xff]
+}
+
+/// `0xRRGGBB` as BGRA bytes with full alpha.
+pub fn rgb(hex: u32) -> [u8; 4] {
+    [
+        (hex & 0xff) as u8,
+        (hex >> 8 & 0xff) as u8,
+        (hex >> 16) as u8,
+        0xff,
+    ]
+}
+
+/// Whether two colours are equal, ignoring alpha (the output is opaque).
+pub fn same_rgb(a: [u8; 4], b: [u8; 4]) -> bool {
+    a[..3] == b[..3]
+}
+
+/// The bounding box `(x, y, width, height)` of the pixels matching `pred`.
+pub fn bbox(shot: &Screenshot, pred: impl Fn([u8; 4]) -> bool) -> Option<(u32, u32, u32, u32)> {
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for y in 0..shot.height {
+        for x in 0..shot.width {
+            if pred(shot.pixel(x, y)) {
+                x0 = x0.min(x);
+                y0 = y0.min(y);
+                x1 = x1.max(x);
+                y1 = y1.max(y);
+            }
+        }
+    }
+    (x0 != u32::MAX).then(|| (x0, y0, x1 - x0 + 1, y1 - y0 + 1))
+}
+
+/// Counts the pixels matching `pred` inside a rectangle.
+pub fn count_in(
+    shot: &Screenshot,
+    (x, y, w, h): (u32, u32, u32, u32),
+    pred: impl Fn([u8; 4]) -> bool,
+) -> usize {
+    (y..y + h)
+        .flat_map(|py| (x..x + w).map(move |px| (px, py)))
+        .filter(|&(px, py)| pred(shot.pixel(px, py)))
+        .count()
+}

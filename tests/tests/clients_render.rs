@@ -1,0 +1,135 @@
+//! Real clients map windows, and the captured pixels show them where the window manager put
+//! them, in their colours.
+
+use std::time::Duration;
+
+use wayray_tests::fixture::Fixture;
+use wayray_tests::pixels::{background, bbox, count_in, rgb, same_rgb};
+use wayray_tests::programs::require;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn weston_simple_shm_is_centred_and_keeps_getting_frames() {
+    let Some(program) = require("weston-simple-shm") else {
+        return;
+    };
+    let mut fixture = Fixture::new("simple-shm", 1280, 720);
+    fixture.spawn(fixture.command(&program));
+    let bg = background();
+    let (mapped, shot) = fixture.wait_for(WAIT, |s| s.windows == 1 && s.frames > 5);
+    assert!(
+        mapped,
+        "weston-simple-shm did not map and animate (frames {})",
+        shot.frames
+    );
+    // simple-shm draws a 250x250 buffer; the WM centres it on the 1280x720 output.
+    let area = bbox(&shot, |p| !same_rgb(p, bg)).expect("something is drawn");
+    assert_eq!(area, (515, 235, 250, 250), "window is not centred");
+    // It animates: frames keep coming, each one rendered on its commit.
+    let before = shot.frames;
+    let (animating, _) = fixture.wait_for(WAIT, |s| s.frames >= before + 10);
+    assert!(animating, "frames stopped after {before}");
+}
+
+#[test]
+fn foot_shows_its_configured_background_centred() {
+    let Some(foot) = require("foot") else {
+        return;
+    };
+    let mut fixture = Fixture::new("foot", 1280, 720);
+    let ini = fixture.dir.path().join("foot.ini");
+    std::fs::write(
+        &ini,
+        "[colors]\nbackground=336699\nforeground=ffffff\n[main]\nfont=monospace:size=10\n",
+    )
+    .unwrap();
+    let mut command = fixture.command(&foot);
+    command
+        .arg("--config")
+        .arg(&ini)
+        .arg("--override=csd.preferred=none");
+    command.arg("sh").arg("-c").arg("PS1='$ ' exec sh");
+    fixture.spawn(command);
+    let colour = rgb(0x336699);
+    let (mapped, shot) = fixture.wait_for(WAIT, |s| bbox(s, |p| same_rgb(p, colour)).is_some());
+    assert!(
+        mapped,
+        "foot's background never appeared (windows: {})",
+        shot.windows
+    );
+    let (x, y, w, h) = bbox(&shot, |p| same_rgb(p, colour)).unwrap();
+    let centre = (x + w / 2, y + h / 2);
+    assert!(
+        centre.0.abs_diff(640) <= 2 && centre.1.abs_diff(360) <= 2,
+        "foot at {x},{y} {w}x{h} is not centred"
+    );
+    assert!(w > 200 && h > 100, "foot is too small: {w}x{h}");
+}
+
+#[test]
+fn typing_into_foot_draws_the_text() {
+    use wayray_protocol::InputMessage;
+    use wayray_protocol::messages::input::{ButtonState, Key};
+    let Some(foot) = require("foot") else {
+        return;
+    };
+    let mut fixture = Fixture::new("foot-typing", 1280, 720);
+    let ini = fixture.dir.path().join("foot.ini");
+    std::fs::write(
+        &ini,
+        "[colors]\nbackground=000000\nforeground=ffffff\n[cursor]\nblink=no\n",
+    )
+    .unwrap();
+    let mut command = fixture.command(&foot);
+    command
+        .arg("--config")
+        .arg(&ini)
+        .arg("--override=csd.preferred=none");
+    // A shell with an empty prompt, so every white pixel comes from what is typed.
+    command.args(["sh", "-c", "PS1= exec sh"]);
+    fixture.spawn(command);
+    let black = rgb(0x000000);
+    let (mapped, shot) = fixture.wait_for(WAIT, |s| bbox(s, |p| same_rgb(p, black)).is_some());
+    assert!(mapped, "foot never appeared");
+    let area = bbox(&shot, |p| same_rgb(p, black)).unwrap();
+    let white = |p: [u8; 4]| p[0] > 200 && p[1] > 200 && p[2] > 200;
+    let before = count_in(&shot, area, white);
+    // "echo hi": KEY_E 18, KEY_C 46, KEY_H 35, KEY_O 24, KEY_SPACE 57, KEY_I 23.
+    for code in [18, 46, 35, 24, 57, 35, 23] {
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            fixture.session.input(InputMessage::Key(Key {
+                code,
+                state,
+                time_ms: 0,
+            }));
+        }
+    }
+    let (typed, shot) = fixture.wait_for(WAIT, |s| count_in(s, area, white) > before + 40);
+    assert!(
+        typed,
+        "typed text did not appear: {} white pixels before, {} after",
+        before,
+        count_in(&shot, area, white)
+    );
+}
+
+#[test]
+fn weston_terminal_maps_a_window() {
+    let Some(program) = require("weston-terminal") else {
+        return;
+    };
+    let mut fixture = Fixture::new("weston-terminal", 1280, 720);
+    fixture.spawn(fixture.command(&program));
+    let bg = background();
+    let (mapped, shot) = fixture.wait_for(WAIT, |s| {
+        s.windows == 1 && bbox(s, |p| !same_rgb(p, bg)).is_some()
+    });
+    assert!(
+        mapped,
+        "weston-terminal did not map (windows: {})",
+        shot.windows
+    );
+    let (x, y, w, h) = bbox(&shot, |p| !same_rgb(p, bg)).unwrap();
+    assert!(w > 100 && h > 100, "window too small: {w}x{h} at {x},{y}");
+}

@@ -1,0 +1,49 @@
+//! `wayland-info` against the session compositor lists every global WayRay offers.
+
+use std::time::Duration;
+
+use wayray_tests::fixture::{Fixture, run_with_timeout};
+use wayray_tests::programs::require;
+
+const GLOBALS: &[&str] = &[
+    "wl_compositor",
+    "wl_subcompositor",
+    "xdg_wm_base",
+    "wl_shm",
+    "wl_seat",
+    "wl_output",
+    "zxdg_output_manager_v1",
+    "wl_data_device_manager",
+    "zwp_primary_selection_device_manager_v1",
+    "wp_viewporter",
+    "wp_fractional_scale_manager_v1",
+    "zxdg_decoration_manager_v1",
+    "wp_presentation",
+    "wp_cursor_shape_manager_v1",
+    "wp_single_pixel_buffer_manager_v1",
+    "xdg_activation_v1",
+    "zwp_relative_pointer_manager_v1",
+    "zwp_pointer_constraints_v1",
+];
+
+#[test]
+fn wayland_info_lists_every_global() {
+    let Some(wayland_info) = require("wayland-info") else {
+        return;
+    };
+    let fixture = Fixture::new("globals", 1280, 720);
+    let output = run_with_timeout(fixture.command(&wayland_info), Duration::from_secs(20));
+    assert!(
+        output.status.success(),
+        "wayland-info failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let missing: Vec<_> = GLOBALS
+        .iter()
+        .filter(|global| !text.contains(&format!("'{global}'")))
+        .collect();
+    assert!(missing.is_empty(), "globals missing: {missing:?}\n{text}");
+    // The output reports the configured mode.
+    assert!(text.contains("width: 1280 px, height: 720 px"), "{text}");
+}
