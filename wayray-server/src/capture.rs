@@ -104,6 +104,12 @@ impl<'a> CapturedFrame<'a> {
         [p[0], p[1], p[2], p[3]]
     }
 
+    /// The whole output as tightly packed BGRA without copying, when rows have no padding
+    /// (always the case for the 32-bit output image).
+    pub fn packed(&self) -> Option<&'a [u8]> {
+        (self.stride == self.width as usize * 4).then_some(self.pixels)
+    }
+
     /// Copies the whole output as tightly packed BGRA (screenshots, keyframes, tests).
     pub fn to_bgra(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.width as usize * self.height as usize * 4);

@@ -5,6 +5,7 @@
 //! rectangles + read access to the output) → encoder. Input goes the other way through
 //! [`input`] and the window manager ([`wm`]).
 
+pub mod backend;
 pub mod capture;
 mod handlers;
 pub mod input;

@@ -21,6 +21,25 @@ enum Command {
     /// Run one headless session compositor: no display, no GPU; applications connect to its
     /// Wayland socket. This is the process the daemon starts for each session.
     Session(SessionArgs),
+    /// Run the session compositor in a window on your desktop, for development: the window's
+    /// input goes to the session, and CMD is started inside it.
+    Nested(NestedArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct NestedArgs {
+    /// Window (and output) size in physical pixels.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Wayland socket name in $XDG_RUNTIME_DIR (default: the first free wayland-N).
+    #[arg(long)]
+    socket: Option<String>,
+    /// xkb keyboard layout of the session.
+    #[arg(long, default_value = "us")]
+    keyboard_layout: String,
+    /// The application to start in the session, after `--`.
+    #[arg(last = true)]
+    command: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,10 +76,11 @@ fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Session(args) => run_session(args),
+        Command::Nested(args) => run_nested(args),
     }
 }
 
-fn run_session(args: SessionArgs) -> Result<()> {
+fn require_runtime_dir() -> Result<()> {
     if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
         return Err(miette!(
             help = "set XDG_RUNTIME_DIR to a private directory (mode 0700) owned by you, e.g. \
@@ -68,6 +88,33 @@ fn run_session(args: SessionArgs) -> Result<()> {
             "XDG_RUNTIME_DIR is not set, so there is nowhere to create the Wayland socket"
         ));
     }
+    Ok(())
+}
+
+fn run_nested(args: NestedArgs) -> Result<()> {
+    require_runtime_dir()?;
+    let config = SessionConfig {
+        output: OutputConfig {
+            width: args.size.0,
+            height: args.size.1,
+            ..OutputConfig::default()
+        },
+        socket_name: args.socket,
+        runtime_dir: None,
+        command: args.command,
+        keyboard_layout: args.keyboard_layout,
+    };
+    wayray_server::backend::nested::run(config).map_err(|err| {
+        miette!(
+            help = "nested mode needs a desktop: run it inside an X11 or Wayland session (or \
+                    Xvfb with DISPLAY set)",
+            "{err}"
+        )
+    })
+}
+
+fn run_session(args: SessionArgs) -> Result<()> {
+    require_runtime_dir()?;
     if !(0.5..=8.0).contains(&args.scale) {
         return Err(miette!(
             help = "use a scale between 0.5 and 8",

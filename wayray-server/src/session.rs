@@ -261,6 +261,11 @@ impl Session {
         })
     }
 
+    /// The event loop, for backends that add their own event sources.
+    pub fn loop_handle(&self) -> smithay::reexports::calloop::LoopHandle<'static, State> {
+        self.event_loop.handle()
+    }
+
     /// The Wayland socket name (`WAYLAND_DISPLAY`) of this session.
     pub fn socket_name(&self) -> &str {
         &self.socket_name
