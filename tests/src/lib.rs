@@ -6,3 +6,4 @@ pub mod fixture;
 pub mod pixels;
 pub mod programs;
 pub mod runtime_dir;
+pub mod wl_client;

@@ -124,6 +124,7 @@ impl State {
 
     /// Renders the damaged part of the output, hands it to capture, then tells clients.
     pub fn render_frame(&mut self) -> Result<(), RenderError> {
+        let started = std::time::Instant::now();
         let target = &mut self.target;
         let elements =
             space_render_elements(&mut target.renderer, [&self.space], &self.output, 1.0)
@@ -151,6 +152,7 @@ impl State {
             let frame = CapturedFrame::new(&target.image, &damage).with_sequence(self.frames);
             target.sink.frame(&frame);
         }
+        self.render_time += started.elapsed();
         self.frame_done();
         Ok(())
     }

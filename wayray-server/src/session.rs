@@ -63,8 +63,22 @@ pub enum SessionCommand {
     SetOutput(OutputConfig),
     /// Send captured frames here from now on.
     SetSink(Box<dyn FrameSink + Send>),
+    /// Accept a Wayland client connected through this socket (tests and benchmarks use a
+    /// socket pair instead of the listening socket).
+    InsertClient(std::os::unix::net::UnixStream),
+    /// Reply with render statistics.
+    Stats(mpsc::Sender<RenderStats>),
     /// Stop the session (its applications are terminated).
     Stop,
+}
+
+/// Render statistics of a session.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderStats {
+    /// Frames rendered with damage.
+    pub frames: u64,
+    /// Time spent rendering and capturing, all frames together.
+    pub render_time: std::time::Duration,
 }
 
 impl std::fmt::Debug for SessionCommand {
@@ -74,6 +88,8 @@ impl std::fmt::Debug for SessionCommand {
             Self::Screenshot(_) => f.write_str("Screenshot"),
             Self::SetOutput(o) => f.debug_tuple("SetOutput").field(o).finish(),
             Self::SetSink(_) => f.write_str("SetSink"),
+            Self::InsertClient(_) => f.write_str("InsertClient"),
+            Self::Stats(_) => f.write_str("Stats"),
             Self::Stop => f.write_str("Stop"),
         }
     }
@@ -249,6 +265,7 @@ impl Session {
             start: Instant::now(),
             clock: Clock::new(),
             frames: 0,
+            render_time: std::time::Duration::ZERO,
             running: true,
             cursor: smithay::input::pointer::CursorImageStatus::default_named(),
         };
@@ -351,6 +368,17 @@ impl State {
             }
             SessionCommand::SetOutput(config) => self.set_output_config(config),
             SessionCommand::SetSink(sink) => self.target.set_sink(sink),
+            SessionCommand::InsertClient(stream) => {
+                if let Err(err) = self.display_handle.insert_client(stream, new_client_data()) {
+                    tracing::warn!(%err, "cannot insert a client");
+                }
+            }
+            SessionCommand::Stats(reply) => {
+                let _ = reply.send(RenderStats {
+                    frames: self.frames,
+                    render_time: self.render_time,
+                });
+            }
             SessionCommand::Stop => self.running = false,
         }
     }
@@ -428,6 +456,20 @@ impl SessionHandle {
         let (tx, rx) = mpsc::channel();
         self.send(SessionCommand::Screenshot(tx));
         rx.recv_timeout(std::time::Duration::from_secs(10)).ok()
+    }
+
+    /// Render statistics, or `None` if the session has stopped.
+    pub fn stats(&self) -> Option<RenderStats> {
+        let (tx, rx) = mpsc::channel();
+        self.send(SessionCommand::Stats(tx));
+        rx.recv_timeout(std::time::Duration::from_secs(10)).ok()
+    }
+
+    /// Connects a client through a socket pair; returns the client's end.
+    pub fn connect_client(&self) -> std::io::Result<std::os::unix::net::UnixStream> {
+        let (client, server) = std::os::unix::net::UnixStream::pair()?;
+        self.send(SessionCommand::InsertClient(server));
+        Ok(client)
     }
 
     /// Applies an input event.

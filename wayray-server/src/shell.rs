@@ -95,7 +95,17 @@ impl State {
                     maximized,
                     fullscreen,
                     activated,
-                } => configure(&window, size, maximized, fullscreen, activated),
+                } => {
+                    let bounds = self.output_config.logical_size();
+                    configure(
+                        &window,
+                        size,
+                        (bounds.w, bounds.h),
+                        maximized,
+                        fullscreen,
+                        activated,
+                    );
+                }
                 Action::Move { window, loc } => {
                     self.space.map_element(window, (loc.x, loc.y), false);
                 }
@@ -117,12 +127,21 @@ impl State {
     }
 }
 
-fn configure(window: &Window, size: Size, maximized: bool, fullscreen: bool, activated: bool) {
+fn configure(
+    window: &Window,
+    size: Size,
+    bounds: (i32, i32),
+    maximized: bool,
+    fullscreen: bool,
+    activated: bool,
+) {
     let Some(toplevel) = window.toplevel() else {
         return;
     };
     toplevel.with_pending_state(|state| {
         state.size = (size.w > 0 && size.h > 0).then(|| (size.w, size.h).into());
+        // The largest size that fits the output, so clients pick a sensible first size.
+        state.bounds = Some(bounds.into());
         for (flag, on) in [
             (xdg_toplevel::State::Maximized, maximized),
             (xdg_toplevel::State::Fullscreen, fullscreen),

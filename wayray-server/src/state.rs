@@ -99,6 +99,8 @@ pub struct State {
     pub clock: smithay::utils::Clock<smithay::utils::Monotonic>,
     /// Counts rendered frames (tests and stats read it).
     pub frames: u64,
+    /// Time spent rendering and capturing, summed over all frames (benchmarks read it).
+    pub render_time: Duration,
     pub running: bool,
     /// The cursor the focused client asked for; sent to the viewer, never drawn.
     pub cursor: smithay::input::pointer::CursorImageStatus,

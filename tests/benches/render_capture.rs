@@ -1,0 +1,55 @@
+//! Render + capture cost of one frame at 1920x1080, measured inside the compositor (the time
+//! `render_frame` takes, summed over the frames of a batch), for:
+//! - a frame where one 16x32 glyph cell changed, and
+//! - a full-damage frame (the whole 1920x1080 window redrawn).
+//!
+//! A real Wayland client (over a socket pair) drives the frames with shm buffers.
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use wayray_tests::fixture::Fixture;
+use wayray_tests::wl_client::WlClient;
+
+fn bench(c: &mut Criterion) {
+    let fixture = Fixture::new("bench-render", 1920, 1080);
+    let stream = fixture.session.connect_client().expect("socket pair");
+    let mut client = WlClient::connect(stream, fixture.dir.path());
+    let mut window = client.toplevel("bench");
+    client.roundtrip();
+    client.ack(&window, 0);
+    client.draw(&mut window, 1920, 1080, 0xff000000);
+    client.roundtrip();
+    client.wait_frames();
+
+    let mut group = c.benchmark_group("render_capture_1080p");
+    group.measurement_time(Duration::from_secs(5));
+    let mut colour = 0u32;
+    group.bench_function("glyph_cell_16x32", |b| {
+        b.iter_custom(|iters| {
+            let before = fixture.session.stats().expect("stats").render_time;
+            for i in 0..iters {
+                colour = colour.wrapping_add(0x010203);
+                let x = (i as i32 * 16) % 1904;
+                client.draw_rect(&mut window, (x, 512, 16, 32), 0xff000000 | colour);
+                client.wait_frames();
+            }
+            fixture.session.stats().expect("stats").render_time - before
+        });
+    });
+    group.bench_function("full_frame", |b| {
+        b.iter_custom(|iters| {
+            let before = fixture.session.stats().expect("stats").render_time;
+            for _ in 0..iters {
+                colour = colour.wrapping_add(0x010203);
+                client.draw(&mut window, 1920, 1080, 0xff000000 | colour);
+                client.wait_frames();
+            }
+            fixture.session.stats().expect("stats").render_time - before
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,373 @@
+//! A small Wayland client for protocol-level tests and benchmarks: connects over a socket
+//! pair, creates xdg toplevels and popups with shm buffers, and records every configure it gets
+//! as a line of text (for insta snapshots).
+
+use std::fs::File;
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+
+use memmap2::MmapMut;
+use wayland_client::globals::{GlobalList, GlobalListContents, registry_queue_init};
+use wayland_client::protocol::{
+    wl_buffer, wl_callback, wl_compositor, wl_registry, wl_shm, wl_shm_pool, wl_surface,
+};
+use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle};
+use wayland_protocols::xdg::shell::client::{
+    xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
+};
+
+/// What the client has seen.
+#[derive(Debug, Default)]
+pub struct Events {
+    /// One line per configure-related event, in order.
+    pub log: Vec<String>,
+    /// Last xdg_surface configure serial per surface index.
+    pub serials: Vec<Option<u32>>,
+    /// Frame callbacks requested.
+    pub frames_requested: u64,
+    /// Frame callbacks completed.
+    pub frames_done: u64,
+    /// The compositor asked a toplevel to close.
+    pub closed: bool,
+}
+
+/// A window or popup of this client.
+#[derive(Debug)]
+pub struct ShmSurface {
+    /// The wl_surface.
+    pub surface: wl_surface::WlSurface,
+    /// Its xdg_surface.
+    pub xdg: xdg_surface::XdgSurface,
+    /// Set for toplevels.
+    pub toplevel: Option<xdg_toplevel::XdgToplevel>,
+    /// Set for popups.
+    pub popup: Option<xdg_popup::XdgPopup>,
+    buffer: Option<(wl_buffer::WlBuffer, MmapMut, i32, i32)>,
+}
+
+/// A connected client.
+pub struct WlClient {
+    _conn: Connection,
+    queue: EventQueue<Events>,
+    qh: QueueHandle<Events>,
+    /// Recorded events.
+    pub events: Events,
+    compositor: wl_compositor::WlCompositor,
+    shm: wl_shm::WlShm,
+    wm_base: xdg_wm_base::XdgWmBase,
+    dir: std::path::PathBuf,
+}
+
+impl WlClient {
+    /// Connects over `stream`; `dir` holds the shm files (a private runtime dir).
+    pub fn connect(stream: UnixStream, dir: &std::path::Path) -> Self {
+        let conn = Connection::from_socket(stream).expect("wayland connection");
+        let (globals, mut queue): (GlobalList, EventQueue<Events>) =
+            registry_queue_init(&conn).expect("registry");
+        let qh = queue.handle();
+        let compositor = globals.bind(&qh, 4..=6, ()).expect("wl_compositor");
+        let shm = globals.bind(&qh, 1..=1, ()).expect("wl_shm");
+        let wm_base = globals.bind(&qh, 1..=6, ()).expect("xdg_wm_base");
+        let mut events = Events::default();
+        queue.roundtrip(&mut events).expect("roundtrip");
+        Self {
+            _conn: conn,
+            queue,
+            qh,
+            events,
+            compositor,
+            shm,
+            wm_base,
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// Sends pending requests and waits until the compositor has handled them.
+    pub fn roundtrip(&mut self) {
+        self.queue.roundtrip(&mut self.events).expect("roundtrip");
+    }
+
+    /// Creates a toplevel (no buffer yet) and commits it, asking for its first configure.
+    pub fn toplevel(&mut self, title: &str) -> ShmSurface {
+        let index = self.events.serials.len();
+        self.events.serials.push(None);
+        let surface = self.compositor.create_surface(&self.qh, ());
+        let xdg = self.wm_base.get_xdg_surface(&surface, &self.qh, index);
+        let toplevel = xdg.get_toplevel(&self.qh, index);
+        toplevel.set_title(title.into());
+        surface.commit();
+        ShmSurface {
+            surface,
+            xdg,
+            toplevel: Some(toplevel),
+            popup: None,
+            buffer: None,
+        }
+    }
+
+    /// Creates a popup of `parent` anchored at `anchor` (in the parent's window geometry),
+    /// `size` large, and commits it.
+    pub fn popup(
+        &mut self,
+        parent: &ShmSurface,
+        anchor: (i32, i32),
+        size: (i32, i32),
+    ) -> ShmSurface {
+        let index = self.events.serials.len();
+        self.events.serials.push(None);
+        let positioner = self.wm_base.create_positioner(&self.qh, ());
+        positioner.set_size(size.0, size.1);
+        positioner.set_anchor_rect(anchor.0, anchor.1, 1, 1);
+        positioner.set_anchor(xdg_positioner::Anchor::BottomRight);
+        positioner.set_gravity(xdg_positioner::Gravity::BottomRight);
+        positioner.set_constraint_adjustment(
+            xdg_positioner::ConstraintAdjustment::SlideX
+                | xdg_positioner::ConstraintAdjustment::SlideY,
+        );
+        let surface = self.compositor.create_surface(&self.qh, ());
+        let xdg = self.wm_base.get_xdg_surface(&surface, &self.qh, index);
+        let popup = xdg.get_popup(Some(&parent.xdg), &positioner, &self.qh, index);
+        surface.commit();
+        ShmSurface {
+            surface,
+            xdg,
+            toplevel: None,
+            popup: Some(popup),
+            buffer: None,
+        }
+    }
+
+    /// Acks the last configure of `s` (index `index` in creation order).
+    pub fn ack(&mut self, s: &ShmSurface, index: usize) {
+        if let Some(serial) = self.events.serials[index] {
+            s.xdg.ack_configure(serial);
+        }
+    }
+
+    /// Fills a `width` × `height` buffer with `argb`, attaches it, damages all of it, asks for a
+    /// frame callback and commits.
+    pub fn draw(&mut self, s: &mut ShmSurface, width: i32, height: i32, argb: u32) {
+        self.ensure_buffer(s, width, height);
+        let Some((buffer, map, _, _)) = s.buffer.as_mut() else {
+            return;
+        };
+        for px in map.chunks_exact_mut(4) {
+            px.copy_from_slice(&argb.to_le_bytes());
+        }
+        s.surface.attach(Some(buffer), 0, 0);
+        s.surface.damage_buffer(0, 0, width, height);
+        s.surface.frame(&self.qh, ());
+        self.events.frames_requested += 1;
+        s.surface.commit();
+    }
+
+    /// Fills one rectangle of the existing buffer, damages only it, and commits.
+    pub fn draw_rect(&mut self, s: &mut ShmSurface, rect: (i32, i32, i32, i32), argb: u32) {
+        let Some((buffer, map, width, _)) = s.buffer.as_mut() else {
+            return;
+        };
+        let (x, y, w, h) = rect;
+        for row in y..y + h {
+            let start = ((row * *width + x) * 4) as usize;
+            for px in map[start..start + (w * 4) as usize].chunks_exact_mut(4) {
+                px.copy_from_slice(&argb.to_le_bytes());
+            }
+        }
+        s.surface.attach(Some(buffer), 0, 0);
+        s.surface.damage_buffer(x, y, w, h);
+        s.surface.frame(&self.qh, ());
+        self.events.frames_requested += 1;
+        s.surface.commit();
+    }
+
+    /// Blocks until every frame callback requested so far has completed, i.e. the compositor
+    /// has rendered and captured every commit made so far.
+    pub fn wait_frames(&mut self) {
+        while self.events.frames_done < self.events.frames_requested {
+            self.queue
+                .blocking_dispatch(&mut self.events)
+                .expect("dispatch");
+        }
+    }
+
+    fn ensure_buffer(&mut self, s: &mut ShmSurface, width: i32, height: i32) {
+        if matches!(s.buffer, Some((_, _, w, h)) if w == width && h == height) {
+            return;
+        }
+        let size = (width * height * 4) as usize;
+        let path = self.dir.join(format!("shm-{}", std::process::id()));
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .expect("shm file");
+        let _ = std::fs::remove_file(&path);
+        file.set_len(size as u64).expect("shm size");
+        // SAFETY: the file is private to this client (unlinked) and only this mapping writes it.
+        let map = unsafe { MmapMut::map_mut(&file) }.expect("mmap");
+        let pool = self
+            .shm
+            .create_pool(file.as_fd(), size as i32, &self.qh, ());
+        let buffer = pool.create_buffer(
+            0,
+            width,
+            height,
+            width * 4,
+            wl_shm::Format::Argb8888,
+            &self.qh,
+            (),
+        );
+        pool.destroy();
+        s.buffer = Some((buffer, map, width, height));
+    }
+}
+
+impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for Events {
+    fn event(
+        _: &mut Self,
+        _: &wl_registry::WlRegistry,
+        _: wl_registry::Event,
+        _: &GlobalListContents,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+}
+
+impl Dispatch<xdg_wm_base::XdgWmBase, ()> for Events {
+    fn event(
+        _: &mut Self,
+        wm: &xdg_wm_base::XdgWmBase,
+        event: xdg_wm_base::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let xdg_wm_base::Event::Ping { serial } = event {
+            wm.pong(serial);
+        }
+    }
+}
+
+impl Dispatch<xdg_surface::XdgSurface, usize> for Events {
+    fn event(
+        state: &mut Self,
+        _: &xdg_surface::XdgSurface,
+        event: xdg_surface::Event,
+        index: &usize,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let xdg_surface::Event::Configure { serial } = event {
+            state.serials[*index] = Some(serial);
+            state.log.push(format!("surface {index}: configure"));
+        }
+    }
+}
+
+impl Dispatch<xdg_toplevel::XdgToplevel, usize> for Events {
+    fn event(
+        state: &mut Self,
+        _: &xdg_toplevel::XdgToplevel,
+        event: xdg_toplevel::Event,
+        index: &usize,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            xdg_toplevel::Event::Configure {
+                width,
+                height,
+                states,
+            } => {
+                let names: Vec<String> = states
+                    .chunks_exact(4)
+                    .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+                    .map(|v| match xdg_toplevel::State::try_from(v) {
+                        Ok(s) => format!("{s:?}"),
+                        Err(_) => format!("state{v}"),
+                    })
+                    .collect();
+                state.log.push(format!(
+                    "toplevel {index}: {width}x{height} [{}]",
+                    names.join(", ")
+                ));
+            }
+            xdg_toplevel::Event::Close => {
+                state.closed = true;
+                state.log.push(format!("toplevel {index}: close"));
+            }
+            xdg_toplevel::Event::ConfigureBounds { width, height } => {
+                state
+                    .log
+                    .push(format!("toplevel {index}: bounds {width}x{height}"));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Dispatch<xdg_popup::XdgPopup, usize> for Events {
+    fn event(
+        state: &mut Self,
+        _: &xdg_popup::XdgPopup,
+        event: xdg_popup::Event,
+        index: &usize,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            xdg_popup::Event::Configure {
+                x,
+                y,
+                width,
+                height,
+            } => {
+                state
+                    .log
+                    .push(format!("popup {index}: at {x},{y} size {width}x{height}"));
+            }
+            xdg_popup::Event::PopupDone => state.log.push(format!("popup {index}: done")),
+            xdg_popup::Event::Repositioned { token } => {
+                state
+                    .log
+                    .push(format!("popup {index}: repositioned {token}"));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Dispatch<wl_callback::WlCallback, ()> for Events {
+    fn event(
+        state: &mut Self,
+        _: &wl_callback::WlCallback,
+        event: wl_callback::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wl_callback::Event::Done { .. } = event {
+            state.frames_done += 1;
+        }
+    }
+}
+
+macro_rules! ignore_events {
+    ($($t:ty),*) => {$(
+        impl Dispatch<$t, ()> for Events {
+            fn event(_: &mut Self, _: &$t, _: <$t as wayland_client::Proxy>::Event, _: &(), _: &Connection, _: &QueueHandle<Self>) {}
+        }
+    )*};
+}
+
+ignore_events!(
+    wl_compositor::WlCompositor,
+    wl_surface::WlSurface,
+    wl_shm::WlShm,
+    wl_shm_pool::WlShmPool,
+    wl_buffer::WlBuffer,
+    xdg_positioner::XdgPositioner
+);
