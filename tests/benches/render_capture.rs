@@ -3,16 +3,37 @@
 //! - a frame where one 16x32 glyph cell changed, and
 //! - a full-damage frame (the whole 1920x1080 window redrawn).
 //!
+//! Capture copies the damaged rows out of the output image, the least an encoder does.
+//!
 //! A real Wayland client (over a socket pair) drives the frames with shm buffers.
 
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use wayray_server::capture::CapturedFrame;
+use wayray_server::session::SessionCommand;
 use wayray_tests::fixture::Fixture;
 use wayray_tests::wl_client::WlClient;
 
 fn bench(c: &mut Criterion) {
     let fixture = Fixture::new("bench-render", 1920, 1080);
+    // Capture reads the damaged rows, as the encoder will: copy them out of the output image.
+    let mut copied = Vec::with_capacity(1920 * 1080 * 4);
+    fixture.session.send(SessionCommand::SetSink(Box::new(
+        move |frame: &CapturedFrame<'_>| {
+            copied.clear();
+            for rect in frame.damage() {
+                for y in rect.loc.y..rect.loc.y + rect.size.h {
+                    copied.extend_from_slice(frame.row(
+                        rect.loc.x as u32,
+                        y as u32,
+                        rect.size.w as u32,
+                    ));
+                }
+            }
+            std::hint::black_box(&copied);
+        },
+    )));
     let stream = fixture.session.connect_client().expect("socket pair");
     let mut client = WlClient::connect(stream, fixture.dir.path());
     let mut window = client.toplevel("bench");

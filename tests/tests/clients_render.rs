@@ -32,25 +32,27 @@ fn weston_simple_shm_is_centred_and_keeps_getting_frames() {
     assert!(animating, "frames stopped after {before}");
 }
 
+/// Starts foot with `ini` as its configuration and a plain `sh` with prompt `prompt`.
+fn start_foot(fixture: &mut Fixture, foot: &std::path::Path, ini: &str, prompt: &str) {
+    let path = fixture.dir.path().join("foot.ini");
+    std::fs::write(&path, ini).unwrap();
+    let mut command = fixture.command(foot);
+    command
+        .arg("--config")
+        .arg(&path)
+        .arg("--override=csd.preferred=none");
+    command.args(["sh", "-c", &format!("PS1='{prompt}' exec sh")]);
+    fixture.spawn(command);
+}
+
 #[test]
 fn foot_shows_its_configured_background_centred() {
     let Some(foot) = require("foot") else {
         return;
     };
     let mut fixture = Fixture::new("foot", 1280, 720);
-    let ini = fixture.dir.path().join("foot.ini");
-    std::fs::write(
-        &ini,
-        "[colors]\nbackground=336699\nforeground=ffffff\n[main]\nfont=monospace:size=10\n",
-    )
-    .unwrap();
-    let mut command = fixture.command(&foot);
-    command
-        .arg("--config")
-        .arg(&ini)
-        .arg("--override=csd.preferred=none");
-    command.arg("sh").arg("-c").arg("PS1='$ ' exec sh");
-    fixture.spawn(command);
+    let ini = "[colors]\nbackground=336699\nforeground=ffffff\n[main]\nfont=monospace:size=10\n";
+    start_foot(&mut fixture, &foot, ini, "$ ");
     let colour = rgb(0x336699);
     let (mapped, shot) = fixture.wait_for(WAIT, |s| bbox(s, |p| same_rgb(p, colour)).is_some());
     assert!(
@@ -75,20 +77,9 @@ fn typing_into_foot_draws_the_text() {
         return;
     };
     let mut fixture = Fixture::new("foot-typing", 1280, 720);
-    let ini = fixture.dir.path().join("foot.ini");
-    std::fs::write(
-        &ini,
-        "[colors]\nbackground=000000\nforeground=ffffff\n[cursor]\nblink=no\n",
-    )
-    .unwrap();
-    let mut command = fixture.command(&foot);
-    command
-        .arg("--config")
-        .arg(&ini)
-        .arg("--override=csd.preferred=none");
-    // A shell with an empty prompt, so every white pixel comes from what is typed.
-    command.args(["sh", "-c", "PS1= exec sh"]);
-    fixture.spawn(command);
+    // An empty prompt, so every new white pixel comes from what is typed.
+    let ini = "[colors]\nbackground=000000\nforeground=ffffff\n[cursor]\nblink=no\n";
+    start_foot(&mut fixture, &foot, ini, "");
     let black = rgb(0x000000);
     let (mapped, shot) = fixture.wait_for(WAIT, |s| bbox(s, |p| same_rgb(p, black)).is_some());
     assert!(mapped, "foot never appeared");

@@ -12,6 +12,18 @@ fn client(fixture: &Fixture) -> WlClient {
     WlClient::connect(stream, fixture.dir.path())
 }
 
+/// A toplevel that has acked its first configure and shows a 400x300 buffer of `argb`; the
+/// event log is cleared.
+fn mapped(c: &mut WlClient, argb: u32) -> wayray_tests::wl_client::ShmSurface {
+    let mut window = c.toplevel("window");
+    c.roundtrip();
+    c.ack(&window, 0);
+    c.draw(&mut window, 400, 300, argb);
+    c.roundtrip();
+    c.events.log.clear();
+    window
+}
+
 #[test]
 fn toplevel_configure_sequence() {
     let fixture = Fixture::new("xdg-toplevel", 1280, 720);
@@ -40,12 +52,7 @@ fn toplevel_configure_sequence() {
 fn maximize_and_fullscreen_requests_are_honoured_and_undone() {
     let fixture = Fixture::new("xdg-modes", 1280, 720);
     let mut c = client(&fixture);
-    let mut window = c.toplevel("modes");
-    c.roundtrip();
-    c.ack(&window, 0);
-    c.draw(&mut window, 400, 300, 0xff00aa00);
-    c.roundtrip();
-    c.events.log.clear();
+    let window = mapped(&mut c, 0xff00aa00);
     let toplevel = window.toplevel.clone().expect("toplevel");
     toplevel.set_maximized();
     c.roundtrip();
@@ -62,12 +69,7 @@ fn maximize_and_fullscreen_requests_are_honoured_and_undone() {
 fn popup_is_constrained_to_the_output_and_drawn() {
     let fixture = Fixture::new("xdg-popup", 1280, 720);
     let mut c = client(&fixture);
-    let mut window = c.toplevel("parent");
-    c.roundtrip();
-    c.ack(&window, 0);
-    c.draw(&mut window, 400, 300, 0xff202020);
-    c.roundtrip();
-    c.events.log.clear();
+    let window = mapped(&mut c, 0xff202020);
     // Anchored at the parent's bottom-right corner and growing down-right: at (840, 510) a
     // 300x300 popup would leave the 1280x720 output, so it must slide back inside.
     let mut popup = c.popup(&window, (399, 299), (300, 300));
@@ -88,4 +90,28 @@ fn popup_is_constrained_to_the_output_and_drawn() {
         x + w <= 1280 && y + h <= 720,
         "popup at {x},{y} leaves the output"
     );
+}
+
+#[test]
+fn output_mode_changes_at_run_time_and_maximized_windows_follow() {
+    use wayray_server::output::OutputConfig;
+    use wayray_server::session::SessionCommand;
+    let fixture = Fixture::new("xdg-resize", 1280, 720);
+    let mut c = client(&fixture);
+    let window = mapped(&mut c, 0xff00aa00);
+    window.toplevel.clone().expect("toplevel").set_maximized();
+    c.roundtrip();
+    c.events.log.clear();
+    fixture
+        .session
+        .send(SessionCommand::SetOutput(OutputConfig {
+            width: 1024,
+            height: 768,
+            ..OutputConfig::default()
+        }));
+    c.roundtrip();
+    insta::assert_snapshot!("output_resized", c.events.log.join("\n"));
+    let (ok, shot) = fixture.wait_for(Duration::from_secs(10), |s| s.width == 1024);
+    assert!(ok, "output is still {}x{}", shot.width, shot.height);
+    assert_eq!(shot.height, 768);
 }
