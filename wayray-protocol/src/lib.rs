@@ -50,6 +50,7 @@
 
 pub mod capabilities;
 pub mod channel;
+pub mod codec;
 pub mod error;
 pub mod framing;
 pub mod geometry;

@@ -7,6 +7,7 @@
 
 pub mod backend;
 pub mod capture;
+pub mod encode;
 mod handlers;
 pub mod input;
 pub mod output;

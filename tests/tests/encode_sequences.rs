@@ -1,0 +1,133 @@
+//! Real frame sequences through the encoder pipeline and the viewer's decoder core: applying
+//! the encoded stream reproduces the server's last frame exactly.
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use wayray_client::Framebuffer;
+use wayray_protocol::messages::display::Codec;
+use wayray_server::encode::pipeline::{Encoded, Pipeline};
+use wayray_server::session::SessionCommand;
+use wayray_tests::fixture::Fixture;
+use wayray_tests::programs::require;
+
+/// Applies encoded frames as they come until the framebuffer equals the server's output (the
+/// encoder may still be working through coalesced damage when the screen goes quiet, so the
+/// comparison is repeated until `deadline`). Returns how many copy (scroll/move) regions were
+/// applied.
+fn converge(
+    fixture: &Fixture,
+    frames: &Receiver<Encoded>,
+    fb: &mut Framebuffer,
+    deadline: Instant,
+) -> usize {
+    let mut copies = 0;
+    loop {
+        match frames.recv_timeout(Duration::from_millis(500)) {
+            Ok(encoded) => {
+                copies += encoded
+                    .update
+                    .regions
+                    .iter()
+                    .filter(|r| r.codec == Codec::CopyRect)
+                    .count();
+                fb.apply(&encoded.update).expect("every update applies");
+                continue;
+            }
+            Err(_) if differing_pixels(fixture, fb) == 0 => return copies,
+            Err(_) if Instant::now() > deadline => {
+                panic!(
+                    "{} pixels differ from the server's frame",
+                    differing_pixels(fixture, fb)
+                );
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+fn differing_pixels(fixture: &Fixture, fb: &Framebuffer) -> usize {
+    let shot = fixture.session.screenshot().expect("screenshot");
+    if (fb.width(), fb.height()) != (shot.width, shot.height) {
+        return usize::MAX;
+    }
+    fb.pixels()
+        .chunks_exact(4)
+        .zip(shot.bgra.chunks_exact(4))
+        .filter(|(a, b)| a != b)
+        .count()
+}
+
+#[test]
+fn foot_scrolling_decodes_to_the_servers_frame() {
+    let Some(foot) = require("foot") else {
+        return;
+    };
+    let mut fixture = Fixture::new("seq-foot", 1280, 720);
+    let (pipeline, sink, frames) = Pipeline::start(4);
+    fixture
+        .session
+        .send(SessionCommand::SetSink(Box::new(sink)));
+    let mut command = fixture.command(&foot);
+    command.args(["sh", "-c", "for i in $(seq 1 300); do echo \"line $i of the scrolling test\"; sleep 0.005; done; sleep 30"]);
+    fixture.spawn(command);
+    let mut fb = Framebuffer::new().unwrap();
+    // Let the scrolling run (300 lines, about 3 s), then the viewer side must converge on the
+    // server's frame.
+    std::thread::sleep(Duration::from_secs(5));
+    let copies = converge(
+        &fixture,
+        &frames,
+        &mut fb,
+        Instant::now() + Duration::from_secs(60),
+    );
+    assert!(fb.width() > 0, "no frame arrived");
+    assert!(copies > 0, "foot scrolled but no copy region was sent");
+    drop(pipeline);
+}
+
+#[test]
+fn weston_simple_shm_decodes_to_the_servers_frame_after_a_keyframe_request() {
+    let Some(program) = require("weston-simple-shm") else {
+        return;
+    };
+    let mut fixture = Fixture::new("seq-shm", 640, 480);
+    let (pipeline, sink, frames) = Pipeline::start(2);
+    fixture
+        .session
+        .send(SessionCommand::SetSink(Box::new(sink)));
+    let mut child = fixture.command(&program);
+    child.stdout(std::process::Stdio::null());
+    let client = fixture.spawn(child);
+    let mut fb = Framebuffer::new().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut applied = 0;
+    while applied < 30 && Instant::now() < deadline {
+        if let Ok(encoded) = frames.recv_timeout(Duration::from_secs(5)) {
+            fb.apply(&encoded.update).expect("update applies");
+            applied += 1;
+        }
+    }
+    assert!(applied >= 30, "only {applied} frames arrived");
+    // Stop the animation; whatever was in flight drains, and the last frame must be exact.
+    let _ = client.kill();
+    converge(
+        &fixture,
+        &frames,
+        &mut fb,
+        Instant::now() + Duration::from_secs(60),
+    );
+    // A keyframe from the current output restores a viewer that lost everything.
+    pipeline.request_keyframe();
+    let keyframe = frames
+        .recv_timeout(Duration::from_secs(10))
+        .expect("keyframe");
+    assert!(keyframe.update.keyframe);
+    let mut fresh = Framebuffer::new().unwrap();
+    fresh.apply(&keyframe.update).unwrap();
+    assert_eq!(
+        differing_pixels(&fixture, &fresh),
+        0,
+        "the keyframe differs from the output"
+    );
+}

@@ -1,0 +1,198 @@
+//! The viewer's copy of the session output, and applying frame updates to it.
+
+use wayray_protocol::Rect;
+use wayray_protocol::codec::{CodecError, PixelView, PixelViewMut, ZstdContext, decode_region};
+use wayray_protocol::messages::display::FrameUpdate;
+
+/// A frame update could not be applied. The framebuffer may hold part of it; ask the server
+/// for a keyframe.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// A frame is missing between the last one applied and this one.
+    #[error("frame {got} arrived but {expected} was expected; a keyframe is needed")]
+    Gap {
+        /// The next sequence number expected.
+        expected: u64,
+        /// The one that arrived.
+        got: u64,
+    },
+    /// The first update after start or a resize must be a keyframe.
+    #[error("frame {sequence} depends on earlier frames this viewer does not have")]
+    NeedKeyframe {
+        /// The frame.
+        sequence: u64,
+    },
+    /// A region failed to decode.
+    #[error("region {index} of frame {sequence}: {source}")]
+    Region {
+        /// The frame.
+        sequence: u64,
+        /// Index of the region in the frame.
+        index: usize,
+        /// Why.
+        source: CodecError,
+    },
+    /// The zstd context could not be created.
+    #[error("cannot set up the decoder: {0}")]
+    Setup(CodecError),
+}
+
+/// The session output as the viewer knows it: tightly packed BGRA.
+pub struct Framebuffer {
+    width: u32,
+    height: u32,
+    pixels: Vec<u8>,
+    last_sequence: Option<u64>,
+    zstd: ZstdContext,
+}
+
+impl std::fmt::Debug for Framebuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Framebuffer")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("last_sequence", &self.last_sequence)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Framebuffer {
+    /// An empty framebuffer; the first update must be a keyframe.
+    pub fn new() -> Result<Self, ApplyError> {
+        Ok(Self {
+            width: 0,
+            height: 0,
+            pixels: Vec::new(),
+            last_sequence: None,
+            zstd: ZstdContext::new().map_err(ApplyError::Setup)?,
+        })
+    }
+
+    /// Width in pixels (0 before the first keyframe).
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The pixels, tightly packed BGRA.
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
+    }
+
+    /// The pixel at `(x, y)` as `[b, g, r, a]`.
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 4] {
+        PixelView::packed(&self.pixels, self.width, self.height)
+            .map(|v| v.pixel(x, y))
+            .unwrap_or_default()
+    }
+
+    /// Sequence number of the last frame applied.
+    pub fn last_sequence(&self) -> Option<u64> {
+        self.last_sequence
+    }
+
+    /// Applies `update` (regions in order) and returns the rectangles it changed.
+    pub fn apply(&mut self, update: &FrameUpdate) -> Result<Vec<Rect>, ApplyError> {
+        if update.keyframe {
+            if (update.output_width, update.output_height) != (self.width, self.height) {
+                self.width = update.output_width;
+                self.height = update.output_height;
+                self.pixels = vec![0; self.width as usize * self.height as usize * 4];
+            }
+        } else {
+            match self.last_sequence {
+                None => {
+                    return Err(ApplyError::NeedKeyframe {
+                        sequence: update.sequence,
+                    });
+                }
+                Some(last) if update.sequence != last + 1 => {
+                    return Err(ApplyError::Gap {
+                        expected: last + 1,
+                        got: update.sequence,
+                    });
+                }
+                Some(_)
+                    if (update.output_width, update.output_height) != (self.width, self.height) =>
+                {
+                    return Err(ApplyError::NeedKeyframe {
+                        sequence: update.sequence,
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        let mut view = PixelViewMut::packed(&mut self.pixels, self.width, self.height).ok_or(
+            ApplyError::NeedKeyframe {
+                sequence: update.sequence,
+            },
+        )?;
+        for (index, region) in update.regions.iter().enumerate() {
+            decode_region(&mut view, region, &mut self.zstd).map_err(|source| {
+                ApplyError::Region {
+                    sequence: update.sequence,
+                    index,
+                    source,
+                }
+            })?;
+        }
+        self.last_sequence = Some(update.sequence);
+        Ok(update.regions.iter().map(|r| r.rect).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wayray_protocol::messages::display::{Codec, RegionUpdate};
+
+    use super::*;
+
+    fn solid(sequence: u64, keyframe: bool, rect: Rect) -> FrameUpdate {
+        FrameUpdate {
+            sequence,
+            output_width: 4,
+            output_height: 4,
+            keyframe,
+            regions: vec![RegionUpdate {
+                rect,
+                codec: Codec::Solid,
+                payload: vec![1, 2, 3, 255],
+            }],
+        }
+    }
+
+    #[test]
+    fn needs_a_keyframe_first_and_refuses_gaps() {
+        let mut fb = Framebuffer::new().unwrap();
+        let all = Rect::new(0, 0, 4, 4);
+        assert!(matches!(
+            fb.apply(&solid(1, false, all)),
+            Err(ApplyError::NeedKeyframe { .. })
+        ));
+        fb.apply(&solid(1, true, all)).unwrap();
+        assert_eq!(fb.pixel(3, 3), [1, 2, 3, 255]);
+        fb.apply(&solid(2, false, Rect::new(0, 0, 1, 1))).unwrap();
+        assert!(matches!(
+            fb.apply(&solid(4, false, all)),
+            Err(ApplyError::Gap {
+                expected: 3,
+                got: 4
+            })
+        ));
+    }
+
+    #[test]
+    fn a_bad_region_is_an_error() {
+        let mut fb = Framebuffer::new().unwrap();
+        let mut update = solid(1, true, Rect::new(0, 0, 4, 4));
+        update.regions[0].payload = vec![1];
+        assert!(matches!(
+            fb.apply(&update),
+            Err(ApplyError::Region { index: 0, .. })
+        ));
+    }
+}

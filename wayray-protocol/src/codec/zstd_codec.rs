@@ -1,0 +1,153 @@
+//! `RawZstd` and `DeltaZstd`: the rectangle's rows, as they are or XORed with its previous
+//! content, compressed with zstd through a reused context.
+
+use super::{CodecError, PixelView, PixelViewMut};
+use crate::Rect;
+use crate::messages::display::Codec;
+
+/// zstd level: 1 is the fastest; text and UI compress well even there.
+pub const LEVEL: i32 = 1;
+
+/// Reusable compression and decompression state (one per encoder worker / decoder).
+pub struct ZstdContext {
+    compressor: zstd::bulk::Compressor<'static>,
+    decompressor: zstd::bulk::Decompressor<'static>,
+    scratch: Vec<u8>,
+}
+
+impl std::fmt::Debug for ZstdContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZstdContext").finish_non_exhaustive()
+    }
+}
+
+impl ZstdContext {
+    /// A new context.
+    pub fn new() -> Result<Self, CodecError> {
+        Ok(Self {
+            compressor: zstd::bulk::Compressor::new(LEVEL)
+                .map_err(|e| CodecError::Compress(e.to_string()))?,
+            decompressor: zstd::bulk::Decompressor::new()
+                .map_err(|e| CodecError::Compress(e.to_string()))?,
+            scratch: Vec::new(),
+        })
+    }
+
+    pub(super) fn compress_scratch(&mut self) -> Result<Vec<u8>, CodecError> {
+        self.compressor
+            .compress(&self.scratch)
+            .map_err(|e| CodecError::Compress(e.to_string()))
+    }
+
+    /// Compresses arbitrary bytes (palette payloads).
+    pub(super) fn compress(&mut self, data: &[u8]) -> Result<Vec<u8>, CodecError> {
+        self.compressor
+            .compress(data)
+            .map_err(|e| CodecError::Compress(e.to_string()))
+    }
+
+    /// Decompresses `payload` into the scratch buffer; it must be at most `max` bytes long.
+    pub(super) fn decompress(
+        &mut self,
+        codec: Codec,
+        payload: &[u8],
+        max: usize,
+    ) -> Result<&[u8], CodecError> {
+        self.scratch.clear();
+        self.scratch.reserve_exact(max);
+        let error = |detail: String| CodecError::Decompress {
+            codec,
+            expected: max,
+            detail,
+        };
+        self.decompressor
+            .decompress_to_buffer(payload, &mut self.scratch)
+            .map_err(|e| error(e.to_string()))?;
+        if self.scratch.len() > max {
+            return Err(error(format!("got {} bytes", self.scratch.len())));
+        }
+        Ok(&self.scratch)
+    }
+}
+
+/// Encodes `rect` of `src` as raw rows + zstd.
+pub fn encode_raw(
+    ctx: &mut ZstdContext,
+    src: &PixelView<'_>,
+    rect: Rect,
+) -> Result<Vec<u8>, CodecError> {
+    ctx.scratch.clear();
+    for row in src.rows(rect) {
+        ctx.scratch.extend_from_slice(row);
+    }
+    ctx.compress_scratch()
+}
+
+/// Encodes `rect` of `src` as the XOR with the same rectangle of `previous`, + zstd.
+pub fn encode_delta(
+    ctx: &mut ZstdContext,
+    src: &PixelView<'_>,
+    previous: &PixelView<'_>,
+    rect: Rect,
+) -> Result<Vec<u8>, CodecError> {
+    ctx.scratch.clear();
+    for (new, old) in src.rows(rect).zip(previous.rows(rect)) {
+        ctx.scratch.extend(new.iter().zip(old).map(|(a, b)| a ^ b));
+    }
+    ctx.compress_scratch()
+}
+
+fn expected_len(rect: Rect) -> usize {
+    rect.width as usize * rect.height as usize * 4
+}
+
+fn exact(codec: Codec, data: &[u8], expected: usize) -> Result<&[u8], CodecError> {
+    if data.len() != expected {
+        return Err(CodecError::Decompress {
+            codec,
+            expected,
+            detail: format!("got {} bytes", data.len()),
+        });
+    }
+    Ok(data)
+}
+
+pub(super) fn decode_raw(
+    fb: &mut PixelViewMut<'_>,
+    rect: Rect,
+    payload: &[u8],
+    ctx: &mut ZstdContext,
+) -> Result<(), CodecError> {
+    let expected = expected_len(rect);
+    let data = exact(
+        Codec::RawZstd,
+        ctx.decompress(Codec::RawZstd, payload, expected)?,
+        expected,
+    )?;
+    let row_bytes = rect.width as usize * 4;
+    for (y, row) in data.chunks_exact(row_bytes).enumerate() {
+        fb.row_mut(rect, y as u32).copy_from_slice(row);
+    }
+    Ok(())
+}
+
+pub(super) fn decode_delta(
+    fb: &mut PixelViewMut<'_>,
+    rect: Rect,
+    payload: &[u8],
+    ctx: &mut ZstdContext,
+) -> Result<(), CodecError> {
+    let expected = expected_len(rect);
+    let data = exact(
+        Codec::DeltaZstd,
+        ctx.decompress(Codec::DeltaZstd, payload, expected)?,
+        expected,
+    )?;
+    let row_bytes = rect.width as usize * 4;
+    for (y, row) in data.chunks_exact(row_bytes).enumerate() {
+        for (dst, x) in fb.row_mut(rect, y as u32).iter_mut().zip(row) {
+            *dst ^= x;
+        }
+    }
+    Ok(())
+}

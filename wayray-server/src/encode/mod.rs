@@ -1,0 +1,202 @@
+//! The frame encoder: damage → tiles → per-tile codec, with scroll/move detection. It keeps a
+//! shadow copy of what the viewer has, so every codec can be lossless against it (delta) and
+//! unchanged tiles are skipped by comparing with it.
+//!
+//! `Encoder` is synchronous and owns no thread; `pipeline` runs it off the compositor thread.
+
+mod choose;
+pub mod pipeline;
+mod scroll;
+mod tiles;
+
+use rayon::prelude::*;
+use wayray_protocol::Rect;
+use wayray_protocol::codec::{PixelView, PixelViewMut, ZstdContext, copy_rect, encode_copy_rect};
+use wayray_protocol::messages::display::{Codec, FrameUpdate, RegionUpdate};
+
+pub use tiles::TILE;
+
+/// Per-frame figures, for stats and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameStats {
+    /// Tiles the damage touched.
+    pub tiles_damaged: usize,
+    /// Tiles that had not changed and were skipped.
+    pub tiles_unchanged: usize,
+    /// Copy-rectangle regions sent.
+    pub copies: usize,
+    /// Payload bytes of the frame.
+    pub bytes: usize,
+}
+
+/// Encodes output frames into `FrameUpdate`s against a shadow of what the viewer shows.
+pub struct Encoder {
+    width: u32,
+    height: u32,
+    shadow: Vec<u8>,
+    sequence: u64,
+    /// Below this many tiles, encoding on one thread beats the cost of fanning out.
+    parallel_threshold: usize,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("sequence", &self.sequence)
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    static ZSTD: std::cell::RefCell<Option<ZstdContext>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's reusable zstd context.
+fn with_zstd<T>(f: impl FnOnce(&mut ZstdContext) -> T) -> T {
+    ZSTD.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let ctx = slot.get_or_insert_with(|| ZstdContext::new().expect("zstd context"));
+        f(ctx)
+    })
+}
+
+impl Encoder {
+    /// An encoder for a `width` × `height` output; its first frame is a keyframe.
+    pub fn new(width: u32, height: u32) -> Self {
+        Self {
+            width,
+            height,
+            shadow: Vec::new(),
+            sequence: 0,
+            parallel_threshold: 8,
+        }
+    }
+
+    /// Encodes what changed in `current` (the whole output, tightly packed BGRA) inside
+    /// `damage`. With `keyframe`, or after a size change, the whole output is sent and depends
+    /// on nothing earlier.
+    pub fn encode(
+        &mut self,
+        current: &[u8],
+        width: u32,
+        height: u32,
+        damage: &[Rect],
+        keyframe: bool,
+    ) -> (FrameUpdate, FrameStats) {
+        let full = Rect::new(0, 0, width, height);
+        let keyframe =
+            keyframe || width != self.width || height != self.height || self.shadow.is_empty();
+        if keyframe {
+            self.width = width;
+            self.height = height;
+            self.shadow.clear();
+            self.shadow.resize(width as usize * height as usize * 4, 0);
+        }
+        let Some(src) = PixelView::packed(current, width, height) else {
+            // A frame of the wrong size is a caller bug; send nothing rather than garbage.
+            tracing::error!(
+                len = current.len(),
+                width,
+                height,
+                "frame buffer size mismatch"
+            );
+            return (self.empty_update(), FrameStats::default());
+        };
+        let damage: Vec<Rect> = if keyframe {
+            vec![full]
+        } else {
+            damage.iter().filter_map(|r| clip(*r, full)).collect()
+        };
+        let mut stats = FrameStats::default();
+        let mut regions = Vec::new();
+
+        if !keyframe {
+            for rect in &damage {
+                if let Some((src_y, dst)) = scroll::detect(&src, &self.shadow_view(), *rect) {
+                    let mut shadow =
+                        PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
+                    if copy_rect(&mut shadow, (dst.x, src_y), dst).is_ok() {
+                        regions.push(RegionUpdate {
+                            rect: dst,
+                            codec: Codec::CopyRect,
+                            payload: encode_copy_rect(dst.x, src_y),
+                        });
+                        stats.copies += 1;
+                    }
+                }
+            }
+        }
+
+        let tiles = tiles::cover(&damage, width, height);
+        stats.tiles_damaged = tiles.len();
+        let shadow = self.shadow_view();
+        let changed: Vec<Rect> = tiles
+            .into_iter()
+            .filter(|t| keyframe || src.rows(*t).ne(shadow.rows(*t)))
+            .collect();
+        stats.tiles_unchanged = stats.tiles_damaged - changed.len();
+        let encode =
+            |tile: &Rect| with_zstd(|ctx| choose::encode_tile(ctx, &src, &shadow, *tile, keyframe));
+        let encoded: Vec<RegionUpdate> = if changed.len() >= self.parallel_threshold {
+            changed.par_iter().map(encode).collect()
+        } else {
+            changed.iter().map(encode).collect()
+        };
+        let mut shadow =
+            PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
+        for region in &encoded {
+            shadow.copy_from(&src, region.rect);
+        }
+        regions.extend(encoded);
+        stats.bytes = regions.iter().map(|r| r.payload.len()).sum();
+        // An empty update is not sent, so it must not use up a sequence number.
+        if keyframe || !regions.is_empty() {
+            self.sequence += 1;
+        }
+        (
+            FrameUpdate {
+                sequence: self.sequence,
+                output_width: width,
+                output_height: height,
+                keyframe,
+                regions,
+            },
+            stats,
+        )
+    }
+
+    /// What the viewer shows, as far as the encoder knows (tests compare it with decoders).
+    pub fn shadow(&self) -> &[u8] {
+        &self.shadow
+    }
+
+    fn shadow_view(&self) -> PixelView<'_> {
+        PixelView::packed(&self.shadow, self.width, self.height).expect("shadow size")
+    }
+
+    fn empty_update(&self) -> FrameUpdate {
+        FrameUpdate {
+            sequence: self.sequence,
+            output_width: self.width.max(1),
+            output_height: self.height.max(1),
+            keyframe: false,
+            regions: Vec::new(),
+        }
+    }
+}
+
+/// `rect` clipped to `bounds`, or `None` when nothing is left.
+pub(crate) fn clip(rect: Rect, bounds: Rect) -> Option<Rect> {
+    let x0 = rect.x.max(bounds.x);
+    let y0 = rect.y.max(bounds.y);
+    let x1 = (u64::from(rect.x) + u64::from(rect.width))
+        .min(u64::from(bounds.x) + u64::from(bounds.width)) as u32;
+    let y1 = (u64::from(rect.y) + u64::from(rect.height))
+        .min(u64::from(bounds.y) + u64::from(bounds.height)) as u32;
+    (x1 > x0 && y1 > y0).then(|| Rect::new(x0, y0, x1 - x0, y1 - y0))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,209 @@
+//! Runs the encoder off the compositor thread. The compositor's sink only copies the damaged
+//! rows into a staging frame and adds the rectangles to a pending list (a memcpy of what
+//! changed, never a wait); the encoder thread takes everything pending at once. When the
+//! encoder or the consumer is slow, damage keeps accumulating in the single staging frame, so
+//! newer frames replace older unsent ones instead of queueing. The only queue is the bounded
+//! output channel.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use wayray_protocol::Rect;
+use wayray_protocol::messages::display::FrameUpdate;
+
+use super::{Encoder, FrameStats};
+use crate::capture::{CapturedFrame, FrameSink};
+
+/// More pending rectangles than this are merged into their bounding box.
+const MAX_PENDING_RECTS: usize = 256;
+
+#[derive(Debug, Default)]
+struct Pending {
+    width: u32,
+    height: u32,
+    staging: Vec<u8>,
+    dirty: Vec<Rect>,
+    keyframe: bool,
+    stop: bool,
+    /// Frames captured since the encoder last took the pending damage.
+    coalesced: u64,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+}
+
+/// An encoded frame and what it cost.
+#[derive(Debug)]
+pub struct Encoded {
+    /// The frame update to send.
+    pub update: FrameUpdate,
+    /// Tile and byte counts.
+    pub stats: FrameStats,
+    /// Encoding time in microseconds.
+    pub encode_us: u64,
+    /// Captured frames merged into this update (1 = none coalesced).
+    pub frames: u64,
+}
+
+/// The encoder thread and its input side.
+#[derive(Debug)]
+pub struct Pipeline {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// The capture side: give it to the session as its frame sink.
+#[derive(Debug)]
+pub struct PipelineSink {
+    shared: Arc<Shared>,
+}
+
+impl Pipeline {
+    /// Starts the encoder thread. Encoded frames go to the returned receiver, which holds at
+    /// most `capacity` frames; when it is full the encoder waits and damage coalesces.
+    pub fn start(capacity: usize) -> (Self, PipelineSink, Receiver<Encoded>) {
+        let shared = Arc::new(Shared::default());
+        let (tx, rx) = sync_channel(capacity.max(1));
+        let worker = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("wayray-encoder".into())
+            .spawn(move || run(&worker, &tx))
+            .expect("spawn encoder thread");
+        (
+            Self {
+                shared: shared.clone(),
+                thread: Some(thread),
+            },
+            PipelineSink { shared },
+            rx,
+        )
+    }
+
+    /// Asks for a full frame of the current output (new viewer, lost state).
+    pub fn request_keyframe(&self) {
+        let mut pending = lock(&self.shared);
+        pending.keyframe = true;
+        self.shared.wake.notify_one();
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        lock(&self.shared).stop = true;
+        self.shared.wake.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Pending> {
+    // A panic on the other side must not take the session down with a poisoned lock.
+    shared.pending.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl FrameSink for PipelineSink {
+    fn frame(&mut self, frame: &CapturedFrame<'_>) {
+        let mut pending = lock(&self.shared);
+        let (width, height) = (frame.width(), frame.height());
+        if pending.width != width || pending.height != height {
+            pending.width = width;
+            pending.height = height;
+            pending.staging = frame.to_bgra();
+            pending.dirty.clear();
+            pending.keyframe = true;
+        } else {
+            let row_bytes = width as usize * 4;
+            for r in frame.damage() {
+                let rect = Rect::new(
+                    r.loc.x as u32,
+                    r.loc.y as u32,
+                    r.size.w as u32,
+                    r.size.h as u32,
+                );
+                for y in rect.y..rect.y + rect.height {
+                    let start = y as usize * row_bytes + rect.x as usize * 4;
+                    pending.staging[start..start + rect.width as usize * 4]
+                        .copy_from_slice(frame.row(rect.x, y, rect.width));
+                }
+                pending.dirty.push(rect);
+            }
+            if pending.dirty.len() > MAX_PENDING_RECTS {
+                let bounds = bounding_box(&pending.dirty);
+                pending.dirty = vec![bounds];
+            }
+        }
+        pending.coalesced += 1;
+        self.shared.wake.notify_one();
+    }
+}
+
+fn bounding_box(rects: &[Rect]) -> Rect {
+    let x0 = rects.iter().map(|r| r.x).min().unwrap_or(0);
+    let y0 = rects.iter().map(|r| r.y).min().unwrap_or(0);
+    let x1 = rects.iter().map(|r| r.x + r.width).max().unwrap_or(0);
+    let y1 = rects.iter().map(|r| r.y + r.height).max().unwrap_or(0);
+    Rect::new(x0, y0, x1 - x0, y1 - y0)
+}
+
+fn run(shared: &Shared, out: &SyncSender<Encoded>) {
+    let mut encoder = Encoder::new(0, 0);
+    let mut current: Vec<u8> = Vec::new();
+    loop {
+        let (dirty, keyframe, width, height, frames) = {
+            let mut pending = lock(shared);
+            while !pending.stop && pending.dirty.is_empty() && !pending.keyframe {
+                pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+            }
+            if pending.stop {
+                return;
+            }
+            if pending.width == 0 {
+                // A keyframe was asked for before the first frame: it comes with that frame.
+                continue;
+            }
+            let (width, height) = (pending.width, pending.height);
+            let keyframe = std::mem::take(&mut pending.keyframe);
+            let dirty = std::mem::take(&mut pending.dirty);
+            if keyframe || current.len() != pending.staging.len() {
+                current.clone_from(&pending.staging);
+            } else {
+                let row_bytes = width as usize * 4;
+                for rect in &dirty {
+                    for y in rect.y..rect.y + rect.height {
+                        let start = y as usize * row_bytes + rect.x as usize * 4;
+                        let end = start + rect.width as usize * 4;
+                        current[start..end].copy_from_slice(&pending.staging[start..end]);
+                    }
+                }
+            }
+            (
+                dirty,
+                keyframe,
+                width,
+                height,
+                std::mem::take(&mut pending.coalesced),
+            )
+        };
+        let started = Instant::now();
+        let (update, stats) = encoder.encode(&current, width, height, &dirty, keyframe);
+        let encode_us = started.elapsed().as_micros() as u64;
+        if update.regions.is_empty() && !keyframe {
+            continue;
+        }
+        let encoded = Encoded {
+            update,
+            stats,
+            encode_us,
+            frames,
+        };
+        if out.send(encoded).is_err() {
+            return;
+        }
+    }
+}
