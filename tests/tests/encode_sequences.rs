@@ -64,7 +64,7 @@ fn foot_scrolling_decodes_to_the_servers_frame() {
         return;
     };
     let mut fixture = Fixture::new("seq-foot", 1280, 720);
-    let (pipeline, sink, frames) = Pipeline::start(4);
+    let (pipeline, sink, frames) = Pipeline::start(4, true);
     fixture
         .session
         .send(SessionCommand::SetSink(Box::new(sink)));
@@ -92,7 +92,7 @@ fn weston_simple_shm_decodes_to_the_servers_frame_after_a_keyframe_request() {
         return;
     };
     let mut fixture = Fixture::new("seq-shm", 640, 480);
-    let (pipeline, sink, frames) = Pipeline::start(2);
+    let (pipeline, sink, frames) = Pipeline::start(2, true);
     fixture
         .session
         .send(SessionCommand::SetSink(Box::new(sink)));

@@ -1,7 +1,7 @@
 //! The viewer's copy of the session output, and applying frame updates to it.
 
 use wayray_protocol::Rect;
-use wayray_protocol::codec::{CodecError, PixelView, PixelViewMut, ZstdContext, decode_region};
+use wayray_protocol::codec::{CodecError, Decoders, PixelView, PixelViewMut};
 use wayray_protocol::messages::display::FrameUpdate;
 
 /// A frame update could not be applied. The framebuffer may hold part of it; ask the server
@@ -32,7 +32,7 @@ pub enum ApplyError {
         /// Why.
         source: CodecError,
     },
-    /// The zstd context could not be created.
+    /// The decoders could not be created.
     #[error("cannot set up the decoder: {0}")]
     Setup(CodecError),
 }
@@ -43,7 +43,7 @@ pub struct Framebuffer {
     height: u32,
     pixels: Vec<u8>,
     last_sequence: Option<u64>,
-    zstd: ZstdContext,
+    decoders: Decoders,
 }
 
 impl std::fmt::Debug for Framebuffer {
@@ -64,7 +64,7 @@ impl Framebuffer {
             height: 0,
             pixels: Vec::new(),
             last_sequence: None,
-            zstd: ZstdContext::new().map_err(ApplyError::Setup)?,
+            decoders: Decoders::new().map_err(ApplyError::Setup)?,
         })
     }
 
@@ -98,6 +98,7 @@ impl Framebuffer {
     /// Applies `update` (regions in order) and returns the rectangles it changed.
     pub fn apply(&mut self, update: &FrameUpdate) -> Result<Vec<Rect>, ApplyError> {
         if update.keyframe {
+            self.decoders.reset_video();
             if (update.output_width, update.output_height) != (self.width, self.height) {
                 self.width = update.output_width;
                 self.height = update.output_height;
@@ -132,7 +133,7 @@ impl Framebuffer {
             },
         )?;
         for (index, region) in update.regions.iter().enumerate() {
-            decode_region(&mut view, region, &mut self.zstd).map_err(|source| {
+            self.decoders.apply(&mut view, region).map_err(|source| {
                 ApplyError::Region {
                     sequence: update.sequence,
                     index,

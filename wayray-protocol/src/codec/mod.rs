@@ -16,14 +16,22 @@
 //! | `H264` | an H.264 access unit (see the video module of each side) |
 
 mod copy_rect;
+mod decoders;
 mod error;
+#[cfg(feature = "h264")]
+mod h264;
+#[cfg(not(feature = "h264"))]
+#[path = "h264_stub.rs"]
+mod h264;
 mod palette;
 mod pixels;
 mod solid;
 mod zstd_codec;
 
 pub use copy_rect::{copy_rect, encode_copy_rect};
+pub use decoders::Decoders;
 pub use error::CodecError;
+pub use h264::{H264Decoder, H264Encoder, available as h264_available};
 pub use palette::encode_palette;
 pub use pixels::{PixelView, PixelViewMut};
 pub use solid::{encode_solid, solid_colour};

@@ -222,3 +222,87 @@ fn oversize_regions_are_refused_before_decompressing() {
     let err = decode_region(&mut view, &region, &mut ZstdContext::new().unwrap()).unwrap_err();
     assert!(matches!(err, CodecError::RegionTooLarge { .. }), "{err}");
 }
+
+/// Peak signal-to-noise ratio of `rect` between two images, in dB.
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    let mse: f64 = a
+        .chunks_exact(4)
+        .zip(b.chunks_exact(4))
+        .map(|(p, q)| {
+            (0..3)
+                .map(|i| (f64::from(p[i]) - f64::from(q[i])).powi(2))
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / (a.len() / 4 * 3) as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}
+
+/// The PSNR floor the video path must stay above on photo-like content.
+const PSNR_FLOOR_DB: f64 = 30.0;
+
+#[test]
+fn h264_round_trip_is_above_the_psnr_floor() {
+    if !h264_available() {
+        assert!(
+            !cfg!(feature = "h264") || std::env::var("CI").is_err(),
+            "libx264 missing in CI"
+        );
+        return;
+    }
+    let rect = Rect::new(0, 0, W, H);
+    let mut encoder = H264Encoder::new(W, H).unwrap();
+    let mut decoders = Decoders::new().unwrap();
+    let mut fb = vec![0u8; (W * H * 4) as usize];
+    let mut worst = f64::INFINITY;
+    for frame in 0..10u32 {
+        // A photo-like image panning one pixel per frame.
+        let base = photo();
+        let content = image(|x, y| {
+            let i = ((y * W + (x + frame) % W) * 4) as usize;
+            [base[i], base[i + 1], base[i + 2], 0xff]
+        });
+        let src = PixelView::packed(&content, W, H).unwrap();
+        let payload = encoder.encode(&src, rect).unwrap();
+        assert!(!payload.is_empty(), "one packet per frame (zerolatency)");
+        let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
+        decoders
+            .apply(
+                &mut view,
+                &RegionUpdate {
+                    rect,
+                    codec: Codec::H264,
+                    payload,
+                },
+            )
+            .unwrap();
+        worst = worst.min(psnr(&fb, &content));
+    }
+    eprintln!("h264 worst PSNR over 10 frames: {worst:.1} dB");
+    assert!(
+        worst > PSNR_FLOOR_DB,
+        "PSNR {worst:.1} dB is below {PSNR_FLOOR_DB} dB"
+    );
+}
+
+#[test]
+fn h264_garbage_is_an_error() {
+    if !h264_available() {
+        return;
+    }
+    let mut decoders = Decoders::new().unwrap();
+    let mut fb = vec![0u8; (W * H * 4) as usize];
+    let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
+    for payload in [vec![], vec![0, 0, 0, 1, 0x65, 1, 2, 3], vec![0xff; 300]] {
+        let region = RegionUpdate {
+            rect: Rect::new(0, 0, W, H),
+            codec: Codec::H264,
+            payload,
+        };
+        assert!(decoders.apply(&mut view, &region).is_err());
+    }
+}

@@ -8,6 +8,9 @@ mod choose;
 pub mod pipeline;
 mod scroll;
 mod tiles;
+pub mod video;
+
+use std::time::Instant;
 
 use rayon::prelude::*;
 use wayray_protocol::Rect;
@@ -27,6 +30,10 @@ pub struct FrameStats {
     pub copies: usize,
     /// Payload bytes of the frame.
     pub bytes: usize,
+    /// Bytes of H.264 video in the frame.
+    pub video_bytes: usize,
+    /// Tiles refreshed losslessly after their video stopped.
+    pub refreshed: usize,
 }
 
 /// Encodes output frames into `FrameUpdate`s against a shadow of what the viewer shows.
@@ -37,6 +44,8 @@ pub struct Encoder {
     sequence: u64,
     /// Below this many tiles, encoding on one thread beats the cost of fanning out.
     parallel_threshold: usize,
+    video_enabled: bool,
+    motion: video::Motion,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -71,12 +80,26 @@ impl Encoder {
             shadow: Vec::new(),
             sequence: 0,
             parallel_threshold: 8,
+            video_enabled: true,
+            motion: video::Motion::new(width, height, false),
         }
     }
 
+    /// Allows or forbids H.264 video regions (the viewer's capability; FFmpeg must be there too).
+    pub fn set_video(&mut self, enabled: bool) {
+        self.video_enabled = enabled;
+        self.motion = video::Motion::new(self.width, self.height, enabled);
+    }
+
+    /// When the current video region is due for its lossless refresh: call
+    /// [`Encoder::encode`] with no damage at that time.
+    pub fn refresh_due(&self) -> Option<Instant> {
+        self.motion.refresh_due()
+    }
+
     /// Encodes what changed in `current` (the whole output, tightly packed BGRA) inside
-    /// `damage`. With `keyframe`, or after a size change, the whole output is sent and depends
-    /// on nothing earlier.
+    /// `damage`. With `keyframe`, or after a size change, the whole output is sent losslessly
+    /// and depends on nothing earlier. `now` drives motion detection and video refresh.
     pub fn encode(
         &mut self,
         current: &[u8],
@@ -84,6 +107,7 @@ impl Encoder {
         height: u32,
         damage: &[Rect],
         keyframe: bool,
+        now: Instant,
     ) -> (FrameUpdate, FrameStats) {
         let full = Rect::new(0, 0, width, height);
         let keyframe =
@@ -93,6 +117,7 @@ impl Encoder {
             self.height = height;
             self.shadow.clear();
             self.shadow.resize(width as usize * height as usize * 4, 0);
+            self.motion = video::Motion::new(width, height, self.video_enabled);
         }
         let Some(src) = PixelView::packed(current, width, height) else {
             // A frame of the wrong size is a caller bug; send nothing rather than garbage.
@@ -112,41 +137,76 @@ impl Encoder {
         let mut stats = FrameStats::default();
         let mut regions = Vec::new();
 
-        if !keyframe {
-            for rect in &damage {
-                if let Some((src_y, dst)) = scroll::detect(&src, &self.shadow_view(), *rect) {
-                    let mut shadow =
-                        PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
-                    if copy_rect(&mut shadow, (dst.x, src_y), dst).is_ok() {
-                        regions.push(RegionUpdate {
-                            rect: dst,
-                            codec: Codec::CopyRect,
-                            payload: encode_copy_rect(dst.x, src_y),
-                        });
-                        stats.copies += 1;
-                    }
-                }
-            }
+        // Copies move what the viewer shows; with lossy video on screen that could spread
+        // blur outside the stream, so scroll detection waits until the video is refreshed.
+        if !keyframe && self.motion.active().is_none() {
+            self.detect_copies(&src, &damage, &mut regions, &mut stats);
         }
 
         let tiles = tiles::cover(&damage, width, height);
         stats.tiles_damaged = tiles.len();
-        let shadow = self.shadow_view();
-        let changed: Vec<Rect> = tiles
+        // A view of the field alone, so the motion tracker stays usable alongside it.
+        let shadow = PixelView::packed(&self.shadow, width, height).expect("shadow size");
+        let mut changed: Vec<Rect> = tiles
             .into_iter()
-            .filter(|t| keyframe || src.rows(*t).ne(shadow.rows(*t)))
+            .filter(|t| keyframe || self.motion.is_lossy(*t) || src.rows(*t).ne(shadow.rows(*t)))
             .collect();
         stats.tiles_unchanged = stats.tiles_damaged - changed.len();
-        let encode =
-            |tile: &Rect| with_zstd(|ctx| choose::encode_tile(ctx, &src, &shadow, *tile, keyframe));
+
+        if !keyframe {
+            self.motion.record(&changed, now);
+            if let Some(rect) = self.motion.update_region(&changed, width, height, now)
+                && changed.iter().any(|t| video::contains(rect, *t))
+                && let Some((rect, payload)) = self.motion.encode(&src)
+            {
+                stats.video_bytes = payload.len();
+                regions.push(RegionUpdate {
+                    rect,
+                    codec: Codec::H264,
+                    payload,
+                });
+                changed.retain(|t| !video::contains(rect, *t));
+            }
+        }
+        // Lossy tiles are resent absolutely: the viewer's pixels are not the shadow's.
+        let mut changed: Vec<(Rect, bool)> = changed
+            .into_iter()
+            .map(|t| (t, keyframe || self.motion.is_lossy(t)))
+            .collect();
+        if !keyframe {
+            for tile in self.motion.end_if_idle(now) {
+                let Some(tile) = clip(tile, full) else {
+                    continue;
+                };
+                match changed.iter_mut().find(|(t, _)| *t == tile) {
+                    Some((_, absolute)) => *absolute = true,
+                    None => {
+                        changed.push((tile, true));
+                        stats.refreshed += 1;
+                    }
+                }
+            }
+        }
+        let encode = |&(tile, absolute): &(Rect, bool)| {
+            with_zstd(|ctx| choose::encode_tile(ctx, &src, &shadow, tile, absolute))
+        };
         let encoded: Vec<RegionUpdate> = if changed.len() >= self.parallel_threshold {
             changed.par_iter().map(encode).collect()
         } else {
             changed.iter().map(encode).collect()
         };
+        for region in &encoded {
+            self.motion.clear_lossy(region.rect);
+        }
         let mut shadow =
             PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
-        for region in &encoded {
+        for region in regions
+            .iter()
+            .filter(|r| r.codec == Codec::H264)
+            .chain(&encoded)
+        {
+            // For video the shadow holds what the viewer should converge to; the lossy flags
+            // remember that it does not have it yet.
             shadow.copy_from(&src, region.rect);
         }
         regions.extend(encoded);
@@ -165,6 +225,30 @@ impl Encoder {
             },
             stats,
         )
+    }
+
+    fn detect_copies(
+        &mut self,
+        src: &PixelView<'_>,
+        damage: &[Rect],
+        regions: &mut Vec<RegionUpdate>,
+        stats: &mut FrameStats,
+    ) {
+        let (width, height) = (self.width, self.height);
+        for rect in damage {
+            if let Some((src_y, dst)) = scroll::detect(src, &self.shadow_view(), *rect) {
+                let mut shadow =
+                    PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
+                if copy_rect(&mut shadow, (dst.x, src_y), dst).is_ok() {
+                    regions.push(RegionUpdate {
+                        rect: dst,
+                        codec: Codec::CopyRect,
+                        payload: encode_copy_rect(dst.x, src_y),
+                    });
+                    stats.copies += 1;
+                }
+            }
+        }
     }
 
     /// What the viewer shows, as far as the encoder knows (tests compare it with decoders).

@@ -65,14 +65,15 @@ pub struct PipelineSink {
 
 impl Pipeline {
     /// Starts the encoder thread. Encoded frames go to the returned receiver, which holds at
-    /// most `capacity` frames; when it is full the encoder waits and damage coalesces.
-    pub fn start(capacity: usize) -> (Self, PipelineSink, Receiver<Encoded>) {
+    /// most `capacity` frames; when it is full the encoder waits and damage coalesces. `video`
+    /// allows H.264 regions (the viewer must support them).
+    pub fn start(capacity: usize, video: bool) -> (Self, PipelineSink, Receiver<Encoded>) {
         let shared = Arc::new(Shared::default());
         let (tx, rx) = sync_channel(capacity.max(1));
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
             .name("wayray-encoder".into())
-            .spawn(move || run(&worker, &tx))
+            .spawn(move || run(&worker, &tx, video))
             .expect("spawn encoder thread");
         (
             Self {
@@ -151,14 +152,30 @@ fn bounding_box(rects: &[Rect]) -> Rect {
     Rect::new(x0, y0, x1 - x0, y1 - y0)
 }
 
-fn run(shared: &Shared, out: &SyncSender<Encoded>) {
+fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
     let mut encoder = Encoder::new(0, 0);
+    encoder.set_video(video);
     let mut current: Vec<u8> = Vec::new();
     loop {
         let (dirty, keyframe, width, height, frames) = {
             let mut pending = lock(shared);
             while !pending.stop && pending.dirty.is_empty() && !pending.keyframe {
-                pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                // A video region that went quiet is refreshed losslessly when due, even if
+                // nothing else happens.
+                match encoder.refresh_due() {
+                    Some(due) if Instant::now() >= due => break,
+                    Some(due) => {
+                        let timeout = due.saturating_duration_since(Instant::now());
+                        pending = shared
+                            .wake
+                            .wait_timeout(pending, timeout)
+                            .map(|(guard, _)| guard)
+                            .unwrap_or_else(|e| e.into_inner().0);
+                    }
+                    None => {
+                        pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                    }
+                }
             }
             if pending.stop {
                 return;
@@ -191,7 +208,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>) {
             )
         };
         let started = Instant::now();
-        let (update, stats) = encoder.encode(&current, width, height, &dirty, keyframe);
+        let (update, stats) = encoder.encode(&current, width, height, &dirty, keyframe, started);
         let encode_us = started.elapsed().as_micros() as u64;
         if update.regions.is_empty() && !keyframe {
             continue;

@@ -1,6 +1,8 @@
 //! Encoder round trips: whatever the encoder sends, a decoder that applies it in order ends up
 //! with exactly the frame the encoder saw.
 
+use std::time::{Duration, Instant};
+
 use wayray_protocol::Rect;
 use wayray_protocol::codec::{PixelViewMut, ZstdContext, decode_region};
 use wayray_protocol::messages::display::{Codec, FrameUpdate};
@@ -41,7 +43,7 @@ fn terminal(first_line: u32) -> Vec<u8> {
 fn first_frame_is_a_keyframe_and_decodes_exactly() {
     let mut encoder = Encoder::new(W, H);
     let frame = terminal(0);
-    let (update, _) = encoder.encode(&frame, W, H, &[], false);
+    let (update, _) = encoder.encode(&frame, W, H, &[], false, Instant::now());
     assert!(update.keyframe);
     let mut fb = vec![0u8; frame.len()];
     apply(&mut fb, &update, &mut ZstdContext::new().unwrap());
@@ -52,8 +54,15 @@ fn first_frame_is_a_keyframe_and_decodes_exactly() {
 fn unchanged_damage_sends_nothing() {
     let mut encoder = Encoder::new(W, H);
     let frame = terminal(0);
-    encoder.encode(&frame, W, H, &[], true);
-    let (update, stats) = encoder.encode(&frame, W, H, &[Rect::new(0, 0, W, H)], false);
+    encoder.encode(&frame, W, H, &[], true, Instant::now());
+    let (update, stats) = encoder.encode(
+        &frame,
+        W,
+        H,
+        &[Rect::new(0, 0, W, H)],
+        false,
+        Instant::now(),
+    );
     assert!(update.regions.is_empty());
     assert_eq!(stats.tiles_unchanged, stats.tiles_damaged);
 }
@@ -63,16 +72,23 @@ fn a_one_line_scroll_is_a_copy_plus_one_line() {
     let mut encoder = Encoder::new(W, H);
     let mut ctx = ZstdContext::new().unwrap();
     let before = terminal(0);
-    let (key, _) = encoder.encode(&before, W, H, &[], true);
+    let (key, _) = encoder.encode(&before, W, H, &[], true, Instant::now());
     let mut fb = vec![0u8; before.len()];
     apply(&mut fb, &key, &mut ctx);
     let after = terminal(1);
-    let (update, stats) = encoder.encode(&after, W, H, &[Rect::new(0, 0, W, H)], false);
+    let (update, stats) = encoder.encode(
+        &after,
+        W,
+        H,
+        &[Rect::new(0, 0, W, H)],
+        false,
+        Instant::now(),
+    );
     apply(&mut fb, &update, &mut ctx);
     assert!(fb == after, "decoded frame differs after the scroll");
     assert_eq!(stats.copies, 1);
     assert_eq!(update.regions[0].codec, Codec::CopyRect);
-    let (full, _) = Encoder::new(W, H).encode(&after, W, H, &[], true);
+    let (full, _) = Encoder::new(W, H).encode(&after, W, H, &[], true, Instant::now());
     let full_bytes: usize = full.regions.iter().map(|r| r.payload.len()).sum();
     assert!(
         stats.bytes * 5 < full_bytes,
@@ -110,8 +126,66 @@ fn random_edits_decode_exactly() {
                 frame[i + 1] ^= (col as u8).wrapping_mul(step as u8);
             }
         }
-        let (update, _) = encoder.encode(&frame, W, H, &[rect], step == 0);
+        let (update, _) = encoder.encode(&frame, W, H, &[rect], step == 0, Instant::now());
         apply(&mut fb, &update, &mut ctx);
         assert!(fb == frame, "decoded frame differs at step {step}");
     }
+}
+
+#[test]
+fn continuous_motion_becomes_video_and_is_refreshed_losslessly_when_it_stops() {
+    if !wayray_protocol::codec::h264_available() {
+        return;
+    }
+    let mut encoder = Encoder::new(W, H);
+    encoder.set_video(true);
+    let mut ctx = wayray_protocol::codec::Decoders::new().unwrap();
+    let mut fb = vec![0u8; (W * H * 4) as usize];
+    let start = Instant::now();
+    let mut frame = terminal(0);
+    let area = Rect::new(64, 64, 256, 192);
+    let mut saw_video = false;
+    // 30 updates per second for a second over a 256x192 area: a video.
+    for step in 0..30u32 {
+        for y in area.y..area.y + area.height {
+            for x in area.x..area.x + area.width {
+                let i = ((y * W + x) * 4) as usize;
+                frame[i] = (x + step * 5) as u8;
+                frame[i + 1] = (y * 3 + step) as u8;
+                frame[i + 2] = ((x ^ y) + step * 11) as u8;
+            }
+        }
+        let now = start + Duration::from_millis(u64::from(step) * 33);
+        let (update, stats) = encoder.encode(&frame, W, H, &[area], step == 0, now);
+        saw_video |= stats.video_bytes > 0;
+        let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
+        for region in &update.regions {
+            ctx.apply(&mut view, region).unwrap();
+        }
+    }
+    assert!(saw_video, "continuous motion was never sent as video");
+    let due = encoder.refresh_due().expect("a refresh is scheduled");
+    let (refresh, stats) = encoder.encode(&frame, W, H, &[], false, due);
+    assert!(stats.refreshed > 0, "nothing was refreshed");
+    let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
+    for region in &refresh.regions {
+        assert_ne!(region.codec, Codec::H264);
+        ctx.apply(&mut view, region).unwrap();
+    }
+    let bad: Vec<(usize, usize)> = fb
+        .chunks_exact(4)
+        .zip(frame.chunks_exact(4))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| (i % W as usize, i / W as usize))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "after the lossless refresh {} pixels differ, first {:?} last {:?}; refreshed {}",
+        bad.len(),
+        bad.first(),
+        bad.last(),
+        stats.refreshed
+    );
+    assert!(encoder.refresh_due().is_none());
 }

@@ -1,0 +1,55 @@
+//! Stand-in for `h264.rs` when the `h264` feature is off: the same API, but nothing can be
+//! created, so the encoder sends motion losslessly and the decoder refuses H264 regions.
+
+use super::{CodecError, PixelView, PixelViewMut};
+use crate::Rect;
+use crate::messages::display::Codec;
+
+const UNAVAILABLE: CodecError = CodecError::Unsupported { codec: Codec::H264 };
+
+/// Whether this build can encode and decode H.264: never, without the `h264` feature.
+pub fn available() -> bool {
+    false
+}
+
+/// Unavailable without the `h264` feature.
+#[derive(Debug)]
+pub struct H264Encoder(());
+
+impl H264Encoder {
+    /// Always fails: built without the `h264` feature.
+    pub fn new(_width: u32, _height: u32) -> Result<Self, CodecError> {
+        Err(UNAVAILABLE)
+    }
+
+    /// Never called: no encoder can exist.
+    pub fn size(&self) -> (u32, u32) {
+        (0, 0)
+    }
+
+    /// Never called: no encoder can exist.
+    pub fn encode(&mut self, _src: &PixelView<'_>, _rect: Rect) -> Result<Vec<u8>, CodecError> {
+        Err(UNAVAILABLE)
+    }
+}
+
+/// Unavailable without the `h264` feature.
+#[derive(Debug)]
+pub struct H264Decoder(());
+
+impl H264Decoder {
+    /// Always fails: built without the `h264` feature.
+    pub fn new() -> Result<Self, CodecError> {
+        Err(UNAVAILABLE)
+    }
+
+    /// Never called: no decoder can exist.
+    pub fn decode(
+        &mut self,
+        _fb: &mut PixelViewMut<'_>,
+        _rect: Rect,
+        _payload: &[u8],
+    ) -> Result<(), CodecError> {
+        Err(UNAVAILABLE)
+    }
+}

@@ -1,0 +1,229 @@
+//! Video regions: an area whose tiles change continuously is sent as H.264 instead of tile by
+//! tile, and refreshed losslessly once its motion stops, so text never stays blurred.
+//!
+//! Thresholds (docs/adr/0009-video-regions.md): a tile is "hot" when it changed at least
+//! [`HOT_CHANGES`] times in the last [`WINDOW`] (10 updates/s for 0.5 s); a video region is the
+//! bounding box of the hot tiles when there are at least [`MIN_HOT_TILES`] of them; it ends
+//! [`IDLE_REFRESH`] after its last change.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use wayray_protocol::Rect;
+use wayray_protocol::codec::{H264Encoder, PixelView, h264_available};
+
+use super::tiles::TILE;
+
+/// How far back tile changes count.
+pub const WINDOW: Duration = Duration::from_millis(500);
+/// Changes within [`WINDOW`] that make a tile hot (10 per second).
+pub const HOT_CHANGES: usize = 5;
+/// Hot tiles needed to start a video region (six 64×64 tiles: a small video, not a cursor).
+pub const MIN_HOT_TILES: usize = 6;
+/// Quiet time after which a video region is refreshed losslessly.
+pub const IDLE_REFRESH: Duration = Duration::from_millis(300);
+
+/// The video region in progress.
+#[derive(Debug)]
+pub struct Region {
+    /// Where the stream is, grid-aligned, even-sized.
+    pub rect: Rect,
+    encoder: H264Encoder,
+    last_change: Instant,
+}
+
+/// Per-tile change history and the current video region.
+#[derive(Debug)]
+pub struct Motion {
+    enabled: bool,
+    cols: u32,
+    rows: u32,
+    history: Vec<VecDeque<Instant>>,
+    /// Tiles whose content on the viewer came from the lossy stream.
+    lossy: Vec<bool>,
+    region: Option<Region>,
+}
+
+impl Motion {
+    /// Tracking for a `width` × `height` output; video only when `enabled` and FFmpeg can.
+    pub fn new(width: u32, height: u32, enabled: bool) -> Self {
+        let cols = width.div_ceil(TILE);
+        let rows = height.div_ceil(TILE);
+        let tiles = (cols * rows) as usize;
+        Self {
+            enabled: enabled && h264_available(),
+            cols,
+            rows,
+            history: vec![VecDeque::new(); tiles],
+            lossy: vec![false; tiles],
+            region: None,
+        }
+    }
+
+    fn index(&self, tile: Rect) -> usize {
+        ((tile.y / TILE) * self.cols + tile.x / TILE) as usize
+    }
+
+    /// Records that `tiles` changed at `now`.
+    pub fn record(&mut self, tiles: &[Rect], now: Instant) {
+        for tile in tiles {
+            let i = self.index(*tile);
+            let history = &mut self.history[i];
+            history.push_back(now);
+            while history
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > WINDOW)
+                || history.len() > 2 * HOT_CHANGES
+            {
+                history.pop_front();
+            }
+        }
+    }
+
+    fn is_hot(&self, i: usize, now: Instant) -> bool {
+        self.history[i]
+            .iter()
+            .filter(|t| now.duration_since(**t) <= WINDOW)
+            .count()
+            >= HOT_CHANGES
+    }
+
+    /// The region to stream this frame, if any: the current one, or a new one over hot tiles.
+    /// Returns the region's rectangle; the region's encoder is used through [`Motion::encode`].
+    pub fn update_region(
+        &mut self,
+        changed: &[Rect],
+        width: u32,
+        height: u32,
+        now: Instant,
+    ) -> Option<Rect> {
+        if !self.enabled {
+            return None;
+        }
+        if let Some(region) = &mut self.region {
+            if changed.iter().any(|t| contains(region.rect, *t)) {
+                region.last_change = now;
+            }
+            return Some(region.rect);
+        }
+        let hot: Vec<usize> = (0..self.history.len())
+            .filter(|&i| self.is_hot(i, now))
+            .collect();
+        if hot.len() < MIN_HOT_TILES {
+            return None;
+        }
+        let (mut c0, mut r0, mut c1, mut r1) = (u32::MAX, u32::MAX, 0, 0);
+        for i in hot {
+            let (c, r) = (i as u32 % self.cols, i as u32 / self.cols);
+            (c0, r0, c1, r1) = (c0.min(c), r0.min(r), c1.max(c), r1.max(r));
+        }
+        let x = c0 * TILE;
+        let y = r0 * TILE;
+        // x264 needs even sizes; at an odd output edge the last pixel column/row is left to
+        // the lossless tiles.
+        let w = ((c1 + 1) * TILE).min(width) - x;
+        let h = ((r1 + 1) * TILE).min(height) - y;
+        let rect = Rect::new(x, y, w & !1, h & !1);
+        if rect.width == 0 || rect.height == 0 {
+            return None;
+        }
+        match H264Encoder::new(rect.width, rect.height) {
+            Ok(encoder) => {
+                self.region = Some(Region {
+                    rect,
+                    encoder,
+                    last_change: now,
+                });
+                Some(rect)
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot start a video stream; sending motion losslessly");
+                self.enabled = false;
+                None
+            }
+        }
+    }
+
+    /// Encodes the region's current content; marks its tiles lossy.
+    pub fn encode(&mut self, src: &PixelView<'_>) -> Option<(Rect, Vec<u8>)> {
+        let region = self.region.as_mut()?;
+        let rect = region.rect;
+        match region.encoder.encode(src, rect) {
+            Ok(payload) => {
+                for ty in rect.y / TILE..(rect.y + rect.height).div_ceil(TILE) {
+                    for tx in rect.x / TILE..(rect.x + rect.width).div_ceil(TILE) {
+                        let i = (ty * self.cols + tx) as usize;
+                        if let Some(flag) = self.lossy.get_mut(i) {
+                            *flag = true;
+                        }
+                    }
+                }
+                Some((rect, payload))
+            }
+            Err(err) => {
+                tracing::warn!(%err, "video encoding failed; ending the video region");
+                self.region = None;
+                None
+            }
+        }
+    }
+
+    /// Whether `tile` shows lossy content on the viewer.
+    pub fn is_lossy(&self, tile: Rect) -> bool {
+        self.lossy.get(self.index(tile)).copied().unwrap_or(false)
+    }
+
+    /// Forgets that `tile` was lossy (it has just been sent losslessly).
+    pub fn clear_lossy(&mut self, tile: Rect) {
+        let i = self.index(tile);
+        if let Some(flag) = self.lossy.get_mut(i) {
+            *flag = false;
+        }
+    }
+
+    /// When the current video region is due for its lossless refresh.
+    pub fn refresh_due(&self) -> Option<Instant> {
+        self.region.as_ref().map(|r| r.last_change + IDLE_REFRESH)
+    }
+
+    /// Ends the video region if its motion stopped; returns the lossy tiles to resend.
+    pub fn end_if_idle(&mut self, now: Instant) -> Vec<Rect> {
+        if self.refresh_due().is_some_and(|due| now >= due) {
+            self.region = None;
+        }
+        if self.region.is_some() {
+            return Vec::new();
+        }
+        self.take_lossy()
+    }
+
+    /// All lossy tiles, cleared.
+    fn take_lossy(&mut self) -> Vec<Rect> {
+        let mut out = Vec::new();
+        for (i, flag) in self.lossy.iter_mut().enumerate() {
+            if std::mem::take(flag) {
+                let (c, r) = (i as u32 % self.cols, i as u32 / self.cols);
+                out.push(Rect::new(c * TILE, r * TILE, TILE, TILE));
+            }
+        }
+        out
+    }
+
+    /// Whether a video region is active.
+    pub fn active(&self) -> Option<Rect> {
+        self.region.as_ref().map(|r| r.rect)
+    }
+
+    /// Output size in tiles.
+    pub fn grid(&self) -> (u32, u32) {
+        (self.cols, self.rows)
+    }
+}
+
+/// Whether `outer` fully contains `inner`.
+pub fn contains(outer: Rect, inner: Rect) -> bool {
+    inner.x >= outer.x
+        && inner.y >= outer.y
+        && inner.x + inner.width <= outer.x + outer.width
+        && inner.y + inner.height <= outer.y + outer.height
+}
