@@ -133,13 +133,13 @@ impl Framebuffer {
             },
         )?;
         for (index, region) in update.regions.iter().enumerate() {
-            self.decoders.apply(&mut view, region).map_err(|source| {
-                ApplyError::Region {
+            self.decoders
+                .apply(&mut view, region)
+                .map_err(|source| ApplyError::Region {
                     sequence: update.sequence,
                     index,
                     source,
-                }
-            })?;
+                })?;
         }
         self.last_sequence = Some(update.sequence);
         Ok(update.regions.iter().map(|r| r.rect).collect())

@@ -29,6 +29,18 @@ impl<F: FnMut(&CapturedFrame<'_>)> FrameSink for F {
     }
 }
 
+/// A window that moved between two frames, as the compositor knows it: a candidate for a
+/// copy instead of re-encoding the window (the encoder verifies it pixel by pixel).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoveHint {
+    /// Identifies the window, so hints of coalesced frames can be merged.
+    pub id: u64,
+    /// Where the window was, in physical output pixels.
+    pub from: wayray_protocol::Rect,
+    /// Where it is now.
+    pub to: wayray_protocol::Rect,
+}
+
 /// Read-only view of the output image plus the damage of the frame that produced it.
 #[derive(Debug)]
 pub struct CapturedFrame<'a> {
@@ -37,6 +49,7 @@ pub struct CapturedFrame<'a> {
     height: u32,
     stride: usize,
     damage: &'a [Rectangle<i32, Physical>],
+    moves: &'a [MoveHint],
     sequence: u64,
 }
 
@@ -58,8 +71,19 @@ impl<'a> CapturedFrame<'a> {
             height: height as u32,
             stride,
             damage,
+            moves: &[],
             sequence: 0,
         }
+    }
+
+    pub(crate) fn with_moves(mut self, moves: &'a [MoveHint]) -> Self {
+        self.moves = moves;
+        self
+    }
+
+    /// Windows that moved since the previous frame.
+    pub fn moves(&self) -> &'a [MoveHint] {
+        self.moves
     }
 
     pub(crate) fn with_sequence(mut self, sequence: u64) -> Self {

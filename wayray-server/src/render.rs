@@ -14,7 +14,9 @@ use smithay::output::Output;
 use smithay::reexports::pixman::{FormatCode, Image};
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 
-use crate::capture::{CapturedFrame, FrameSink};
+use smithay::reexports::wayland_server::Resource;
+
+use crate::capture::{CapturedFrame, FrameSink, MoveHint};
 use crate::state::State;
 
 /// The colour behind all windows, as 8-bit RGB (exact in the 8-bit output).
@@ -125,6 +127,7 @@ impl State {
     /// Renders the damaged part of the output, hands it to capture, then tells clients.
     pub fn render_frame(&mut self) -> Result<(), RenderError> {
         let started = std::time::Instant::now();
+        let moves = self.window_moves();
         let target = &mut self.target;
         let elements =
             space_render_elements(&mut target.renderer, [&self.space], &self.output, 1.0)
@@ -149,12 +152,54 @@ impl State {
         target.age = 1;
         if let Some(damage) = damage.filter(|d| !d.is_empty()) {
             self.frames += 1;
-            let frame = CapturedFrame::new(&target.image, &damage).with_sequence(self.frames);
+            let frame = CapturedFrame::new(&target.image, &damage)
+                .with_sequence(self.frames)
+                .with_moves(&moves);
             target.sink.frame(&frame);
         }
         self.render_time += started.elapsed();
         self.frame_done();
         Ok(())
+    }
+
+    /// Windows whose position changed since the last render (same size), in physical pixels.
+    fn window_moves(&mut self) -> Vec<MoveHint> {
+        let scale = self.output_config.scale();
+        let mut now = std::collections::HashMap::new();
+        for window in self.space.elements() {
+            let (Some(toplevel), Some(loc)) =
+                (window.toplevel(), self.space.element_location(window))
+            else {
+                continue;
+            };
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&toplevel.wl_surface().id(), &mut hasher);
+            let id = std::hash::Hasher::finish(&hasher);
+            let size = window.geometry().size;
+            let physical = |v: i32| (f64::from(v.max(0)) * scale).round() as u32;
+            let rect = wayray_protocol::Rect::new(
+                physical(loc.x),
+                physical(loc.y),
+                physical(size.w),
+                physical(size.h),
+            );
+            now.insert(id, rect);
+        }
+        let moves = now
+            .iter()
+            .filter_map(|(id, to)| {
+                let from = self.window_rects.get(id)?;
+                (from != to && (from.width, from.height) == (to.width, to.height)).then_some(
+                    MoveHint {
+                        id: *id,
+                        from: *from,
+                        to: *to,
+                    },
+                )
+            })
+            .collect();
+        self.window_rects = now;
+        moves
     }
 
     /// Frame callbacks and presentation feedback, after capture.

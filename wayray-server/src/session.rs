@@ -265,6 +265,7 @@ impl Session {
             start: Instant::now(),
             clock: Clock::new(),
             frames: 0,
+            window_rects: std::collections::HashMap::new(),
             render_time: std::time::Duration::ZERO,
             running: true,
             cursor: smithay::input::pointer::CursorImageStatus::default_named(),

@@ -99,6 +99,8 @@ pub struct State {
     pub clock: smithay::utils::Clock<smithay::utils::Monotonic>,
     /// Counts rendered frames (tests and stats read it).
     pub frames: u64,
+    /// Where each window was at the last render, to tell the encoder about moves.
+    pub window_rects: std::collections::HashMap<u64, wayray_protocol::Rect>,
     /// Time spent rendering and capturing, summed over all frames (benchmarks read it).
     pub render_time: Duration,
     pub running: bool,

@@ -14,6 +14,8 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use wayray_protocol::Rect;
+
+use crate::capture::MoveHint;
 use wayray_protocol::codec::{PixelView, PixelViewMut, ZstdContext, copy_rect, encode_copy_rect};
 use wayray_protocol::messages::display::{Codec, FrameUpdate, RegionUpdate};
 
@@ -34,6 +36,52 @@ pub struct FrameStats {
     pub video_bytes: usize,
     /// Tiles refreshed losslessly after their video stopped.
     pub refreshed: usize,
+}
+
+/// One frame to encode.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameInput<'a> {
+    /// The whole output, tightly packed BGRA.
+    pub pixels: &'a [u8],
+    /// Output width.
+    pub width: u32,
+    /// Output height.
+    pub height: u32,
+    /// What changed since the previous encoded frame.
+    pub damage: &'a [Rect],
+    /// Windows that moved since the previous encoded frame.
+    pub moves: &'a [MoveHint],
+    /// Send the whole output, depending on nothing earlier.
+    pub keyframe: bool,
+    /// Capture time (drives motion detection and video refresh).
+    pub now: Instant,
+}
+
+impl<'a> FrameInput<'a> {
+    /// A frame with `damage` and no move hints.
+    pub fn new(
+        pixels: &'a [u8],
+        width: u32,
+        height: u32,
+        damage: &'a [Rect],
+        now: Instant,
+    ) -> Self {
+        Self {
+            pixels,
+            width,
+            height,
+            damage,
+            moves: &[],
+            keyframe: false,
+            now,
+        }
+    }
+
+    /// The same frame as a keyframe.
+    pub fn keyframe(mut self, keyframe: bool) -> Self {
+        self.keyframe = keyframe;
+        self
+    }
 }
 
 /// Encodes output frames into `FrameUpdate`s against a shadow of what the viewer shows.
@@ -100,15 +148,16 @@ impl Encoder {
     /// Encodes what changed in `current` (the whole output, tightly packed BGRA) inside
     /// `damage`. With `keyframe`, or after a size change, the whole output is sent losslessly
     /// and depends on nothing earlier. `now` drives motion detection and video refresh.
-    pub fn encode(
-        &mut self,
-        current: &[u8],
-        width: u32,
-        height: u32,
-        damage: &[Rect],
-        keyframe: bool,
-        now: Instant,
-    ) -> (FrameUpdate, FrameStats) {
+    pub fn encode(&mut self, input: &FrameInput<'_>) -> (FrameUpdate, FrameStats) {
+        let FrameInput {
+            pixels: current,
+            width,
+            height,
+            damage,
+            moves,
+            keyframe,
+            now,
+        } = *input;
         let full = Rect::new(0, 0, width, height);
         let keyframe =
             keyframe || width != self.width || height != self.height || self.shadow.is_empty();
@@ -140,17 +189,26 @@ impl Encoder {
         // Copies move what the viewer shows; with lossy video on screen that could spread
         // blur outside the stream, so scroll detection waits until the video is refreshed.
         if !keyframe && self.motion.active().is_none() {
-            self.detect_copies(&src, &damage, &mut regions, &mut stats);
+            self.detect_copies(&src, &damage, moves, &mut regions, &mut stats);
         }
 
         let tiles = tiles::cover(&damage, width, height);
         stats.tiles_damaged = tiles.len();
         // A view of the field alone, so the motion tracker stays usable alongside it.
         let shadow = PixelView::packed(&self.shadow, width, height).expect("shadow size");
-        let mut changed: Vec<Rect> = tiles
+        // Each changed tile with the part of it that changed (the whole tile when the viewer's
+        // copy cannot be trusted).
+        let mut parts: Vec<(Rect, Rect)> = tiles
             .into_iter()
-            .filter(|t| keyframe || self.motion.is_lossy(*t) || src.rows(*t).ne(shadow.rows(*t)))
+            .filter_map(|t| {
+                if keyframe || self.motion.is_lossy(t) {
+                    Some((t, t))
+                } else {
+                    tiles::changed_bounds(&src, &shadow, t).map(|part| (t, part))
+                }
+            })
             .collect();
+        let changed: Vec<Rect> = parts.iter().map(|(t, _)| *t).collect();
         stats.tiles_unchanged = stats.tiles_damaged - changed.len();
 
         if !keyframe {
@@ -165,21 +223,24 @@ impl Encoder {
                     codec: Codec::H264,
                     payload,
                 });
-                changed.retain(|t| !video::contains(rect, *t));
+                parts.retain(|(t, _)| !video::contains(rect, *t));
             }
         }
         // Lossy tiles are resent absolutely: the viewer's pixels are not the shadow's.
-        let mut changed: Vec<(Rect, bool)> = changed
+        let mut changed: Vec<(Rect, bool)> = parts
             .into_iter()
-            .map(|t| (t, keyframe || self.motion.is_lossy(t)))
+            .map(|(t, part)| {
+                let absolute = keyframe || self.motion.is_lossy(t);
+                (if absolute { t } else { part }, absolute)
+            })
             .collect();
         if !keyframe {
             for tile in self.motion.end_if_idle(now) {
                 let Some(tile) = clip(tile, full) else {
                     continue;
                 };
-                match changed.iter_mut().find(|(t, _)| *t == tile) {
-                    Some((_, absolute)) => *absolute = true,
+                match changed.iter_mut().find(|(t, _)| video::contains(tile, *t)) {
+                    Some((part, absolute)) => (*part, *absolute) = (tile, true),
                     None => {
                         changed.push((tile, true));
                         stats.refreshed += 1;
@@ -195,6 +256,7 @@ impl Encoder {
         } else {
             changed.iter().map(encode).collect()
         };
+        // Lossy tiles were resent whole and absolutely; other parts belong to exact tiles.
         for region in &encoded {
             self.motion.clear_lossy(region.rect);
         }
@@ -231,22 +293,38 @@ impl Encoder {
         &mut self,
         src: &PixelView<'_>,
         damage: &[Rect],
+        moves: &[MoveHint],
         regions: &mut Vec<RegionUpdate>,
         stats: &mut FrameStats,
     ) {
         let (width, height) = (self.width, self.height);
-        for rect in damage {
-            if let Some((src_y, dst)) = scroll::detect(src, &self.shadow_view(), *rect) {
-                let mut shadow =
-                    PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
-                if copy_rect(&mut shadow, (dst.x, src_y), dst).is_ok() {
-                    regions.push(RegionUpdate {
-                        rect: dst,
-                        codec: Codec::CopyRect,
-                        payload: encode_copy_rect(dst.x, src_y),
-                    });
-                    stats.copies += 1;
-                }
+        // Window moves the compositor reported, then scrolls found by searching the damage.
+        let shadow = self.shadow_view();
+        let mut copies: Vec<((u32, u32), Rect)> = moves
+            .iter()
+            .filter_map(|hint| scroll::verify_move(src, &shadow, *hint))
+            .collect();
+        copies.extend(damage.iter().filter_map(|rect| {
+            scroll::detect(src, &shadow, *rect).map(|(src_y, dst)| ((dst.x, src_y), dst))
+        }));
+        for (source, dst) in copies {
+            // Checked again against the shadow as the copies before it left it.
+            let shift = (
+                i64::from(dst.x) - i64::from(source.0),
+                i64::from(dst.y) - i64::from(source.1),
+            );
+            if scroll::longest_run(src, &self.shadow_view(), dst, shift) != Some(dst) {
+                continue;
+            }
+            let mut shadow =
+                PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
+            if copy_rect(&mut shadow, source, dst).is_ok() {
+                regions.push(RegionUpdate {
+                    rect: dst,
+                    codec: Codec::CopyRect,
+                    payload: encode_copy_rect(source.0, source.1),
+                });
+                stats.copies += 1;
             }
         }
     }

@@ -13,8 +13,8 @@ use std::time::Instant;
 use wayray_protocol::Rect;
 use wayray_protocol::messages::display::FrameUpdate;
 
-use super::{Encoder, FrameStats};
-use crate::capture::{CapturedFrame, FrameSink};
+use super::{Encoder, FrameInput, FrameStats};
+use crate::capture::{CapturedFrame, FrameSink, MoveHint};
 
 /// More pending rectangles than this are merged into their bounding box.
 const MAX_PENDING_RECTS: usize = 256;
@@ -25,6 +25,7 @@ struct Pending {
     height: u32,
     staging: Vec<u8>,
     dirty: Vec<Rect>,
+    moves: Vec<MoveHint>,
     keyframe: bool,
     stop: bool,
     /// Frames captured since the encoder last took the pending damage.
@@ -117,6 +118,7 @@ impl FrameSink for PipelineSink {
             pending.height = height;
             pending.staging = frame.to_bgra();
             pending.dirty.clear();
+            pending.moves.clear();
             pending.keyframe = true;
         } else {
             let row_bytes = width as usize * 4;
@@ -133,6 +135,14 @@ impl FrameSink for PipelineSink {
                         .copy_from_slice(frame.row(rect.x, y, rect.width));
                 }
                 pending.dirty.push(rect);
+            }
+            for hint in frame.moves() {
+                // Coalesced frames: the window moved from where the viewer last saw it to
+                // where it is now.
+                match pending.moves.iter_mut().find(|m| m.id == hint.id) {
+                    Some(known) => known.to = hint.to,
+                    None => pending.moves.push(*hint),
+                }
             }
             if pending.dirty.len() > MAX_PENDING_RECTS {
                 let bounds = bounding_box(&pending.dirty);
@@ -157,7 +167,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
     encoder.set_video(video);
     let mut current: Vec<u8> = Vec::new();
     loop {
-        let (dirty, keyframe, width, height, frames) = {
+        let (dirty, moves, keyframe, width, height, frames) = {
             let mut pending = lock(shared);
             while !pending.stop && pending.dirty.is_empty() && !pending.keyframe {
                 // A video region that went quiet is refreshed losslessly when due, even if
@@ -187,6 +197,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             let (width, height) = (pending.width, pending.height);
             let keyframe = std::mem::take(&mut pending.keyframe);
             let dirty = std::mem::take(&mut pending.dirty);
+            let moves = std::mem::take(&mut pending.moves);
             if keyframe || current.len() != pending.staging.len() {
                 current.clone_from(&pending.staging);
             } else {
@@ -201,6 +212,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             }
             (
                 dirty,
+                moves,
                 keyframe,
                 width,
                 height,
@@ -208,7 +220,15 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             )
         };
         let started = Instant::now();
-        let (update, stats) = encoder.encode(&current, width, height, &dirty, keyframe, started);
+        let (update, stats) = encoder.encode(&FrameInput {
+            pixels: &current,
+            width,
+            height,
+            damage: &dirty,
+            moves: &moves,
+            keyframe,
+            now: started,
+        });
         let encode_us = started.elapsed().as_micros() as u64;
         if update.regions.is_empty() && !keyframe {
             continue;

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use wayray_protocol::Rect;
 use wayray_protocol::codec::PixelView;
 
+use crate::capture::MoveHint;
+
 /// Rectangles smaller than this are not worth a search.
 const MIN_WIDTH: u32 = 64;
 const MIN_HEIGHT: u32 = 32;
@@ -70,13 +72,38 @@ pub fn detect(
     if count < MIN_RUN / 2 {
         return None;
     }
-    // The longest run of rows y (destination) whose content equals old row y - shift.
+    // Only rows whose source lies inside the rectangle can have moved within it.
+    let moved = rect
+        .height
+        .checked_sub(shift.unsigned_abs() as u32)
+        .filter(|h| *h > 0)?;
+    let dst = Rect::new(rect.x, rect.y + shift.max(0) as u32, rect.width, moved);
+    let run = longest_run(current, previous, dst, (0, shift))?;
+    Some(((i64::from(run.y) - shift) as u32, run))
+}
+
+/// The longest run of full-width rows of `dst` whose pixels equal `previous` at the same place
+/// minus `shift` (a move by `shift`), at least [`MIN_RUN`] rows; `None` when the source would
+/// leave the output or nothing matches.
+pub fn longest_run(
+    current: &PixelView<'_>,
+    previous: &PixelView<'_>,
+    dst: Rect,
+    shift: (i64, i64),
+) -> Option<Rect> {
+    let src_x = i64::from(dst.x) - shift.0;
+    let src_y0 = i64::from(dst.y) - shift.1;
+    if src_x < 0
+        || src_y0 < 0
+        || src_x + i64::from(dst.width) > i64::from(previous.width())
+        || src_y0 + i64::from(dst.height) > i64::from(previous.height())
+    {
+        return None;
+    }
+    let source = Rect::new(src_x as u32, src_y0 as u32, dst.width, dst.height);
     let (mut best_start, mut best_len, mut start, mut len) = (0u32, 0u32, 0u32, 0u32);
-    for y in 0..rect.height {
-        let source = i64::from(y) - shift;
-        let moved = (0..i64::from(rect.height)).contains(&source)
-            && current.row(rect, y) == previous.row(rect, source as u32);
-        if moved {
+    for y in 0..dst.height {
+        if current.row(dst, y) == previous.row(source, y) {
             if len == 0 {
                 start = y;
             }
@@ -88,10 +115,31 @@ pub fn detect(
             len = 0;
         }
     }
-    if best_len < MIN_RUN {
+    (best_len >= MIN_RUN).then(|| Rect::new(dst.x, dst.y + best_start, dst.width, best_len))
+}
+
+/// Verifies a window move against what the viewer has: returns the source top-left and the
+/// destination rows that really are the old pixels moved.
+pub fn verify_move(
+    current: &PixelView<'_>,
+    previous: &PixelView<'_>,
+    hint: MoveHint,
+) -> Option<((u32, u32), Rect)> {
+    let shift = (
+        i64::from(hint.to.x) - i64::from(hint.from.x),
+        i64::from(hint.to.y) - i64::from(hint.from.y),
+    );
+    if shift == (0, 0) || hint.to.width < MIN_WIDTH || hint.to.height < MIN_RUN {
         return None;
     }
-    let dst = Rect::new(rect.x, rect.y + best_start, rect.width, best_len);
-    let src_y = (i64::from(dst.y) - shift) as u32;
-    Some((src_y, dst))
+    let bounds = Rect::new(0, 0, current.width(), current.height());
+    let dst = super::clip(hint.to, bounds)?;
+    let run = longest_run(current, previous, dst, shift)?;
+    Some((
+        (
+            (i64::from(run.x) - shift.0) as u32,
+            (i64::from(run.y) - shift.1) as u32,
+        ),
+        run,
+    ))
 }

@@ -7,7 +7,7 @@ use wayray_protocol::Rect;
 use wayray_protocol::codec::{PixelViewMut, ZstdContext, decode_region};
 use wayray_protocol::messages::display::{Codec, FrameUpdate};
 
-use super::Encoder;
+use super::{Encoder, FrameInput};
 
 const W: u32 = 640;
 const H: u32 = 480;
@@ -43,7 +43,8 @@ fn terminal(first_line: u32) -> Vec<u8> {
 fn first_frame_is_a_keyframe_and_decodes_exactly() {
     let mut encoder = Encoder::new(W, H);
     let frame = terminal(0);
-    let (update, _) = encoder.encode(&frame, W, H, &[], false, Instant::now());
+    let (update, _) =
+        encoder.encode(&FrameInput::new(&frame, W, H, &[], Instant::now()).keyframe(false));
     assert!(update.keyframe);
     let mut fb = vec![0u8; frame.len()];
     apply(&mut fb, &update, &mut ZstdContext::new().unwrap());
@@ -54,15 +55,14 @@ fn first_frame_is_a_keyframe_and_decodes_exactly() {
 fn unchanged_damage_sends_nothing() {
     let mut encoder = Encoder::new(W, H);
     let frame = terminal(0);
-    encoder.encode(&frame, W, H, &[], true, Instant::now());
-    let (update, stats) = encoder.encode(
+    encoder.encode(&FrameInput::new(&frame, W, H, &[], Instant::now()).keyframe(true));
+    let (update, stats) = encoder.encode(&FrameInput::new(
         &frame,
         W,
         H,
         &[Rect::new(0, 0, W, H)],
-        false,
         Instant::now(),
-    );
+    ));
     assert!(update.regions.is_empty());
     assert_eq!(stats.tiles_unchanged, stats.tiles_damaged);
 }
@@ -72,23 +72,24 @@ fn a_one_line_scroll_is_a_copy_plus_one_line() {
     let mut encoder = Encoder::new(W, H);
     let mut ctx = ZstdContext::new().unwrap();
     let before = terminal(0);
-    let (key, _) = encoder.encode(&before, W, H, &[], true, Instant::now());
+    let (key, _) =
+        encoder.encode(&FrameInput::new(&before, W, H, &[], Instant::now()).keyframe(true));
     let mut fb = vec![0u8; before.len()];
     apply(&mut fb, &key, &mut ctx);
     let after = terminal(1);
-    let (update, stats) = encoder.encode(
+    let (update, stats) = encoder.encode(&FrameInput::new(
         &after,
         W,
         H,
         &[Rect::new(0, 0, W, H)],
-        false,
         Instant::now(),
-    );
+    ));
     apply(&mut fb, &update, &mut ctx);
     assert!(fb == after, "decoded frame differs after the scroll");
     assert_eq!(stats.copies, 1);
     assert_eq!(update.regions[0].codec, Codec::CopyRect);
-    let (full, _) = Encoder::new(W, H).encode(&after, W, H, &[], true, Instant::now());
+    let (full, _) = Encoder::new(W, H)
+        .encode(&FrameInput::new(&after, W, H, &[], Instant::now()).keyframe(true));
     let full_bytes: usize = full.regions.iter().map(|r| r.payload.len()).sum();
     assert!(
         stats.bytes * 5 < full_bytes,
@@ -126,7 +127,8 @@ fn random_edits_decode_exactly() {
                 frame[i + 1] ^= (col as u8).wrapping_mul(step as u8);
             }
         }
-        let (update, _) = encoder.encode(&frame, W, H, &[rect], step == 0, Instant::now());
+        let (update, _) = encoder
+            .encode(&FrameInput::new(&frame, W, H, &[rect], Instant::now()).keyframe(step == 0));
         apply(&mut fb, &update, &mut ctx);
         assert!(fb == frame, "decoded frame differs at step {step}");
     }
@@ -156,7 +158,8 @@ fn continuous_motion_becomes_video_and_is_refreshed_losslessly_when_it_stops() {
             }
         }
         let now = start + Duration::from_millis(u64::from(step) * 33);
-        let (update, stats) = encoder.encode(&frame, W, H, &[area], step == 0, now);
+        let (update, stats) =
+            encoder.encode(&FrameInput::new(&frame, W, H, &[area], now).keyframe(step == 0));
         saw_video |= stats.video_bytes > 0;
         let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
         for region in &update.regions {
@@ -165,7 +168,7 @@ fn continuous_motion_becomes_video_and_is_refreshed_losslessly_when_it_stops() {
     }
     assert!(saw_video, "continuous motion was never sent as video");
     let due = encoder.refresh_due().expect("a refresh is scheduled");
-    let (refresh, stats) = encoder.encode(&frame, W, H, &[], false, due);
+    let (refresh, stats) = encoder.encode(&FrameInput::new(&frame, W, H, &[], due).keyframe(false));
     assert!(stats.refreshed > 0, "nothing was refreshed");
     let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
     for region in &refresh.regions {
@@ -188,4 +191,52 @@ fn continuous_motion_becomes_video_and_is_refreshed_losslessly_when_it_stops() {
         stats.refreshed
     );
     assert!(encoder.refresh_due().is_none());
+}
+
+#[test]
+fn a_window_move_is_a_copy_plus_the_exposed_background() {
+    use crate::capture::MoveHint;
+    let window = |x0: u32, y0: u32| {
+        let mut out = vec![0u8; (W * H * 4) as usize];
+        for y in 0..H {
+            for x in 0..W {
+                let inside = (x0..x0 + 300).contains(&x) && (y0..y0 + 200).contains(&y);
+                let i = ((y * W + x) * 4) as usize;
+                let v = if inside {
+                    [
+                        (x - x0) as u8,
+                        ((y - y0) * 3) as u8,
+                        ((x - x0) ^ (y - y0)) as u8,
+                        0xff,
+                    ]
+                } else {
+                    [0x26, 0x1e, 0x1a, 0xff]
+                };
+                out[i..i + 4].copy_from_slice(&v);
+            }
+        }
+        out
+    };
+    let mut encoder = Encoder::new(W, H);
+    let mut ctx = ZstdContext::new().unwrap();
+    let before = window(50, 40);
+    let (key, _) =
+        encoder.encode(&FrameInput::new(&before, W, H, &[], Instant::now()).keyframe(true));
+    let mut fb = vec![0u8; before.len()];
+    apply(&mut fb, &key, &mut ctx);
+    let after = window(87, 51);
+    let hint = MoveHint {
+        id: 1,
+        from: Rect::new(50, 40, 300, 200),
+        to: Rect::new(87, 51, 300, 200),
+    };
+    let damage = [Rect::new(50, 40, 337, 211)];
+    let (update, stats) = encoder.encode(&FrameInput {
+        moves: &[hint],
+        ..FrameInput::new(&after, W, H, &damage, Instant::now())
+    });
+    apply(&mut fb, &update, &mut ctx);
+    assert!(fb == after, "decoded frame differs after the move");
+    assert_eq!(stats.copies, 1);
+    assert!(stats.bytes < 1500, "a move cost {} bytes", stats.bytes);
 }

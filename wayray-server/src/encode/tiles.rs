@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use wayray_protocol::Rect;
+use wayray_protocol::codec::PixelView;
 
 /// Tile edge in pixels; chosen by measurement (docs/adr/0008-tiles.md).
 pub const TILE: u32 = 64;
@@ -33,9 +34,64 @@ pub fn cover(damage: &[Rect], width: u32, height: u32) -> Vec<Rect> {
         .collect()
 }
 
+/// The smallest rectangle inside `tile` that holds every pixel where `current` differs from
+/// `previous`, or `None` when the tile is unchanged. Sending only this part makes a typed
+/// character cost a glyph, not a tile.
+pub fn changed_bounds(
+    current: &PixelView<'_>,
+    previous: &PixelView<'_>,
+    tile: Rect,
+) -> Option<Rect> {
+    let differs = |y: u32| current.row(tile, y) != previous.row(tile, y);
+    let top = (0..tile.height).find(|&y| differs(y))?;
+    let bottom = (top..tile.height)
+        .rev()
+        .find(|&y| differs(y))
+        .unwrap_or(top);
+    let (mut left, mut right) = (tile.width, 0);
+    for y in top..=bottom {
+        let (a, b) = (current.row(tile, y), previous.row(tile, y));
+        if let Some(first) =
+            (0..tile.width as usize).find(|&x| a[x * 4..x * 4 + 4] != b[x * 4..x * 4 + 4])
+        {
+            let last = (first..tile.width as usize)
+                .rev()
+                .find(|&x| a[x * 4..x * 4 + 4] != b[x * 4..x * 4 + 4])
+                .unwrap_or(first);
+            left = left.min(first as u32);
+            right = right.max(last as u32);
+        }
+    }
+    Some(Rect::new(
+        tile.x + left,
+        tile.y + top,
+        right - left + 1,
+        bottom - top + 1,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changed_bounds_is_tight() {
+        let a = vec![0u8; 64 * 64 * 4];
+        let mut b = a.clone();
+        for (x, y) in [(10, 20), (17, 33)] {
+            b[(y * 64 + x) * 4] = 9;
+        }
+        let (va, vb) = (
+            PixelView::packed(&a, 64, 64).unwrap(),
+            PixelView::packed(&b, 64, 64).unwrap(),
+        );
+        let tile = Rect::new(0, 0, 64, 64);
+        assert_eq!(
+            changed_bounds(&vb, &va, tile),
+            Some(Rect::new(10, 20, 8, 14))
+        );
+        assert_eq!(changed_bounds(&va, &va, tile), None);
+    }
 
     #[test]
     fn a_glyph_cell_touches_one_or_two_tiles_and_edges_are_clipped() {
