@@ -108,6 +108,8 @@ impl Bench {
 struct Row {
     name: &'static str,
     updates: usize,
+    copies: usize,
+    video: usize,
     bytes: usize,
     baseline: usize,
     encode_ms: Vec<f64>,
@@ -126,6 +128,8 @@ fn measure(name: &'static str, before: &[u8], frames: &[Frame]) -> Row {
     let mut row = Row {
         name,
         updates: 0,
+        copies: 0,
+        video: 0,
         bytes: 0,
         baseline: 0,
         encode_ms: vec![],
@@ -153,7 +157,19 @@ fn measure(name: &'static str, before: &[u8], frames: &[Frame]) -> Row {
         let t = Instant::now();
         fb.apply(&update).unwrap();
         row.decode_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        if std::env::var_os("WAYRAY_BENCH_DEBUG").is_some() && row.updates < 3 {
+            eprintln!(
+                "{name}: damage {damage:?} regions {:?}",
+                update
+                    .regions
+                    .iter()
+                    .map(|r| (r.rect, r.codec, r.payload.len()))
+                    .collect::<Vec<_>>()
+            );
+        }
         row.updates += 1;
+        row.copies += stats.copies;
+        row.video += usize::from(stats.video_bytes > 0);
         row.bytes += stats.bytes;
     }
     if let (Some(first), Some(last)) = (frames.first(), frames.last()) {
@@ -316,9 +332,9 @@ fn main() {
     drop(bench);
 
     println!(
-        "| workload | updates | bytes/update | ratio to zstd-1 baseline | encode ms (median) | decode ms (median) | updates/s |"
+        "| workload | updates | copies | H.264 updates | bytes/update | ratio to zstd-1 baseline | encode ms (median) | decode ms (median) | updates/s |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for row in &rows {
         let per_update = row.bytes.checked_div(row.updates).unwrap_or(0);
         let ratio = if row.baseline == 0 {
@@ -332,9 +348,11 @@ fn main() {
             "—".into()
         };
         println!(
-            "| {} | {} | {} | {} | {:.3} | {:.3} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {:.3} | {:.3} | {} |",
             row.name,
             row.updates,
+            row.copies,
+            row.video,
             per_update,
             ratio,
             median(&row.encode_ms),

@@ -2,16 +2,17 @@
 //! how they are decoded into a framebuffer. Shared by the server's encoder and the viewer's
 //! decoder so that round trips are testable without I/O.
 //!
-//! Pixels are BGRA bytes (wl_shm ARGB8888 in memory order). Every lossless codec decodes to
-//! exactly the pixels that were encoded. Decoders must never panic on payloads from the
+//! Pixels are BGRA bytes (wl_shm ARGB8888 in memory order). The session output is opaque, so
+//! the pixel codecs carry only B, G and R and decoders write alpha 255; every lossless codec
+//! decodes to exactly the pixels of an opaque output. Decoders must never panic on payloads from the
 //! network: sizes are checked before anything is allocated or written.
 //!
 //! | codec | payload |
 //! |---|---|
 //! | `Solid` | 4 bytes: the colour |
-//! | `Palette` | zstd of: colour count − 1 (u8), the colours (4 bytes each), then row-major indices packed at 1, 2, 4 or 8 bits, each row starting on a byte |
-//! | `RawZstd` | zstd of the rows |
-//! | `DeltaZstd` | zstd of the rows XORed with the rectangle's previous content |
+//! | `Palette` | zstd of: colour count − 1 (u8), the colours (B, G, R), then row-major indices packed at 1, 2, 4 or 8 bits, each row starting on a byte |
+//! | `RawZstd` | zstd of the rows as B, G, R |
+//! | `DeltaZstd` | zstd of the rows' B, G, R XORed with the rectangle's previous content |
 //! | `CopyRect` | source x and y (u32 little-endian each): copy a same-sized rectangle from there |
 //! | `H264` | an H.264 access unit (see the video module of each side) |
 

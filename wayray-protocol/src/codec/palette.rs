@@ -65,7 +65,7 @@ pub fn encode_palette(
     );
     body.push((colours.len() - 1) as u8);
     for colour in &colours {
-        body.extend_from_slice(colour);
+        body.extend_from_slice(&colour[..3]);
     }
     for row in indices.chunks_exact(rect.width as usize) {
         pack_row(row, bits, &mut body);
@@ -90,7 +90,7 @@ pub(super) fn decode(
     payload: &[u8],
     ctx: &mut ZstdContext,
 ) -> Result<(), CodecError> {
-    let max = 1 + MAX_COLOURS * 4 + rect.width as usize * rect.height as usize;
+    let max = 1 + MAX_COLOURS * 3 + rect.width as usize * rect.height as usize;
     let data = ctx.decompress(Codec::Palette, payload, max)?;
     let (&count, rest) = data
         .split_first()
@@ -98,14 +98,14 @@ pub(super) fn decode(
     let colours = count as usize + 1;
     let bits = bits_for(colours);
     let stride = row_bytes(rect.width, bits);
-    let expected = colours * 4 + stride * rect.height as usize;
+    let expected = colours * 3 + stride * rect.height as usize;
     if rest.len() != expected {
         return Err(CodecError::malformed(
             Codec::Palette,
             format!("{} bytes after the count, expected {expected}", rest.len()),
         ));
     }
-    let (palette, packed) = rest.split_at(colours * 4);
+    let (palette, packed) = rest.split_at(colours * 3);
     let mask = ((1u16 << bits) - 1) as u8;
     for (y, row) in packed.chunks_exact(stride).enumerate() {
         let out = fb.row_mut(rect, y as u32);
@@ -119,7 +119,12 @@ pub(super) fn decode(
                     format!("index {index} outside a {colours}-colour palette"),
                 ));
             }
-            px.copy_from_slice(&palette[index * 4..index * 4 + 4]);
+            px.copy_from_slice(&[
+                palette[index * 3],
+                palette[index * 3 + 1],
+                palette[index * 3 + 2],
+                0xff,
+            ]);
         }
     }
     Ok(())

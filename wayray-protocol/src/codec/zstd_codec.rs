@@ -1,5 +1,6 @@
 //! `RawZstd` and `DeltaZstd`: the rectangle's rows, as they are or XORed with its previous
-//! content, compressed with zstd through a reused context.
+//! content, compressed with zstd through a reused context. Pixels travel as B, G, R (the
+//! output is opaque); decoders write alpha 255.
 
 use super::{CodecError, PixelView, PixelViewMut};
 use crate::Rect;
@@ -70,7 +71,8 @@ impl ZstdContext {
     }
 }
 
-/// Encodes `rect` of `src` as raw rows + zstd.
+/// Encodes `rect` of `src` as raw rows + zstd. The output is opaque, so only B, G and R are
+/// sent (3 bytes a pixel); the decoder sets alpha to 255.
 pub fn encode_raw(
     ctx: &mut ZstdContext,
     src: &PixelView<'_>,
@@ -78,7 +80,8 @@ pub fn encode_raw(
 ) -> Result<Vec<u8>, CodecError> {
     ctx.scratch.clear();
     for row in src.rows(rect) {
-        ctx.scratch.extend_from_slice(row);
+        ctx.scratch
+            .extend(row.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]));
     }
     ctx.compress_scratch()
 }
@@ -92,13 +95,17 @@ pub fn encode_delta(
 ) -> Result<Vec<u8>, CodecError> {
     ctx.scratch.clear();
     for (new, old) in src.rows(rect).zip(previous.rows(rect)) {
-        ctx.scratch.extend(new.iter().zip(old).map(|(a, b)| a ^ b));
+        ctx.scratch.extend(
+            new.chunks_exact(4)
+                .zip(old.chunks_exact(4))
+                .flat_map(|(a, b)| [a[0] ^ b[0], a[1] ^ b[1], a[2] ^ b[2]]),
+        );
     }
     ctx.compress_scratch()
 }
 
 fn expected_len(rect: Rect) -> usize {
-    rect.width as usize * rect.height as usize * 4
+    rect.width as usize * rect.height as usize * 3
 }
 
 fn exact(codec: Codec, data: &[u8], expected: usize) -> Result<&[u8], CodecError> {
@@ -124,9 +131,15 @@ pub(super) fn decode_raw(
         ctx.decompress(Codec::RawZstd, payload, expected)?,
         expected,
     )?;
-    let row_bytes = rect.width as usize * 4;
+    let row_bytes = rect.width as usize * 3;
     for (y, row) in data.chunks_exact(row_bytes).enumerate() {
-        fb.row_mut(rect, y as u32).copy_from_slice(row);
+        for (dst, src) in fb
+            .row_mut(rect, y as u32)
+            .chunks_exact_mut(4)
+            .zip(row.chunks_exact(3))
+        {
+            dst.copy_from_slice(&[src[0], src[1], src[2], 0xff]);
+        }
     }
     Ok(())
 }
@@ -143,10 +156,17 @@ pub(super) fn decode_delta(
         ctx.decompress(Codec::DeltaZstd, payload, expected)?,
         expected,
     )?;
-    let row_bytes = rect.width as usize * 4;
+    let row_bytes = rect.width as usize * 3;
     for (y, row) in data.chunks_exact(row_bytes).enumerate() {
-        for (dst, x) in fb.row_mut(rect, y as u32).iter_mut().zip(row) {
-            *dst ^= x;
+        for (dst, x) in fb
+            .row_mut(rect, y as u32)
+            .chunks_exact_mut(4)
+            .zip(row.chunks_exact(3))
+        {
+            dst[0] ^= x[0];
+            dst[1] ^= x[1];
+            dst[2] ^= x[2];
+            dst[3] = 0xff;
         }
     }
     Ok(())

@@ -211,20 +211,25 @@ impl Encoder {
         let changed: Vec<Rect> = parts.iter().map(|(t, _)| *t).collect();
         stats.tiles_unchanged = stats.tiles_damaged - changed.len();
 
-        if !keyframe {
-            self.motion.record(&changed, now);
-            if let Some(rect) = self.motion.update_region(&changed, width, height, now)
-                && changed.iter().any(|t| video::contains(rect, *t))
-                && let Some((rect, payload)) = self.motion.encode(&src)
-            {
-                stats.video_bytes = payload.len();
-                regions.push(RegionUpdate {
-                    rect,
-                    codec: Codec::H264,
-                    payload,
-                });
-                parts.retain(|(t, _)| !video::contains(rect, *t));
-            }
+        if !keyframe
+            && let Some(rect) = self.motion.update_region(&changed, width, height, now)
+            && changed.iter().any(|t| video::contains(rect, *t))
+            && let Some((rect, payload)) = self.motion.encode(&src)
+        {
+            stats.video_bytes = payload.len();
+            regions.push(RegionUpdate {
+                rect,
+                codec: Codec::H264,
+                payload,
+            });
+            parts.retain(|(t, _)| !video::contains(rect, *t));
+            // The region keeps counting as motion while it streams.
+            let in_region: Vec<Rect> = changed
+                .iter()
+                .copied()
+                .filter(|t| video::contains(rect, *t))
+                .collect();
+            self.motion.record(in_region, now);
         }
         // Lossy tiles are resent absolutely: the viewer's pixels are not the shadow's.
         let mut changed: Vec<(Rect, bool)> = parts
@@ -259,6 +264,13 @@ impl Encoder {
         // Lossy tiles were resent whole and absolutely; other parts belong to exact tiles.
         for region in &encoded {
             self.motion.clear_lossy(region.rect);
+        }
+        if !keyframe {
+            let costly = encoded
+                .iter()
+                .filter(|r| r.payload.len() >= video::COSTLY_BYTES)
+                .map(|r| tiles::tile_of(r.rect));
+            self.motion.record(costly, now);
         }
         let mut shadow =
             PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");

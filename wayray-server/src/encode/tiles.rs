@@ -34,6 +34,11 @@ pub fn cover(damage: &[Rect], width: u32, height: u32) -> Vec<Rect> {
         .collect()
 }
 
+/// The grid tile a rectangle starts in.
+pub fn tile_of(rect: Rect) -> Rect {
+    Rect::new(rect.x / TILE * TILE, rect.y / TILE * TILE, TILE, TILE)
+}
+
 /// The smallest rectangle inside `tile` that holds every pixel where `current` differs from
 /// `previous`, or `None` when the tile is unchanged. Sending only this part makes a typed
 /// character cost a glyph, not a tile.

@@ -2,7 +2,8 @@
 //! tile, and refreshed losslessly once its motion stops, so text never stays blurred.
 //!
 //! Thresholds (docs/adr/0009-video-regions.md): a tile is "hot" when it changed at least
-//! [`HOT_CHANGES`] times in the last [`WINDOW`] (10 updates/s for 0.5 s); a video region is the
+//! [`HOT_CHANGES`] times in the last [`WINDOW`] (10 updates/s for 0.5 s), each change costing
+//! at least [`COSTLY_BYTES`] losslessly; a video region is the
 //! bounding box of the hot tiles when there are at least [`MIN_HOT_TILES`] of them; it ends
 //! [`IDLE_REFRESH`] after its last change.
 
@@ -18,6 +19,10 @@ use super::tiles::TILE;
 pub const WINDOW: Duration = Duration::from_millis(500);
 /// Changes within [`WINDOW`] that make a tile hot (10 per second).
 pub const HOT_CHANGES: usize = 5;
+/// A change counts towards motion only when its lossless encoding cost at least this many
+/// bytes: a dragged window's exposed background or typed text changes often but costs little,
+/// and must not turn into video.
+pub const COSTLY_BYTES: usize = 1024;
 /// Hot tiles needed to start a video region (six 64×64 tiles: a small video, not a cursor).
 pub const MIN_HOT_TILES: usize = 6;
 /// Quiet time after which a video region is refreshed losslessly.
@@ -64,10 +69,10 @@ impl Motion {
         ((tile.y / TILE) * self.cols + tile.x / TILE) as usize
     }
 
-    /// Records that `tiles` changed at `now`.
-    pub fn record(&mut self, tiles: &[Rect], now: Instant) {
+    /// Records that `tiles` changed expensively at `now` (see [`COSTLY_BYTES`]).
+    pub fn record(&mut self, tiles: impl IntoIterator<Item = Rect>, now: Instant) {
         for tile in tiles {
-            let i = self.index(*tile);
+            let i = self.index(tile);
             let history = &mut self.history[i];
             history.push_back(now);
             while history
