@@ -117,8 +117,8 @@ struct Row {
     seconds: f64,
 }
 
-fn measure(name: &'static str, before: &[u8], frames: &[Frame]) -> Row {
-    let mut encoder = Encoder::new(W, H);
+fn measure(name: &'static str, before: &[u8], frames: &[Frame], tile: u32) -> Row {
+    let mut encoder = Encoder::new(W, H).with_tile_size(tile);
     encoder.set_video(true);
     let mut fb = Framebuffer::new().unwrap();
     let start = frames.first().map(|f| f.0).unwrap_or_else(Instant::now);
@@ -211,7 +211,7 @@ fn main() {
     else {
         return;
     };
-    let mut rows = Vec::new();
+    let mut recordings: Vec<(&'static str, Vec<u8>, Vec<Frame>)> = Vec::new();
 
     // Typing and scrolling in a full-screen terminal.
     let mut bench = Bench::new("bench-term");
@@ -224,15 +224,15 @@ fn main() {
         bench.key(30); // 'a'
         std::thread::sleep(Duration::from_millis(500));
     });
-    rows.push(measure("typing one character", &before, &frames));
+    recordings.push(("typing one character", before, frames));
     bench.key(14); // backspace
     let (before, frames) = bench.record(|_| {
         bench.key(28); // Enter on the last line: the screen scrolls by one line
         std::thread::sleep(Duration::from_millis(500));
     });
-    rows.push(measure("terminal scroll by one line", &before, &frames));
+    recordings.push(("terminal scroll by one line", before, frames));
     let (before, frames) = bench.record(|_| std::thread::sleep(Duration::from_secs(2)));
-    rows.push(measure("idle (2 s)", &before, &frames));
+    recordings.push(("idle (2 s)", before, frames));
     drop(bench);
 
     // Dragging an 800x600 window with Alt+drag.
@@ -278,7 +278,7 @@ fn main() {
         }));
         std::thread::sleep(Duration::from_millis(300));
     });
-    rows.push(measure("dragging an 800x600 window", &before, &frames));
+    recordings.push(("dragging an 800x600 window", before, frames));
     drop(bench);
 
     // A 1080p30 test clip in mpv, full screen.
@@ -328,9 +328,13 @@ fn main() {
     let before = bench.fixture.session.screenshot().unwrap().bgra;
     std::thread::sleep(Duration::from_secs(3));
     let frames = bench.recording.lock().unwrap().take().unwrap();
-    rows.push(measure("1080p30 video (mpv, testsrc)", &before, &frames));
+    recordings.push(("1080p30 video (mpv, testsrc)", before, frames));
     drop(bench);
 
+    let rows: Vec<Row> = recordings
+        .iter()
+        .map(|(name, before, frames)| measure(name, before, frames, 64))
+        .collect();
     println!(
         "| workload | updates | copies | H.264 updates | bytes/update | ratio to zstd-1 baseline | encode ms (median) | decode ms (median) | updates/s |"
     );
@@ -359,5 +363,21 @@ fn main() {
             median(&row.decode_ms),
             rate
         );
+    }
+
+    println!();
+    println!("Tile size (same recordings): total bytes / median encode ms");
+    println!();
+    println!("| workload | 32×32 | 64×64 | 128×128 |");
+    println!("|---|---|---|---|");
+    for (name, before, frames) in &recordings {
+        let cells: Vec<String> = [32, 64, 128]
+            .iter()
+            .map(|&tile| {
+                let row = measure(name, before, frames, tile);
+                format!("{} B / {:.3} ms", row.bytes, median(&row.encode_ms))
+            })
+            .collect();
+        println!("| {name} | {} |", cells.join(" | "));
     }
 }

@@ -94,6 +94,7 @@ pub struct Encoder {
     parallel_threshold: usize,
     video_enabled: bool,
     motion: video::Motion,
+    tile: u32,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -129,14 +130,22 @@ impl Encoder {
             sequence: 0,
             parallel_threshold: 8,
             video_enabled: true,
-            motion: video::Motion::new(width, height, false),
+            motion: video::Motion::new(width, height, TILE, false),
+            tile: TILE,
         }
+    }
+
+    /// Uses `tile` × `tile` tiles instead of [`TILE`] (measurements; 16 to 256).
+    pub fn with_tile_size(mut self, tile: u32) -> Self {
+        self.tile = tile.clamp(16, 256);
+        self.motion = video::Motion::new(self.width, self.height, self.tile, self.video_enabled);
+        self
     }
 
     /// Allows or forbids H.264 video regions (the viewer's capability; FFmpeg must be there too).
     pub fn set_video(&mut self, enabled: bool) {
         self.video_enabled = enabled;
-        self.motion = video::Motion::new(self.width, self.height, enabled);
+        self.motion = video::Motion::new(self.width, self.height, self.tile, enabled);
     }
 
     /// When the current video region is due for its lossless refresh: call
@@ -166,7 +175,7 @@ impl Encoder {
             self.height = height;
             self.shadow.clear();
             self.shadow.resize(width as usize * height as usize * 4, 0);
-            self.motion = video::Motion::new(width, height, self.video_enabled);
+            self.motion = video::Motion::new(width, height, self.tile, self.video_enabled);
         }
         let Some(src) = PixelView::packed(current, width, height) else {
             // A frame of the wrong size is a caller bug; send nothing rather than garbage.
@@ -192,7 +201,7 @@ impl Encoder {
             self.detect_copies(&src, &damage, moves, &mut regions, &mut stats);
         }
 
-        let tiles = tiles::cover(&damage, width, height);
+        let tiles = tiles::cover(&damage, width, height, self.tile);
         stats.tiles_damaged = tiles.len();
         // A view of the field alone, so the motion tracker stays usable alongside it.
         let shadow = PixelView::packed(&self.shadow, width, height).expect("shadow size");
@@ -269,7 +278,7 @@ impl Encoder {
             let costly = encoded
                 .iter()
                 .filter(|r| r.payload.len() >= video::COSTLY_BYTES)
-                .map(|r| tiles::tile_of(r.rect));
+                .map(|r| tiles::tile_of(r.rect, self.tile));
             self.motion.record(costly, now);
         }
         let mut shadow =

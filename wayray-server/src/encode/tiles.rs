@@ -10,15 +10,15 @@ use wayray_protocol::codec::PixelView;
 pub const TILE: u32 = 64;
 
 /// The grid tiles touched by `damage`, clipped to the output, in row-major order, each once.
-pub fn cover(damage: &[Rect], width: u32, height: u32) -> Vec<Rect> {
+pub fn cover(damage: &[Rect], width: u32, height: u32, tile: u32) -> Vec<Rect> {
     let mut cells = BTreeSet::new();
     for rect in damage {
         if rect.width == 0 || rect.height == 0 {
             continue;
         }
-        let (x0, y0) = (rect.x / TILE, rect.y / TILE);
-        let x1 = (rect.x + rect.width - 1).min(width.saturating_sub(1)) / TILE;
-        let y1 = (rect.y + rect.height - 1).min(height.saturating_sub(1)) / TILE;
+        let (x0, y0) = (rect.x / tile, rect.y / tile);
+        let x1 = (rect.x + rect.width - 1).min(width.saturating_sub(1)) / tile;
+        let y1 = (rect.y + rect.height - 1).min(height.saturating_sub(1)) / tile;
         for ty in y0..=y1 {
             for tx in x0..=x1 {
                 cells.insert((ty, tx));
@@ -28,15 +28,15 @@ pub fn cover(damage: &[Rect], width: u32, height: u32) -> Vec<Rect> {
     cells
         .into_iter()
         .map(|(ty, tx)| {
-            let (x, y) = (tx * TILE, ty * TILE);
-            Rect::new(x, y, TILE.min(width - x), TILE.min(height - y))
+            let (x, y) = (tx * tile, ty * tile);
+            Rect::new(x, y, tile.min(width - x), tile.min(height - y))
         })
         .collect()
 }
 
 /// The grid tile a rectangle starts in.
-pub fn tile_of(rect: Rect) -> Rect {
-    Rect::new(rect.x / TILE * TILE, rect.y / TILE * TILE, TILE, TILE)
+pub fn tile_of(rect: Rect, tile: u32) -> Rect {
+    Rect::new(rect.x / tile * tile, rect.y / tile * tile, tile, tile)
 }
 
 /// The smallest rectangle inside `tile` that holds every pixel where `current` differs from
@@ -101,14 +101,14 @@ mod tests {
     #[test]
     fn a_glyph_cell_touches_one_or_two_tiles_and_edges_are_clipped() {
         assert_eq!(
-            cover(&[Rect::new(10, 10, 16, 32)], 1920, 1080),
+            cover(&[Rect::new(10, 10, 16, 32)], 1920, 1080, TILE),
             vec![Rect::new(0, 0, 64, 64)]
         );
-        assert_eq!(cover(&[Rect::new(60, 10, 8, 8)], 1920, 1080).len(), 2);
-        let edge = cover(&[Rect::new(1900, 1070, 20, 10)], 1920, 1080);
+        assert_eq!(cover(&[Rect::new(60, 10, 8, 8)], 1920, 1080, TILE).len(), 2);
+        let edge = cover(&[Rect::new(1900, 1070, 20, 10)], 1920, 1080, TILE);
         assert_eq!(edge, vec![Rect::new(1856, 1024, 64, 56)]);
         assert_eq!(
-            cover(&[Rect::new(0, 0, 1920, 1080)], 1920, 1080).len(),
+            cover(&[Rect::new(0, 0, 1920, 1080)], 1920, 1080, TILE).len(),
             30 * 17
         );
     }

@@ -13,8 +13,6 @@ use std::time::{Duration, Instant};
 use wayray_protocol::Rect;
 use wayray_protocol::codec::{H264Encoder, PixelView, h264_available};
 
-use super::tiles::TILE;
-
 /// How far back tile changes count.
 pub const WINDOW: Duration = Duration::from_millis(500);
 /// Changes within [`WINDOW`] that make a tile hot (10 per second).
@@ -41,6 +39,7 @@ pub struct Region {
 #[derive(Debug)]
 pub struct Motion {
     enabled: bool,
+    tile: u32,
     cols: u32,
     rows: u32,
     history: Vec<VecDeque<Instant>>,
@@ -51,12 +50,13 @@ pub struct Motion {
 
 impl Motion {
     /// Tracking for a `width` × `height` output; video only when `enabled` and FFmpeg can.
-    pub fn new(width: u32, height: u32, enabled: bool) -> Self {
-        let cols = width.div_ceil(TILE);
-        let rows = height.div_ceil(TILE);
+    pub fn new(width: u32, height: u32, tile: u32, enabled: bool) -> Self {
+        let cols = width.div_ceil(tile);
+        let rows = height.div_ceil(tile);
         let tiles = (cols * rows) as usize;
         Self {
             enabled: enabled && h264_available(),
+            tile,
             cols,
             rows,
             history: vec![VecDeque::new(); tiles],
@@ -66,7 +66,7 @@ impl Motion {
     }
 
     fn index(&self, tile: Rect) -> usize {
-        ((tile.y / TILE) * self.cols + tile.x / TILE) as usize
+        ((tile.y / self.tile) * self.cols + tile.x / self.tile) as usize
     }
 
     /// Records that `tiles` changed expensively at `now` (see [`COSTLY_BYTES`]).
@@ -122,12 +122,12 @@ impl Motion {
             let (c, r) = (i as u32 % self.cols, i as u32 / self.cols);
             (c0, r0, c1, r1) = (c0.min(c), r0.min(r), c1.max(c), r1.max(r));
         }
-        let x = c0 * TILE;
-        let y = r0 * TILE;
+        let x = c0 * self.tile;
+        let y = r0 * self.tile;
         // x264 needs even sizes; at an odd output edge the last pixel column/row is left to
         // the lossless tiles.
-        let w = ((c1 + 1) * TILE).min(width) - x;
-        let h = ((r1 + 1) * TILE).min(height) - y;
+        let w = ((c1 + 1) * self.tile).min(width) - x;
+        let h = ((r1 + 1) * self.tile).min(height) - y;
         let rect = Rect::new(x, y, w & !1, h & !1);
         if rect.width == 0 || rect.height == 0 {
             return None;
@@ -155,8 +155,8 @@ impl Motion {
         let rect = region.rect;
         match region.encoder.encode(src, rect) {
             Ok(payload) => {
-                for ty in rect.y / TILE..(rect.y + rect.height).div_ceil(TILE) {
-                    for tx in rect.x / TILE..(rect.x + rect.width).div_ceil(TILE) {
+                for ty in rect.y / self.tile..(rect.y + rect.height).div_ceil(self.tile) {
+                    for tx in rect.x / self.tile..(rect.x + rect.width).div_ceil(self.tile) {
                         let i = (ty * self.cols + tx) as usize;
                         if let Some(flag) = self.lossy.get_mut(i) {
                             *flag = true;
@@ -208,7 +208,12 @@ impl Motion {
         for (i, flag) in self.lossy.iter_mut().enumerate() {
             if std::mem::take(flag) {
                 let (c, r) = (i as u32 % self.cols, i as u32 / self.cols);
-                out.push(Rect::new(c * TILE, r * TILE, TILE, TILE));
+                out.push(Rect::new(
+                    c * self.tile,
+                    r * self.tile,
+                    self.tile,
+                    self.tile,
+                ));
             }
         }
         out
