@@ -5,5 +5,6 @@
 pub mod fixture;
 pub mod pixels;
 pub mod programs;
+pub mod remote;
 pub mod runtime_dir;
 pub mod wl_client;

@@ -3,6 +3,10 @@
 //! windowed viewer uploads the rectangles an update changed to its GPU texture; tests and the
 //! headless viewer read the framebuffer directly.
 
+pub mod connection;
 pub mod framebuffer;
+pub mod known_servers;
+pub mod pin;
 
+pub use connection::{ConnectError, ConnectOptions, PinPolicy, Viewer, ViewerError};
 pub use framebuffer::{ApplyError, Framebuffer};

@@ -1,13 +1,264 @@
-//! `wayray-client`.
+//! `wayray-client`: the WayRay viewer.
 
-use clap::Parser;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use miette::{IntoDiagnostic, Result, miette};
+use wayray_client::{ConnectError, ConnectOptions, PinPolicy, Viewer, known_servers};
+use wayray_protocol::messages::input::KeymapLayout;
+use wayray_protocol::secret::Token;
 
 /// Command line.
 #[derive(Debug, Parser)]
 #[command(name = "wayray-client", version, about)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() -> miette::Result<()> {
-    let _cli = Cli::parse();
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Connect to a WayRay server and show its session.
+    Connect(ConnectArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ConnectArgs {
+    /// The server, HOST:PORT.
+    server: String,
+    /// File holding the session token.
+    #[arg(long)]
+    token_file: PathBuf,
+    /// Accept and pin a server seen for the first time without asking.
+    #[arg(long, conflicts_with = "fingerprint")]
+    accept_new: bool,
+    /// Accept exactly this server identity (as printed by the server), and pin it.
+    #[arg(long, value_name = "sha256:HEX")]
+    fingerprint: Option<String>,
+    /// Known-servers file (default: ~/.config/wayray/known_servers).
+    #[arg(long)]
+    known_servers: Option<PathBuf>,
+    /// Decode into memory with no window (automation). The windowed viewer is not built yet,
+    /// so this is currently required.
+    #[arg(long)]
+    headless: bool,
+    /// With --headless: write the framebuffer as PNG when exiting.
+    #[arg(long)]
+    screenshot: Option<PathBuf>,
+    /// Exit after this many frames.
+    #[arg(long)]
+    exit_after_frames: Option<u64>,
+    /// Exit after this many milliseconds.
+    #[arg(long)]
+    exit_after_ms: Option<u64>,
+    /// Write a JSON report (first_frame_ms, frames, bytes) when exiting.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Keyboard layout of this desk for the session (xkb layout name).
+    #[arg(long, default_value = "us")]
+    keyboard_layout: String,
+}
+
+fn main() -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .into_diagnostic()?;
+    match Cli::parse().command {
+        Command::Connect(args) => runtime.block_on(connect(args)),
+    }
+}
+
+fn resolve(server: &str) -> Result<std::net::SocketAddr> {
+    use std::net::ToSocketAddrs;
+    server
+        .to_socket_addrs()
+        .map_err(|e| {
+            miette!(
+                help = "give the server as HOST:PORT, e.g. 192.0.2.10:7600",
+                "cannot resolve {server}: {e}"
+            )
+        })?
+        .next()
+        .ok_or_else(|| miette!(help = "check the host name", "{server} has no address"))
+}
+
+fn report_error(err: ConnectError) -> miette::Report {
+    let help = match &err {
+        ConnectError::Unreachable { .. } => "check that the server runs and that UDP to its port is not blocked".to_string(),
+        ConnectError::NewServer { .. } => {
+            "compare the fingerprint with the one the server printed at start, then connect again with \
+             --fingerprint sha256:HEX (or --accept-new)"
+                .to_string()
+        }
+        ConnectError::PinMismatch { server, file, .. } => format!(
+            "if the server was really reinstalled, remove the line for {server} from {} and connect again",
+            file.display()
+        ),
+        ConnectError::Refused { reason, .. } => match reason {
+            wayray_protocol::messages::control::DisconnectReason::AuthenticationFailed => {
+                "check the token file, or ask your administrator for a new token".to_string()
+            }
+            wayray_protocol::messages::control::DisconnectReason::UnsupportedVersion => {
+                "install a wayray-client version that matches the server".to_string()
+            }
+            _ => "try again; if it persists, ask your administrator".to_string(),
+        },
+        ConnectError::Protocol { .. } => "try again; if it persists, report it with the server's log".to_string(),
+        ConnectError::KnownServers { .. } => "pass a writable --known-servers FILE".to_string(),
+    };
+    miette!(help = help, "{err}")
+}
+
+/// Asks on the terminal whether to trust a new server.
+fn ask(server: &str, fingerprint: &str) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!(
+        "The identity of {server} is not known yet.\nIts fingerprint is {fingerprint}.\n\
+         Compare it with the one the server printed. Trust it and connect? [y/N] "
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    matches!(line.trim(), "y" | "Y" | "yes")
+}
+
+async fn connect(args: ConnectArgs) -> Result<()> {
+    if !args.headless {
+        return Err(miette!(
+            help = "run with --headless (and --screenshot FILE.png) for now",
+            "the windowed viewer is not built yet"
+        ));
+    }
+    let token = std::fs::read_to_string(&args.token_file)
+        .map_err(|e| {
+            miette!(
+                help = "pass the file your administrator gave you with --token-file",
+                "cannot read {}: {e}",
+                args.token_file.display()
+            )
+        })?
+        .trim()
+        .to_owned();
+    let known = args
+        .known_servers
+        .clone()
+        .or_else(known_servers::default_path)
+        .ok_or_else(|| {
+            miette!(
+                help = "pass --known-servers FILE",
+                "no home directory for the known-servers file"
+            )
+        })?;
+    let mut options = ConnectOptions {
+        server: resolve(&args.server)?,
+        label: args.server.clone(),
+        known_servers: known,
+        pin: match (&args.fingerprint, args.accept_new) {
+            (Some(f), _) => PinPolicy::Fingerprint(f.clone()),
+            (None, true) => PinPolicy::AcceptNew,
+            (None, false) => PinPolicy::Known,
+        },
+        token: Token::new(token),
+        preferred_mode: None,
+        keymap: KeymapLayout {
+            layout: args.keyboard_layout.clone(),
+            ..KeymapLayout::default()
+        },
+        timeout: Duration::from_secs(10),
+    };
+    let started = Instant::now();
+    let mut viewer = match Viewer::connect(&options).await {
+        Ok(viewer) => viewer,
+        Err(ConnectError::NewServer {
+            server,
+            fingerprint,
+        }) if ask(&server, &fingerprint) => {
+            options.pin = PinPolicy::Fingerprint(fingerprint);
+            Viewer::connect(&options).await.map_err(report_error)?
+        }
+        Err(err) => return Err(report_error(err)),
+    };
+    let deadline = args
+        .exit_after_ms
+        .map(|ms| started + Duration::from_millis(ms));
+    let mut first_frame_ms = None;
+    loop {
+        if args.exit_after_frames.is_some_and(|n| viewer.frames >= n) {
+            break;
+        }
+        let wait = deadline.map_or(Duration::from_secs(3600), |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        if wait.is_zero() {
+            break;
+        }
+        match tokio::time::timeout(wait, viewer.next_update()).await {
+            Err(_) => break,
+            Ok(Ok(_)) => {
+                if first_frame_ms.is_none() && viewer.frames > 0 {
+                    first_frame_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+            Ok(Err(err)) => {
+                return Err(miette!(
+                    help = "connect again to resume the session",
+                    "{err}"
+                ));
+            }
+        }
+    }
+    if let Some(path) = &args.screenshot {
+        let fb = &viewer.framebuffer;
+        if fb.width() == 0 {
+            return Err(miette!(
+                help = "wait longer (--exit-after-ms)",
+                "no frame arrived, nothing to write"
+            ));
+        }
+        write_png(path, fb.width(), fb.height(), fb.pixels())?;
+    }
+    if let Some(path) = &args.report {
+        let json = format!(
+            "{{\"first_frame_ms\": {}, \"frames\": {}, \"bytes\": {}}}\n",
+            first_frame_ms.map_or("null".into(), |v| format!("{v:.1}")),
+            viewer.frames,
+            viewer.bytes
+        );
+        std::fs::write(path, json).into_diagnostic()?;
+    }
+    viewer.disconnect().await;
     Ok(())
+}
+
+fn write_png(path: &std::path::Path, width: u32, height: u32, bgra: &[u8]) -> Result<()> {
+    let rgba: Vec<u8> = bgra
+        .chunks_exact(4)
+        .flat_map(|p| [p[2], p[1], p[0], 255])
+        .collect();
+    let file = std::fs::File::create(path).map_err(|e| {
+        miette!(
+            help = "choose a writable path",
+            "cannot write {}: {e}",
+            path.display()
+        )
+    })?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rgba))
+        .into_diagnostic()
 }

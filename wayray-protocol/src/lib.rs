@@ -3,7 +3,8 @@
 //! This crate owns every byte that crosses the network between a viewer (`wayray-client`) and a
 //! server (`wayray-server`), and between the daemon and its session processes. It has no sockets,
 //! threads or clocks: callers feed bytes in with `handle_*` methods, take messages out with
-//! `poll_*` methods, and pass time in where it matters. It must never panic on peer bytes: every
+//! `poll_*` methods, and pass time in where it matters. (The optional `quic` feature adds
+//! [`quic`], a thin adapter that drives the framing over quinn streams.) It must never panic on peer bytes: every
 //! decoder returns an error instead.
 //!
 //! # Channels
@@ -55,6 +56,8 @@ pub mod error;
 pub mod framing;
 pub mod geometry;
 pub mod messages;
+#[cfg(feature = "quic")]
+pub mod quic;
 pub mod secret;
 pub mod version;
 

@@ -15,4 +15,5 @@ pub mod render;
 pub mod session;
 mod shell;
 pub mod state;
+pub mod transport;
 pub mod wm;

@@ -5,8 +5,14 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
+use std::sync::Arc;
 use wayray_server::output::{OutputConfig, parse_size};
-use wayray_server::session::{Session, SessionConfig, SessionHandle};
+
+use wayray_protocol::messages::control::OutputMode;
+use wayray_protocol::secret::Token;
+use wayray_server::encode::pipeline::Pipeline;
+use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle};
+use wayray_server::transport::{Identity, TransportConfig};
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -62,9 +68,30 @@ struct SessionArgs {
     /// With --exit-after-ms: write the output as a PNG file before stopping.
     #[arg(long, requires = "exit_after_ms")]
     screenshot: Option<PathBuf>,
+    /// Serve a viewer over QUIC on this UDP address (until the daemon exists, a session can
+    /// serve its viewer itself). Needs --token-file.
+    #[arg(long, requires = "token_file")]
+    listen: Option<std::net::SocketAddr>,
+    /// File holding the token a viewer must present (keep it mode 0600).
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Where the server's identity (certificate and key) is kept.
+    #[arg(long, default_value_os_t = default_state_dir())]
+    state_dir: PathBuf,
+    /// Most unacknowledged frames on the wire per viewer.
+    #[arg(long, default_value_t = 2)]
+    frames_in_flight: usize,
     /// The application to start in the session, after `--`.
     #[arg(last = true)]
     command: Vec<String>,
+}
+
+fn default_state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("wayray")
 }
 
 fn main() -> Result<()> {
@@ -129,33 +156,33 @@ fn run_session(args: SessionArgs) -> Result<()> {
             scale_120: (args.scale * 120.0).round() as u32,
             ..OutputConfig::default()
         },
-        socket_name: args.socket,
+        socket_name: args.socket.clone(),
         runtime_dir: None,
-        command: args.command,
-        keyboard_layout: args.keyboard_layout,
+        command: args.command.clone(),
+        keyboard_layout: args.keyboard_layout.clone(),
+    };
+    let session = SessionHandle::spawn(config)
+        .into_diagnostic()
+        .wrap_err("cannot start the session")?;
+    tracing::info!(socket = session.socket_name(), "session running");
+    let _served = match args.listen {
+        Some(listen) => Some(serve(&session, listen, &args)?),
+        None => None,
     };
     match args.exit_after_ms {
         None => {
-            let mut session = Session::new(&config)
-                .into_diagnostic()
-                .wrap_err("cannot start the session")?;
-            let _commands = session.command_channel();
-            session.spawn(&config.command).into_diagnostic()?;
-            tracing::info!(socket = session.socket_name(), "session running");
-            session.run();
-            Ok(())
+            // Runs until the process is stopped (Ctrl+C ends it; its applications go with it).
+            loop {
+                std::thread::park();
+            }
         }
         Some(ms) => {
-            let session = SessionHandle::spawn(config)
-                .into_diagnostic()
-                .wrap_err("cannot start the session")?;
-            tracing::info!(socket = session.socket_name(), "session running");
             std::thread::sleep(Duration::from_millis(ms));
-            if let Some(path) = args.screenshot {
+            if let Some(path) = &args.screenshot {
                 let shot = session
                     .screenshot()
                     .ok_or_else(|| miette!("the session stopped before the screenshot"))?;
-                shot.write_png(&path)
+                shot.write_png(path)
                     .into_diagnostic()
                     .wrap_err("cannot write the screenshot")?;
                 tracing::info!(path = %path.display(), frames = shot.frames, windows = shot.windows, "screenshot written");
@@ -163,4 +190,54 @@ fn run_session(args: SessionArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Serves the session's frames and input over QUIC.
+fn serve(
+    session: &SessionHandle,
+    listen: std::net::SocketAddr,
+    args: &SessionArgs,
+) -> Result<(wayray_server::transport::Transport, Arc<Pipeline>)> {
+    let token_file = args
+        .token_file
+        .as_ref()
+        .ok_or_else(|| miette!("--listen needs --token-file"))?;
+    let token = std::fs::read_to_string(token_file)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read the token file {}", token_file.display()))?;
+    let token = token.trim().to_owned();
+    if token.is_empty() {
+        return Err(miette!(
+            help = "write a long random secret into the file",
+            "the token file is empty"
+        ));
+    }
+    let identity = Identity::load_or_create(&args.state_dir)
+        .map_err(|e| miette!(help = "choose a writable --state-dir", "{e}"))?;
+    println!("server fingerprint: {}", identity.fingerprint);
+    let (pipeline, sink, frames) = Pipeline::start(1, true);
+    let pipeline = Arc::new(pipeline);
+    session.send(SessionCommand::SetSink(Box::new(sink)));
+    let config = TransportConfig {
+        listen,
+        identity,
+        token: Token::new(token),
+        session_id: "local".into(),
+        frames_in_flight: args.frames_in_flight,
+        mode: OutputMode {
+            width: args.size.0,
+            height: args.size.1,
+            scale_120: (args.scale * 120.0).round() as u32,
+        },
+    };
+    let transport =
+        wayray_server::transport::start(config, frames, pipeline.clone(), session.command_sender())
+            .map_err(|e| {
+                miette!(
+                    help = "pick another --listen port, or stop what uses this one",
+                    "{e}"
+                )
+            })?;
+    println!("listening on {}", transport.local_addr);
+    Ok((transport, pipeline))
 }

@@ -459,6 +459,11 @@ impl SessionHandle {
         rx.recv_timeout(std::time::Duration::from_secs(10)).ok()
     }
 
+    /// A sender of commands, for other components (the transport).
+    pub fn command_sender(&self) -> Sender<SessionCommand> {
+        self.sender.clone()
+    }
+
     /// Render statistics, or `None` if the session has stopped.
     pub fn stats(&self) -> Option<RenderStats> {
         let (tx, rx) = mpsc::channel();

@@ -153,6 +153,31 @@ pub enum DisconnectReason {
     InternalError,
 }
 
+impl DisconnectReason {
+    /// Every reason, in wire order.
+    pub const ALL: [Self; 9] = [
+        Self::Normal,
+        Self::ProtocolError,
+        Self::UnsupportedVersion,
+        Self::AuthenticationFailed,
+        Self::SessionMoved,
+        Self::SessionEnded,
+        Self::ServerShutdown,
+        Self::Timeout,
+        Self::InternalError,
+    ];
+
+    /// The number used as the QUIC application close code.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The reason for a QUIC application close code, if it is one.
+    pub fn from_code(code: u64) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| u64::from(r.code()) == code)
+    }
+}
+
 /// The last message of a connection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]

@@ -1,0 +1,62 @@
+//! A session served over real QUIC on loopback: compositor, encoder pipeline and transport,
+//! in this process, for end-to-end tests of viewers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use smithay::reexports::calloop::channel::Sender;
+use wayray_protocol::messages::control::OutputMode;
+use wayray_protocol::secret::Token;
+use wayray_server::encode::pipeline::Pipeline;
+use wayray_server::session::SessionCommand;
+use wayray_server::transport::{Identity, Transport, TransportConfig};
+
+use crate::fixture::Fixture;
+
+/// The QUIC side of a fixture's session.
+pub struct Served {
+    /// Where viewers connect.
+    pub addr: SocketAddr,
+    /// The server's fingerprint.
+    pub fingerprint: String,
+    _transport: Transport,
+    _pipeline: Arc<Pipeline>,
+}
+
+/// Serves `fixture`'s session on loopback with `token`, identity kept in `state_dir`.
+pub fn serve(
+    fixture: &Fixture,
+    token: &str,
+    state_dir: &std::path::Path,
+    frames_in_flight: usize,
+) -> Served {
+    let identity = Identity::load_or_create(state_dir).expect("identity");
+    let fingerprint = identity.fingerprint.clone();
+    let (pipeline, sink, frames) = Pipeline::start(1, true);
+    let pipeline = Arc::new(pipeline);
+    fixture
+        .session
+        .send(SessionCommand::SetSink(Box::new(sink)));
+    let shot = fixture.session.screenshot().expect("screenshot");
+    let config = TransportConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        identity,
+        token: Token::new(token.into()),
+        session_id: "test-session".into(),
+        frames_in_flight,
+        mode: OutputMode {
+            width: shot.width,
+            height: shot.height,
+            scale_120: 120,
+        },
+    };
+    let commands: Sender<SessionCommand> = fixture.session.command_sender();
+    let transport = wayray_server::transport::start(config, frames, pipeline.clone(), commands)
+        .expect("transport");
+    Served {
+        addr: transport.local_addr,
+        fingerprint,
+        _transport: transport,
+        _pipeline: pipeline,
+    }
+}

@@ -1,0 +1,194 @@
+//! End to end over real QUIC on loopback: a viewer types into foot through its input stream,
+//! and its framebuffer equals the server's output pixel for pixel; identity pinning.
+
+use std::time::{Duration, Instant};
+
+use wayray_client::{ConnectError, ConnectOptions, PinPolicy, Viewer};
+use wayray_protocol::InputMessage;
+use wayray_protocol::messages::input::{ButtonState, Key, KeymapLayout};
+use wayray_protocol::secret::Token;
+use wayray_tests::fixture::Fixture;
+use wayray_tests::programs::require;
+use wayray_tests::remote::serve;
+
+fn options(
+    served: &wayray_tests::remote::Served,
+    fixture: &Fixture,
+    pin: PinPolicy,
+    token: &str,
+) -> ConnectOptions {
+    ConnectOptions {
+        server: served.addr,
+        label: format!("localhost:{}", served.addr.port()),
+        known_servers: fixture.dir.path().join("known_servers"),
+        pin,
+        token: Token::new(token.into()),
+        preferred_mode: None,
+        keymap: KeymapLayout {
+            layout: "us".into(),
+            ..KeymapLayout::default()
+        },
+        timeout: Duration::from_secs(10),
+    }
+}
+
+fn differing(fixture: &Fixture, viewer: &Viewer) -> usize {
+    let shot = fixture.session.screenshot().unwrap();
+    if (shot.width, shot.height) != (viewer.framebuffer.width(), viewer.framebuffer.height()) {
+        return usize::MAX;
+    }
+    viewer
+        .framebuffer
+        .pixels()
+        .chunks_exact(4)
+        .zip(shot.bgra.chunks_exact(4))
+        .filter(|(a, b)| a != b)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_through_the_viewer_reaches_foot_and_pixels_match() {
+    let Some(foot) = require("foot") else {
+        return;
+    };
+    let mut fixture = Fixture::new("quic-type", 1280, 720);
+    let state = fixture.dir.path().join("state");
+    let served = serve(&fixture, "wr_test_token", &state, 2);
+    let ini = fixture.dir.path().join("foot.ini");
+    std::fs::write(
+        &ini,
+        "[colors]\nbackground=000000\nforeground=ffffff\n[cursor]\nblink=no\n",
+    )
+    .unwrap();
+    let mut command = fixture.command(&foot);
+    command
+        .arg("--config")
+        .arg(&ini)
+        .args(["sh", "-c", "PS1='$ ' exec sh"]);
+    fixture.spawn(command);
+    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
+
+    let opts = options(&served, &fixture, PinPolicy::AcceptNew, "wr_test_token");
+    let mut viewer = Viewer::connect(&opts).await.expect("viewer attaches");
+    assert_eq!(viewer.session_id, "test-session");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    viewer
+        .settle(Duration::from_secs(1), deadline)
+        .await
+        .unwrap();
+    let white = |p: &[u8]| p[0] > 200 && p[1] > 200 && p[2] > 200;
+    let before = viewer
+        .framebuffer
+        .pixels()
+        .chunks_exact(4)
+        .filter(|p| white(p))
+        .count();
+    // "echo hello" + Enter as evdev codes, through the viewer's input stream.
+    for code in [18, 46, 35, 24, 57, 35, 18, 38, 38, 24, 28] {
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            viewer
+                .send_input(&InputMessage::Key(Key {
+                    code,
+                    state,
+                    time_ms: 0,
+                }))
+                .await
+                .unwrap();
+        }
+    }
+    // Converge: the viewer's framebuffer must equal the server's output exactly.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        viewer
+            .settle(Duration::from_millis(700), deadline)
+            .await
+            .unwrap();
+        let after = viewer
+            .framebuffer
+            .pixels()
+            .chunks_exact(4)
+            .filter(|p| white(p))
+            .count();
+        if after > before + 100 && differing(&fixture, &viewer) == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no exact match: {} pixels differ, white {before} -> {after}",
+            differing(&fixture, &viewer)
+        );
+    }
+    viewer.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_is_pinned_on_first_use_and_a_change_is_refused() {
+    let fixture = Fixture::new("quic-pin", 320, 240);
+    let state = fixture.dir.path().join("state");
+    let served = serve(&fixture, "tok", &state, 2);
+    // Unknown server, no --accept-new: refused with the fingerprint to check.
+    let err = Viewer::connect(&options(&served, &fixture, PinPolicy::Known, "tok"))
+        .await
+        .unwrap_err();
+    match err {
+        ConnectError::NewServer { fingerprint, .. } => assert_eq!(fingerprint, served.fingerprint),
+        other => panic!("expected NewServer, got {other}"),
+    }
+    // --accept-new pins it; afterwards the pinned identity is enough.
+    Viewer::connect(&options(&served, &fixture, PinPolicy::AcceptNew, "tok"))
+        .await
+        .unwrap()
+        .disconnect()
+        .await;
+    Viewer::connect(&options(&served, &fixture, PinPolicy::Known, "tok"))
+        .await
+        .unwrap()
+        .disconnect()
+        .await;
+    // A wrong --fingerprint is refused.
+    let wrong = format!("sha256:{}", "0".repeat(64));
+    assert!(matches!(
+        Viewer::connect(&options(
+            &served,
+            &fixture,
+            PinPolicy::Fingerprint(wrong),
+            "tok"
+        ))
+        .await,
+        Err(ConnectError::PinMismatch { .. })
+    ));
+    // A server with a new key on the same address is refused, ssh-style.
+    drop(served);
+    let fixture2 = Fixture::new("quic-pin2", 320, 240);
+    let other = serve(&fixture2, "tok", &fixture2.dir.path().join("state"), 2);
+    let mut opts = options(&other, &fixture, PinPolicy::AcceptNew, "tok");
+    let pinned_label = format!("localhost:{}", other.addr.port());
+    wayray_client::known_servers::add(
+        &opts.known_servers,
+        &pinned_label,
+        &format!("sha256:{}", "a".repeat(64)),
+    )
+    .unwrap();
+    opts.label = pinned_label;
+    let err = Viewer::connect(&opts).await.unwrap_err();
+    assert!(matches!(err, ConnectError::PinMismatch { .. }), "{err}");
+    assert!(err.to_string().contains("has changed"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_is_refused_with_a_reason() {
+    let fixture = Fixture::new("quic-token", 320, 240);
+    let served = serve(&fixture, "right", &fixture.dir.path().join("state"), 2);
+    let err = Viewer::connect(&options(&served, &fixture, PinPolicy::AcceptNew, "wrong"))
+        .await
+        .unwrap_err();
+    match err {
+        ConnectError::Refused { reason, .. } => {
+            assert_eq!(
+                reason,
+                wayray_protocol::messages::control::DisconnectReason::AuthenticationFailed
+            )
+        }
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
