@@ -59,6 +59,15 @@ impl Fixture {
         self.children.last_mut().expect("just pushed")
     }
 
+    /// Stops every client started with [`Fixture::spawn`].
+    pub fn spawn_kill_all(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.children.clear();
+    }
+
     /// Waits until a screenshot satisfies `pred`; returns the last screenshot either way.
     pub fn wait_for(
         &self,

@@ -5,6 +5,7 @@
 pub mod fixture;
 pub mod pixels;
 pub mod programs;
+pub mod relay;
 pub mod remote;
 pub mod runtime_dir;
 pub mod wl_client;

@@ -19,7 +19,8 @@ pub struct Served {
     pub addr: SocketAddr,
     /// The server's fingerprint.
     pub fingerprint: String,
-    _transport: Transport,
+    /// The transport (its counters are read by tests).
+    pub transport: Transport,
     _pipeline: Arc<Pipeline>,
 }
 
@@ -56,7 +57,7 @@ pub fn serve(
     Served {
         addr: transport.local_addr,
         fingerprint,
-        _transport: transport,
+        transport,
         _pipeline: pipeline,
     }
 }

@@ -192,3 +192,60 @@ async fn a_wrong_token_is_refused_with_a_reason() {
         other => panic!("expected a refusal, got {other}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_slow_link_frames_in_flight_stay_bounded_and_the_last_frame_is_exact() {
+    let Some(program) = require("weston-simple-shm") else {
+        return;
+    };
+    const IN_FLIGHT: usize = 2;
+    let mut fixture = Fixture::new("quic-slow", 640, 480);
+    let served = serve(
+        &fixture,
+        "tok",
+        &fixture.dir.path().join("state"),
+        IN_FLIGHT,
+    );
+    let relay = wayray_tests::relay::start(served.addr, 2_000_000 / 8).await; // 2 Mbit/s
+    let mut child = fixture.command(&program);
+    child.stdout(std::process::Stdio::null());
+    fixture.spawn(child);
+    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1 && s.frames > 5);
+    let mut opts = options(&served, &fixture, PinPolicy::AcceptNew, "tok");
+    opts.server = relay.addr;
+    let mut viewer = Viewer::connect(&opts)
+        .await
+        .expect("viewer attaches through the relay");
+    // simple-shm animates as fast as frames are captured: far more than 2 Mbit/s of changes.
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        let _ = tokio::time::timeout(Duration::from_millis(500), viewer.next_update()).await;
+    }
+    let stats = &served.transport.stats;
+    let max = stats
+        .max_in_flight
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let sent = stats.frames_sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(sent > 5, "only {sent} frames were sent");
+    assert!(
+        max <= IN_FLIGHT as u64,
+        "{max} frames were in flight at once (limit {IN_FLIGHT})"
+    );
+    // Stop the animation: the newest content arrives within a bounded delay and is exact.
+    fixture.spawn_kill_all();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        viewer
+            .settle(Duration::from_millis(700), deadline)
+            .await
+            .unwrap();
+        if differing(&fixture, &viewer) == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} pixels still differ",
+            differing(&fixture, &viewer)
+        );
+    }
+}

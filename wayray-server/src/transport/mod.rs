@@ -56,11 +56,22 @@ pub enum TransportError {
     },
 }
 
+/// Counters of the transport, for tests and stats.
+#[derive(Debug, Default)]
+pub struct TransportStats {
+    /// Frames sent to viewers.
+    pub frames_sent: std::sync::atomic::AtomicU64,
+    /// The most frames ever sent and not yet acknowledged at once.
+    pub max_in_flight: std::sync::atomic::AtomicU64,
+}
+
 /// The running transport.
 #[derive(Debug)]
 pub struct Transport {
     /// Where it listens (the real port when 0 was asked for).
     pub local_addr: SocketAddr,
+    /// Counters.
+    pub stats: Arc<TransportStats>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -134,7 +145,14 @@ pub fn start(
         .map_err(|e| TransportError::Config(e.to_string()))?;
 
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel();
-    let shared = Arc::new(viewer::Shared::new(config, frame_rx, pipeline, session));
+    let stats = Arc::new(TransportStats::default());
+    let shared = Arc::new(viewer::Shared::new(
+        config,
+        frame_rx,
+        pipeline,
+        session,
+        stats.clone(),
+    ));
     let thread = std::thread::Builder::new()
         .name("wayray-transport".into())
         .spawn(move || {
@@ -149,6 +167,7 @@ pub fn start(
         .map_err(|e| TransportError::Config(e.to_string()))?;
     Ok(Transport {
         local_addr,
+        stats,
         shutdown: Some(shutdown_tx),
         thread: Some(thread),
     })

@@ -29,6 +29,7 @@ pub struct Shared {
     pipeline: Arc<Pipeline>,
     session: Sender<SessionCommand>,
     current: Mutex<Option<Connection>>,
+    stats: Arc<super::TransportStats>,
 }
 
 impl Shared {
@@ -37,6 +38,7 @@ impl Shared {
         frames: mpsc::Receiver<Encoded>,
         pipeline: Arc<Pipeline>,
         session: Sender<SessionCommand>,
+        stats: Arc<super::TransportStats>,
     ) -> Self {
         Self {
             config,
@@ -44,6 +46,7 @@ impl Shared {
             pipeline,
             session,
             current: Mutex::new(None),
+            stats,
         }
     }
 }
@@ -347,5 +350,14 @@ async fn display_loop(
         let mut stream = conn.open_uni().await?;
         stream.write_all(&bytes).await?;
         let _ = stream.finish();
+        let in_flight = sequence.saturating_sub(*acked.borrow());
+        shared
+            .stats
+            .frames_sent
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        shared
+            .stats
+            .max_in_flight
+            .fetch_max(in_flight, std::sync::atomic::Ordering::Relaxed);
     }
 }
