@@ -9,3 +9,4 @@ pub mod relay;
 pub mod remote;
 pub mod runtime_dir;
 pub mod wl_client;
+pub mod xvfb;

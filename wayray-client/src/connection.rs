@@ -159,12 +159,33 @@ impl From<quinn::ConnectionError> for ConnectError {
     }
 }
 
+/// The viewer's input stream, owned by whoever produces input.
+#[derive(Debug)]
+pub struct InputSender {
+    stream: SendStream,
+}
+
+impl InputSender {
+    async fn write(stream: &mut SendStream, event: &InputMessage) -> Result<(), ViewerError> {
+        let bytes = encode_frame_to_vec(event).map_err(|e| ViewerError::Stream(e.to_string()))?;
+        stream
+            .write_all(&bytes)
+            .await
+            .map_err(|e| ViewerError::Stream(e.to_string()))
+    }
+
+    /// Sends an input event.
+    pub async fn send(&mut self, event: &InputMessage) -> Result<(), ViewerError> {
+        Self::write(&mut self.stream, event).await
+    }
+}
+
 /// A viewer attached to a session.
 pub struct Viewer {
     conn: Connection,
     _endpoint: quinn::Endpoint,
     control_send: SendStream,
-    input: SendStream,
+    input: Option<SendStream>,
     /// The session output as this viewer has it.
     pub framebuffer: Framebuffer,
     pending: BTreeMap<u64, wayray_protocol::messages::display::FrameUpdate>,
@@ -393,7 +414,7 @@ impl Viewer {
             conn,
             _endpoint: endpoint,
             control_send,
-            input,
+            input: Some(input),
             framebuffer: Framebuffer::new().map_err(|e| proto(e.to_string()))?,
             pending: BTreeMap::new(),
             session_id,
@@ -406,11 +427,17 @@ impl Viewer {
 
     /// Sends an input event.
     pub async fn send_input(&mut self, event: &InputMessage) -> Result<(), ViewerError> {
-        let bytes = encode_frame_to_vec(event).map_err(|e| ViewerError::Stream(e.to_string()))?;
-        self.input
-            .write_all(&bytes)
-            .await
-            .map_err(|e| ViewerError::Stream(e.to_string()))
+        match self.input.as_mut() {
+            Some(stream) => InputSender::write(stream, event).await,
+            None => Err(ViewerError::Stream(
+                "the input stream was handed to an InputSender".into(),
+            )),
+        }
+    }
+
+    /// Hands the input stream to a separate task (a window sends input while frames arrive).
+    pub fn take_input(&mut self) -> Option<InputSender> {
+        self.input.take().map(|stream| InputSender { stream })
     }
 
     /// Asks for a full frame.

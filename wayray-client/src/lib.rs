@@ -7,6 +7,7 @@ pub mod connection;
 pub mod framebuffer;
 pub mod known_servers;
 pub mod pin;
+pub mod window;
 
-pub use connection::{ConnectError, ConnectOptions, PinPolicy, Viewer, ViewerError};
+pub use connection::{ConnectError, ConnectOptions, InputSender, PinPolicy, Viewer, ViewerError};
 pub use framebuffer::{ApplyError, Framebuffer};

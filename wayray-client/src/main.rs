@@ -40,8 +40,7 @@ struct ConnectArgs {
     /// Known-servers file (default: ~/.config/wayray/known_servers).
     #[arg(long)]
     known_servers: Option<PathBuf>,
-    /// Decode into memory with no window (automation). The windowed viewer is not built yet,
-    /// so this is currently required.
+    /// Decode into memory with no window (automation, machines without a display).
     #[arg(long)]
     headless: bool,
     /// With --headless: write the framebuffer as PNG when exiting.
@@ -74,7 +73,24 @@ fn main() -> Result<()> {
         .build()
         .into_diagnostic()?;
     match Cli::parse().command {
-        Command::Connect(args) => runtime.block_on(connect(args)),
+        Command::Connect(args) => {
+            let started = Instant::now();
+            let viewer = runtime.block_on(open(&args))?;
+            if args.headless {
+                runtime.block_on(headless(viewer, &args, started))
+            } else {
+                let title = format!("WayRay — {} — session {}", args.server, viewer.session_id);
+                wayray_client::window::run(viewer, &runtime, title).map_err(|err| match err {
+                    wayray_client::window::WindowError::Disconnected(reason) => {
+                        miette!(help = "connect again to resume the session", "{reason}")
+                    }
+                    other => miette!(
+                        help = "without a display, run with --headless (and --screenshot FILE.png)",
+                        "{other}"
+                    ),
+                })
+            }
+        }
     }
 }
 
@@ -134,13 +150,8 @@ fn ask(server: &str, fingerprint: &str) -> bool {
     matches!(line.trim(), "y" | "Y" | "yes")
 }
 
-async fn connect(args: ConnectArgs) -> Result<()> {
-    if !args.headless {
-        return Err(miette!(
-            help = "run with --headless (and --screenshot FILE.png) for now",
-            "the windowed viewer is not built yet"
-        ));
-    }
+/// Connects (asking about a new server on a terminal) and attaches.
+async fn open(args: &ConnectArgs) -> Result<Viewer> {
     let token = std::fs::read_to_string(&args.token_file)
         .map_err(|e| {
             miette!(
@@ -178,18 +189,21 @@ async fn connect(args: ConnectArgs) -> Result<()> {
         },
         timeout: Duration::from_secs(10),
     };
-    let started = Instant::now();
-    let mut viewer = match Viewer::connect(&options).await {
-        Ok(viewer) => viewer,
+    match Viewer::connect(&options).await {
+        Ok(viewer) => Ok(viewer),
         Err(ConnectError::NewServer {
             server,
             fingerprint,
         }) if ask(&server, &fingerprint) => {
             options.pin = PinPolicy::Fingerprint(fingerprint);
-            Viewer::connect(&options).await.map_err(report_error)?
+            Viewer::connect(&options).await.map_err(report_error)
         }
-        Err(err) => return Err(report_error(err)),
-    };
+        Err(err) => Err(report_error(err)),
+    }
+}
+
+/// Decodes into memory with no window until an exit condition, then writes what was asked.
+async fn headless(mut viewer: Viewer, args: &ConnectArgs, started: Instant) -> Result<()> {
     let deadline = args
         .exit_after_ms
         .map(|ms| started + Duration::from_millis(ms));

@@ -1,0 +1,103 @@
+//! An X server without a screen (Xvfb, rendering with Mesa's llvmpipe/lavapipe) for tests of
+//! windows, with screenshots through FFmpeg's x11grab.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::programs::{in_ci, require};
+
+/// A running Xvfb, killed on drop.
+pub struct Xvfb {
+    /// `DISPLAY` for clients, e.g. `:123`.
+    pub display: String,
+    child: Child,
+    ffmpeg: PathBuf,
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Xvfb {
+    /// Starts a 1600×1000 screen on a display number derived from `seed`; `None` (skip) when
+    /// Xvfb or FFmpeg is missing outside CI.
+    pub fn start(seed: u32) -> Option<Self> {
+        let (xvfb, ffmpeg) = (require("Xvfb")?, require("ffmpeg")?);
+        let display = format!(":{}", 100 + (std::process::id() + seed * 7) % 800);
+        let child = Command::new(xvfb)
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1600x1000x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts");
+        let socket = format!("/tmp/.X11-unix/X{}", &display[1..]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !Path::new(&socket).exists() {
+            assert!(Instant::now() < deadline, "Xvfb did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Self {
+            display,
+            child,
+            ffmpeg,
+        })
+    }
+
+    /// A screenshot of the top-left `width` × `height` of the screen, as RGB pixels.
+    pub fn screenshot(&self, dir: &Path, width: u32, height: u32) -> Option<Vec<[u8; 3]>> {
+        let path = dir.join("x11grab.png");
+        let status = Command::new(&self.ffmpeg)
+            .args(["-loglevel", "error", "-y", "-f", "x11grab", "-video_size"])
+            .arg(format!("{width}x{height}"))
+            .arg("-i")
+            .arg(&self.display)
+            .args(["-frames:v", "1"])
+            .arg(&path)
+            .status()
+            .ok()?;
+        status.success().then(|| read_png_rgb(&path))
+    }
+}
+
+/// Decodes a PNG into RGB pixels.
+pub fn read_png_rgb(path: &Path) -> Vec<[u8; 3]> {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).expect("png"),
+    ));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("png data");
+    let channels = info.color_type.samples();
+    buf[..info.buffer_size()]
+        .chunks_exact(channels)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect()
+}
+
+/// `target/<profile>/<name>`, built by `cargo test --workspace`; `None` (skip) outside CI when
+/// it has not been built.
+pub fn workspace_binary(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join(name);
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        !in_ci(),
+        "{} is missing: run `cargo test --workspace`",
+        path.display()
+    );
+    eprintln!("skipping: build {name} first (cargo test --workspace does)");
+    None
+}

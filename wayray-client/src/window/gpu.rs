@@ -1,0 +1,179 @@
+//! The GPU side of the window: a texture that mirrors the session output, updated only where
+//! frames changed it, and copied to the window's surface on each redraw (with vsync).
+
+use std::sync::Arc;
+
+use wayray_protocol::Rect;
+use winit::window::Window;
+
+/// Surface, device and the mirror texture.
+pub struct Gpu {
+    surface: wgpu::Surface<'static>,
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    config: wgpu::SurfaceConfiguration,
+    mirror: Option<(wgpu::Texture, u32, u32)>,
+}
+
+/// Setting up the GPU failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot use the GPU for the window: {0}")]
+pub struct GpuError(pub String);
+
+impl Gpu {
+    /// Sets up rendering into `window`.
+    pub fn new(window: Arc<Window>) -> Result<Self, GpuError> {
+        let instance = wgpu::Instance::new(
+            wgpu::InstanceDescriptor::new_with_display_handle_from_env(Box::new(window.clone())),
+        );
+        let size = window.inner_size();
+        let surface = instance
+            .create_surface(window)
+            .map_err(|e| GpuError(e.to_string()))?;
+        let adapter = pollster(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            compatible_surface: Some(&surface),
+            ..Default::default()
+        }))
+        .map_err(|e| GpuError(e.to_string()))?;
+        let (device, queue) = pollster(adapter.request_device(&wgpu::DeviceDescriptor::default()))
+            .map_err(|e| GpuError(e.to_string()))?;
+        let caps = surface.get_capabilities(&adapter);
+        // The mirror is BGRA; a copy needs the same format up to sRGB-ness.
+        let format = caps
+            .formats
+            .iter()
+            .copied()
+            .find(|f| matches!(f, wgpu::TextureFormat::Bgra8Unorm))
+            .or_else(|| {
+                caps.formats
+                    .iter()
+                    .copied()
+                    .find(|f| matches!(f, wgpu::TextureFormat::Bgra8UnormSrgb))
+            })
+            .ok_or_else(|| GpuError(format!("no BGRA surface format in {:?}", caps.formats)))?;
+        if !caps.usages.contains(wgpu::TextureUsages::COPY_DST) {
+            return Err(GpuError("the surface cannot be copied into".into()));
+        }
+        let config = wgpu::SurfaceConfiguration {
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_DST,
+            format,
+            color_space: wgpu::SurfaceColorSpace::Auto,
+            width: size.width.max(1),
+            height: size.height.max(1),
+            desired_maximum_frame_latency: 2,
+            present_mode: wgpu::PresentMode::Fifo,
+            alpha_mode: wgpu::CompositeAlphaMode::Auto,
+            view_formats: vec![],
+        };
+        surface.configure(&device, &config);
+        Ok(Self {
+            surface,
+            device,
+            queue,
+            config,
+            mirror: None,
+        })
+    }
+
+    /// The window was resized.
+    pub fn resize(&mut self, width: u32, height: u32) {
+        self.config.width = width.max(1);
+        self.config.height = height.max(1);
+        self.surface.configure(&self.device, &self.config);
+    }
+
+    /// Uploads `rects` of `pixels` (tightly packed BGRA, `width` × `height`) to the mirror.
+    pub fn upload(&mut self, pixels: &[u8], width: u32, height: u32, rects: &[Rect]) {
+        let fresh = !matches!(&self.mirror, Some((_, w, h)) if (*w, *h) == (width, height));
+        if fresh {
+            let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+                label: Some("wayray-mirror"),
+                size: wgpu::Extent3d {
+                    width,
+                    height,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Bgra8Unorm,
+                usage: wgpu::TextureUsages::COPY_DST | wgpu::TextureUsages::COPY_SRC,
+                view_formats: &[],
+            });
+            self.mirror = Some((texture, width, height));
+        }
+        let Some((texture, _, _)) = &self.mirror else {
+            return;
+        };
+        let full = [Rect::new(0, 0, width, height)];
+        for rect in if fresh { &full[..] } else { rects } {
+            let offset = (rect.y as u64 * width as u64 + rect.x as u64) * 4;
+            self.queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d {
+                        x: rect.x,
+                        y: rect.y,
+                        z: 0,
+                    },
+                    aspect: wgpu::TextureAspect::All,
+                },
+                pixels,
+                wgpu::TexelCopyBufferLayout {
+                    offset,
+                    bytes_per_row: Some(width * 4),
+                    rows_per_image: Some(height),
+                },
+                wgpu::Extent3d {
+                    width: rect.width,
+                    height: rect.height,
+                    depth_or_array_layers: 1,
+                },
+            );
+        }
+    }
+
+    /// Copies the mirror to the window and presents it.
+    pub fn present(&mut self) {
+        let frame = match self.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(frame)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => frame,
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                self.surface.configure(&self.device, &self.config);
+                return;
+            }
+            _ => return,
+        };
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        if let Some((texture, width, height)) = &self.mirror {
+            let size = wgpu::Extent3d {
+                width: (*width).min(self.config.width),
+                height: (*height).min(self.config.height),
+                depth_or_array_layers: 1,
+            };
+            encoder.copy_texture_to_texture(
+                texture.as_image_copy(),
+                frame.texture.as_image_copy(),
+                size,
+            );
+        }
+        self.queue.submit([encoder.finish()]);
+        self.queue.present(frame);
+    }
+}
+
+/// Runs a future to completion on this thread (wgpu's setup futures resolve at once natively).
+fn pollster<F: std::future::Future>(future: F) -> F::Output {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
+}

@@ -1,0 +1,243 @@
+//! The viewer window (winit + wgpu). The network runs on tokio tasks: one applies frames to the
+//! framebuffer and copies the changed rectangles into a shared buffer, waking the window once
+//! (however many frames arrive before it redraws: no queue of frames); the other sends the
+//! window's input. Only changed rectangles are uploaded to the GPU.
+
+mod gpu;
+pub mod input;
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use wayray_protocol::Rect;
+use winit::application::ApplicationHandler;
+use winit::event::{ElementState, WindowEvent};
+use winit::event_loop::{ActiveEventLoop, EventLoop, EventLoopProxy};
+use winit::keyboard::{KeyCode, PhysicalKey};
+use winit::window::{Fullscreen, Window, WindowId};
+
+use crate::connection::Viewer;
+
+/// Wakes the window thread.
+#[derive(Debug)]
+enum Wake {
+    /// New pixels are in the shared buffer.
+    Frame,
+    /// The connection ended.
+    Closed,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    pixels: Vec<u8>,
+    width: u32,
+    height: u32,
+    dirty: Vec<Rect>,
+    wake_pending: bool,
+    closed: Option<String>,
+}
+
+/// Running the window failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    /// No window could be opened (no display).
+    #[error("cannot open a window: {0}")]
+    EventLoop(String),
+    /// The GPU could not be used.
+    #[error(transparent)]
+    Gpu(#[from] gpu::GpuError),
+    /// The connection ended.
+    #[error("{0}")]
+    Disconnected(String),
+}
+
+/// Shows `viewer`'s session in a window until it is closed or the connection ends.
+pub fn run(
+    mut viewer: Viewer,
+    runtime: &tokio::runtime::Runtime,
+    title: String,
+) -> Result<(), WindowError> {
+    let event_loop = EventLoop::<Wake>::with_user_event()
+        .build()
+        .map_err(|e| WindowError::EventLoop(e.to_string()))?;
+    let proxy = event_loop.create_proxy();
+    let shared = Arc::new(Mutex::new(Shared::default()));
+    let (input_tx, mut input_rx) = tokio::sync::mpsc::unbounded_channel();
+    if let Some(mut input) = viewer.take_input() {
+        runtime.spawn(async move {
+            while let Some(event) = input_rx.recv().await {
+                if input.send(&event).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    runtime.spawn(receive(viewer, shared.clone(), proxy));
+    let mut app = App {
+        title,
+        window: None,
+        gpu: None,
+        shared,
+        input: input_tx,
+        started: Instant::now(),
+        error: None,
+    };
+    event_loop
+        .run_app(&mut app)
+        .map_err(|e| WindowError::EventLoop(e.to_string()))?;
+    match app.error {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+/// Applies frames and hands the changed pixels to the window.
+async fn receive(mut viewer: Viewer, shared: Arc<Mutex<Shared>>, proxy: EventLoopProxy<Wake>) {
+    loop {
+        match viewer.next_update().await {
+            Ok(rects) => {
+                let fb = &viewer.framebuffer;
+                let Ok(mut s) = shared.lock() else { return };
+                if (s.width, s.height) != (fb.width(), fb.height()) {
+                    s.width = fb.width();
+                    s.height = fb.height();
+                    s.pixels = fb.pixels().to_vec();
+                    s.dirty = vec![Rect::new(0, 0, fb.width(), fb.height())];
+                } else {
+                    let row = fb.width() as usize * 4;
+                    for r in &rects {
+                        for y in r.y..r.y + r.height {
+                            let start = y as usize * row + r.x as usize * 4;
+                            let end = start + r.width as usize * 4;
+                            s.pixels[start..end].copy_from_slice(&fb.pixels()[start..end]);
+                        }
+                    }
+                    s.dirty.extend(rects);
+                }
+                if !s.wake_pending {
+                    s.wake_pending = true;
+                    let _ = proxy.send_event(Wake::Frame);
+                }
+            }
+            Err(err) => {
+                if let Ok(mut s) = shared.lock() {
+                    s.closed = Some(err.to_string());
+                }
+                let _ = proxy.send_event(Wake::Closed);
+                return;
+            }
+        }
+    }
+}
+
+struct App {
+    title: String,
+    window: Option<Arc<Window>>,
+    gpu: Option<gpu::Gpu>,
+    shared: Arc<Mutex<Shared>>,
+    input: tokio::sync::mpsc::UnboundedSender<wayray_protocol::InputMessage>,
+    started: Instant,
+    error: Option<WindowError>,
+}
+
+impl ApplicationHandler<Wake> for App {
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.window.is_some() {
+            return;
+        }
+        let (width, height) = self
+            .shared
+            .lock()
+            .map(|s| (s.width, s.height))
+            .ok()
+            .filter(|(w, _)| *w > 0)
+            .unwrap_or((1280, 720));
+        let attributes = Window::default_attributes()
+            .with_title(self.title.clone())
+            .with_inner_size(winit::dpi::PhysicalSize::new(width, height));
+        let window = match event_loop.create_window(attributes) {
+            Ok(window) => Arc::new(window),
+            Err(err) => {
+                self.error = Some(WindowError::EventLoop(err.to_string()));
+                event_loop.exit();
+                return;
+            }
+        };
+        match gpu::Gpu::new(window.clone()) {
+            Ok(gpu) => self.gpu = Some(gpu),
+            Err(err) => {
+                self.error = Some(err.into());
+                event_loop.exit();
+                return;
+            }
+        }
+        window.request_redraw();
+        self.window = Some(window);
+    }
+
+    fn user_event(&mut self, event_loop: &ActiveEventLoop, event: Wake) {
+        match event {
+            Wake::Frame => {
+                if let Some(window) = &self.window {
+                    window.request_redraw();
+                }
+            }
+            Wake::Closed => {
+                let reason = self
+                    .shared
+                    .lock()
+                    .ok()
+                    .and_then(|s| s.closed.clone())
+                    .unwrap_or_default();
+                self.error = Some(WindowError::Disconnected(reason));
+                event_loop.exit();
+            }
+        }
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        match &event {
+            WindowEvent::CloseRequested => event_loop.exit(),
+            WindowEvent::Resized(size) => {
+                if let Some(gpu) = &mut self.gpu {
+                    gpu.resize(size.width, size.height);
+                }
+            }
+            WindowEvent::RedrawRequested => self.redraw(),
+            // F11 is the viewer's own: full screen on and off.
+            WindowEvent::KeyboardInput { event: key, .. }
+                if key.physical_key == PhysicalKey::Code(KeyCode::F11) =>
+            {
+                if key.state == ElementState::Pressed
+                    && let Some(window) = &self.window
+                {
+                    let next = match window.fullscreen() {
+                        Some(_) => None,
+                        None => Some(Fullscreen::Borderless(None)),
+                    };
+                    window.set_fullscreen(next);
+                }
+            }
+            _ => {
+                let time_ms = self.started.elapsed().as_millis() as u32;
+                if let Some(message) = input::translate(&event, time_ms) {
+                    let _ = self.input.send(message);
+                }
+            }
+        }
+    }
+}
+
+impl App {
+    fn redraw(&mut self) {
+        let Some(gpu) = &mut self.gpu else { return };
+        if let Ok(mut s) = self.shared.lock() {
+            s.wake_pending = false;
+            if s.width > 0 {
+                let dirty = std::mem::take(&mut s.dirty);
+                gpu.upload(&s.pixels, s.width, s.height, &dirty);
+            }
+        }
+        gpu.present();
+    }
+}
