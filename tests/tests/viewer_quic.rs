@@ -244,8 +244,49 @@ async fn on_a_slow_link_frames_in_flight_stay_bounded_and_the_last_frame_is_exac
         }
         assert!(
             Instant::now() < deadline,
-            "{} pixels still differ",
-            differing(&fixture, &viewer)
+            "{} pixels still differ (viewer applied {} frames, server sent {})",
+            differing(&fixture, &viewer),
+            viewer.frames,
+            stats.frames_sent.load(std::sync::atomic::Ordering::Relaxed)
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resize_request_changes_the_session_output_and_the_viewer_follows() {
+    use wayray_protocol::messages::control::OutputMode;
+    let fixture = Fixture::new("quic-resize", 640, 480);
+    let served = serve(&fixture, "tok", &fixture.dir.path().join("state"), 2);
+    let mut viewer = Viewer::connect(&options(&served, &fixture, PinPolicy::AcceptNew, "tok"))
+        .await
+        .unwrap();
+    viewer.next_update().await.unwrap();
+    assert_eq!(
+        (viewer.framebuffer.width(), viewer.framebuffer.height()),
+        (640, 480)
+    );
+    viewer
+        .control()
+        .resize(OutputMode {
+            width: 800,
+            height: 600,
+            scale_120: 120,
+        })
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while (viewer.framebuffer.width(), viewer.framebuffer.height()) != (800, 600) {
+        assert!(
+            Instant::now() < deadline,
+            "the viewer never got an 800x600 frame"
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(1), viewer.next_update()).await;
+    }
+    let shot = fixture.session.screenshot().unwrap();
+    assert_eq!((shot.width, shot.height), (800, 600));
+    viewer
+        .settle(Duration::from_millis(500), deadline)
+        .await
+        .unwrap();
+    assert_eq!(differing(&fixture, &viewer), 0);
 }

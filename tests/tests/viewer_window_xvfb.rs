@@ -1,5 +1,5 @@
 //! The windowed viewer (winit + wgpu on lavapipe) under Xvfb: an X screenshot of its window
-//! equals the server's frame.
+//! equals the server's frame, and the session output follows the window's size.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -64,16 +64,19 @@ fn window_shows_the_servers_frame_exactly() {
     let mut differing = usize::MAX;
     while Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(500));
-        let Some(window) = xvfb.screenshot(fixture.dir.path(), 640, 480) else {
+        // The viewer asks for its window's size, so compare at the server's current size.
+        let server = fixture.session.screenshot().unwrap();
+        let Some(window) = xvfb.screenshot(fixture.dir.path(), server.width, server.height) else {
             continue;
         };
-        let server = fixture.session.screenshot().unwrap();
         differing = window
             .iter()
             .zip(server.bgra.chunks_exact(4))
             .filter(|(x, s)| **x != [s[2], s[1], s[0]])
             .count();
         if differing == 0 {
+            // The window opened at the size of the first frame and the session kept it.
+            assert_eq!((server.width, server.height), (640, 480));
             return;
         }
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use quinn::{Connection, SendStream};
+use tokio::sync::mpsc;
 use wayray_protocol::framing::{decode_frame, encode_frame_to_vec};
 use wayray_protocol::messages::control::{
     Attach, DisconnectReason, FrameAck, Hello, OutputMode, PeerInfo,
@@ -29,6 +30,49 @@ use wayray_protocol::quic::{MessageReader, ReadError, write_message};
 pub const ALPN: &[u8] = b"wayray/1";
 /// Most out-of-order frames kept waiting for a missing one before asking for a keyframe.
 const MAX_PENDING: usize = 16;
+/// Display messages received and not yet applied. The server keeps only a few frames in
+/// flight, so this bounds memory without ever filling in normal operation.
+const DISPLAY_QUEUE: usize = 32;
+
+fn closed_error(err: quinn::ConnectionError) -> ViewerError {
+    match err {
+        quinn::ConnectionError::ApplicationClosed(close) => ViewerError::Disconnected {
+            reason: DisconnectReason::from_code(close.error_code.into_inner()),
+            message: String::from_utf8_lossy(&close.reason).into_owned(),
+        },
+        other => ViewerError::Connection(other),
+    }
+}
+
+/// Accepts display streams and reads each one whole, concurrently (a slow big frame does not
+/// hold up the next), handing complete messages to the viewer.
+async fn receive_display(
+    conn: Connection,
+    out: mpsc::Sender<Result<(DisplayMessage, usize), ViewerError>>,
+) {
+    loop {
+        let mut stream = match conn.accept_uni().await {
+            Ok(stream) => stream,
+            Err(err) => {
+                let _ = out.send(Err(closed_error(err))).await;
+                return;
+            }
+        };
+        let out = out.clone();
+        tokio::spawn(async move {
+            let result = match stream
+                .read_to_end(Channel::Display.max_message_size() + 4)
+                .await
+            {
+                Ok(bytes) => decode_frame::<DisplayMessage>(&bytes)
+                    .map(|msg| (msg, bytes.len()))
+                    .map_err(|e| ViewerError::Stream(e.to_string())),
+                Err(e) => Err(ViewerError::Stream(e.to_string())),
+            };
+            let _ = out.send(result).await;
+        });
+    }
+}
 
 /// How an unknown or changed server identity is treated.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,16 +190,27 @@ pub enum ViewerError {
     Apply(#[from] ApplyError),
 }
 
-fn reason_from_code(code: u64) -> Option<DisconnectReason> {
-    DisconnectReason::from_code(code)
-}
-
 impl From<quinn::ConnectionError> for ConnectError {
     fn from(err: quinn::ConnectionError) -> Self {
         ConnectError::Protocol {
             server: String::new(),
             detail: err.to_string(),
         }
+    }
+}
+
+/// Sends control requests on the viewer's control stream from any task.
+#[derive(Clone, Debug)]
+pub struct ControlSender {
+    control: mpsc::UnboundedSender<ControlMessage>,
+}
+
+impl ControlSender {
+    /// Asks the server to change the session output (the window's size and scale).
+    pub async fn resize(&self, mode: OutputMode) -> Result<(), ViewerError> {
+        self.control
+            .send(ControlMessage::ResizeRequest(mode))
+            .map_err(|_| ViewerError::Stream("the control stream is closed".into()))
     }
 }
 
@@ -184,13 +239,17 @@ impl InputSender {
 pub struct Viewer {
     conn: Connection,
     _endpoint: quinn::Endpoint,
-    control_send: SendStream,
+    control: mpsc::UnboundedSender<ControlMessage>,
+    control_writer: Option<tokio::task::JoinHandle<()>>,
+    display: mpsc::Receiver<Result<(DisplayMessage, usize), ViewerError>>,
     input: Option<SendStream>,
     /// The session output as this viewer has it.
     pub framebuffer: Framebuffer,
     pending: BTreeMap<u64, wayray_protocol::messages::display::FrameUpdate>,
     /// The session's id.
     pub session_id: String,
+    /// The session output's mode when attaching.
+    pub mode: OutputMode,
     /// Frames applied.
     pub frames: u64,
     /// Display bytes received.
@@ -372,7 +431,7 @@ impl Viewer {
                     quinn::ConnectionError::ApplicationClosed(close),
                 )) => ConnectError::Refused {
                     server: opts.label.clone(),
-                    reason: reason_from_code(close.error_code.into_inner())
+                    reason: DisconnectReason::from_code(close.error_code.into_inner())
                         .unwrap_or(DisconnectReason::ProtocolError),
                     message: String::from_utf8_lossy(&close.reason).into_owned(),
                 },
@@ -394,8 +453,8 @@ impl Viewer {
             preferred_mode: opts.preferred_mode,
         });
         send(&mut control_send, &attach).await.map_err(proto)?;
-        let session_id = match next(control.next().await)? {
-            Some(ControlMessage::Attached(a)) => a.session_id,
+        let (session_id, mode) = match next(control.next().await)? {
+            Some(ControlMessage::Attached(a)) => (a.session_id, a.mode),
             Some(ControlMessage::Disconnect(d)) => return Err(refused(d)),
             other => {
                 return Err(proto(format!(
@@ -408,16 +467,32 @@ impl Viewer {
         send(&mut input, &InputMessage::Keymap(opts.keymap.clone()))
             .await
             .map_err(proto)?;
-        // Control answers (pongs) are not needed by the headless core; drain them.
+        // Control answers (pongs) are not needed by the viewer core; drain them.
         tokio::spawn(async move { while let Ok(Some(_)) = control.next().await {} });
+        // Writes and reads run in their own tasks, so that a caller that gives up waiting (a
+        // timeout around next_update) never cuts a message or a frame in half.
+        let (control_tx, mut control_rx) = mpsc::unbounded_channel::<ControlMessage>();
+        let control_writer = tokio::spawn(async move {
+            while let Some(msg) = control_rx.recv().await {
+                if send(&mut control_send, &msg).await.is_err() {
+                    return;
+                }
+            }
+            let _ = control_send.finish();
+        });
+        let (display_tx, display_rx) = mpsc::channel(DISPLAY_QUEUE);
+        tokio::spawn(receive_display(conn.clone(), display_tx));
         Ok(Self {
             conn,
             _endpoint: endpoint,
-            control_send,
+            control: control_tx,
+            control_writer: Some(control_writer),
+            display: display_rx,
             input: Some(input),
             framebuffer: Framebuffer::new().map_err(|e| proto(e.to_string()))?,
             pending: BTreeMap::new(),
             session_id,
+            mode,
             frames: 0,
             bytes: 0,
             cursor: None,
@@ -435,6 +510,13 @@ impl Viewer {
         }
     }
 
+    /// A handle for control requests (resize, keyframe) from another task.
+    pub fn control(&self) -> ControlSender {
+        ControlSender {
+            control: self.control.clone(),
+        }
+    }
+
     /// Hands the input stream to a separate task (a window sends input while frames arrive).
     pub fn take_input(&mut self) -> Option<InputSender> {
         self.input.take().map(|stream| InputSender { stream })
@@ -442,37 +524,24 @@ impl Viewer {
 
     /// Asks for a full frame.
     pub async fn request_keyframe(&mut self) -> Result<(), ViewerError> {
-        send(&mut self.control_send, &ControlMessage::KeyframeRequest)
-            .await
-            .map_err(ViewerError::Stream)
+        self.send_control(ControlMessage::KeyframeRequest)
     }
 
-    fn closed_error(&self, err: quinn::ConnectionError) -> ViewerError {
-        match err {
-            quinn::ConnectionError::ApplicationClosed(close) => ViewerError::Disconnected {
-                reason: reason_from_code(close.error_code.into_inner()),
-                message: String::from_utf8_lossy(&close.reason).into_owned(),
-            },
-            other => ViewerError::Connection(other),
-        }
+    fn send_control(&self, msg: ControlMessage) -> Result<(), ViewerError> {
+        self.control
+            .send(msg)
+            .map_err(|_| ViewerError::Stream("the control stream is closed".into()))
     }
 
     /// Waits for the next display message, applies it, acknowledges frames; returns the
     /// rectangles that changed (empty for cursor updates).
     pub async fn next_update(&mut self) -> Result<Vec<Rect>, ViewerError> {
         loop {
-            let mut stream = self
-                .conn
-                .accept_uni()
-                .await
-                .map_err(|e| self.closed_error(e))?;
-            let bytes = stream
-                .read_to_end(Channel::Display.max_message_size() + 4)
-                .await
-                .map_err(|e| ViewerError::Stream(e.to_string()))?;
-            self.bytes += bytes.len() as u64;
-            let msg = decode_frame::<DisplayMessage>(&bytes)
-                .map_err(|e| ViewerError::Stream(e.to_string()))?;
+            let (msg, len) = match self.display.recv().await {
+                Some(result) => result?,
+                None => return Err(ViewerError::Stream("the display receiver stopped".into())),
+            };
+            self.bytes += len as u64;
             let update = match msg {
                 DisplayMessage::FrameUpdate(update) => update,
                 cursor @ (DisplayMessage::CursorImage(_) | DisplayMessage::CursorShape(_)) => {
@@ -500,9 +569,7 @@ impl Viewer {
                 let ack = ControlMessage::FrameAck(FrameAck {
                     sequence: update.sequence,
                 });
-                send(&mut self.control_send, &ack)
-                    .await
-                    .map_err(ViewerError::Stream)?;
+                self.send_control(ack)?;
             }
             if self.pending.len() > MAX_PENDING {
                 self.pending.clear();
@@ -533,8 +600,13 @@ impl Viewer {
             reason: DisconnectReason::Normal,
             message: "viewer closed".into(),
         });
-        let _ = send(&mut self.control_send, &msg).await;
-        let _ = self.control_send.finish();
+        let _ = self.send_control(msg);
+        // Closing the channel lets the writer finish the stream after the last message.
+        let (closed, _) = mpsc::unbounded_channel();
+        self.control = closed;
+        if let Some(writer) = self.control_writer.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+        }
         self.conn
             .close(quinn::VarInt::from_u32(0), b"viewer closed");
     }

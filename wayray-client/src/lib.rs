@@ -9,5 +9,7 @@ pub mod known_servers;
 pub mod pin;
 pub mod window;
 
-pub use connection::{ConnectError, ConnectOptions, InputSender, PinPolicy, Viewer, ViewerError};
+pub use connection::{
+    ConnectError, ConnectOptions, ControlSender, InputSender, PinPolicy, Viewer, ViewerError,
+};
 pub use framebuffer::{ApplyError, Framebuffer};

@@ -102,9 +102,11 @@ impl RenderTarget {
         CapturedFrame::new(&self.image, &[])
     }
 
-    /// Replaces the frame sink.
+    /// Replaces the frame sink. The next render is a full frame, so a new sink starts with the
+    /// whole output even if nothing changes.
     pub fn set_sink(&mut self, sink: Box<dyn FrameSink>) {
         self.sink = sink;
+        self.age = 0;
     }
 }
 

@@ -368,7 +368,10 @@ impl State {
                 });
             }
             SessionCommand::SetOutput(config) => self.set_output_config(config),
-            SessionCommand::SetSink(sink) => self.target.set_sink(sink),
+            SessionCommand::SetSink(sink) => {
+                self.target.set_sink(sink);
+                self.schedule_render();
+            }
             SessionCommand::InsertClient(stream) => {
                 if let Err(err) = self.display_handle.insert_client(stream, new_client_data()) {
                     tracing::warn!(%err, "cannot insert a client");

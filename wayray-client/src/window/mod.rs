@@ -16,7 +16,9 @@ use winit::event_loop::{ActiveEventLoop, EventLoop, EventLoopProxy};
 use winit::keyboard::{KeyCode, PhysicalKey};
 use winit::window::{Fullscreen, Window, WindowId};
 
-use crate::connection::Viewer;
+use wayray_protocol::messages::control::OutputMode;
+
+use crate::connection::{ControlSender, Viewer};
 
 /// Wakes the window thread.
 #[derive(Debug)]
@@ -72,13 +74,20 @@ pub fn run(
             }
         });
     }
+    let control = viewer.control();
+    let viewer_mode = viewer.mode;
+    let (resize_tx, resize_rx) = tokio::sync::watch::channel(None);
+    runtime.spawn(resize_requests(control, resize_rx));
     runtime.spawn(receive(viewer, shared.clone(), proxy));
+    let initial = (viewer_mode.width, viewer_mode.height);
     let mut app = App {
         title,
+        initial,
         window: None,
         gpu: None,
         shared,
         input: input_tx,
+        resize: resize_tx,
         started: Instant::now(),
         error: None,
     };
@@ -88,6 +97,31 @@ pub fn run(
     match app.error {
         Some(err) => Err(err),
         None => Ok(()),
+    }
+}
+
+/// How long the window size must stay still before the session is resized (a drag of the
+/// window border produces a stream of sizes).
+const RESIZE_DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Sends the latest requested mode once it has been stable for [`RESIZE_DEBOUNCE`].
+async fn resize_requests(
+    control: ControlSender,
+    mut modes: tokio::sync::watch::Receiver<Option<OutputMode>>,
+) {
+    let mut sent = None;
+    while modes.changed().await.is_ok() {
+        // Debounce: wait until no newer size arrives for a while.
+        while let Ok(Ok(())) = tokio::time::timeout(RESIZE_DEBOUNCE, modes.changed()).await {}
+        let mode = *modes.borrow_and_update();
+        if mode.is_some() && mode != sent {
+            if let Some(mode) = mode
+                && control.resize(mode).await.is_err()
+            {
+                return;
+            }
+            sent = mode;
+        }
     }
 }
 
@@ -132,10 +166,13 @@ async fn receive(mut viewer: Viewer, shared: Arc<Mutex<Shared>>, proxy: EventLoo
 
 struct App {
     title: String,
+    /// The session's size when attaching: the window opens at it.
+    initial: (u32, u32),
     window: Option<Arc<Window>>,
     gpu: Option<gpu::Gpu>,
     shared: Arc<Mutex<Shared>>,
     input: tokio::sync::mpsc::UnboundedSender<wayray_protocol::InputMessage>,
+    resize: tokio::sync::watch::Sender<Option<OutputMode>>,
     started: Instant,
     error: Option<WindowError>,
 }
@@ -145,13 +182,7 @@ impl ApplicationHandler<Wake> for App {
         if self.window.is_some() {
             return;
         }
-        let (width, height) = self
-            .shared
-            .lock()
-            .map(|s| (s.width, s.height))
-            .ok()
-            .filter(|(w, _)| *w > 0)
-            .unwrap_or((1280, 720));
+        let (width, height) = self.initial;
         let attributes = Window::default_attributes()
             .with_title(self.title.clone())
             .with_inner_size(winit::dpi::PhysicalSize::new(width, height));
@@ -202,7 +233,9 @@ impl ApplicationHandler<Wake> for App {
                 if let Some(gpu) = &mut self.gpu {
                     gpu.resize(size.width, size.height);
                 }
+                self.request_mode();
             }
+            WindowEvent::ScaleFactorChanged { .. } => self.request_mode(),
             WindowEvent::RedrawRequested => self.redraw(),
             // F11 is the viewer's own: full screen on and off.
             WindowEvent::KeyboardInput { event: key, .. }
@@ -229,6 +262,21 @@ impl ApplicationHandler<Wake> for App {
 }
 
 impl App {
+    /// The session output follows the window: its size in physical pixels and its scale.
+    fn request_mode(&self) {
+        let Some(window) = &self.window else { return };
+        let size = window.inner_size();
+        if size.width == 0 || size.height == 0 {
+            return;
+        }
+        let mode = OutputMode {
+            width: size.width,
+            height: size.height,
+            scale_120: (window.scale_factor() * 120.0).round().clamp(60.0, 960.0) as u32,
+        };
+        self.resize.send_replace(Some(mode));
+    }
+
     fn redraw(&mut self) {
         let Some(gpu) = &mut self.gpu else { return };
         if let Ok(mut s) = self.shared.lock() {
