@@ -55,7 +55,9 @@ async fn main() {
     };
     let started = Instant::now();
     let mut viewer = Viewer::connect(&options).await.expect("connect");
-    viewer.next_update().await.expect("first frame");
+    while viewer.framebuffer.width() == 0 {
+        viewer.next_update().await.expect("first frame");
+    }
     let first_frame = started.elapsed();
     viewer
         .settle(

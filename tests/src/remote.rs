@@ -54,6 +54,9 @@ pub fn serve(
     let commands: Sender<SessionCommand> = fixture.session.command_sender();
     let transport = wayray_server::transport::start(config, frames, pipeline.clone(), commands)
         .expect("transport");
+    fixture
+        .session
+        .send(SessionCommand::SetCursorSink(transport.cursor_sink()));
     Served {
         addr: transport.local_addr,
         fingerprint,

@@ -9,9 +9,13 @@ use std::os::unix::net::UnixStream;
 use memmap2::MmapMut;
 use wayland_client::globals::{GlobalList, GlobalListContents, registry_queue_init};
 use wayland_client::protocol::{
-    wl_buffer, wl_callback, wl_compositor, wl_registry, wl_shm, wl_shm_pool, wl_surface,
+    wl_buffer, wl_callback, wl_compositor, wl_pointer, wl_registry, wl_seat, wl_shm, wl_shm_pool,
+    wl_surface,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle};
+use wayland_protocols::wp::cursor_shape::v1::client::{
+    wp_cursor_shape_device_v1, wp_cursor_shape_manager_v1,
+};
 use wayland_protocols::xdg::shell::client::{
     xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
 };
@@ -29,6 +33,11 @@ pub struct Events {
     pub frames_done: u64,
     /// The compositor asked a toplevel to close.
     pub closed: bool,
+    /// Cursor shape to set whenever the pointer enters one of our surfaces.
+    pub cursor_on_enter: Option<(
+        wp_cursor_shape_device_v1::WpCursorShapeDeviceV1,
+        wp_cursor_shape_device_v1::Shape,
+    )>,
 }
 
 /// A window or popup of this client.
@@ -55,6 +64,7 @@ pub struct WlClient {
     compositor: wl_compositor::WlCompositor,
     shm: wl_shm::WlShm,
     wm_base: xdg_wm_base::XdgWmBase,
+    globals: GlobalList,
     dir: std::path::PathBuf,
 }
 
@@ -78,7 +88,31 @@ impl WlClient {
             compositor,
             shm,
             wm_base,
+            globals,
             dir: dir.to_owned(),
+        }
+    }
+
+    /// Asks for `shape` as the cursor whenever the pointer enters this client's surfaces
+    /// (wp_cursor_shape_v1).
+    pub fn use_cursor_shape(&mut self, shape: wp_cursor_shape_device_v1::Shape) {
+        let seat: wl_seat::WlSeat = self.globals.bind(&self.qh, 1..=7, ()).expect("wl_seat");
+        let pointer = seat.get_pointer(&self.qh, ());
+        let manager: wp_cursor_shape_manager_v1::WpCursorShapeManagerV1 = self
+            .globals
+            .bind(&self.qh, 1..=1, ())
+            .expect("cursor shape manager");
+        let device = manager.get_pointer(&pointer, &self.qh, ());
+        self.events.cursor_on_enter = Some((device, shape));
+        self.roundtrip();
+    }
+
+    /// Dispatches events for up to `timeout` (pointer enters, configures).
+    pub fn dispatch_for(&mut self, timeout: std::time::Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            self.roundtrip();
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
 
@@ -355,6 +389,24 @@ impl Dispatch<wl_callback::WlCallback, ()> for Events {
     }
 }
 
+impl Dispatch<wl_pointer::WlPointer, ()> for Events {
+    fn event(
+        state: &mut Self,
+        _: &wl_pointer::WlPointer,
+        event: wl_pointer::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wl_pointer::Event::Enter { serial, .. } = event
+            && let Some((device, shape)) = &state.cursor_on_enter
+        {
+            device.set_shape(serial, *shape);
+            state.log.push(format!("pointer enter, cursor {shape:?}"));
+        }
+    }
+}
+
 macro_rules! ignore_events {
     ($($t:ty),*) => {$(
         impl Dispatch<$t, ()> for Events {
@@ -369,5 +421,8 @@ ignore_events!(
     wl_shm::WlShm,
     wl_shm_pool::WlShmPool,
     wl_buffer::WlBuffer,
-    xdg_positioner::XdgPositioner
+    xdg_positioner::XdgPositioner,
+    wl_seat::WlSeat,
+    wp_cursor_shape_manager_v1::WpCursorShapeManagerV1,
+    wp_cursor_shape_device_v1::WpCursorShapeDeviceV1
 );

@@ -114,8 +114,15 @@ async fn typing_through_the_viewer_reaches_foot_and_pixels_match() {
         }
         assert!(
             Instant::now() < deadline,
-            "no exact match: {} pixels differ, white {before} -> {after}",
-            differing(&fixture, &viewer)
+            "no exact match: {} pixels differ, white {before} -> {after}; viewer applied {} frames, \
+             server sent {}",
+            differing(&fixture, &viewer),
+            viewer.frames,
+            served
+                .transport
+                .stats
+                .frames_sent
+                .load(std::sync::atomic::Ordering::Relaxed)
         );
     }
     viewer.disconnect().await;
@@ -260,7 +267,10 @@ async fn a_resize_request_changes_the_session_output_and_the_viewer_follows() {
     let mut viewer = Viewer::connect(&options(&served, &fixture, PinPolicy::AcceptNew, "tok"))
         .await
         .unwrap();
-    viewer.next_update().await.unwrap();
+    // The first messages may be the cursor; wait for the first frame.
+    while viewer.framebuffer.width() == 0 {
+        viewer.next_update().await.unwrap();
+    }
     assert_eq!(
         (viewer.framebuffer.width(), viewer.framebuffer.height()),
         (640, 480)
@@ -289,4 +299,59 @@ async fn a_resize_request_changes_the_session_output_and_the_viewer_follows() {
         .await
         .unwrap();
     assert_eq!(differing(&fixture, &viewer), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sessions_cursor_shape_reaches_the_viewer() {
+    use wayland_protocols::wp::cursor_shape::v1::client::wp_cursor_shape_device_v1::Shape;
+    use wayray_protocol::messages::display::CursorShape;
+    use wayray_protocol::messages::input::PointerMotion;
+    let fixture = Fixture::new("quic-cursor", 640, 480);
+    let served = serve(&fixture, "tok", &fixture.dir.path().join("state"), 2);
+    let stream = fixture.session.connect_client().unwrap();
+    let dir = fixture.dir.path().to_owned();
+    // A real Wayland client that asks for the text cursor over its window.
+    let client = std::thread::spawn(move || {
+        let mut c = wayray_tests::wl_client::WlClient::connect(stream, &dir);
+        c.use_cursor_shape(Shape::Text);
+        let mut window = c.toplevel("cursor");
+        c.roundtrip();
+        c.ack(&window, 0);
+        c.draw(&mut window, 400, 300, 0xff336699);
+        c.dispatch_for(Duration::from_secs(8));
+        c.events.log
+    });
+    let mut viewer = Viewer::connect(&options(&served, &fixture, PinPolicy::AcceptNew, "tok"))
+        .await
+        .unwrap();
+    viewer
+        .settle(
+            Duration::from_millis(500),
+            Instant::now() + Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    // Point at the middle of the (centred) window.
+    viewer
+        .send_input(&InputMessage::PointerMotion(PointerMotion {
+            x: 320.0,
+            y: 240.0,
+            time_ms: 1,
+        }))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while viewer.cursor_shape() != Some(CursorShape::Text) {
+        assert!(
+            Instant::now() < deadline,
+            "cursor is {:?}",
+            viewer.cursor_shape()
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(500), viewer.next_update()).await;
+    }
+    let log = client.join().unwrap();
+    assert!(
+        log.iter().any(|l| l.starts_with("pointer enter")),
+        "{log:?}"
+    );
 }

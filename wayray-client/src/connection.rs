@@ -549,6 +549,16 @@ impl Viewer {
                     return Ok(Vec::new());
                 }
             };
+            // Frames arrive on separate streams and can overtake each other: a frame older than
+            // what is already shown is stale (a keyframe superseded it) and must not block the
+            // ones after it.
+            if self
+                .framebuffer
+                .last_sequence()
+                .is_some_and(|last| update.sequence <= last)
+            {
+                continue;
+            }
             if update.keyframe {
                 self.pending.retain(|seq, _| *seq > update.sequence);
             }

@@ -238,6 +238,7 @@ fn serve(
                     "{e}"
                 )
             })?;
+    session.send(SessionCommand::SetCursorSink(transport.cursor_sink()));
     println!("listening on {}", transport.local_addr);
     Ok((transport, pipeline))
 }

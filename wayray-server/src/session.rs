@@ -68,6 +68,8 @@ pub enum SessionCommand {
     InsertClient(std::os::unix::net::UnixStream),
     /// Reply with render statistics.
     Stats(mpsc::Sender<RenderStats>),
+    /// Send cursor shape changes here (the viewer shows the cursor itself).
+    SetCursorSink(Box<dyn Fn(wayray_protocol::messages::display::CursorShape) + Send>),
     /// Stop the session (its applications are terminated).
     Stop,
 }
@@ -90,6 +92,7 @@ impl std::fmt::Debug for SessionCommand {
             Self::SetSink(_) => f.write_str("SetSink"),
             Self::InsertClient(_) => f.write_str("InsertClient"),
             Self::Stats(_) => f.write_str("Stats"),
+            Self::SetCursorSink(_) => f.write_str("SetCursorSink"),
             Self::Stop => f.write_str("Stop"),
         }
     }
@@ -269,6 +272,7 @@ impl Session {
             render_time: std::time::Duration::ZERO,
             running: true,
             cursor: smithay::input::pointer::CursorImageStatus::default_named(),
+            cursor_sink: None,
         };
         Ok(Self {
             event_loop,
@@ -382,6 +386,10 @@ impl State {
                     frames: self.frames,
                     render_time: self.render_time,
                 });
+            }
+            SessionCommand::SetCursorSink(sink) => {
+                sink(crate::handlers::cursor_shape(&self.cursor));
+                self.cursor_sink = Some(sink);
             }
             SessionCommand::Stop => self.running = false,
         }

@@ -106,6 +106,8 @@ pub struct State {
     pub running: bool,
     /// The cursor the focused client asked for; sent to the viewer, never drawn.
     pub cursor: smithay::input::pointer::CursorImageStatus,
+    /// Where cursor shape changes go (the transport), if anywhere.
+    pub cursor_sink: Option<Box<dyn Fn(wayray_protocol::messages::display::CursorShape) + Send>>,
 }
 
 impl std::fmt::Debug for State {

@@ -16,7 +16,11 @@ use winit::event_loop::{ActiveEventLoop, EventLoop, EventLoopProxy};
 use winit::keyboard::{KeyCode, PhysicalKey};
 use winit::window::{Fullscreen, Window, WindowId};
 
+use std::str::FromStr;
+
 use wayray_protocol::messages::control::OutputMode;
+use wayray_protocol::messages::display::CursorShape;
+use winit::window::CursorIcon;
 
 use crate::connection::{ControlSender, Viewer};
 
@@ -37,6 +41,8 @@ struct Shared {
     dirty: Vec<Rect>,
     wake_pending: bool,
     closed: Option<String>,
+    /// The session's cursor, when it changed since the window last looked.
+    cursor: Option<CursorShape>,
 }
 
 /// Running the window failed.
@@ -129,6 +135,18 @@ async fn resize_requests(
 async fn receive(mut viewer: Viewer, shared: Arc<Mutex<Shared>>, proxy: EventLoopProxy<Wake>) {
     loop {
         match viewer.next_update().await {
+            Ok(rects) if rects.is_empty() => {
+                // A cursor change: the window shows it as its own cursor, with no latency.
+                let Some(shape) = viewer.cursor_shape() else {
+                    continue;
+                };
+                let Ok(mut s) = shared.lock() else { return };
+                s.cursor = Some(shape);
+                if !s.wake_pending {
+                    s.wake_pending = true;
+                    let _ = proxy.send_event(Wake::Frame);
+                }
+            }
             Ok(rects) => {
                 let fb = &viewer.framebuffer;
                 let Ok(mut s) = shared.lock() else { return };
@@ -281,6 +299,16 @@ impl App {
         let Some(gpu) = &mut self.gpu else { return };
         if let Ok(mut s) = self.shared.lock() {
             s.wake_pending = false;
+            if let (Some(shape), Some(window)) = (s.cursor.take(), &self.window) {
+                match shape {
+                    CursorShape::Hidden => window.set_cursor_visible(false),
+                    shape => {
+                        window.set_cursor_visible(true);
+                        let icon = CursorIcon::from_str(shape.name()).unwrap_or_default();
+                        window.set_cursor(icon);
+                    }
+                }
+            }
             if s.width > 0 {
                 let dirty = std::mem::take(&mut s.dirty);
                 gpu.upload(&s.pixels, s.width, s.height, &dirty);

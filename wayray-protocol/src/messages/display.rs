@@ -130,6 +130,63 @@ pub enum CursorShape {
     ZoomOut,
 }
 
+impl CursorShape {
+    /// Every shape, in wire order, with its CSS / cursor-theme name (as in wp_cursor_shape_v1).
+    pub const NAMES: [(Self, &'static str); 35] = [
+        (Self::Hidden, "none"),
+        (Self::Default, "default"),
+        (Self::ContextMenu, "context-menu"),
+        (Self::Help, "help"),
+        (Self::Pointer, "pointer"),
+        (Self::Progress, "progress"),
+        (Self::Wait, "wait"),
+        (Self::Cell, "cell"),
+        (Self::Crosshair, "crosshair"),
+        (Self::Text, "text"),
+        (Self::VerticalText, "vertical-text"),
+        (Self::Alias, "alias"),
+        (Self::Copy, "copy"),
+        (Self::Move, "move"),
+        (Self::NoDrop, "no-drop"),
+        (Self::NotAllowed, "not-allowed"),
+        (Self::Grab, "grab"),
+        (Self::Grabbing, "grabbing"),
+        (Self::EResize, "e-resize"),
+        (Self::NResize, "n-resize"),
+        (Self::NeResize, "ne-resize"),
+        (Self::NwResize, "nw-resize"),
+        (Self::SResize, "s-resize"),
+        (Self::SeResize, "se-resize"),
+        (Self::SwResize, "sw-resize"),
+        (Self::WResize, "w-resize"),
+        (Self::EwResize, "ew-resize"),
+        (Self::NsResize, "ns-resize"),
+        (Self::NeswResize, "nesw-resize"),
+        (Self::NwseResize, "nwse-resize"),
+        (Self::ColResize, "col-resize"),
+        (Self::RowResize, "row-resize"),
+        (Self::AllScroll, "all-scroll"),
+        (Self::ZoomIn, "zoom-in"),
+        (Self::ZoomOut, "zoom-out"),
+    ];
+
+    /// The shape with this CSS name (`default` for names WayRay does not know).
+    pub fn from_name(name: &str) -> Self {
+        Self::NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or(Self::Default, |(shape, _)| *shape)
+    }
+
+    /// The CSS name of the shape.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(shape, _)| *shape == self)
+            .map_or("default", |(_, n)| n)
+    }
+}
+
 impl FrameUpdate {
     /// Checks the output size and that every region lies inside the output.
     pub fn validate(&self) -> Result<(), ValidationError> {

@@ -33,7 +33,11 @@ impl SeatHandler for State {
     }
 
     fn cursor_image(&mut self, _seat: &Seat<Self>, image: CursorImageStatus) {
+        let changed = cursor_shape(&image) != cursor_shape(&self.cursor);
         self.cursor = image;
+        if changed && let Some(sink) = &self.cursor_sink {
+            sink(cursor_shape(&self.cursor));
+        }
     }
 }
 
@@ -72,5 +76,16 @@ impl State {
             }
             pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
         }
+    }
+}
+
+/// The shape the viewer should show for the session's cursor. Cursors that clients draw
+/// themselves (a surface) are not sent as images yet: the viewer shows its default arrow.
+pub fn cursor_shape(status: &CursorImageStatus) -> wayray_protocol::messages::display::CursorShape {
+    use wayray_protocol::messages::display::CursorShape;
+    match status {
+        CursorImageStatus::Hidden => CursorShape::Hidden,
+        CursorImageStatus::Named(icon) => CursorShape::from_name(icon.name()),
+        CursorImageStatus::Surface(_) => CursorShape::Default,
     }
 }

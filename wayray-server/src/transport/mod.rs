@@ -72,8 +72,21 @@ pub struct Transport {
     pub local_addr: SocketAddr,
     /// Counters.
     pub stats: Arc<TransportStats>,
+    cursor: Arc<tokio::sync::watch::Sender<wayray_protocol::messages::display::CursorShape>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Transport {
+    /// Where the session sends its cursor shape (`SessionCommand::SetCursorSink`).
+    pub fn cursor_sink(
+        &self,
+    ) -> Box<dyn Fn(wayray_protocol::messages::display::CursorShape) + Send> {
+        let cursor = self.cursor.clone();
+        Box::new(move |shape| {
+            cursor.send_replace(shape);
+        })
+    }
 }
 
 impl Drop for Transport {
@@ -146,12 +159,16 @@ pub fn start(
 
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel();
     let stats = Arc::new(TransportStats::default());
+    let cursor = Arc::new(tokio::sync::watch::Sender::new(
+        wayray_protocol::messages::display::CursorShape::Default,
+    ));
     let shared = Arc::new(viewer::Shared::new(
         config,
         frame_rx,
         pipeline,
         session,
         stats.clone(),
+        cursor.clone(),
     ));
     let thread = std::thread::Builder::new()
         .name("wayray-transport".into())
@@ -168,6 +185,7 @@ pub fn start(
     Ok(Transport {
         local_addr,
         stats,
+        cursor,
         shutdown: Some(shutdown_tx),
         thread: Some(thread),
     })

@@ -9,6 +9,7 @@ use smithay::reexports::calloop::channel::Sender;
 use tokio::sync::{mpsc, watch};
 use wayray_protocol::framing::encode_frame_to_vec;
 use wayray_protocol::messages::control::{Attached, Disconnect, DisconnectReason, PeerInfo};
+use wayray_protocol::messages::display::CursorShape;
 use wayray_protocol::{Capabilities, ControlMessage, DisplayMessage, InputMessage, WireMessage};
 
 use super::TransportConfig;
@@ -30,6 +31,7 @@ pub struct Shared {
     session: Sender<SessionCommand>,
     current: Mutex<Option<Connection>>,
     stats: Arc<super::TransportStats>,
+    cursor: Arc<watch::Sender<CursorShape>>,
 }
 
 impl Shared {
@@ -39,6 +41,7 @@ impl Shared {
         pipeline: Arc<Pipeline>,
         session: Sender<SessionCommand>,
         stats: Arc<super::TransportStats>,
+        cursor: Arc<watch::Sender<CursorShape>>,
     ) -> Self {
         Self {
             config,
@@ -47,6 +50,7 @@ impl Shared {
             session,
             current: Mutex::new(None),
             stats,
+            cursor,
         }
     }
 }
@@ -99,6 +103,16 @@ async fn send(stream: &mut SendStream, msg: &impl WireMessage) -> Result<(), Vie
     write_message(stream, msg)
         .await
         .map_err(|e| ViewerError::Refused(DisconnectReason::InternalError, e.to_string()))
+}
+
+/// Sends one display message on its own unidirectional stream.
+async fn send_display(conn: &Connection, msg: &DisplayMessage) -> Result<(), ViewerError> {
+    let bytes = encode_frame_to_vec(msg)
+        .map_err(|e| ViewerError::Refused(DisconnectReason::InternalError, e.to_string()))?;
+    let mut stream = conn.open_uni().await?;
+    stream.write_all(&bytes).await?;
+    let _ = stream.finish();
+    Ok(())
 }
 
 /// Answers with a `Disconnect` on the control stream, then refuses.
@@ -325,12 +339,25 @@ async fn display_loop(
     let mut frames = shared.frames.lock().await;
     let limit = shared.config.frames_in_flight.max(1) as u64;
     let mut keyframe_seen = false;
+    let mut in_flight: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
+    // The viewer shows the session's cursor itself: the current one now, then every change.
+    let mut cursor = shared.cursor.subscribe();
+    let shape = *cursor.borrow_and_update();
+    send_display(conn, &DisplayMessage::CursorShape(shape)).await?;
     loop {
         let encoded = tokio::select! {
             frame = frames.recv() => match frame {
                 Some(frame) => frame,
                 None => return Ok(()),
             },
+            changed = cursor.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                let shape = *cursor.borrow_and_update();
+                send_display(conn, &DisplayMessage::CursorShape(shape)).await?;
+                continue;
+            }
             _ = conn.closed() => return Ok(()),
         };
         // Frames before the keyframe this viewer asked for build on state it does not have.
@@ -339,18 +366,21 @@ async fn display_loop(
             continue;
         }
         let sequence = encoded.update.sequence;
-        // Backpressure: wait for acks; meanwhile the encoder coalesces newer damage.
-        while !encoded.update.keyframe && sequence.saturating_sub(*acked.borrow()) > limit {
+        // Backpressure: at most `limit` frames sent and not acknowledged; meanwhile the encoder
+        // coalesces newer damage. (An ack covers every frame up to its sequence.)
+        loop {
+            let acked_up_to = *acked.borrow_and_update();
+            in_flight.retain(|s| *s > acked_up_to);
+            if (in_flight.len() as u64) < limit {
+                break;
+            }
             if acked.changed().await.is_err() {
                 return Ok(());
             }
         }
-        let bytes = encode_frame_to_vec(&DisplayMessage::FrameUpdate(encoded.update))
-            .map_err(|e| ViewerError::Refused(DisconnectReason::InternalError, e.to_string()))?;
-        let mut stream = conn.open_uni().await?;
-        stream.write_all(&bytes).await?;
-        let _ = stream.finish();
-        let in_flight = sequence.saturating_sub(*acked.borrow());
+        send_display(conn, &DisplayMessage::FrameUpdate(encoded.update)).await?;
+        in_flight.push_back(sequence);
+        let in_flight_now = in_flight.len() as u64;
         shared
             .stats
             .frames_sent
@@ -358,6 +388,6 @@ async fn display_loop(
         shared
             .stats
             .max_in_flight
-            .fetch_max(in_flight, std::sync::atomic::Ordering::Relaxed);
+            .fetch_max(in_flight_now, std::sync::atomic::Ordering::Relaxed);
     }
 }
