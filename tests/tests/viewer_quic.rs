@@ -299,6 +299,11 @@ async fn a_resize_request_changes_the_session_output_and_the_viewer_follows() {
         .await
         .unwrap();
     assert_eq!(differing(&fixture, &viewer), 0);
+    // The next viewer is told the size in effect now.
+    let second = Viewer::connect(&options(&served, &fixture, PinPolicy::AcceptNew, "tok"))
+        .await
+        .unwrap();
+    assert_eq!((second.mode.width, second.mode.height), (800, 600));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -32,6 +32,8 @@ pub struct Shared {
     current: Mutex<Option<Connection>>,
     stats: Arc<super::TransportStats>,
     cursor: Arc<watch::Sender<CursorShape>>,
+    /// The output mode now in effect (a viewer may have changed it).
+    mode: Mutex<wayray_protocol::messages::control::OutputMode>,
 }
 
 impl Shared {
@@ -43,6 +45,7 @@ impl Shared {
         stats: Arc<super::TransportStats>,
         cursor: Arc<watch::Sender<CursorShape>>,
     ) -> Self {
+        let mode = config.mode;
         Self {
             config,
             frames: tokio::sync::Mutex::new(frames),
@@ -51,6 +54,7 @@ impl Shared {
             current: Mutex::new(None),
             stats,
             cursor,
+            mode: Mutex::new(mode),
         }
     }
 }
@@ -201,11 +205,9 @@ async fn serve(conn: &Connection, shared: &Shared) -> Result<(), ViewerError> {
         .await);
     }
     if let Some(mode) = attach.preferred_mode {
-        let _ = shared
-            .session
-            .send(SessionCommand::SetOutput(output_config(mode)));
+        set_mode(shared, mode);
     }
-    let mode = attach.preferred_mode.unwrap_or(shared.config.mode);
+    let mode = shared.mode.lock().map(|m| *m).unwrap_or(shared.config.mode);
     send(
         &mut control_send,
         &ControlMessage::Attached(Attached {
@@ -256,6 +258,16 @@ async fn serve(conn: &Connection, shared: &Shared) -> Result<(), ViewerError> {
         *current = None;
     }
     result
+}
+
+/// Changes the session output and remembers it for the next viewer's `Attached`.
+fn set_mode(shared: &Shared, mode: wayray_protocol::messages::control::OutputMode) {
+    if let Ok(mut current) = shared.mode.lock() {
+        *current = mode;
+    }
+    let _ = shared
+        .session
+        .send(SessionCommand::SetOutput(output_config(mode)));
 }
 
 fn output_config(mode: wayray_protocol::messages::control::OutputMode) -> OutputConfig {
@@ -310,11 +322,7 @@ async fn control_loop(
             }
             ControlMessage::KeyframeRequest => shared.pipeline.request_keyframe(),
             ControlMessage::Ping(ping) => send(send_half, &ControlMessage::Pong(ping)).await?,
-            ControlMessage::ResizeRequest(mode) => {
-                let _ = shared
-                    .session
-                    .send(SessionCommand::SetOutput(output_config(mode)));
-            }
+            ControlMessage::ResizeRequest(mode) => set_mode(shared, mode),
             ControlMessage::Disconnect(d) => {
                 tracing::info!(reason = ?d.reason, message = %d.message, "viewer disconnects");
                 return Ok(());
