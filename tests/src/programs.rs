@@ -28,3 +28,14 @@ pub fn require(name: &str) -> Option<PathBuf> {
         }
     }
 }
+
+/// A child process that is killed when this value drops (a server or viewer a test started).
+#[derive(Debug)]
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -1,22 +1,13 @@
 //! Nested mode under Xvfb (Mesa llvmpipe): an X screenshot of the nested window contains the
 //! client's pixels where the window manager put them.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use wayray_tests::pixels::background;
-use wayray_tests::programs::require;
+use wayray_tests::programs::{KillOnDrop, require};
 use wayray_tests::runtime_dir::RuntimeDir;
 use wayray_tests::xvfb::{Xvfb, workspace_binary};
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn nested_window_shows_the_client() {
@@ -28,7 +19,7 @@ fn nested_window_shows_the_client() {
         return;
     };
     let dir = RuntimeDir::new("nested").unwrap();
-    let _server = Killed(
+    let _server = KillOnDrop(
         Command::new(server)
             .args(["nested", "--size", "640x480", "--"])
             .arg(shm)

@@ -1,22 +1,13 @@
 //! The windowed viewer (winit + wgpu on lavapipe) under Xvfb: an X screenshot of its window
 //! equals the server's frame, and the session output follows the window's size.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use wayray_tests::fixture::Fixture;
-use wayray_tests::programs::require;
+use wayray_tests::programs::{KillOnDrop, require};
 use wayray_tests::remote::serve;
 use wayray_tests::xvfb::{Xvfb, workspace_binary};
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn window_shows_the_servers_frame_exactly() {
@@ -45,7 +36,7 @@ fn window_shows_the_servers_frame_exactly() {
     fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
     let token = fixture.dir.path().join("token");
     std::fs::write(&token, "window-token").unwrap();
-    let _viewer = Killed(
+    let _viewer = KillOnDrop(
         Command::new(client)
             .arg("connect")
             .arg(served.addr.to_string())
