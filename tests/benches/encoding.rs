@@ -188,15 +188,11 @@ fn median(v: &[f64]) -> f64 {
 }
 
 fn foot_fullscreen(bench: &mut Bench, foot: &Path) {
-    let ini = bench.fixture.dir.path().join("foot.ini");
-    std::fs::write(&ini, "[cursor]\nblink=no\n").unwrap();
-    let mut command = bench.fixture.command(foot);
-    command
-        .arg("--config")
-        .arg(&ini)
-        .arg("--fullscreen")
-        .args(["sh", "-c", "PS1='$ ' exec sh"]);
-    bench.fixture.spawn(command);
+    bench.fixture.spawn_foot(
+        foot,
+        "[cursor]\nblink=no\n",
+        &["--fullscreen", "sh", "-c", "PS1='$ ' exec sh"],
+    );
     bench
         .fixture
         .wait_for(Duration::from_secs(20), |s| s.windows == 1);

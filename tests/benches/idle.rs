@@ -41,11 +41,7 @@ fn main() {
         return;
     };
     let mut fixture = Fixture::new("bench-idle", 1920, 1080);
-    let ini = fixture.dir.path().join("foot.ini");
-    std::fs::write(&ini, "[cursor]\nblink=no\n").unwrap();
-    let mut command = fixture.command(&foot);
-    command.arg("--config").arg(&ini);
-    fixture.spawn(command);
+    fixture.spawn_foot(&foot, "[cursor]\nblink=no\n", &[]);
     let (mapped, _) = fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
     assert!(mapped, "foot did not start");
     std::thread::sleep(Duration::from_secs(3));

@@ -6,10 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use wayray_client::{ConnectOptions, PinPolicy, Viewer};
+use wayray_client::{PinPolicy, Viewer};
 use wayray_protocol::InputMessage;
-use wayray_protocol::messages::input::{ButtonState, Key, KeymapLayout};
-use wayray_protocol::secret::Token;
+use wayray_protocol::messages::input::{ButtonState, Key};
 use wayray_tests::fixture::Fixture;
 use wayray_tests::programs::require;
 use wayray_tests::remote::serve;
@@ -28,31 +27,16 @@ async fn main() {
     };
     let mut fixture = Fixture::new("bench-latency", 1920, 1080);
     let served = serve(&fixture, "bench", &fixture.dir.path().join("state"), 2);
-    let ini = fixture.dir.path().join("foot.ini");
-    std::fs::write(&ini, "[cursor]\nblink=no\n").unwrap();
-    let mut command = fixture.command(&foot);
-    command
-        .arg("--config")
-        .arg(&ini)
-        .arg("--fullscreen")
-        .args(["sh", "-c", "PS1='$ ' exec sh"]);
-    fixture.spawn(command);
+    fixture.spawn_foot(
+        &foot,
+        "[cursor]\nblink=no\n",
+        &["--fullscreen", "sh", "-c", "PS1='$ ' exec sh"],
+    );
     fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
     std::thread::sleep(Duration::from_secs(2));
 
-    let options = ConnectOptions {
-        server: served.addr,
-        label: format!("localhost:{}", served.addr.port()),
-        known_servers: fixture.dir.path().join("known_servers"),
-        pin: PinPolicy::AcceptNew,
-        token: Token::new("bench".into()),
-        preferred_mode: None,
-        keymap: KeymapLayout {
-            layout: "us".into(),
-            ..KeymapLayout::default()
-        },
-        timeout: Duration::from_secs(10),
-    };
+    let options =
+        wayray_tests::remote::viewer_options(&served, &fixture, PinPolicy::AcceptNew, "bench");
     let started = Instant::now();
     let mut viewer = Viewer::connect(&options).await.expect("connect");
     while viewer.framebuffer.width() == 0 {

@@ -59,6 +59,16 @@ impl Fixture {
         self.children.last_mut().expect("just pushed")
     }
 
+    /// Starts foot with `ini` as its whole configuration, followed by `args` (foot options,
+    /// then the command to run in it).
+    pub fn spawn_foot(&mut self, foot: &Path, ini: &str, args: &[&str]) {
+        let path = self.dir.path().join("foot.ini");
+        std::fs::write(&path, ini).expect("foot.ini");
+        let mut command = self.command(foot);
+        command.arg("--config").arg(&path).args(args);
+        self.spawn(command);
+    }
+
     /// Stops every client started with [`Fixture::spawn`].
     pub fn spawn_kill_all(&mut self) {
         for child in &mut self.children {

@@ -64,3 +64,26 @@ pub fn serve(
         _pipeline: pipeline,
     }
 }
+
+/// Connection options for a viewer of `served`, pinning into the fixture's own known-servers
+/// file.
+pub fn viewer_options(
+    served: &Served,
+    fixture: &Fixture,
+    pin: wayray_client::PinPolicy,
+    token: &str,
+) -> wayray_client::ConnectOptions {
+    wayray_client::ConnectOptions {
+        server: served.addr,
+        label: format!("localhost:{}", served.addr.port()),
+        known_servers: fixture.dir.path().join("known_servers"),
+        pin,
+        token: Token::new(token.into()),
+        preferred_mode: None,
+        keymap: wayray_protocol::messages::input::KeymapLayout {
+            layout: "us".into(),
+            ..Default::default()
+        },
+        timeout: std::time::Duration::from_secs(10),
+    }
+}

@@ -32,17 +32,14 @@ fn weston_simple_shm_is_centred_and_keeps_getting_frames() {
     assert!(animating, "frames stopped after {before}");
 }
 
-/// Starts foot with `ini` as its configuration and a plain `sh` with prompt `prompt`.
+/// Starts foot without client-side decorations and a plain `sh` with prompt `prompt`.
 fn start_foot(fixture: &mut Fixture, foot: &std::path::Path, ini: &str, prompt: &str) {
-    let path = fixture.dir.path().join("foot.ini");
-    std::fs::write(&path, ini).unwrap();
-    let mut command = fixture.command(foot);
-    command
-        .arg("--config")
-        .arg(&path)
-        .arg("--override=csd.preferred=none");
-    command.args(["sh", "-c", &format!("PS1='{prompt}' exec sh")]);
-    fixture.spawn(command);
+    let shell = format!("PS1='{prompt}' exec sh");
+    fixture.spawn_foot(
+        foot,
+        ini,
+        &["--override=csd.preferred=none", "sh", "-c", &shell],
+    );
 }
 
 #[test]

@@ -5,8 +5,7 @@ use std::time::{Duration, Instant};
 
 use wayray_client::{ConnectError, ConnectOptions, PinPolicy, Viewer};
 use wayray_protocol::InputMessage;
-use wayray_protocol::messages::input::{ButtonState, Key, KeymapLayout};
-use wayray_protocol::secret::Token;
+use wayray_protocol::messages::input::{ButtonState, Key};
 use wayray_tests::fixture::Fixture;
 use wayray_tests::programs::require;
 use wayray_tests::remote::serve;
@@ -17,19 +16,7 @@ fn options(
     pin: PinPolicy,
     token: &str,
 ) -> ConnectOptions {
-    ConnectOptions {
-        server: served.addr,
-        label: format!("localhost:{}", served.addr.port()),
-        known_servers: fixture.dir.path().join("known_servers"),
-        pin,
-        token: Token::new(token.into()),
-        preferred_mode: None,
-        keymap: KeymapLayout {
-            layout: "us".into(),
-            ..KeymapLayout::default()
-        },
-        timeout: Duration::from_secs(10),
-    }
+    wayray_tests::remote::viewer_options(served, fixture, pin, token)
 }
 
 fn differing(fixture: &Fixture, viewer: &Viewer) -> usize {
@@ -54,18 +41,11 @@ async fn typing_through_the_viewer_reaches_foot_and_pixels_match() {
     let mut fixture = Fixture::new("quic-type", 1280, 720);
     let state = fixture.dir.path().join("state");
     let served = serve(&fixture, "wr_test_token", &state, 2);
-    let ini = fixture.dir.path().join("foot.ini");
-    std::fs::write(
-        &ini,
+    fixture.spawn_foot(
+        &foot,
         "[colors]\nbackground=000000\nforeground=ffffff\n[cursor]\nblink=no\n",
-    )
-    .unwrap();
-    let mut command = fixture.command(&foot);
-    command
-        .arg("--config")
-        .arg(&ini)
-        .args(["sh", "-c", "PS1='$ ' exec sh"]);
-    fixture.spawn(command);
+        &["sh", "-c", "PS1='$ ' exec sh"],
+    );
     fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
 
     let opts = options(&served, &fixture, PinPolicy::AcceptNew, "wr_test_token");

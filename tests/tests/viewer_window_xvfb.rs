@@ -25,14 +25,11 @@ fn window_shows_the_servers_frame_exactly() {
         &fixture.dir.path().join("state"),
         2,
     );
-    let ini = fixture.dir.path().join("foot.ini");
-    std::fs::write(&ini, "[cursor]\nblink=no\n").unwrap();
-    let mut command = fixture.command(&foot);
-    command
-        .arg("--config")
-        .arg(&ini)
-        .args(["sh", "-c", "echo window test; exec sleep 60"]);
-    fixture.spawn(command);
+    fixture.spawn_foot(
+        &foot,
+        "[cursor]\nblink=no\n",
+        &["sh", "-c", "echo window test; exec sleep 60"],
+    );
     fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
     let token = fixture.dir.path().join("token");
     std::fs::write(&token, "window-token").unwrap();

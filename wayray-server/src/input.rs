@@ -18,6 +18,9 @@ use crate::wm::{Button, Modifiers, Shortcut};
 /// Linux evdev offset between key codes and xkb key codes.
 const EVDEV_XKB_OFFSET: u32 = 8;
 const BTN_LEFT: u32 = 0x110;
+
+/// A surface under a point and that surface's origin, in output logical coordinates.
+pub type SurfaceHit = Option<(WlSurface, Point<f64, Logical>)>;
 const BTN_RIGHT: u32 = 0x111;
 const BTN_MIDDLE: u32 = 0x112;
 
@@ -34,8 +37,7 @@ impl State {
             InputMessage::PointerButton(b) => self.pointer_button(b.button, b.state, b.time_ms),
             InputMessage::Scroll(s) => self.scroll(s),
             InputMessage::TouchDown(t) => {
-                let location = self.to_logical(t.x, t.y);
-                let focus = self.surface_under(location);
+                let (location, focus) = self.touch_target(&t);
                 if let Some(touch) = self.seat.get_touch() {
                     touch.down(
                         self,
@@ -50,8 +52,7 @@ impl State {
                 }
             }
             InputMessage::TouchMotion(t) => {
-                let location = self.to_logical(t.x, t.y);
-                let focus = self.surface_under(location);
+                let (location, focus) = self.touch_target(&t);
                 if let Some(touch) = self.seat.get_touch() {
                     touch.motion(
                         self,
@@ -90,6 +91,15 @@ impl State {
         }
     }
 
+    /// Where a touch point is, and the surface under it.
+    fn touch_target(
+        &self,
+        t: &wayray_protocol::messages::input::TouchPoint,
+    ) -> (Point<f64, Logical>, SurfaceHit) {
+        let location = self.to_logical(t.x, t.y);
+        (location, self.surface_under(location))
+    }
+
     fn to_logical(&self, x: f64, y: f64) -> Point<f64, Logical> {
         let scale = self.output_config.scale();
         let size = self.output_config.logical_size();
@@ -101,10 +111,7 @@ impl State {
     }
 
     /// The surface under a point and that surface's origin, both in output logical coordinates.
-    pub fn surface_under(
-        &self,
-        pos: Point<f64, Logical>,
-    ) -> Option<(WlSurface, Point<f64, Logical>)> {
+    pub fn surface_under(&self, pos: Point<f64, Logical>) -> SurfaceHit {
         let (window, loc) = self.space.element_under(pos)?;
         let render_loc = loc - window.geometry().loc;
         window

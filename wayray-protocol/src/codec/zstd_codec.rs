@@ -119,18 +119,18 @@ fn exact(codec: Codec, data: &[u8], expected: usize) -> Result<&[u8], CodecError
     Ok(data)
 }
 
-pub(super) fn decode_raw(
+/// Decompresses the B, G, R payload of `rect` and hands each framebuffer pixel with its three
+/// payload bytes to `apply`.
+fn decode_bgr(
     fb: &mut PixelViewMut<'_>,
     rect: Rect,
     payload: &[u8],
     ctx: &mut ZstdContext,
+    codec: Codec,
+    apply: impl Fn(&mut [u8], &[u8]),
 ) -> Result<(), CodecError> {
     let expected = expected_len(rect);
-    let data = exact(
-        Codec::RawZstd,
-        ctx.decompress(Codec::RawZstd, payload, expected)?,
-        expected,
-    )?;
+    let data = exact(codec, ctx.decompress(codec, payload, expected)?, expected)?;
     let row_bytes = rect.width as usize * 3;
     for (y, row) in data.chunks_exact(row_bytes).enumerate() {
         for (dst, src) in fb
@@ -138,10 +138,21 @@ pub(super) fn decode_raw(
             .chunks_exact_mut(4)
             .zip(row.chunks_exact(3))
         {
-            dst.copy_from_slice(&[src[0], src[1], src[2], 0xff]);
+            apply(dst, src);
         }
     }
     Ok(())
+}
+
+pub(super) fn decode_raw(
+    fb: &mut PixelViewMut<'_>,
+    rect: Rect,
+    payload: &[u8],
+    ctx: &mut ZstdContext,
+) -> Result<(), CodecError> {
+    decode_bgr(fb, rect, payload, ctx, Codec::RawZstd, |dst, src| {
+        dst.copy_from_slice(&[src[0], src[1], src[2], 0xff]);
+    })
 }
 
 pub(super) fn decode_delta(
@@ -150,24 +161,10 @@ pub(super) fn decode_delta(
     payload: &[u8],
     ctx: &mut ZstdContext,
 ) -> Result<(), CodecError> {
-    let expected = expected_len(rect);
-    let data = exact(
-        Codec::DeltaZstd,
-        ctx.decompress(Codec::DeltaZstd, payload, expected)?,
-        expected,
-    )?;
-    let row_bytes = rect.width as usize * 3;
-    for (y, row) in data.chunks_exact(row_bytes).enumerate() {
-        for (dst, x) in fb
-            .row_mut(rect, y as u32)
-            .chunks_exact_mut(4)
-            .zip(row.chunks_exact(3))
-        {
-            dst[0] ^= x[0];
-            dst[1] ^= x[1];
-            dst[2] ^= x[2];
-            dst[3] = 0xff;
-        }
-    }
-    Ok(())
+    decode_bgr(fb, rect, payload, ctx, Codec::DeltaZstd, |dst, x| {
+        dst[0] ^= x[0];
+        dst[1] ^= x[1];
+        dst[2] ^= x[2];
+        dst[3] = 0xff;
+    })
 }
