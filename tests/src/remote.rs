@@ -1,15 +1,15 @@
-//! A session served over real QUIC on loopback: compositor, encoder pipeline and transport,
-//! in this process, for end-to-end tests of viewers.
+//! A session served over real QUIC on loopback: compositor, encoder pipeline, link socket and
+//! QUIC front end, in this process, for end-to-end tests of viewers.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use smithay::reexports::calloop::channel::Sender;
 use wayray_protocol::messages::control::OutputMode;
 use wayray_protocol::secret::Token;
 use wayray_server::encode::pipeline::Pipeline;
+use wayray_server::link::{LinkConfig, LinkServer};
 use wayray_server::session::SessionCommand;
-use wayray_server::transport::{Identity, Transport, TransportConfig};
+use wayray_server::transport::{Identity, SingleSession, Transport, TransportConfig};
 
 use crate::fixture::Fixture;
 
@@ -19,12 +19,15 @@ pub struct Served {
     pub addr: SocketAddr,
     /// The server's fingerprint.
     pub fingerprint: String,
-    /// The transport (its counters are read by tests).
+    /// The QUIC front end.
     pub transport: Transport,
+    /// The session's link (its counters are read by tests).
+    pub link: LinkServer,
     _pipeline: Arc<Pipeline>,
 }
 
-/// Serves `fixture`'s session on loopback with `token`, identity kept in `state_dir`.
+/// Serves `fixture`'s session on loopback with `token`, identity kept in `state_dir`: the
+/// session's link socket in the fixture's runtime dir, and the QUIC front end relaying to it.
 pub fn serve(
     fixture: &Fixture,
     token: &str,
@@ -39,28 +42,42 @@ pub fn serve(
         .session
         .send(SessionCommand::SetSink(Box::new(sink)));
     let shot = fixture.session.screenshot().expect("screenshot");
-    let config = TransportConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        identity,
-        token: Token::new(token.into()),
-        session_id: "test-session".into(),
-        frames_in_flight,
-        mode: OutputMode {
-            width: shot.width,
-            height: shot.height,
-            scale_120: 120,
+    let path = fixture.dir.path().join("link.sock");
+    let link = wayray_server::link::start(
+        LinkConfig {
+            path: path.clone(),
+            frames_in_flight,
+            mode: OutputMode {
+                width: shot.width,
+                height: shot.height,
+                scale_120: 120,
+            },
+            wayland_display: fixture.session.socket_name().to_owned(),
         },
-    };
-    let commands: Sender<SessionCommand> = fixture.session.command_sender();
-    let transport = wayray_server::transport::start(config, frames, pipeline.clone(), commands)
-        .expect("transport");
+        frames,
+        pipeline.clone(),
+        fixture.session.command_sender(),
+    )
+    .expect("link");
     fixture
         .session
-        .send(SessionCommand::SetCursorSink(transport.cursor_sink()));
+        .send(SessionCommand::SetCursorSink(link.cursor_sink()));
+    let resolver = Arc::new(SingleSession::new(
+        Token::new(token.into()),
+        "test-session".into(),
+        path,
+    ));
+    let transport = wayray_server::transport::start(TransportConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        identity,
+        resolver,
+    })
+    .expect("transport");
     Served {
         addr: transport.local_addr,
         fingerprint,
         transport,
+        link,
         _pipeline: pipeline,
     }
 }

@@ -99,7 +99,7 @@ async fn typing_through_the_viewer_reaches_foot_and_pixels_match() {
             differing(&fixture, &viewer),
             viewer.frames,
             served
-                .transport
+                .link
                 .stats
                 .frames_sent
                 .load(std::sync::atomic::Ordering::Relaxed)
@@ -208,7 +208,7 @@ async fn on_a_slow_link_frames_in_flight_stay_bounded_and_the_last_frame_is_exac
     while Instant::now() < until {
         let _ = tokio::time::timeout(Duration::from_millis(500), viewer.next_update()).await;
     }
-    let stats = &served.transport.stats;
+    let stats = &served.link.stats;
     let max = stats
         .max_in_flight
         .load(std::sync::atomic::Ordering::Relaxed);

@@ -13,6 +13,8 @@ pub enum Channel {
     Input,
     /// Clipboard offers and data transfers, both ways.
     Clipboard,
+    /// Daemon ↔ session process, on a Unix socket (never on the network).
+    Link,
 }
 
 impl Channel {
@@ -27,6 +29,8 @@ impl Channel {
             Channel::Display => 64 * 1024 * 1024,
             Channel::Input => 64 * 1024,
             Channel::Clipboard => crate::messages::clipboard::MAX_CHUNK + 4 * 1024,
+            // A display frame wrapped in a link reply.
+            Channel::Link => 64 * 1024 * 1024 + 64 * 1024,
         }
     }
 
@@ -37,6 +41,7 @@ impl Channel {
             Channel::Display => "display",
             Channel::Input => "input",
             Channel::Clipboard => "clipboard",
+            Channel::Link => "link",
         }
     }
 }

@@ -49,6 +49,7 @@
 
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod capabilities;
 pub mod channel;
 pub mod codec;

@@ -161,6 +161,16 @@ proptest! {
     }
 
     #[test]
+    fn link_requests_round_trip(msg in any::<crate::messages::link::LinkRequest>()) {
+        check(&msg)?;
+    }
+
+    #[test]
+    fn link_replies_round_trip(msg in any::<crate::messages::link::LinkReply>()) {
+        check(&msg)?;
+    }
+
+    #[test]
     fn a_stream_of_many_messages_decodes_in_order(
         msgs in proptest::collection::vec(any::<InputMessage>(), 0..40),
         split in 1usize..64,

@@ -151,23 +151,30 @@ impl<'a> CapturedFrame<'a> {
 
 /// Writes tightly packed BGRA pixels as an opaque RGBA PNG file.
 pub fn write_png(path: &Path, width: u32, height: u32, bgra: &[u8]) -> Result<(), ScreenshotError> {
+    let bytes = png_bytes(width, height, bgra)?;
+    std::fs::write(path, bytes).map_err(|source| ScreenshotError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Encodes tightly packed BGRA pixels as an opaque RGBA PNG file in memory.
+pub fn png_bytes(width: u32, height: u32, bgra: &[u8]) -> Result<Vec<u8>, ScreenshotError> {
     let mut rgba = bgra.to_vec();
     for px in rgba.chunks_exact_mut(4) {
         px.swap(0, 2);
         // The output is opaque; undefined alpha from clients must not make holes in PNGs.
         px[3] = 255;
     }
-    let file = std::fs::File::create(path).map_err(|source| ScreenshotError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgba);
     encoder.set_depth(png::BitDepth::Eight);
     encoder
         .write_header()
         .and_then(|mut w| w.write_image_data(&rgba))
-        .map_err(|e| ScreenshotError::Png(e.to_string()))
+        .map_err(|e| ScreenshotError::Png(e.to_string()))?;
+    Ok(out)
 }
 
 /// A screenshot could not be written.

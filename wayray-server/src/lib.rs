@@ -5,11 +5,13 @@
 //! rectangles + read access to the output) → encoder. Input goes the other way through
 //! [`input`] and the window manager ([`wm`]).
 
+pub mod apps;
 pub mod backend;
 pub mod capture;
 pub mod encode;
 mod handlers;
 pub mod input;
+pub mod link;
 pub mod output;
 pub mod render;
 pub mod session;

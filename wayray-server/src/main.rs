@@ -11,8 +11,9 @@ use wayray_server::output::{OutputConfig, parse_size};
 use wayray_protocol::messages::control::OutputMode;
 use wayray_protocol::secret::Token;
 use wayray_server::encode::pipeline::Pipeline;
+use wayray_server::link::{LinkConfig, LinkServer};
 use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle};
-use wayray_server::transport::{Identity, TransportConfig};
+use wayray_server::transport::{Identity, SingleSession, TransportConfig};
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -68,8 +69,11 @@ struct SessionArgs {
     /// With --exit-after-ms: write the output as a PNG file before stopping.
     #[arg(long, requires = "exit_after_ms")]
     screenshot: Option<PathBuf>,
-    /// Serve a viewer over QUIC on this UDP address (until the daemon exists, a session can
-    /// serve its viewer itself). Needs --token-file.
+    /// Serve the session on this Unix socket to the daemon (the daemon passes it).
+    #[arg(long)]
+    link: Option<PathBuf>,
+    /// Serve a viewer over QUIC on this UDP address without a daemon (one session, one
+    /// token). Needs --token-file.
     #[arg(long, requires = "token_file")]
     listen: Option<std::net::SocketAddr>,
     /// File holding the token a viewer must present (keep it mode 0600).
@@ -161,20 +165,35 @@ fn run_session(args: SessionArgs) -> Result<()> {
         command: args.command.clone(),
         keyboard_layout: args.keyboard_layout.clone(),
     };
-    let session = SessionHandle::spawn(config)
+    let mut session = SessionHandle::spawn(config)
         .into_diagnostic()
         .wrap_err("cannot start the session")?;
     tracing::info!(socket = session.socket_name(), "session running");
-    let _served = match args.listen {
-        Some(listen) => Some(serve(&session, listen, &args)?),
+    let mode = OutputMode {
+        width: args.size.0,
+        height: args.size.1,
+        scale_120: (args.scale * 120.0).round() as u32,
+    };
+    let link_path = match (&args.link, args.listen) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(_)) => Some(private_link_path()?),
+        (None, None) => None,
+    };
+    let link = match &link_path {
+        Some(path) => Some(serve_link(&session, path, mode, &args)?),
         None => None,
+    };
+    let _transport = match (args.listen, &link_path) {
+        (Some(listen), Some(path)) => Some(serve_quic(listen, path, &args)?),
+        _ => None,
     };
     match args.exit_after_ms {
         None => {
-            // Runs until the process is stopped (Ctrl+C ends it; its applications go with it).
-            loop {
-                std::thread::park();
-            }
+            // Runs until stopped: by the daemon over the link, or by a signal (its
+            // applications go with it).
+            session.wait();
+            drop(link);
+            Ok(())
         }
         Some(ms) => {
             std::thread::sleep(Duration::from_millis(ms));
@@ -192,12 +211,51 @@ fn run_session(args: SessionArgs) -> Result<()> {
     }
 }
 
-/// Serves the session's frames and input over QUIC.
-fn serve(
+/// A link socket for a session that serves its own viewer.
+fn private_link_path() -> Result<PathBuf> {
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .ok_or_else(|| miette!("XDG_RUNTIME_DIR is not set"))?;
+    Ok(runtime
+        .join("wayray")
+        .join(format!("session-{}.link", std::process::id())))
+}
+
+/// Starts the encoder and serves the session's link on `path`.
+fn serve_link(
     session: &SessionHandle,
-    listen: std::net::SocketAddr,
+    path: &std::path::Path,
+    mode: OutputMode,
     args: &SessionArgs,
-) -> Result<(wayray_server::transport::Transport, Arc<Pipeline>)> {
+) -> Result<(LinkServer, Arc<Pipeline>)> {
+    let (pipeline, sink, frames) = Pipeline::start(1, true);
+    let pipeline = Arc::new(pipeline);
+    session.send(SessionCommand::SetSink(Box::new(sink)));
+    let config = LinkConfig {
+        path: path.to_owned(),
+        frames_in_flight: args.frames_in_flight,
+        mode,
+        wayland_display: session.socket_name().to_owned(),
+    };
+    let link =
+        wayray_server::link::start(config, frames, pipeline.clone(), session.command_sender())
+            .map_err(|e| {
+                miette!(
+                    help = "check that XDG_RUNTIME_DIR is writable",
+                    "cannot serve the session link at {}: {e}",
+                    path.display()
+                )
+            })?;
+    session.send(SessionCommand::SetCursorSink(link.cursor_sink()));
+    Ok((link, pipeline))
+}
+
+/// Serves the session behind `link` to viewers over QUIC, without a daemon.
+fn serve_quic(
+    listen: std::net::SocketAddr,
+    link: &std::path::Path,
+    args: &SessionArgs,
+) -> Result<wayray_server::transport::Transport> {
     let token_file = args
         .token_file
         .as_ref()
@@ -215,30 +273,22 @@ fn serve(
     let identity = Identity::load_or_create(&args.state_dir)
         .map_err(|e| miette!(help = "choose a writable --state-dir", "{e}"))?;
     println!("server fingerprint: {}", identity.fingerprint);
-    let (pipeline, sink, frames) = Pipeline::start(1, true);
-    let pipeline = Arc::new(pipeline);
-    session.send(SessionCommand::SetSink(Box::new(sink)));
-    let config = TransportConfig {
+    let resolver = Arc::new(SingleSession::new(
+        Token::new(token),
+        "local".into(),
+        link.to_owned(),
+    ));
+    let transport = wayray_server::transport::start(TransportConfig {
         listen,
         identity,
-        token: Token::new(token),
-        session_id: "local".into(),
-        frames_in_flight: args.frames_in_flight,
-        mode: OutputMode {
-            width: args.size.0,
-            height: args.size.1,
-            scale_120: (args.scale * 120.0).round() as u32,
-        },
-    };
-    let transport =
-        wayray_server::transport::start(config, frames, pipeline.clone(), session.command_sender())
-            .map_err(|e| {
-                miette!(
-                    help = "pick another --listen port, or stop what uses this one",
-                    "{e}"
-                )
-            })?;
-    session.send(SessionCommand::SetCursorSink(transport.cursor_sink()));
+        resolver,
+    })
+    .map_err(|e| {
+        miette!(
+            help = "pick another --listen port, or stop what uses this one",
+            "{e}"
+        )
+    })?;
     println!("listening on {}", transport.local_addr);
-    Ok((transport, pipeline))
+    Ok(transport)
 }

@@ -6,7 +6,6 @@
 //! an idle session uses no CPU.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as ProcessCommand};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -70,6 +69,8 @@ pub enum SessionCommand {
     Stats(mpsc::Sender<RenderStats>),
     /// Send cursor shape changes here (the viewer shows the cursor itself).
     SetCursorSink(Box<dyn Fn(wayray_protocol::messages::display::CursorShape) + Send>),
+    /// Start an application inside the session; reply with its process id.
+    Run(Vec<String>, mpsc::Sender<Result<u32, String>>),
     /// Stop the session (its applications are terminated).
     Stop,
 }
@@ -81,6 +82,10 @@ pub struct RenderStats {
     pub frames: u64,
     /// Time spent rendering and capturing, all frames together.
     pub render_time: std::time::Duration,
+    /// Mapped windows.
+    pub windows: usize,
+    /// The output in effect.
+    pub output: OutputConfig,
 }
 
 impl std::fmt::Debug for SessionCommand {
@@ -93,6 +98,7 @@ impl std::fmt::Debug for SessionCommand {
             Self::InsertClient(_) => f.write_str("InsertClient"),
             Self::Stats(_) => f.write_str("Stats"),
             Self::SetCursorSink(_) => f.write_str("SetCursorSink"),
+            Self::Run(command, _) => f.debug_tuple("Run").field(command).finish(),
             Self::Stop => f.write_str("Stop"),
         }
     }
@@ -158,8 +164,6 @@ pub struct Session {
     event_loop: EventLoop<'static, State>,
     state: State,
     socket_name: String,
-    runtime_dir: PathBuf,
-    children: Vec<Child>,
 }
 
 impl std::fmt::Debug for Session {
@@ -273,13 +277,12 @@ impl Session {
             running: true,
             cursor: smithay::input::pointer::CursorImageStatus::default_named(),
             cursor_sink: None,
+            apps: crate::apps::Apps::new(socket_name.clone(), runtime_dir.clone()),
         };
         Ok(Self {
             event_loop,
             state,
             socket_name,
-            runtime_dir,
-            children: Vec::new(),
         })
     }
 
@@ -312,22 +315,17 @@ impl Session {
 
     /// Starts an application inside the session.
     pub fn spawn(&mut self, command: &[String]) -> Result<(), SessionError> {
-        let Some((program, args)) = command.split_first() else {
+        if command.is_empty() {
             return Ok(());
-        };
-        let child = ProcessCommand::new(program)
-            .args(args)
-            .env("WAYLAND_DISPLAY", &self.socket_name)
-            .env("XDG_RUNTIME_DIR", &self.runtime_dir)
-            .env_remove("DISPLAY")
-            .spawn()
+        }
+        self.state
+            .apps
+            .start(command)
+            .map(drop)
             .map_err(|source| SessionError::Spawn {
-                command: program.clone(),
+                command: command[0].clone(),
                 source,
-            })?;
-        tracing::info!(pid = child.id(), program = %program, "started application");
-        self.children.push(child);
-        Ok(())
+            })
     }
 
     /// Sends captured frames to `sink`.
@@ -349,10 +347,7 @@ impl Session {
         if let Err(err) = result {
             tracing::error!(%err, "session event loop failed");
         }
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.state.apps.stop_all();
         self.state
     }
 }
@@ -385,11 +380,16 @@ impl State {
                 let _ = reply.send(RenderStats {
                     frames: self.frames,
                     render_time: self.render_time,
+                    windows: self.space.elements().count(),
+                    output: self.output_config,
                 });
             }
             SessionCommand::SetCursorSink(sink) => {
                 sink(crate::handlers::cursor_shape(&self.cursor));
                 self.cursor_sink = Some(sink);
+            }
+            SessionCommand::Run(command, reply) => {
+                let _ = reply.send(self.apps.start(&command).map_err(|e| e.to_string()));
             }
             SessionCommand::Stop => self.running = false,
         }
@@ -492,6 +492,13 @@ impl SessionHandle {
     /// Applies an input event.
     pub fn input(&self, event: InputMessage) {
         self.send(SessionCommand::Input(event));
+    }
+
+    /// Waits until the session has stopped (a `Stop` command, e.g. from the daemon).
+    pub fn wait(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -108,6 +108,8 @@ pub struct State {
     pub cursor: smithay::input::pointer::CursorImageStatus,
     /// Where cursor shape changes go (the transport), if anywhere.
     pub cursor_sink: Option<Box<dyn Fn(wayray_protocol::messages::display::CursorShape) + Send>>,
+    /// The applications started in this session.
+    pub apps: crate::apps::Apps,
 }
 
 impl std::fmt::Debug for State {

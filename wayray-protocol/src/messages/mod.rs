@@ -5,6 +5,7 @@ pub mod clipboard;
 pub mod control;
 pub mod display;
 pub mod input;
+pub mod link;
 
 use crate::ValidationError;
 

@@ -1,43 +1,42 @@
-//! QUIC transport of a session: one UDP port, TLS 1.3 only, ALPN `wayray/1`, the channel to
-//! stream mapping of ADR 0001. Until the daemon exists, a session process can serve its viewer
-//! itself (`wayray-server session --listen`); the daemon will take this over and relay.
+//! The QUIC front end: one UDP port, TLS 1.3 only, ALPN `wayray/1`, the channel to stream
+//! mapping of ADR 0001. It performs the handshake, asks a [`Resolver`] which session the
+//! viewer's token opens, and then relays between the viewer and that session's link socket:
+//! display messages arrive already framed and go out unchanged, one per unidirectional stream;
+//! control and input are checked and forwarded. The daemon runs it for all its sessions; a
+//! session process runs it for itself with `wayray-server session --listen`.
 //!
-//! Runs on its own thread with a tokio runtime; it never blocks the compositor: input goes to
-//! the session through its command channel, frames come from the encoder pipeline's bounded
-//! channel, and at most `frames_in_flight` unacknowledged frames are on the wire (the encoder
-//! coalesces damage meanwhile).
+//! Runs on its own thread with a tokio runtime. Pings are answered here, so a viewer's RTT is
+//! the network's, not the compositor's.
 
 pub mod identity;
+pub mod resolver;
 mod viewer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use smithay::reexports::calloop::channel::Sender;
-use wayray_protocol::secret::Token;
-
-use crate::encode::pipeline::{Encoded, Pipeline};
-use crate::session::SessionCommand;
 pub use identity::Identity;
+pub use resolver::{AttachRequest, Attachment, Refusal, Resolver, SingleSession};
 
 /// ALPN protocol id.
 pub const ALPN: &[u8] = b"wayray/1";
 
 /// What the transport serves.
-#[derive(Debug)]
 pub struct TransportConfig {
     /// UDP address to listen on.
     pub listen: SocketAddr,
     /// Certificate and key.
     pub identity: Identity,
-    /// The token a viewer must present.
-    pub token: Token,
-    /// Session id shown to the viewer.
-    pub session_id: String,
-    /// Most unacknowledged frames on the wire.
-    pub frames_in_flight: usize,
-    /// Output size and scale, for `Attached`.
-    pub mode: wayray_protocol::messages::control::OutputMode,
+    /// Which session a token opens.
+    pub resolver: Arc<dyn Resolver>,
+}
+
+impl std::fmt::Debug for TransportConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportConfig")
+            .field("listen", &self.listen)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Starting the transport failed.
@@ -56,37 +55,13 @@ pub enum TransportError {
     },
 }
 
-/// Counters of the transport, for tests and stats.
-#[derive(Debug, Default)]
-pub struct TransportStats {
-    /// Frames sent to viewers.
-    pub frames_sent: std::sync::atomic::AtomicU64,
-    /// The most frames ever sent and not yet acknowledged at once.
-    pub max_in_flight: std::sync::atomic::AtomicU64,
-}
-
 /// The running transport.
 #[derive(Debug)]
 pub struct Transport {
     /// Where it listens (the real port when 0 was asked for).
     pub local_addr: SocketAddr,
-    /// Counters.
-    pub stats: Arc<TransportStats>,
-    cursor: Arc<tokio::sync::watch::Sender<wayray_protocol::messages::display::CursorShape>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Transport {
-    /// Where the session sends its cursor shape (`SessionCommand::SetCursorSink`).
-    pub fn cursor_sink(
-        &self,
-    ) -> Box<dyn Fn(wayray_protocol::messages::display::CursorShape) + Send> {
-        let cursor = self.cursor.clone();
-        Box::new(move |shape| {
-            cursor.send_replace(shape);
-        })
-    }
 }
 
 impl Drop for Transport {
@@ -114,14 +89,26 @@ fn server_config(identity: &Identity) -> Result<quinn::ServerConfig, TransportEr
     Ok(quinn::ServerConfig::with_crypto(Arc::new(crypto)))
 }
 
-/// Starts serving viewers.
-pub fn start(
-    config: TransportConfig,
-    frames: std::sync::mpsc::Receiver<Encoded>,
-    pipeline: Arc<Pipeline>,
-    session: Sender<SessionCommand>,
-) -> Result<Transport, TransportError> {
-    let server = server_config(&config.identity)?;
+/// The QUIC endpoint for `identity` on `listen`, inside the current tokio runtime.
+pub fn endpoint(
+    identity: &Identity,
+    listen: SocketAddr,
+) -> Result<quinn::Endpoint, TransportError> {
+    let server = server_config(identity)?;
+    quinn::Endpoint::server(server, listen).map_err(|source| TransportError::Bind {
+        addr: listen,
+        source,
+    })
+}
+
+/// Serves viewers on `endpoint` until it is closed; for callers that run their own runtime
+/// (the daemon).
+pub async fn serve(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>) {
+    viewer::accept_loop(endpoint, resolver).await;
+}
+
+/// Starts serving viewers on a thread of its own.
+pub fn start(config: TransportConfig) -> Result<Transport, TransportError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("wayray-transport")
@@ -130,10 +117,7 @@ pub fn start(
         .map_err(|e| TransportError::Config(e.to_string()))?;
     let endpoint = {
         let _guard = runtime.enter();
-        quinn::Endpoint::server(server, config.listen).map_err(|source| TransportError::Bind {
-            addr: config.listen,
-            source,
-        })?
+        endpoint(&config.identity, config.listen)?
     };
     let local_addr = endpoint
         .local_addr()
@@ -142,50 +126,27 @@ pub fn start(
             source,
         })?;
     tracing::info!(%local_addr, fingerprint = %config.identity.fingerprint, "listening for viewers");
-
-    // Frames cross from the encoder thread into the runtime through a one-slot channel: while
-    // no viewer takes them the bridge waits, and the encoder coalesces.
-    let (frame_tx, frame_rx) = tokio::sync::mpsc::channel::<Encoded>(1);
-    std::thread::Builder::new()
-        .name("wayray-frame-bridge".into())
-        .spawn(move || {
-            while let Ok(frame) = frames.recv() {
-                if frame_tx.blocking_send(frame).is_err() {
-                    return;
-                }
-            }
-        })
-        .map_err(|e| TransportError::Config(e.to_string()))?;
-
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel();
-    let stats = Arc::new(TransportStats::default());
-    let cursor = Arc::new(tokio::sync::watch::Sender::new(
-        wayray_protocol::messages::display::CursorShape::Default,
-    ));
-    let shared = Arc::new(viewer::Shared::new(
-        config,
-        frame_rx,
-        pipeline,
-        session,
-        stats.clone(),
-        cursor.clone(),
-    ));
+    let resolver = config.resolver;
     let thread = std::thread::Builder::new()
         .name("wayray-transport".into())
         .spawn(move || {
             runtime.block_on(async move {
                 tokio::select! {
-                    () = viewer::accept_loop(endpoint.clone(), shared) => {}
+                    () = serve(endpoint.clone(), resolver) => {}
                     _ = shutdown_rx => {}
                 }
-                endpoint.close(0u32.into(), b"server shutting down");
+                endpoint.close(
+                    wayray_protocol::messages::control::DisconnectReason::ServerShutdown
+                        .code()
+                        .into(),
+                    b"server shutting down",
+                );
             });
         })
         .map_err(|e| TransportError::Config(e.to_string()))?;
     Ok(Transport {
         local_addr,
-        stats,
-        cursor,
         shutdown: Some(shutdown_tx),
         thread: Some(thread),
     })

@@ -1,62 +1,24 @@
-//! One viewer connection: handshake, token check, then three concurrent flows — input into the
-//! session, control (acks, keyframe and resize requests, pings), and frames out with at most
-//! `frames_in_flight` unacknowledged.
+//! One viewer connection: handshake, the resolver's verdict on the token, then the relay
+//! between the viewer's streams and its session's link — control (acks, keyframe and resize
+//! requests; pings answered here), input, and display messages out, one per stream.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use quinn::{Connection, SendStream};
-use smithay::reexports::calloop::channel::Sender;
-use tokio::sync::{mpsc, watch};
-use wayray_protocol::framing::encode_frame_to_vec;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
 use wayray_protocol::messages::control::{Attached, Disconnect, DisconnectReason, PeerInfo};
-use wayray_protocol::messages::display::CursorShape;
-use wayray_protocol::{Capabilities, ControlMessage, DisplayMessage, InputMessage, WireMessage};
-
-use super::TransportConfig;
-use crate::encode::pipeline::{Encoded, Pipeline};
-use crate::output::OutputConfig;
-use crate::session::SessionCommand;
+use wayray_protocol::messages::link::{LinkAttach, LinkReply, LinkRequest};
 use wayray_protocol::quic::{MessageReader, ReadError, write_message};
+use wayray_protocol::{Capabilities, ControlMessage, InputMessage, WireMessage};
+
+use super::resolver::{AttachRequest, Resolver};
+use crate::link::client::{ViewerLink, attach_viewer};
+use crate::link::{LinkError, write_link};
 
 /// QUIC application close codes (the `DisconnectReason` tag).
 fn close_code(reason: DisconnectReason) -> quinn::VarInt {
     quinn::VarInt::from_u32(reason.code())
-}
-
-/// State shared by all connections of this transport.
-pub struct Shared {
-    config: TransportConfig,
-    frames: tokio::sync::Mutex<mpsc::Receiver<Encoded>>,
-    pipeline: Arc<Pipeline>,
-    session: Sender<SessionCommand>,
-    current: Mutex<Option<Connection>>,
-    stats: Arc<super::TransportStats>,
-    cursor: Arc<watch::Sender<CursorShape>>,
-    /// The output mode now in effect (a viewer may have changed it).
-    mode: Mutex<wayray_protocol::messages::control::OutputMode>,
-}
-
-impl Shared {
-    pub fn new(
-        config: TransportConfig,
-        frames: mpsc::Receiver<Encoded>,
-        pipeline: Arc<Pipeline>,
-        session: Sender<SessionCommand>,
-        stats: Arc<super::TransportStats>,
-        cursor: Arc<watch::Sender<CursorShape>>,
-    ) -> Self {
-        let mode = config.mode;
-        Self {
-            config,
-            frames: tokio::sync::Mutex::new(frames),
-            pipeline,
-            session,
-            current: Mutex::new(None),
-            stats,
-            cursor,
-            mode: Mutex::new(mode),
-        }
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,9 +35,9 @@ enum ViewerError {
     Refused(DisconnectReason, String),
 }
 
-pub async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<Shared>) {
+pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>) {
     while let Some(incoming) = endpoint.accept().await {
-        let shared = shared.clone();
+        let resolver = resolver.clone();
         tokio::spawn(async move {
             let conn = match incoming.await {
                 Ok(conn) => conn,
@@ -85,10 +47,10 @@ pub async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<Shared>) {
                 }
             };
             let remote = conn.remote_address();
-            match serve(&conn, &shared).await {
+            match serve(&conn, &resolver).await {
                 Ok(()) => tracing::info!(%remote, "viewer left"),
                 Err(ViewerError::Refused(reason, text)) => {
-                    tracing::info!(%remote, ?reason, %text, "viewer refused");
+                    tracing::info!(%remote, ?reason, %text, "viewer refused or closed");
                     conn.close(close_code(reason), text.as_bytes());
                 }
                 Err(err) => {
@@ -109,16 +71,6 @@ async fn send(stream: &mut SendStream, msg: &impl WireMessage) -> Result<(), Vie
         .map_err(|e| ViewerError::Refused(DisconnectReason::InternalError, e.to_string()))
 }
 
-/// Sends one display message on its own unidirectional stream.
-async fn send_display(conn: &Connection, msg: &DisplayMessage) -> Result<(), ViewerError> {
-    let bytes = encode_frame_to_vec(msg)
-        .map_err(|e| ViewerError::Refused(DisconnectReason::InternalError, e.to_string()))?;
-    let mut stream = conn.open_uni().await?;
-    stream.write_all(&bytes).await?;
-    let _ = stream.finish();
-    Ok(())
-}
-
 /// Answers with a `Disconnect` on the control stream, then refuses.
 async fn refuse(control: &mut SendStream, reason: DisconnectReason, text: String) -> ViewerError {
     let msg = ControlMessage::Disconnect(Disconnect {
@@ -130,12 +82,7 @@ async fn refuse(control: &mut SendStream, reason: DisconnectReason, text: String
     ViewerError::Refused(reason, text)
 }
 
-/// Compares two secrets in time that does not depend on where they differ.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-async fn serve(conn: &Connection, shared: &Shared) -> Result<(), ViewerError> {
+async fn serve(conn: &Connection, resolver: &Arc<dyn Resolver>) -> Result<(), ViewerError> {
     let (mut control_send, mut control_recv) = conn.accept_bi().await?;
 
     // Hello, read raw so that a hello from any version gets a precise answer.
@@ -193,99 +140,102 @@ async fn serve(conn: &Connection, shared: &Shared) -> Result<(), ViewerError> {
             .await);
         }
     };
-    if !same_secret(
-        attach.token.expose().as_bytes(),
-        shared.config.token.expose().as_bytes(),
-    ) {
-        return Err(refuse(
-            &mut control_send,
-            DisconnectReason::AuthenticationFailed,
-            "the session token is not valid for this server".into(),
-        )
-        .await);
-    }
-    if let Some(mode) = attach.preferred_mode {
-        set_mode(shared, mode);
-    }
-    let mode = shared.mode.lock().map(|m| *m).unwrap_or(shared.config.mode);
+    let attachment = match resolver
+        .attach(AttachRequest {
+            token: attach.token,
+            viewer: conn.remote_address(),
+            connection: conn.clone(),
+        })
+        .await
+    {
+        Ok(attachment) => attachment,
+        Err(refusal) => {
+            return Err(refuse(&mut control_send, refusal.reason, refusal.message).await);
+        }
+    };
+    let linked = attach_viewer(
+        &attachment.link,
+        LinkAttach {
+            viewer: conn.remote_address().to_string(),
+            preferred_mode: attach.preferred_mode,
+        },
+    )
+    .await;
+    let (mode, link) = match linked {
+        Ok(linked) => linked,
+        Err(err) => {
+            resolver.detached(&attachment.session_id, conn);
+            tracing::warn!(session = %attachment.session_id, %err, "session link failed");
+            return Err(refuse(
+                &mut control_send,
+                DisconnectReason::SessionEnded,
+                "the session is not running any more; connect again to start a new one".into(),
+            )
+            .await);
+        }
+    };
     send(
         &mut control_send,
         &ControlMessage::Attached(Attached {
-            session_id: shared.config.session_id.clone(),
+            session_id: attachment.session_id.clone(),
             mode,
         }),
     )
     .await?;
+    tracing::info!(session = %attachment.session_id, viewer = %conn.remote_address(), "viewer attached");
 
-    // Hot-desking: the newest viewer wins; the previous one is told why.
-    let previous = shared
-        .current
-        .lock()
-        .ok()
-        .and_then(|mut c| c.replace(conn.clone()));
-    if let Some(previous) = previous {
-        previous.close(
-            close_code(DisconnectReason::SessionMoved),
-            b"session moved to another viewer",
-        );
-    }
-    shared.pipeline.request_keyframe();
-
-    let (acked_tx, acked_rx) = watch::channel(0u64);
-    let input = tokio::spawn(input_loop(conn.clone(), shared.session.clone()));
-    let result = tokio::select! {
-        r = control_loop(&mut control, &mut control_send, shared, acked_tx) => r,
-        r = display_loop(conn, shared, acked_rx) => r,
-    };
+    let result = relay(conn, &mut control, &mut control_send, link).await;
+    resolver.detached(&attachment.session_id, conn);
     // A viewer that closes the connection itself has simply left.
-    let result = match result {
+    match result {
         Err(ViewerError::Read(ReadError::Stream(quinn::ReadError::ConnectionLost(
             quinn::ConnectionError::ApplicationClosed(_) | quinn::ConnectionError::LocallyClosed,
-        )))) => Ok(()),
+        ))))
+        | Err(ViewerError::Connection(
+            quinn::ConnectionError::ApplicationClosed(_) | quinn::ConnectionError::LocallyClosed,
+        )) => Ok(()),
         other => other,
+    }
+}
+
+/// Relays until either side ends. Messages towards the session go through one writer task
+/// with a small queue: a session that stops reading slows the viewer's streams down, nothing
+/// piles up here.
+async fn relay(
+    conn: &Connection,
+    control: &mut MessageReader<ControlMessage>,
+    control_send: &mut SendStream,
+    link: ViewerLink,
+) -> Result<(), ViewerError> {
+    let ViewerLink { mut reader, writer } = link;
+    let (to_session, mut outgoing) = mpsc::channel::<LinkRequest>(64);
+    let link_writer = tokio::spawn(async move {
+        let mut writer = writer;
+        while let Some(request) = outgoing.recv().await {
+            if write_link(&mut writer, &request).await.is_err() {
+                return;
+            }
+        }
+        let _ = writer.shutdown().await;
+    });
+    let input = tokio::spawn(input_loop(conn.clone(), to_session.clone()));
+    let result = tokio::select! {
+        r = control_loop(control, control_send, &to_session) => r,
+        r = display_loop(conn, &mut reader) => r,
     };
     input.abort();
-    let _ = shared
-        .session
-        .send(SessionCommand::Input(InputMessage::ReleaseAll {
-            time_ms: 0,
-        }));
-    if let Ok(mut current) = shared.current.lock()
-        && current
-            .as_ref()
-            .is_some_and(|c| c.stable_id() == conn.stable_id())
-    {
-        *current = None;
-    }
+    drop(to_session);
+    let _ = link_writer.await;
     result
 }
 
-/// Changes the session output and remembers it for the next viewer's `Attached`.
-fn set_mode(shared: &Shared, mode: wayray_protocol::messages::control::OutputMode) {
-    if let Ok(mut current) = shared.mode.lock() {
-        *current = mode;
-    }
-    let _ = shared
-        .session
-        .send(SessionCommand::SetOutput(output_config(mode)));
-}
-
-fn output_config(mode: wayray_protocol::messages::control::OutputMode) -> OutputConfig {
-    OutputConfig {
-        width: mode.width,
-        height: mode.height,
-        scale_120: mode.scale_120,
-        ..OutputConfig::default()
-    }
-}
-
-async fn input_loop(conn: Connection, session: Sender<SessionCommand>) {
+async fn input_loop(conn: Connection, to_session: mpsc::Sender<LinkRequest>) {
     while let Ok(recv) = conn.accept_uni().await {
         let mut reader = MessageReader::<InputMessage>::new(recv);
         loop {
             match reader.next().await {
                 Ok(Some(event)) => {
-                    if session.send(SessionCommand::Input(event)).is_err() {
+                    if to_session.send(LinkRequest::Input(event)).await.is_err() {
                         return;
                     }
                 }
@@ -306,28 +256,23 @@ async fn input_loop(conn: Connection, session: Sender<SessionCommand>) {
 async fn control_loop(
     control: &mut MessageReader<ControlMessage>,
     send_half: &mut SendStream,
-    shared: &Shared,
-    acked: watch::Sender<u64>,
+    to_session: &mpsc::Sender<LinkRequest>,
 ) -> Result<(), ViewerError> {
     while let Some(msg) = control.next().await? {
         match msg {
-            ControlMessage::FrameAck(ack) => {
-                acked.send_if_modified(|last| {
-                    let newer = ack.sequence > *last;
-                    if newer {
-                        *last = ack.sequence;
-                    }
-                    newer
-                });
-            }
-            ControlMessage::KeyframeRequest => shared.pipeline.request_keyframe(),
             ControlMessage::Ping(ping) => send(send_half, &ControlMessage::Pong(ping)).await?,
-            ControlMessage::ResizeRequest(mode) => set_mode(shared, mode),
+            ControlMessage::Pong(_) => {}
+            ControlMessage::FrameAck(_)
+            | ControlMessage::KeyframeRequest
+            | ControlMessage::ResizeRequest(_) => {
+                if to_session.send(LinkRequest::Control(msg)).await.is_err() {
+                    return Err(session_ended());
+                }
+            }
             ControlMessage::Disconnect(d) => {
                 tracing::info!(reason = ?d.reason, message = %d.message, "viewer disconnects");
                 return Ok(());
             }
-            ControlMessage::Pong(_) => {}
             other => {
                 return Err(ViewerError::Refused(
                     DisconnectReason::ProtocolError,
@@ -339,63 +284,45 @@ async fn control_loop(
     Ok(())
 }
 
-async fn display_loop(
+fn session_ended() -> ViewerError {
+    ViewerError::Refused(DisconnectReason::SessionEnded, "the session ended".into())
+}
+
+/// Display messages from the session, each on its own unidirectional stream, bytes unchanged.
+async fn display_loop<R: tokio::io::AsyncRead + Unpin>(
     conn: &Connection,
-    shared: &Shared,
-    mut acked: watch::Receiver<u64>,
+    link: &mut crate::link::LinkReader<LinkReply, R>,
 ) -> Result<(), ViewerError> {
-    let mut frames = shared.frames.lock().await;
-    let limit = shared.config.frames_in_flight.max(1) as u64;
-    let mut keyframe_seen = false;
-    let mut in_flight: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
-    // The viewer shows the session's cursor itself: the current one now, then every change.
-    let mut cursor = shared.cursor.subscribe();
-    let shape = *cursor.borrow_and_update();
-    send_display(conn, &DisplayMessage::CursorShape(shape)).await?;
     loop {
-        let encoded = tokio::select! {
-            frame = frames.recv() => match frame {
-                Some(frame) => frame,
-                None => return Ok(()),
-            },
-            changed = cursor.changed() => {
-                if changed.is_err() {
-                    return Ok(());
-                }
-                let shape = *cursor.borrow_and_update();
-                send_display(conn, &DisplayMessage::CursorShape(shape)).await?;
-                continue;
-            }
+        let reply = tokio::select! {
+            reply = link.next() => reply,
             _ = conn.closed() => return Ok(()),
         };
-        // Frames before the keyframe this viewer asked for build on state it does not have.
-        keyframe_seen |= encoded.update.keyframe;
-        if !keyframe_seen {
-            continue;
-        }
-        let sequence = encoded.update.sequence;
-        // Backpressure: at most `limit` frames sent and not acknowledged; meanwhile the encoder
-        // coalesces newer damage. (An ack covers every frame up to its sequence.)
-        loop {
-            let acked_up_to = *acked.borrow_and_update();
-            in_flight.retain(|s| *s > acked_up_to);
-            if (in_flight.len() as u64) < limit {
-                break;
+        match reply {
+            Ok(Some(LinkReply::Display(bytes))) => {
+                let mut stream = conn.open_uni().await?;
+                stream.write_all(&bytes).await?;
+                let _ = stream.finish();
             }
-            if acked.changed().await.is_err() {
-                return Ok(());
+            Ok(Some(LinkReply::ViewerDetached)) => {
+                return Err(ViewerError::Refused(
+                    DisconnectReason::Normal,
+                    "the viewer was detached from the session".into(),
+                ));
+            }
+            Ok(Some(other)) => {
+                tracing::debug!(reply = other.name(), "link reply ignored by the relay");
+            }
+            Ok(None) | Err(LinkError::Io(_)) | Err(LinkError::Closed) => {
+                return Err(session_ended());
+            }
+            Err(err) => {
+                tracing::warn!(%err, "bad message from the session");
+                return Err(ViewerError::Refused(
+                    DisconnectReason::InternalError,
+                    "the session sent a bad message".into(),
+                ));
             }
         }
-        send_display(conn, &DisplayMessage::FrameUpdate(encoded.update)).await?;
-        in_flight.push_back(sequence);
-        let in_flight_now = in_flight.len() as u64;
-        shared
-            .stats
-            .frames_sent
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        shared
-            .stats
-            .max_in_flight
-            .fetch_max(in_flight_now, std::sync::atomic::Ordering::Relaxed);
     }
 }

@@ -1,0 +1,190 @@
+//! The link between the daemon and one session process: a Unix stream socket in the runtime
+//! dir, carrying the same length-prefixed postcard frames as the network.
+//!
+//! The daemon opens one connection to manage the session (status, screenshots, starting apps,
+//! stopping) and one more per attached viewer. On a viewer connection the first request is
+//! [`LinkRequest::AttachViewer`]; then the daemon relays the viewer's control and input messages
+//! and the session answers with display messages that are already framed for the viewer, so the
+//! daemon forwards them without decoding or re-encoding.
+
+use serde::{Deserialize, Serialize};
+
+use super::control::{ControlMessage, OutputMode};
+use super::input::InputMessage;
+use super::{MAX_NAME, MAX_TEXT, check_len};
+use crate::{Channel, ValidationError, WireMessage};
+
+/// Most arguments of a command started in a session.
+pub const MAX_ARGS: usize = 256;
+
+/// Daemon → session process.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub enum LinkRequest {
+    /// This connection carries a viewer from now on. A newer viewer connection replaces it.
+    AttachViewer(LinkAttach),
+    /// A viewer's control message (frame acks, keyframe and resize requests).
+    Control(ControlMessage),
+    /// A viewer's input event.
+    Input(InputMessage),
+    /// Answer with [`LinkReply::Status`].
+    Status,
+    /// Answer with [`LinkReply::Screenshot`].
+    Screenshot,
+    /// Start an application inside the session; answer with [`LinkReply::Started`].
+    Run(Vec<String>),
+    /// Stop the session and its applications; answer with [`LinkReply::Stopping`].
+    Stop,
+    /// Drop the attached viewer (the session keeps running); answer with [`LinkReply::Done`].
+    DetachViewer,
+}
+
+/// A viewer joins the session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct LinkAttach {
+    /// The viewer's address, for logs.
+    pub viewer: String,
+    /// The output mode the viewer would like.
+    pub preferred_mode: Option<OutputMode>,
+}
+
+/// Session process → daemon.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub enum LinkReply {
+    /// The viewer is attached; the output mode now in effect.
+    Attached(OutputMode),
+    /// One display message for the viewer, already framed (length prefix included).
+    Display(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// What the session is.
+    Status(LinkStatus),
+    /// The current output as a PNG file.
+    Screenshot(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// An application was started with this process id.
+    Started(u32),
+    /// The session is stopping.
+    Stopping,
+    /// A request failed.
+    Error(String),
+    /// A request without other answer is done.
+    Done,
+    /// The viewer of this connection was replaced or detached; the connection ends.
+    ViewerDetached,
+}
+
+/// The state of a session process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct LinkStatus {
+    /// Its process id.
+    pub pid: u32,
+    /// Its Wayland socket name (`WAYLAND_DISPLAY`).
+    pub wayland_display: String,
+    /// The output mode in effect.
+    pub mode: OutputMode,
+    /// Frames rendered so far.
+    pub frames: u64,
+    /// Mapped windows.
+    pub windows: u32,
+    /// Whether a viewer connection is attached.
+    pub viewer_attached: bool,
+}
+
+impl WireMessage for LinkRequest {
+    const CHANNEL: Channel = Channel::Link;
+    const VARIANTS: &'static [&'static str] = &[
+        "AttachViewer",
+        "Control",
+        "Input",
+        "Status",
+        "Screenshot",
+        "Run",
+        "Stop",
+        "DetachViewer",
+    ];
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::AttachViewer(_) => "AttachViewer",
+            Self::Control(_) => "Control",
+            Self::Input(_) => "Input",
+            Self::Status => "Status",
+            Self::Screenshot => "Screenshot",
+            Self::Run(_) => "Run",
+            Self::Stop => "Stop",
+            Self::DetachViewer => "DetachViewer",
+        }
+    }
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        match self {
+            Self::AttachViewer(attach) => {
+                check_len("viewer", &attach.viewer, MAX_NAME)?;
+                attach
+                    .preferred_mode
+                    .as_ref()
+                    .map_or(Ok(()), OutputMode::validate)
+            }
+            Self::Control(msg) => msg.validate(),
+            Self::Input(msg) => msg.validate(),
+            Self::Run(args) => {
+                if args.is_empty() || args.len() > MAX_ARGS {
+                    return Err(ValidationError::OutOfRange {
+                        field: "command",
+                        detail: format!("{} arguments, expected 1..={MAX_ARGS}", args.len()),
+                    });
+                }
+                args.iter()
+                    .try_for_each(|a| check_len("argument", a, MAX_TEXT))
+            }
+            Self::Status | Self::Screenshot | Self::Stop | Self::DetachViewer => Ok(()),
+        }
+    }
+}
+
+impl WireMessage for LinkReply {
+    const CHANNEL: Channel = Channel::Link;
+    const VARIANTS: &'static [&'static str] = &[
+        "Attached",
+        "Display",
+        "Status",
+        "Screenshot",
+        "Started",
+        "Stopping",
+        "Error",
+        "Done",
+        "ViewerDetached",
+    ];
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Attached(_) => "Attached",
+            Self::Display(_) => "Display",
+            Self::Status(_) => "Status",
+            Self::Screenshot(_) => "Screenshot",
+            Self::Started(_) => "Started",
+            Self::Stopping => "Stopping",
+            Self::Error(_) => "Error",
+            Self::Done => "Done",
+            Self::ViewerDetached => "ViewerDetached",
+        }
+    }
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        match self {
+            Self::Attached(mode) => mode.validate(),
+            Self::Status(status) => {
+                check_len("wayland display", &status.wayland_display, MAX_NAME)?;
+                status.mode.validate()
+            }
+            Self::Error(text) => check_len("error", text, MAX_TEXT),
+            Self::Display(_)
+            | Self::Screenshot(_)
+            | Self::Started(_)
+            | Self::Stopping
+            | Self::Done
+            | Self::ViewerDetached => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! A link connection that carries a viewer: the viewer's control and input messages come in,
+//! display messages go out with at most `frames_in_flight` unacknowledged. A newer viewer
+//! connection replaces this one ("newest viewer wins").
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::io::AsyncRead;
+use tokio::sync::{Notify, mpsc, watch};
+use wayray_protocol::framing::encode_frame_to_vec;
+use wayray_protocol::messages::control::OutputMode;
+use wayray_protocol::messages::link::{LinkAttach, LinkReply, LinkRequest};
+use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage};
+
+use super::{LinkError, LinkReader, Shared};
+use crate::output::OutputConfig;
+use crate::session::SessionCommand;
+
+pub(super) async fn serve<R: AsyncRead + Unpin>(
+    id: u64,
+    reader: &mut LinkReader<LinkRequest, R>,
+    replies: &mpsc::Sender<LinkReply>,
+    shared: &Arc<Shared>,
+    attach: LinkAttach,
+) -> Result<(), LinkError> {
+    let replaced = Arc::new(Notify::new());
+    let previous = shared
+        .viewer
+        .lock()
+        .ok()
+        .and_then(|mut v| v.replace((id, replaced.clone())));
+    if let Some((_, previous)) = previous {
+        previous.notify_one();
+    }
+    tracing::info!(viewer = %attach.viewer, "viewer attached");
+    if let Some(mode) = attach.preferred_mode {
+        set_mode(shared, mode);
+    }
+    let mode = shared.mode.lock().map(|m| *m).unwrap_or(shared.config.mode);
+    replies
+        .send(LinkReply::Attached(mode))
+        .await
+        .map_err(|_| LinkError::Closed)?;
+    shared.pipeline.request_keyframe();
+
+    let (acked_tx, acked_rx) = watch::channel(0u64);
+    let result = tokio::select! {
+        r = requests(reader, replies, shared, acked_tx) => r,
+        r = display(replies, shared, acked_rx) => r,
+        () = replaced.notified() => {
+            tracing::info!(viewer = %attach.viewer, "viewer replaced or detached");
+            let _ = replies.send(LinkReply::ViewerDetached).await;
+            Ok(())
+        }
+    };
+    // No stuck keys: whatever the viewer held is released when it goes.
+    let _ = shared
+        .session
+        .send(SessionCommand::Input(InputMessage::ReleaseAll {
+            time_ms: 0,
+        }));
+    if let Ok(mut viewer) = shared.viewer.lock()
+        && viewer.as_ref().is_some_and(|(current, _)| *current == id)
+    {
+        *viewer = None;
+    }
+    tracing::info!(viewer = %attach.viewer, "viewer left");
+    result
+}
+
+/// Changes the session output and remembers it for the next viewer's `Attached`.
+fn set_mode(shared: &Shared, mode: OutputMode) {
+    if let Ok(mut current) = shared.mode.lock() {
+        *current = mode;
+    }
+    let _ = shared.session.send(SessionCommand::SetOutput(OutputConfig {
+        width: mode.width,
+        height: mode.height,
+        scale_120: mode.scale_120,
+        ..OutputConfig::default()
+    }));
+}
+
+async fn requests<R: AsyncRead + Unpin>(
+    reader: &mut LinkReader<LinkRequest, R>,
+    replies: &mpsc::Sender<LinkReply>,
+    shared: &Shared,
+    acked: watch::Sender<u64>,
+) -> Result<(), LinkError> {
+    while let Some(request) = reader.next().await? {
+        match request {
+            LinkRequest::Input(event) => {
+                if shared.session.send(SessionCommand::Input(event)).is_err() {
+                    return Err(LinkError::Closed);
+                }
+            }
+            LinkRequest::Control(ControlMessage::FrameAck(ack)) => {
+                acked.send_if_modified(|last| {
+                    let newer = ack.sequence > *last;
+                    if newer {
+                        *last = ack.sequence;
+                    }
+                    newer
+                });
+            }
+            LinkRequest::Control(ControlMessage::KeyframeRequest) => {
+                shared.pipeline.request_keyframe();
+            }
+            LinkRequest::Control(ControlMessage::ResizeRequest(mode)) => set_mode(shared, mode),
+            LinkRequest::Control(other) => {
+                tracing::debug!(
+                    message = other.name(),
+                    "control message not for the session"
+                );
+            }
+            LinkRequest::DetachViewer => {
+                let _ = replies.send(LinkReply::ViewerDetached).await;
+                return Ok(());
+            }
+            other => {
+                let reply = super::manage::answer(shared, other).await;
+                replies.send(reply).await.map_err(|_| LinkError::Closed)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn display(
+    replies: &mpsc::Sender<LinkReply>,
+    shared: &Shared,
+    mut acked: watch::Receiver<u64>,
+) -> Result<(), LinkError> {
+    let mut frames = shared.frames.lock().await;
+    let limit = shared.config.frames_in_flight.max(1) as u64;
+    let mut keyframe_seen = false;
+    let mut in_flight: VecDeque<u64> = VecDeque::new();
+    let send = |msg: DisplayMessage| async move {
+        let bytes = encode_frame_to_vec(&msg)?;
+        replies
+            .send(LinkReply::Display(bytes))
+            .await
+            .map_err(|_| LinkError::Closed)
+    };
+    // The viewer shows the session's cursor itself: the current one now, then every change.
+    let mut cursor = shared.cursor.subscribe();
+    let shape = *cursor.borrow_and_update();
+    send(DisplayMessage::CursorShape(shape)).await?;
+    loop {
+        let encoded = tokio::select! {
+            frame = frames.recv() => match frame {
+                Some(frame) => frame,
+                None => return Ok(()),
+            },
+            changed = cursor.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                let shape = *cursor.borrow_and_update();
+                send(DisplayMessage::CursorShape(shape)).await?;
+                continue;
+            }
+            () = replies.closed() => return Ok(()),
+        };
+        // Frames before the keyframe this viewer asked for build on state it does not have.
+        keyframe_seen |= encoded.update.keyframe;
+        if !keyframe_seen {
+            continue;
+        }
+        let sequence = encoded.update.sequence;
+        // Backpressure: at most `limit` frames sent and not acknowledged; meanwhile the encoder
+        // coalesces newer damage. (An ack covers every frame up to its sequence.)
+        loop {
+            let acked_up_to = *acked.borrow_and_update();
+            in_flight.retain(|s| *s > acked_up_to);
+            if (in_flight.len() as u64) < limit {
+                break;
+            }
+            if acked.changed().await.is_err() {
+                return Ok(());
+            }
+        }
+        send(DisplayMessage::FrameUpdate(encoded.update)).await?;
+        in_flight.push_back(sequence);
+        shared.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
+        shared
+            .stats
+            .max_in_flight
+            .fetch_max(in_flight.len() as u64, Ordering::Relaxed);
+    }
+}

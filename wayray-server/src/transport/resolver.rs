@@ -1,0 +1,131 @@
+//! Which session a token opens. The QUIC front end asks a [`Resolver`] after the handshake;
+//! the daemon answers from its registry (starting a session when needed), a single-session
+//! server from one token ([`SingleSession`]).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Mutex;
+
+use wayray_protocol::messages::control::DisconnectReason;
+use wayray_protocol::secret::Token;
+
+/// A viewer asks to attach.
+#[derive(Debug)]
+pub struct AttachRequest {
+    /// The token it presented.
+    pub token: Token,
+    /// Its address.
+    pub viewer: SocketAddr,
+    /// Its connection (the resolver closes the previous viewer of the session with it).
+    pub connection: quinn::Connection,
+}
+
+/// Where an attached viewer goes.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// The session's id.
+    pub session_id: String,
+    /// The session's link socket.
+    pub link: PathBuf,
+}
+
+/// Why a viewer was refused.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// Sent as the close code.
+    pub reason: DisconnectReason,
+    /// Sent as the close text; says what to do.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal.
+    pub fn new(reason: DisconnectReason, message: impl Into<String>) -> Self {
+        Self {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+/// A boxed future, so that resolvers can be trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Maps tokens to sessions.
+pub trait Resolver: Send + Sync + 'static {
+    /// Finds (or starts) the session for `request.token`. Closes the session's previous
+    /// viewer connection, if any, with [`DisconnectReason::SessionMoved`].
+    fn attach(&self, request: AttachRequest) -> BoxFuture<'_, Result<Attachment, Refusal>>;
+
+    /// The viewer `connection` of `session_id` has gone.
+    fn detached(&self, session_id: &str, connection: &quinn::Connection);
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// One session, one token (`wayray-server session --listen`, and tests).
+#[derive(Debug)]
+pub struct SingleSession {
+    token: Token,
+    attachment: Attachment,
+    current: Mutex<Option<quinn::Connection>>,
+}
+
+impl SingleSession {
+    /// Serves the session behind `link` to viewers presenting `token`.
+    pub fn new(token: Token, session_id: String, link: PathBuf) -> Self {
+        Self {
+            token,
+            attachment: Attachment { session_id, link },
+            current: Mutex::new(None),
+        }
+    }
+}
+
+/// Closes `previous` because its session moved to another viewer.
+pub fn close_moved(previous: &quinn::Connection) {
+    previous.close(
+        DisconnectReason::SessionMoved.code().into(),
+        b"session moved to another viewer",
+    );
+}
+
+impl Resolver for SingleSession {
+    fn attach(&self, request: AttachRequest) -> BoxFuture<'_, Result<Attachment, Refusal>> {
+        Box::pin(async move {
+            if !same_secret(
+                request.token.expose().as_bytes(),
+                self.token.expose().as_bytes(),
+            ) {
+                return Err(Refusal::new(
+                    DisconnectReason::AuthenticationFailed,
+                    "the session token is not valid for this server",
+                ));
+            }
+            let previous = self
+                .current
+                .lock()
+                .ok()
+                .and_then(|mut c| c.replace(request.connection));
+            if let Some(previous) = previous {
+                close_moved(&previous);
+            }
+            Ok(self.attachment.clone())
+        })
+    }
+
+    fn detached(&self, _session_id: &str, connection: &quinn::Connection) {
+        if let Ok(mut current) = self.current.lock()
+            && current
+                .as_ref()
+                .is_some_and(|c| c.stable_id() == connection.stable_id())
+        {
+            *current = None;
+        }
+    }
+}
