@@ -8,6 +8,7 @@
 pub mod apps;
 pub mod backend;
 pub mod capture;
+pub mod daemon;
 pub mod encode;
 mod handlers;
 pub mod input;

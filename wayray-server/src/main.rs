@@ -10,6 +10,8 @@ use wayray_server::output::{OutputConfig, parse_size};
 
 use wayray_protocol::messages::control::OutputMode;
 use wayray_protocol::secret::Token;
+use wayray_server::daemon::DaemonOptions;
+use wayray_server::daemon::config::Config;
 use wayray_server::encode::pipeline::Pipeline;
 use wayray_server::link::{LinkConfig, LinkServer};
 use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle};
@@ -25,12 +27,31 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the daemon: viewers connect here with a token, each session runs as its own
+    /// process, and `wayray-ctl` administers it through the admin socket.
+    Serve(ServeArgs),
     /// Run one headless session compositor: no display, no GPU; applications connect to its
     /// Wayland socket. This is the process the daemon starts for each session.
     Session(SessionArgs),
     /// Run the session compositor in a window on your desktop, for development: the window's
     /// input goes to the session, and CMD is started inside it.
     Nested(NestedArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// UDP address viewers connect to (overrides `listen` in the configuration).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// Configuration file (default: $XDG_CONFIG_HOME/wayray/server.toml, if it exists).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Identity, registry and session logs (overrides `state_dir`).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// The admin socket wayray-ctl talks to (overrides `admin_socket`).
+    #[arg(long)]
+    admin_socket: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,8 +125,10 @@ fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match Cli::parse().command {
+        Command::Serve(args) => run_daemon(args),
         Command::Session(args) => run_session(args),
         Command::Nested(args) => run_nested(args),
     }
@@ -120,6 +143,56 @@ fn require_runtime_dir() -> Result<()> {
         ));
     }
     Ok(())
+}
+
+fn run_daemon(args: ServeArgs) -> Result<()> {
+    require_runtime_dir()?;
+    let config_path = args
+        .config
+        .clone()
+        .or_else(|| Config::default_path().filter(|p| p.is_file()));
+    let mut config = match &config_path {
+        Some(path) => Config::load(path).map_err(|e| {
+            miette!(
+                help = "fix the file (every key is listed in the book's wayray-server page), \
+                        or start without --config to use the defaults",
+                "{e}"
+            )
+        })?,
+        None => Config::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = args.state_dir {
+        config.state_dir = Some(dir);
+    }
+    if let Some(socket) = args.admin_socket {
+        config.admin_socket = Some(socket);
+    }
+    if config.session_command().is_none() {
+        tracing::warn!(
+            "no terminal found for new sessions; set [session] command in the configuration"
+        );
+    }
+    let options = DaemonOptions {
+        config,
+        runtime_dir: std::env::var_os("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+        default_state_dir: default_state_dir(),
+    };
+    wayray_server::daemon::run(options, |listen, fingerprint| {
+        println!("server fingerprint: {fingerprint}");
+        println!("listening on {listen}");
+    })
+    .map_err(|e| {
+        miette!(
+            help = "check that the state dir and XDG_RUNTIME_DIR are writable and that no \
+                    other daemon uses the same port (--listen)",
+            "cannot run the daemon: {e}"
+        )
+    })
 }
 
 fn run_nested(args: NestedArgs) -> Result<()> {

@@ -1,0 +1,391 @@
+//! The admin socket: `wayray-ctl` sends one JSON request per line and reads one JSON reply per
+//! line (types in `wayray_protocol::admin`). The socket is mode 0600 in a 0700 directory, and
+//! every connection's peer credentials are checked: only this user or root may administer.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use wayray_protocol::admin::{
+    AdminError, AdminReply, AdminRequest, DaemonStatus, ErrorKind, IssuedToken, SessionInfo,
+    TokenInfo,
+};
+use wayray_protocol::messages::control::DisconnectReason;
+use wayray_protocol::messages::link::{LinkReply, LinkRequest};
+
+use super::registry::SessionRow;
+use super::supervisor::Supervisor;
+use super::tokens;
+use crate::link::client;
+
+/// Longest request line accepted.
+const MAX_LINE: usize = 64 * 1024;
+
+/// Binds the admin socket (mode 0600).
+pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
+    if let Some(dir) = path.parent() {
+        super::supervisor::private_dir(dir)?;
+    }
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+/// Serves admin connections until the listener fails.
+pub async fn serve(listener: UnixListener, supervisor: Arc<Supervisor>) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                tokio::spawn(connection(stream, supervisor.clone()));
+            }
+            Err(err) => {
+                tracing::warn!(%err, "admin accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+fn error(kind: ErrorKind, message: impl Into<String>, help: impl Into<String>) -> AdminReply {
+    AdminReply::Error(AdminError {
+        kind,
+        message: message.into(),
+        help: help.into(),
+    })
+}
+
+fn allowed(stream: &UnixStream) -> bool {
+    // SAFETY: getuid(2) cannot fail and touches no memory.
+    let me = unsafe { libc::getuid() };
+    stream
+        .peer_cred()
+        .is_ok_and(|cred| cred.uid() == me || cred.uid() == 0)
+}
+
+async fn connection(stream: UnixStream, supervisor: Arc<Supervisor>) {
+    if !allowed(&stream) {
+        tracing::warn!("admin connection from another user refused");
+        let (_, mut write) = stream.into_split();
+        let reply = error(
+            ErrorKind::Invalid,
+            "permission denied",
+            "run wayray-ctl as the user that runs the daemon, or as root",
+        );
+        let _ = write_reply(&mut write, &reply).await;
+        return;
+    }
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    loop {
+        let line = match lines.next_line().await {
+            Ok(Some(line)) => line,
+            Ok(None) => return,
+            Err(err) => {
+                let reply = error(ErrorKind::Invalid, err.to_string(), "send UTF-8 JSON lines");
+                let _ = write_reply(&mut write, &reply).await;
+                return;
+            }
+        };
+        let reply = if line.len() > MAX_LINE {
+            error(
+                ErrorKind::Invalid,
+                "request too long",
+                "send one request per line",
+            )
+        } else {
+            match serde_json::from_str::<AdminRequest>(&line) {
+                Ok(request) => handle(&supervisor, request).await,
+                Err(err) => error(
+                    ErrorKind::Invalid,
+                    format!("not a valid request: {err}"),
+                    "use wayray-ctl, or see the admin socket in docs/protocol.md",
+                ),
+            }
+        };
+        if write_reply(&mut write, &reply).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn write_reply(
+    write: &mut tokio::net::unix::OwnedWriteHalf,
+    reply: &AdminReply,
+) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(reply).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    write.write_all(&line).await
+}
+
+fn not_found(id: u64) -> AdminReply {
+    error(
+        ErrorKind::NotFound,
+        format!("there is no session {id}"),
+        "list sessions with `wayray-ctl sessions`",
+    )
+}
+
+fn not_running(id: u64) -> AdminReply {
+    error(
+        ErrorKind::Invalid,
+        format!("session {id} is not running"),
+        "list running sessions with `wayray-ctl sessions`",
+    )
+}
+
+fn failed(err: impl std::fmt::Display) -> AdminReply {
+    error(
+        ErrorKind::Failed,
+        err.to_string(),
+        "see the daemon's log for details",
+    )
+}
+
+fn info(supervisor: &Supervisor, row: SessionRow) -> SessionInfo {
+    let live = supervisor.live();
+    let session = live.get(&row.id);
+    SessionInfo {
+        id: row.id,
+        state: row.state.name().to_owned(),
+        token_id: row.token_id,
+        attached: session.is_some_and(|s| s.viewer.is_some()),
+        viewer: row.viewer,
+        pid: session.map(|s| s.pid).or(row.pid),
+        wayland_display: row.wayland_display,
+        created: row.created,
+        last_attach: row.last_attach,
+        end_reason: row.end_reason,
+    }
+}
+
+/// The link of running session `id`.
+fn link_of(supervisor: &Supervisor, id: u64) -> Result<std::path::PathBuf, Box<AdminReply>> {
+    if let Some(live) = supervisor.live().get(&id) {
+        return Ok(live.link.clone());
+    }
+    match supervisor.registry().session(id) {
+        Ok(Some(_)) => Err(Box::new(not_running(id))),
+        Ok(None) => Err(Box::new(not_found(id))),
+        Err(err) => Err(Box::new(failed(err))),
+    }
+}
+
+async fn handle(supervisor: &Arc<Supervisor>, request: AdminRequest) -> AdminReply {
+    match request {
+        AdminRequest::Status => status(supervisor),
+        AdminRequest::Sessions => match supervisor.registry().sessions(false) {
+            Ok(rows) => AdminReply::Sessions {
+                sessions: rows.into_iter().map(|r| info(supervisor, r)).collect(),
+            },
+            Err(err) => failed(err),
+        },
+        AdminRequest::SessionShow { id } => {
+            let row = supervisor.registry().session(id);
+            match row {
+                Ok(Some(row)) => AdminReply::Session(info(supervisor, row)),
+                Ok(None) => not_found(id),
+                Err(err) => failed(err),
+            }
+        }
+        AdminRequest::SessionKill { id } => {
+            if let Err(reply) = link_of(supervisor, id) {
+                return *reply;
+            }
+            supervisor.audit("kill", Some(id), None, "by an administrator");
+            match supervisor.stop(id, "killed by an administrator").await {
+                Ok(()) => AdminReply::Done {
+                    message: format!("session {id} ended"),
+                },
+                Err(err) => failed(err),
+            }
+        }
+        AdminRequest::SessionDetach { id } => detach(supervisor, id),
+        AdminRequest::SessionScreenshot { id, path } => screenshot(supervisor, id, &path).await,
+        AdminRequest::SessionRun { id, command } => {
+            let link = match link_of(supervisor, id) {
+                Ok(link) => link,
+                Err(reply) => return *reply,
+            };
+            if command.is_empty() {
+                return error(
+                    ErrorKind::Invalid,
+                    "no command given",
+                    "put the program after --, e.g. wayray-ctl session run 1 -- foot",
+                );
+            }
+            match client::request(&link, &LinkRequest::Run(command.clone())).await {
+                Ok(LinkReply::Started(pid)) => {
+                    supervisor.audit("run", Some(id), None, &command.join(" "));
+                    AdminReply::Started { pid }
+                }
+                Ok(LinkReply::Error(err)) => error(
+                    ErrorKind::Failed,
+                    format!("cannot start {}: {err}", command[0]),
+                    "check that the program is installed on the server and on its PATH",
+                ),
+                Ok(_) => failed("unexpected answer from the session"),
+                Err(err) => failed(err),
+            }
+        }
+        AdminRequest::TokenIssue { session } => issue(supervisor, session),
+        AdminRequest::TokenRevoke { id } => revoke(supervisor, &id),
+        AdminRequest::TokenList => match supervisor.registry().tokens() {
+            Ok(tokens) => AdminReply::Tokens {
+                tokens: tokens
+                    .into_iter()
+                    .map(|t| TokenInfo {
+                        id: t.id,
+                        created: t.created,
+                        revoked: t.revoked,
+                        session: t.session,
+                    })
+                    .collect(),
+            },
+            Err(err) => failed(err),
+        },
+    }
+}
+
+fn status(supervisor: &Supervisor) -> AdminReply {
+    let (sessions, attached) = {
+        let live = supervisor.live();
+        (
+            live.len(),
+            live.values().filter(|s| s.viewer.is_some()).count(),
+        )
+    };
+    let tokens = supervisor
+        .registry()
+        .tokens()
+        .map(|t| t.iter().filter(|t| !t.revoked).count())
+        .unwrap_or(0);
+    AdminReply::Status(DaemonStatus {
+        version: env!("CARGO_PKG_VERSION").into(),
+        pid: std::process::id(),
+        listen: supervisor.listen.to_string(),
+        fingerprint: supervisor.fingerprint.clone(),
+        uptime_s: supervisor.started.elapsed().as_secs(),
+        sessions,
+        attached,
+        tokens,
+        state_dir: supervisor.paths.state_dir.display().to_string(),
+    })
+}
+
+fn detach(supervisor: &Supervisor, id: u64) -> AdminReply {
+    if let Err(reply) = link_of(supervisor, id) {
+        return *reply;
+    }
+    let viewer = supervisor
+        .live()
+        .get(&id)
+        .and_then(|s| s.viewer.as_ref().map(|v| v.connection.clone()));
+    match viewer {
+        Some(connection) => {
+            // The relay notices the close and reports the viewer gone (state: detached).
+            connection.close(
+                DisconnectReason::Normal.code().into(),
+                b"detached by an administrator",
+            );
+            supervisor.audit("detach-admin", Some(id), None, "");
+            AdminReply::Done {
+                message: format!("session {id}: viewer disconnected; the session keeps running"),
+            }
+        }
+        None => error(
+            ErrorKind::Invalid,
+            format!("session {id} has no viewer attached"),
+            "nothing to do; `wayray-ctl sessions` shows which sessions are attached",
+        ),
+    }
+}
+
+async fn screenshot(supervisor: &Supervisor, id: u64, path: &str) -> AdminReply {
+    let link = match link_of(supervisor, id) {
+        Ok(link) => link,
+        Err(reply) => return *reply,
+    };
+    if !Path::new(path).is_absolute() {
+        return error(
+            ErrorKind::Invalid,
+            format!("{path} is not an absolute path"),
+            "wayray-ctl sends absolute paths; pass one when talking to the socket directly",
+        );
+    }
+    match client::request(&link, &LinkRequest::Screenshot).await {
+        Ok(LinkReply::Screenshot(png)) => match std::fs::write(path, &png) {
+            Ok(()) => AdminReply::Done {
+                message: format!("wrote {path} ({} bytes)", png.len()),
+            },
+            Err(err) => error(
+                ErrorKind::Failed,
+                format!("cannot write {path}: {err}"),
+                "choose a file in a directory you can write",
+            ),
+        },
+        Ok(LinkReply::Error(err)) => failed(err),
+        Ok(_) => failed("unexpected answer from the session"),
+        Err(err) => failed(err),
+    }
+}
+
+fn issue(supervisor: &Supervisor, session: Option<u64>) -> AdminReply {
+    if let Some(id) = session
+        && !supervisor.live().contains_key(&id)
+    {
+        return match supervisor.registry().session(id) {
+            Ok(Some(_)) => not_running(id),
+            Ok(None) => not_found(id),
+            Err(err) => failed(err),
+        };
+    }
+    let token = match tokens::generate() {
+        Ok(token) => token,
+        Err(err) => return failed(err),
+    };
+    if let Err(err) =
+        supervisor
+            .registry()
+            .add_token(&token.id, &tokens::hash(&token.secret), session)
+    {
+        return failed(err);
+    }
+    supervisor.audit("token-issued", session, Some(&token.id), "");
+    AdminReply::TokenIssued(IssuedToken {
+        id: token.id,
+        token: token.secret,
+        session,
+    })
+}
+
+fn revoke(supervisor: &Supervisor, id: &str) -> AdminReply {
+    match supervisor.registry().revoke_token(id) {
+        Ok(true) => {}
+        Ok(false) => {
+            return error(
+                ErrorKind::NotFound,
+                format!("there is no token {id}"),
+                "list tokens with `wayray-ctl token list`",
+            );
+        }
+        Err(err) => return failed(err),
+    }
+    supervisor.audit("token-revoked", None, Some(id), "");
+    // A viewer that came in with this token goes now.
+    for session in supervisor.live().values() {
+        if let Some(viewer) = &session.viewer
+            && viewer.token_id == id
+        {
+            viewer.connection.close(
+                DisconnectReason::AuthenticationFailed.code().into(),
+                b"the token was revoked",
+            );
+        }
+    }
+    AdminReply::Done {
+        message: format!("token {id} revoked"),
+    }
+}

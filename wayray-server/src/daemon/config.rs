@@ -1,0 +1,197 @@
+//! The daemon's configuration file (TOML): `$XDG_CONFIG_HOME/wayray/server.toml`, or the file
+//! given with `--config`. Every key is optional; the book lists each with its default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The default UDP port viewers connect to.
+pub const DEFAULT_PORT: u16 = 47600;
+
+/// Terminals tried, in order, when `[session] command` is not set.
+pub const TERMINALS: &[&str] = &["foot", "weston-terminal", "alacritty", "kitty", "konsole"];
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// UDP address viewers connect to.
+    pub listen: SocketAddr,
+    /// Identity, registry and session logs (default `$XDG_STATE_HOME/wayray`).
+    pub state_dir: Option<PathBuf>,
+    /// The admin socket (default `$XDG_RUNTIME_DIR/wayray/admin.sock`).
+    pub admin_socket: Option<PathBuf>,
+    /// Whether a token the registry does not know creates a session (and is registered).
+    pub auto_create: bool,
+    /// Most unacknowledged frames on the wire per viewer.
+    pub frames_in_flight: usize,
+    /// What each session runs.
+    pub session: SessionDefaults,
+}
+
+/// The `[session]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionDefaults {
+    /// Program and arguments started in a new session (default: the first terminal found).
+    pub command: Option<Vec<String>>,
+    /// Output size before a viewer asks for its own, `WIDTHxHEIGHT`.
+    pub size: String,
+    /// Output scale before a viewer asks for its own.
+    pub scale: f64,
+    /// xkb layout of new sessions.
+    pub keyboard_layout: String,
+    /// Seconds a session without a viewer keeps running; 0 keeps it forever.
+    pub idle_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)),
+            state_dir: None,
+            admin_socket: None,
+            auto_create: false,
+            frames_in_flight: 2,
+            session: SessionDefaults::default(),
+        }
+    }
+}
+
+impl Default for SessionDefaults {
+    fn default() -> Self {
+        Self {
+            command: None,
+            size: "1280x720".into(),
+            scale: 1.0,
+            keyboard_layout: "us".into(),
+            idle_timeout_secs: 24 * 60 * 60,
+        }
+    }
+}
+
+/// The configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("{path} is not a valid configuration: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong, with the line.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.display().to_string(),
+            message,
+        })
+    }
+
+    /// Parses and checks a configuration text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        crate::output::parse_size(&self.session.size)
+            .map_err(|e| format!("[session] size: {e}"))?;
+        if !(0.5..=8.0).contains(&self.session.scale) {
+            return Err("[session] scale must be between 0.5 and 8".into());
+        }
+        if !(1..=16).contains(&self.frames_in_flight) {
+            return Err("frames_in_flight must be between 1 and 16".into());
+        }
+        if self.session.command.as_ref().is_some_and(Vec::is_empty) {
+            return Err("[session] command must name a program".into());
+        }
+        Ok(())
+    }
+
+    /// The file read when `--config` is not given, if it exists.
+    pub fn default_path() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        Some(base.join("wayray").join("server.toml"))
+    }
+
+    /// The session command: the configured one, or the first terminal on `PATH`.
+    pub fn session_command(&self) -> Option<Vec<String>> {
+        if let Some(command) = &self.session.command {
+            return Some(command.clone());
+        }
+        let path = std::env::var_os("PATH")?;
+        TERMINALS
+            .iter()
+            .find(|name| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+            .map(|name| vec![(*name).to_owned()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn every_key_parses() {
+        let config = Config::parse(
+            r#"
+            listen = "127.0.0.1:7000"
+            state_dir = "/var/lib/wayray"
+            admin_socket = "/run/wayray/admin.sock"
+            auto_create = true
+            frames_in_flight = 3
+            [session]
+            command = ["weston-terminal", "--shell=/bin/sh"]
+            size = "1920x1080"
+            scale = 1.5
+            keyboard_layout = "de"
+            idle_timeout_secs = 60
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.listen, "127.0.0.1:7000".parse().unwrap());
+        assert!(config.auto_create);
+        assert_eq!(config.frames_in_flight, 3);
+        assert_eq!(
+            config.session_command().unwrap(),
+            ["weston-terminal", "--shell=/bin/sh"]
+        );
+        assert_eq!(config.session.idle_timeout_secs, 60);
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_the_key() {
+        let unknown = Config::parse("listne = \"1.2.3.4:5\"").unwrap_err();
+        assert!(unknown.contains("listne"), "{unknown}");
+        let size = Config::parse("[session]\nsize = \"big\"").unwrap_err();
+        assert!(size.contains("size"), "{size}");
+        assert!(Config::parse("frames_in_flight = 0").is_err());
+        assert!(Config::parse("[session]\ncommand = []").is_err());
+    }
+}

@@ -1,0 +1,168 @@
+//! The daemon's answer to "which session does this token open": the registry's token (by
+//! hash, never the secret), its live session or a new one, and hot-desking — a session's
+//! previous viewer is told that the session moved.
+
+use std::sync::Arc;
+
+use wayray_protocol::messages::control::DisconnectReason;
+
+use super::lifecycle::Event;
+use super::supervisor::{Supervisor, Viewer};
+use super::tokens;
+use crate::transport::resolver::{
+    AttachRequest, Attachment, BoxFuture, Refusal, Resolver, close_moved,
+};
+
+/// The daemon's resolver.
+#[derive(Debug, Clone)]
+pub struct DaemonResolver(pub Arc<Supervisor>);
+
+impl Resolver for DaemonResolver {
+    fn attach(&self, request: AttachRequest) -> BoxFuture<'_, Result<Attachment, Refusal>> {
+        Box::pin(attach(&self.0, request))
+    }
+
+    fn detached(&self, session_id: &str, connection: &quinn::Connection) {
+        let Ok(id) = session_id.parse::<u64>() else {
+            return;
+        };
+        let supervisor = &self.0;
+        let left = {
+            let mut live = supervisor.live();
+            match live.get_mut(&id) {
+                Some(session)
+                    if session
+                        .viewer
+                        .as_ref()
+                        .is_some_and(|v| v.connection.stable_id() == connection.stable_id()) =>
+                {
+                    session.viewer.take()
+                }
+                _ => None,
+            }
+        };
+        if let Some(viewer) = left {
+            if let Err(err) = supervisor
+                .registry()
+                .transition(id, Event::ViewerLeft, None)
+            {
+                tracing::warn!(%err, "session state not updated");
+            }
+            supervisor.audit(
+                "detach",
+                Some(id),
+                Some(&viewer.token_id),
+                &connection.remote_address().to_string(),
+            );
+        }
+    }
+}
+
+fn refused(reason: DisconnectReason, message: &str) -> Refusal {
+    Refusal::new(reason, message)
+}
+
+async fn attach(
+    supervisor: &Arc<Supervisor>,
+    request: AttachRequest,
+) -> Result<Attachment, Refusal> {
+    let addr = request.viewer.to_string();
+    let hash = tokens::hash(request.token.expose());
+    let _one_at_a_time = supervisor.attach_lock.lock().await;
+    let found = supervisor
+        .registry()
+        .find_token(&hash)
+        .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
+    let token = match found {
+        Some(token) if token.revoked => {
+            supervisor.audit(
+                "refused",
+                None,
+                Some(&token.id),
+                &format!("revoked token from {addr}"),
+            );
+            return Err(refused(
+                DisconnectReason::AuthenticationFailed,
+                "this token was revoked; ask your administrator for a new one",
+            ));
+        }
+        Some(token) => token,
+        None if supervisor.config.auto_create => {
+            let id = tokens::new_id()
+                .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
+            supervisor
+                .registry()
+                .add_token(&id, &hash, None)
+                .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
+            supervisor.audit(
+                "token-created",
+                None,
+                Some(&id),
+                &format!("auto_create for {addr}"),
+            );
+            supervisor
+                .registry()
+                .token(&id)
+                .ok()
+                .flatten()
+                .ok_or_else(|| refused(DisconnectReason::InternalError, "token vanished"))?
+        }
+        None => {
+            supervisor.audit("refused", None, None, &format!("unknown token from {addr}"));
+            return Err(refused(
+                DisconnectReason::AuthenticationFailed,
+                "this server does not know the token; ask your administrator for one \
+                 (wayray-ctl token issue)",
+            ));
+        }
+    };
+
+    let running = token
+        .session
+        .filter(|id| supervisor.live().contains_key(id));
+    let id = match running {
+        Some(id) => id,
+        None => supervisor.start_session(&token.id).await.map_err(|e| {
+            refused(
+                DisconnectReason::InternalError,
+                &format!("cannot start a session: {e}"),
+            )
+        })?,
+    };
+
+    let (link, previous) = {
+        let mut live = supervisor.live();
+        let session = live.get_mut(&id).ok_or_else(|| {
+            refused(
+                DisconnectReason::SessionEnded,
+                "the session ended while attaching",
+            )
+        })?;
+        let previous = session.viewer.replace(Viewer {
+            connection: request.connection,
+            token_id: token.id.clone(),
+        });
+        (session.link.clone(), previous)
+    };
+    if let Some(previous) = previous {
+        close_moved(&previous.connection);
+        supervisor.audit(
+            "moved",
+            Some(id),
+            Some(&token.id),
+            &format!("{} -> {addr}", previous.connection.remote_address()),
+        );
+    }
+    if let Err(err) = supervisor
+        .registry()
+        .transition(id, Event::Attach, Some(&addr))
+    {
+        tracing::warn!(%err, "session state not updated");
+    }
+    supervisor.audit("attach", Some(id), Some(&token.id), &addr);
+    tracing::info!(session = id, token = %token.id, viewer = %addr, "viewer attaching");
+    Ok(Attachment {
+        session_id: id.to_string(),
+        link,
+    })
+}

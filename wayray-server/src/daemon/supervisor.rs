@@ -1,0 +1,381 @@
+//! The daemon's sessions: starting a process per session, noticing its end (exit status for
+//! the ones it started, the link closing for the ones it adopted after a restart), stopping
+//! them, and the idle timeout of sessions without a viewer. The registry records every change;
+//! this module keeps what only lives while the daemon runs (viewer connections).
+//!
+//! Session processes run in their own process group and outlive the daemon; a restarted
+//! daemon finds them again through the link sockets recorded in the registry.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use wayray_protocol::messages::link::{LinkReply, LinkRequest};
+
+use super::config::Config;
+use super::lifecycle::{Event, SessionState};
+use super::registry::{Registry, now};
+use crate::link::client;
+
+/// How long a new session process may take to open its link.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a stopped session may take to exit before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where the daemon keeps things.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// Identity, registry, session logs.
+    pub state_dir: PathBuf,
+    /// Link sockets of the sessions (`$XDG_RUNTIME_DIR/wayray/sessions`).
+    pub sessions_dir: PathBuf,
+    /// Logs of the session processes.
+    pub logs_dir: PathBuf,
+    /// The admin socket.
+    pub admin_socket: PathBuf,
+}
+
+/// The viewer attached to a session.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// Its connection.
+    pub connection: quinn::Connection,
+    /// The token it presented.
+    pub token_id: String,
+}
+
+/// A session process the daemon knows is running.
+#[derive(Debug)]
+pub struct Live {
+    /// Its process id.
+    pub pid: u32,
+    /// Its link socket.
+    pub link: PathBuf,
+    /// Its viewer, if any.
+    pub viewer: Option<Viewer>,
+    /// Set when the daemon stops it, so its end is not reported as a crash.
+    pub stop_reason: Option<String>,
+}
+
+/// Sessions and registry of a running daemon.
+#[derive(Debug)]
+pub struct Supervisor {
+    /// The configuration.
+    pub config: Config,
+    /// Directories and sockets.
+    pub paths: Paths,
+    /// Where viewers connect.
+    pub listen: SocketAddr,
+    /// The server identity's fingerprint.
+    pub fingerprint: String,
+    /// When the daemon started.
+    pub started: Instant,
+    exe: PathBuf,
+    registry: Mutex<Registry>,
+    live: Mutex<HashMap<u64, Live>>,
+    /// Attaches run one at a time, so one token never starts two sessions.
+    pub(super) attach_lock: tokio::sync::Mutex<()>,
+}
+
+impl Supervisor {
+    /// A supervisor with no sessions yet (call [`Supervisor::adopt_all`]).
+    pub fn new(
+        config: Config,
+        paths: Paths,
+        registry: Registry,
+        listen: SocketAddr,
+        fingerprint: String,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
+            config,
+            paths,
+            listen,
+            fingerprint,
+            started: Instant::now(),
+            exe: std::env::current_exe()?,
+            registry: Mutex::new(registry),
+            live: Mutex::new(HashMap::new()),
+            attach_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The registry (the lock is held briefly; SQLite calls take microseconds).
+    pub fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The live sessions.
+    pub fn live(&self) -> MutexGuard<'_, HashMap<u64, Live>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends to the audit log (a failure is logged, not fatal).
+    pub fn audit(&self, event: &str, session: Option<u64>, token: Option<&str>, detail: &str) {
+        let detail = (!detail.is_empty()).then_some(detail);
+        if let Err(err) = self.registry().audit(event, session, token, detail) {
+            tracing::error!(%err, event, "cannot write the audit log");
+        }
+    }
+
+    fn transition(&self, id: u64, event: Event, detail: Option<&str>) {
+        if let Err(err) = self.registry().transition(id, event, detail) {
+            tracing::warn!(%err, "session state not updated");
+        }
+    }
+
+    /// Starts a new session for `token_id` and binds the token to it.
+    pub async fn start_session(self: &Arc<Self>, token_id: &str) -> Result<u64, String> {
+        let command = self.config.session_command().ok_or_else(|| {
+            format!(
+                "no session command: set [session] command in the configuration, or install \
+                 one of {}",
+                super::config::TERMINALS.join(", ")
+            )
+        })?;
+        let id = self
+            .registry()
+            .create_session(Some(token_id))
+            .map_err(|e| e.to_string())?;
+        match self.spawn(id, &command).await {
+            Ok(()) => {
+                if let Err(err) = self.registry().bind_token(token_id, id) {
+                    tracing::error!(%err, "cannot bind the token to its session");
+                }
+                self.audit("start", Some(id), Some(token_id), &command.join(" "));
+                Ok(id)
+            }
+            Err(err) => {
+                self.transition(id, Event::Exit, Some(&format!("failed to start: {err}")));
+                self.audit("start-failed", Some(id), Some(token_id), &err);
+                Err(err)
+            }
+        }
+    }
+
+    async fn spawn(self: &Arc<Self>, id: u64, command: &[String]) -> Result<(), String> {
+        let link = self.paths.sessions_dir.join(format!("{id}.link"));
+        let socket = format!("wayray-{id}");
+        let log_path = self.paths.logs_dir.join(format!("{id}.log"));
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&log_path)
+            .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+        let log_err = log.try_clone().map_err(|e| e.to_string())?;
+        let session = &self.config.session;
+        let mut child = tokio::process::Command::new(&self.exe)
+            .arg("session")
+            .arg("--link")
+            .arg(&link)
+            .args(["--socket", &socket])
+            .args(["--size", &session.size])
+            .args(["--scale", &session.scale.to_string()])
+            .args(["--keyboard-layout", &session.keyboard_layout])
+            .args([
+                "--frames-in-flight",
+                &self.config.frames_in_flight.to_string(),
+            ])
+            .arg("--")
+            .args(command)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(log_err))
+            // Its own process group: a Ctrl+C or a kill of the daemon's group leaves it running.
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", self.exe.display()))?;
+        let pid = child.id().unwrap_or(0);
+        let ready = tokio::select! {
+            ready = client::wait_ready(&link, START_TIMEOUT) => ready.map_err(|e| e.to_string()),
+            status = child.wait() => Err(format!(
+                "the session process exited at start ({}); see {}",
+                status.map_or_else(|e| e.to_string(), |s| s.to_string()),
+                log_path.display()
+            )),
+        };
+        if let Err(err) = ready {
+            let _ = child.start_kill();
+            return Err(err);
+        }
+        self.registry()
+            .set_running(id, pid, &link.to_string_lossy(), &socket)
+            .map_err(|e| e.to_string())?;
+        self.live().insert(
+            id,
+            Live {
+                pid,
+                link,
+                viewer: None,
+                stop_reason: None,
+            },
+        );
+        tracing::info!(session = id, pid, "session started");
+        let supervisor = self.clone();
+        tokio::spawn(async move {
+            let status = child.wait().await;
+            let reason = match status {
+                Ok(status) if status.success() => "exited".to_owned(),
+                Ok(status) => format!("crashed ({status})"),
+                Err(err) => format!("lost ({err})"),
+            };
+            supervisor.ended(id, &reason);
+        });
+        Ok(())
+    }
+
+    /// Finds the sessions a previous daemon left running and takes them over; the others are
+    /// recorded as ended.
+    pub async fn adopt_all(self: &Arc<Self>) {
+        let rows = match self.registry().sessions(false) {
+            Ok(rows) => rows,
+            Err(err) => {
+                tracing::error!(%err, "cannot read sessions from the registry");
+                return;
+            }
+        };
+        for row in rows {
+            let link = row.link.as_deref().map(PathBuf::from);
+            let status = match &link {
+                Some(link) => client::request(link, &LinkRequest::Status).await.ok(),
+                None => None,
+            };
+            match (link, status) {
+                (Some(link), Some(LinkReply::Status(status))) => {
+                    if row.state != SessionState::Detached {
+                        self.transition(row.id, Event::Adopted, None);
+                    }
+                    self.live().insert(
+                        row.id,
+                        Live {
+                            pid: status.pid,
+                            link: link.clone(),
+                            viewer: None,
+                            stop_reason: None,
+                        },
+                    );
+                    self.audit("adopted", Some(row.id), row.token_id.as_deref(), "");
+                    tracing::info!(session = row.id, pid = status.pid, "session adopted");
+                    self.watch(row.id, link);
+                }
+                _ => {
+                    self.transition(
+                        row.id,
+                        Event::Exit,
+                        Some("lost while the daemon was not running"),
+                    );
+                    self.audit("lost", Some(row.id), row.token_id.as_deref(), "");
+                }
+            }
+        }
+    }
+
+    /// Notices an adopted session's end: its link connection closes when the process exits.
+    fn watch(self: &Arc<Self>, id: u64, link: PathBuf) {
+        let supervisor = self.clone();
+        tokio::spawn(async move {
+            let _ = client::watch(&link).await;
+            supervisor.ended(id, "exited");
+        });
+    }
+
+    /// Records the end of session `id`; `reason` is used unless the daemon stopped it.
+    fn ended(&self, id: u64, reason: &str) {
+        let Some(live) = self.live().remove(&id) else {
+            return;
+        };
+        let reason = live.stop_reason.as_deref().unwrap_or(reason);
+        if let Some(viewer) = &live.viewer {
+            viewer.connection.close(
+                wayray_protocol::messages::control::DisconnectReason::SessionEnded
+                    .code()
+                    .into(),
+                format!("the session ended: {reason}").as_bytes(),
+            );
+        }
+        let _ = std::fs::remove_file(&live.link);
+        self.transition(id, Event::Exit, Some(reason));
+        let event = if reason.starts_with("crashed") {
+            tracing::warn!(session = id, reason, "session crashed");
+            "crashed"
+        } else {
+            tracing::info!(session = id, reason, "session ended");
+            "ended"
+        };
+        self.audit(event, Some(id), None, reason);
+    }
+
+    /// Stops session `id` and waits until it is gone.
+    pub async fn stop(&self, id: u64, reason: &str) -> Result<(), String> {
+        let (link, pid) = {
+            let mut live = self.live();
+            let session = live
+                .get_mut(&id)
+                .ok_or_else(|| format!("session {id} is not running"))?;
+            session.stop_reason = Some(reason.to_owned());
+            (session.link.clone(), session.pid)
+        };
+        let _ = client::request(&link, &LinkRequest::Stop).await;
+        if self.wait_gone(id, STOP_TIMEOUT).await {
+            return Ok(());
+        }
+        tracing::warn!(session = id, pid, "session did not stop; killing it");
+        // SAFETY: kill(2) with a pid this daemon recorded for the session; no memory involved.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        }
+        if self.wait_gone(id, STOP_TIMEOUT).await {
+            Ok(())
+        } else {
+            Err(format!("session {id} (pid {pid}) does not stop"))
+        }
+    }
+
+    async fn wait_gone(&self, id: u64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if !self.live().contains_key(&id) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+
+    /// Stops sessions that have been without a viewer for longer than the idle timeout.
+    pub async fn reap_idle(&self) {
+        let timeout = self.config.session.idle_timeout_secs;
+        if timeout == 0 {
+            return;
+        }
+        let idle: Vec<u64> = {
+            let live = self.live();
+            let registry = self.registry();
+            live.iter()
+                .filter(|(_, l)| l.viewer.is_none())
+                .filter_map(|(id, _)| registry.session(*id).ok().flatten())
+                .filter(|row| {
+                    let since = row.detached_at.or(row.last_attach).unwrap_or(row.created);
+                    now().saturating_sub(since) >= timeout as i64
+                })
+                .map(|row| row.id)
+                .collect()
+        };
+        for id in idle {
+            tracing::info!(session = id, "idle timeout");
+            if let Err(err) = self.stop(id, "idle timeout").await {
+                tracing::warn!(%err, "cannot stop an idle session");
+            }
+        }
+    }
+}
+
+/// Creates `dir` (and parents) private to this user.
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
