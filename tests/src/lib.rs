@@ -2,6 +2,7 @@
 //! (a missing one skips a test on a developer's machine but fails it in CI), a running session
 //! with real clients, and pixel helpers.
 
+pub mod daemon;
 pub mod fixture;
 pub mod pixels;
 pub mod programs;

@@ -158,12 +158,13 @@ impl<W: WmWindow> WindowManager<W> {
         let Some(idx) = self.index_of(window) else {
             return;
         };
+        let output = self.output_rect();
         let m = &mut self.stack[idx];
         if !size.is_positive() || !m.is_floating() {
             return;
         }
         let loc = if m.placeholder {
-            placement::centred(m.geometry.centre(), size)
+            placement::origin_visible(placement::centred(m.geometry.centre(), size), size, output)
         } else {
             m.geometry.loc
         };

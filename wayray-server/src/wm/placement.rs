@@ -41,6 +41,22 @@ pub(super) fn centred(centre: Point, size: Size) -> Point {
     centre - Point::new(size.w / 2, size.h / 2)
 }
 
+/// A window larger than the output on an axis starts at the output's edge on that axis, so
+/// its title bar and the start of its content are on screen.
+pub(super) fn origin_visible(loc: Point, size: Size, output: Rect) -> Point {
+    let x = if size.w >= output.size.w {
+        output.loc.x
+    } else {
+        loc.x
+    };
+    let y = if size.h >= output.size.h {
+        output.loc.y
+    } else {
+        loc.y
+    };
+    Point::new(x, y)
+}
+
 /// Starting at `start`, steps by `CASCADE_STEP` diagonally while `occupied`
 /// says another window already sits there, wrapping to the output's corner
 /// when the next step would leave the output. Gives up after `max_steps`

@@ -30,6 +30,17 @@ fn client_sized_window_is_recentred_on_first_commit_only() {
 }
 
 #[test]
+fn a_client_larger_than_the_output_starts_at_its_top_left() {
+    let mut h = H::new();
+    h.add(1, 0, 0);
+    h.commit(1, 1400, 300);
+    assert_eq!(h.geo(1), Rect::new(0, 210, 1400, 300));
+    h.add(2, 0, 0);
+    h.commit(2, 300, 800);
+    assert_eq!(h.geo(2).loc.y, 0);
+}
+
+#[test]
 fn oversized_preference_is_shrunk_to_the_output() {
     let mut h = H::new();
     h.add(1, 5000, 5000);

@@ -1,0 +1,252 @@
+//! A real daemon (`wayray-server serve`) in its own runtime and state dirs, with foot as the
+//! session command, administered through the real `wayray-ctl`. Every process it started is
+//! killed on drop, including session processes that outlived a killed daemon.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use wayray_client::{ConnectOptions, PinPolicy};
+use wayray_protocol::secret::Token;
+
+use crate::programs::require;
+use crate::runtime_dir::RuntimeDir;
+use crate::xvfb::workspace_binary;
+
+/// foot as the tests configure it: black background, white text, no blinking cursor.
+pub const FOOT_INI: &str = "[colors]\nbackground=000000\nforeground=ffffff\n[cursor]\nblink=no\n";
+
+/// A running daemon and its directories.
+pub struct Daemon {
+    /// Runtime dir (sockets) and state dir (identity, registry, logs) live in here.
+    pub dir: RuntimeDir,
+    /// Where viewers connect.
+    pub addr: SocketAddr,
+    /// The server's fingerprint.
+    pub fingerprint: String,
+    server: PathBuf,
+    ctl: PathBuf,
+    config: PathBuf,
+    child: Option<Child>,
+    starts: u32,
+}
+
+impl Daemon {
+    /// Starts a daemon whose sessions run foot in a `width`x`height` output; `extra` is
+    /// appended to the top of the configuration file. `None` (skip) without the programs,
+    /// outside CI.
+    pub fn start(label: &str, extra: &str) -> Option<Self> {
+        let foot = require("foot")?;
+        let server = workspace_binary("wayray-server")?;
+        let ctl = workspace_binary("wayray-ctl")?;
+        let dir = RuntimeDir::new(label).expect("private dir");
+        let foot_ini = dir.path().join("foot.ini");
+        std::fs::write(&foot_ini, FOOT_INI).expect("foot.ini");
+        let config = dir.path().join("server.toml");
+        let toml = format!(
+            "{extra}\nstate_dir = {state:?}\n\n[session]\ncommand = [{foot:?}, \"--config\", \
+             {ini:?}, \"sh\", \"-c\", \"PS1='$ ' exec sh\"]\nsize = \"640x480\"\n\
+             idle_timeout_secs = 0\n",
+            state = dir.path().join("state"),
+            foot = foot,
+            ini = foot_ini,
+        );
+        std::fs::write(&config, toml).expect("server.toml");
+        let mut daemon = Self {
+            dir,
+            addr: "127.0.0.1:0".parse().expect("address"),
+            fingerprint: String::new(),
+            server,
+            ctl,
+            config,
+            child: None,
+            starts: 0,
+        };
+        daemon.launch();
+        Some(daemon)
+    }
+
+    fn launch(&mut self) {
+        self.starts += 1;
+        let log = std::fs::File::create(self.log_path(self.starts)).expect("daemon log");
+        let mut child = Command::new(&self.server)
+            .arg("serve")
+            .arg("--config")
+            .arg(&self.config)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("XDG_RUNTIME_DIR", self.dir.path())
+            .env("RUST_LOG", "debug")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("daemon starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut fingerprint = None;
+        loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("daemon did not start; log:\n{}", self.logs()));
+            if let Some(f) = line.strip_prefix("server fingerprint: ") {
+                fingerprint = Some(f.to_owned());
+            }
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                self.addr = addr.parse().expect("address");
+                break;
+            }
+        }
+        self.fingerprint = fingerprint.expect("fingerprint printed before the address");
+        self.child = Some(child);
+    }
+
+    fn log_path(&self, start: u32) -> PathBuf {
+        self.dir.path().join(format!("daemon-{start}.log"))
+    }
+
+    /// Kills the daemon with SIGKILL (its sessions keep running).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the daemon again on the same state and runtime dirs (a new port).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    /// Runs `wayray-ctl` with `args` against this daemon.
+    pub fn ctl(&self, args: &[&str]) -> Output {
+        Command::new(&self.ctl)
+            .env("XDG_RUNTIME_DIR", self.dir.path())
+            .args(args)
+            .output()
+            .expect("wayray-ctl runs")
+    }
+
+    /// Runs `wayray-ctl --json` with `args`; it must succeed.
+    pub fn ctl_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.ctl(&all);
+        assert!(
+            out.status.success(),
+            "wayray-ctl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    }
+
+    /// Issues a token; returns its id and secret.
+    pub fn issue_token(&self) -> (String, String) {
+        let issued = self.ctl_json(&["token", "issue"]);
+        (
+            issued["id"].as_str().expect("id").to_owned(),
+            issued["token"].as_str().expect("token").to_owned(),
+        )
+    }
+
+    /// The sessions that are not ended.
+    pub fn sessions(&self) -> Vec<serde_json::Value> {
+        self.ctl_json(&["sessions"])
+            .as_array()
+            .expect("an array")
+            .clone()
+    }
+
+    /// Waits until `pred` holds for the session list.
+    pub fn wait_sessions(&self, what: &str, pred: impl Fn(&[serde_json::Value]) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let sessions = self.sessions();
+            if pred(&sessions) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {sessions:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Viewer options for `token`, pinning into this daemon's own known-servers file.
+    pub fn viewer_options(&self, token: &str) -> ConnectOptions {
+        ConnectOptions {
+            server: self.addr,
+            label: format!("localhost:{}", self.addr.port()),
+            known_servers: self.dir.path().join("known_servers"),
+            pin: PinPolicy::AcceptNew,
+            token: Token::new(token.into()),
+            preferred_mode: None,
+            keymap: wayray_protocol::messages::input::KeymapLayout {
+                layout: "us".into(),
+                ..Default::default()
+            },
+            timeout: Duration::from_secs(20),
+        }
+    }
+
+    /// Everything the daemons and session processes logged.
+    pub fn logs(&self) -> String {
+        let mut all = String::new();
+        for start in 1..=self.starts {
+            all += &std::fs::read_to_string(self.log_path(start)).unwrap_or_default();
+        }
+        let sessions = self.dir.path().join("state").join("sessions");
+        if let Ok(entries) = std::fs::read_dir(sessions) {
+            for entry in entries.flatten() {
+                all += &std::fs::read_to_string(entry.path()).unwrap_or_default();
+            }
+        }
+        all
+    }
+
+    /// Process ids of this daemon's session processes (found by their link socket path).
+    pub fn session_pids(&self) -> Vec<u32> {
+        session_processes(&self.dir.path().join("wayray").join("sessions"))
+    }
+}
+
+/// Processes whose command line names a path under `dir`.
+fn session_processes(dir: &Path) -> Vec<u32> {
+    let needle = dir.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmd| {
+                cmd.split(|b| *b == 0)
+                    .any(|arg| String::from_utf8_lossy(arg).starts_with(&needle))
+            })
+        })
+        .collect()
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+        for pid in self.session_pids() {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    }
+}

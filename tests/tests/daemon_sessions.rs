@@ -1,0 +1,362 @@
+//! The daemon with real session processes running foot, real viewers over QUIC on loopback,
+//! and the real wayray-ctl: hot-desking, surviving a killed viewer, isolation of sessions, a
+//! daemon restart, refusals, and that no token ever reaches a log.
+
+use std::time::{Duration, Instant};
+
+use wayray_client::{ConnectError, Viewer, ViewerError};
+use wayray_protocol::InputMessage;
+use wayray_protocol::messages::control::DisconnectReason;
+use wayray_protocol::messages::input::{ButtonState, Key};
+use wayray_tests::daemon::Daemon;
+
+/// evdev codes of "echo hello" and Enter.
+const ECHO_HELLO: [u32; 11] = [18, 46, 35, 24, 57, 35, 18, 38, 38, 24, 28];
+
+async fn type_codes(viewer: &mut Viewer, codes: &[u32]) {
+    for &code in codes {
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            viewer
+                .send_input(&InputMessage::Key(Key {
+                    code,
+                    state,
+                    time_ms: 0,
+                }))
+                .await
+                .expect("input sent");
+        }
+    }
+}
+
+fn white(viewer: &Viewer) -> usize {
+    viewer
+        .framebuffer
+        .pixels()
+        .chunks_exact(4)
+        .filter(|p| p[0] > 200 && p[1] > 200 && p[2] > 200)
+        .count()
+}
+
+async fn settle(viewer: &mut Viewer) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    viewer
+        .settle(Duration::from_millis(700), deadline)
+        .await
+        .expect("viewer settles");
+}
+
+/// Connects and waits until foot is on screen and quiet.
+async fn attach(daemon: &Daemon, token: &str) -> Viewer {
+    let mut viewer = Viewer::connect(&daemon.viewer_options(token))
+        .await
+        .expect("viewer attaches");
+    // foot paints its window some time after the session starts.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while white(&viewer) == 0 {
+        assert!(Instant::now() < deadline, "foot never appeared");
+        tokio::time::timeout(Duration::from_millis(500), viewer.next_update())
+            .await
+            .ok();
+    }
+    settle(&mut viewer).await;
+    viewer
+}
+
+/// Types `echo hello` and waits until the text is on the viewer's screen.
+async fn type_hello(viewer: &mut Viewer) {
+    let before = white(viewer);
+    type_codes(viewer, &ECHO_HELLO).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while white(viewer) < before + 100 {
+        assert!(Instant::now() < deadline, "the typed text never appeared");
+        tokio::time::timeout(Duration::from_millis(500), viewer.next_update())
+            .await
+            .ok();
+    }
+    settle(viewer).await;
+}
+
+/// The viewer's connection ends; returns why.
+async fn closed_reason(viewer: &mut Viewer) -> Option<DisconnectReason> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match tokio::time::timeout(Duration::from_millis(500), viewer.next_update()).await {
+            Ok(Err(ViewerError::Disconnected { reason, .. })) => return reason,
+            Ok(Err(other)) => panic!("unexpected error: {other}"),
+            _ => assert!(Instant::now() < deadline, "the viewer was not disconnected"),
+        }
+    }
+}
+
+/// Waits for the viewer's first frame (a full frame of the session).
+async fn first_frame(viewer: &mut Viewer) {
+    while viewer.frames == 0 {
+        viewer.next_update().await.expect("first frame");
+    }
+}
+
+/// Whether two viewers show the same pixels (not printed: they are large).
+fn same_screen(a: &Viewer, b: &Viewer) -> bool {
+    a.framebuffer.width() == b.framebuffer.width()
+        && a.framebuffer.pixels() == b.framebuffer.pixels()
+}
+
+fn refusal(err: ConnectError) -> DisconnectReason {
+    match err {
+        ConnectError::Refused { reason, .. } => reason,
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hot_desking_moves_the_session_to_the_new_viewer() {
+    let Some(daemon) = Daemon::start("hotdesk", "") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let mut a = attach(&daemon, &token).await;
+    type_hello(&mut a).await;
+    assert_eq!(daemon.sessions()[0]["state"], "attached");
+
+    let mut b = Viewer::connect(&daemon.viewer_options(&token))
+        .await
+        .expect("second viewer attaches");
+    assert_eq!(b.session_id, a.session_id, "same session");
+    assert_eq!(
+        closed_reason(&mut a).await,
+        Some(DisconnectReason::SessionMoved)
+    );
+    // B's first frame is a full frame of the session: what A typed is there.
+    first_frame(&mut b).await;
+    assert!(same_screen(&a, &b), "B's first frame differs from A's last");
+    let sessions = daemon.sessions();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["state"], "attached");
+    b.disconnect().await;
+    daemon.wait_sessions("detached", |s| s[0]["state"] == "detached");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_killed_mid_frame_leaves_the_session_running() {
+    let Some(daemon) = Daemon::start("sigkill", "") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let token_file = daemon.dir.path().join("token");
+    std::fs::write(&token_file, &token).unwrap();
+    // A real viewer process, with a busy app so that frames are in flight when it dies.
+    let mut first = attach(&daemon, &token).await;
+    type_hello(&mut first).await;
+    first.disconnect().await;
+    let id = daemon.sessions()[0]["id"].as_u64().unwrap();
+    let pid = daemon.sessions()[0]["pid"].as_u64().unwrap();
+    daemon.ctl_json(&["session", "run", &id.to_string(), "--", "weston-simple-shm"]);
+    let client = wayray_tests::xvfb::workspace_binary("wayray-client").unwrap();
+    let mut viewer = std::process::Command::new(client)
+        .args(["connect", &daemon.addr.to_string(), "--token-file"])
+        .arg(&token_file)
+        .arg("--known-servers")
+        .arg(daemon.dir.path().join("known_servers"))
+        .args(["--accept-new", "--headless", "--exit-after-ms", "60000"])
+        .stderr(std::fs::File::create(daemon.dir.path().join("viewer.log")).unwrap())
+        .spawn()
+        .unwrap();
+    daemon.wait_sessions("the viewer process attached", |s| s[0]["attached"] == true);
+    std::thread::sleep(Duration::from_millis(300));
+    viewer.kill().unwrap(); // SIGKILL
+    viewer.wait().unwrap();
+
+    // The session is still there, same process; a new viewer sees foot with the text.
+    let mut again = Viewer::connect(&daemon.viewer_options(&token))
+        .await
+        .expect("reattach");
+    // The animating app keeps sending frames: the session and its apps are alive.
+    for _ in 0..5 {
+        again.next_update().await.expect("frames keep coming");
+    }
+    let sessions = daemon.sessions();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["id"].as_u64(), Some(id));
+    assert_eq!(sessions[0]["pid"].as_u64(), Some(pid));
+    assert!(white(&again) > 0, "foot is gone");
+    again.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tokens_give_two_isolated_sessions() {
+    let Some(daemon) = Daemon::start("isolation", "") else {
+        return;
+    };
+    let (_, t1) = daemon.issue_token();
+    let (_, t2) = daemon.issue_token();
+    let mut v1 = attach(&daemon, &t1).await;
+    let mut v2 = attach(&daemon, &t2).await;
+    assert_ne!(v1.session_id, v2.session_id);
+    let sessions = daemon.sessions();
+    assert_eq!(sessions.len(), 2);
+    assert_ne!(
+        sessions[0]["wayland_display"],
+        sessions[1]["wayland_display"]
+    );
+
+    let quiet2 = v2.framebuffer.pixels().to_vec();
+    let before1 = v1.framebuffer.pixels().to_vec();
+    // An app started in session 1 shows there and nowhere else.
+    daemon.ctl_json(&["session", "run", &v1.session_id, "--", "weston-simple-shm"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while v1.framebuffer.pixels() == before1.as_slice() {
+        assert!(
+            Instant::now() < deadline,
+            "the app never showed in session 1"
+        );
+        tokio::time::timeout(Duration::from_millis(500), v1.next_update())
+            .await
+            .ok();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), v2.next_update()).await;
+    assert!(
+        v2.framebuffer.pixels() == quiet2.as_slice(),
+        "session 2 changed when an app started in session 1"
+    );
+    // Typing in session 2 does not reach session 1's foot.
+    type_hello(&mut v2).await;
+    v1.disconnect().await;
+    v2.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_daemon_adopts_the_running_session() {
+    let Some(mut daemon) = Daemon::start("restart", "") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let mut before = attach(&daemon, &token).await;
+    type_hello(&mut before).await;
+    let pid = daemon.sessions()[0]["pid"].as_u64().unwrap();
+
+    daemon.kill(); // SIGKILL: no chance to clean up
+    assert_eq!(
+        daemon.session_pids(),
+        vec![pid as u32],
+        "the session process must outlive the daemon"
+    );
+    daemon.restart();
+    let sessions = daemon.sessions();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0]["state"], "detached");
+    assert_eq!(sessions[0]["pid"].as_u64(), Some(pid));
+
+    let mut after = Viewer::connect(&daemon.viewer_options(&token))
+        .await
+        .expect("reattach after the restart");
+    first_frame(&mut after).await;
+    assert_eq!(after.session_id, before.session_id);
+    assert!(
+        same_screen(&before, &after),
+        "foot with the typed text is not what the new viewer sees"
+    );
+    after.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_tokens_are_refused_and_disturb_nothing() {
+    let Some(daemon) = Daemon::start("refusals", "") else {
+        return;
+    };
+    let (_, good) = daemon.issue_token();
+    let (revoked_id, revoked) = daemon.issue_token();
+    let mut viewer = attach(&daemon, &good).await;
+    daemon.ctl_json(&["token", "revoke", &revoked_id]);
+
+    let wrong = "wrt_0000000000000000000000000000000000000000000000000000000000000000";
+    for (token, what) in [
+        (wrong, "does not know the token"),
+        (revoked.as_str(), "revoked"),
+    ] {
+        let err = Viewer::connect(&daemon.viewer_options(token))
+            .await
+            .expect_err(what);
+        let text = err.to_string();
+        assert_eq!(
+            refusal(err),
+            DisconnectReason::AuthenticationFailed,
+            "{what}"
+        );
+        assert!(text.contains(what), "{what}: {text}");
+    }
+    // No session was created and the attached one still runs and answers.
+    let sessions = daemon.sessions();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["state"], "attached");
+    type_hello(&mut viewer).await;
+    viewer.disconnect().await;
+
+    // No secret reaches a log, not even the refused ones (the logs are at debug level).
+    let logs = daemon.logs();
+    assert!(logs.contains("viewer refused"), "the refusals are logged");
+    for secret in [good.as_str(), revoked.as_str(), wrong] {
+        assert!(!logs.contains(secret), "a token is in the logs");
+    }
+    assert!(
+        !logs.contains("wrt_"),
+        "something like a token is in the logs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_create_starts_a_session_for_an_unknown_token() {
+    let Some(daemon) = Daemon::start("autocreate", "auto_create = true") else {
+        return;
+    };
+    let secret = "a-secret-the-daemon-never-issued-0123456789";
+    let viewer = attach(&daemon, secret).await;
+    let tokens = daemon.ctl_json(&["token", "list"]);
+    assert_eq!(tokens.as_array().unwrap().len(), 1);
+    assert_eq!(daemon.sessions().len(), 1);
+    let id = viewer.session_id.clone();
+    viewer.disconnect().await;
+    // The same token finds the same session again.
+    let again = Viewer::connect(&daemon.viewer_options(secret))
+        .await
+        .unwrap();
+    assert_eq!(again.session_id, id);
+    again.disconnect().await;
+    assert!(!daemon.logs().contains(secret));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_session_is_reported_and_others_carry_on() {
+    let Some(daemon) = Daemon::start("crash", "") else {
+        return;
+    };
+    let (_, t1) = daemon.issue_token();
+    let (_, t2) = daemon.issue_token();
+    let mut v1 = attach(&daemon, &t1).await;
+    let mut v2 = attach(&daemon, &t2).await;
+    let sessions = daemon.sessions();
+    let victim = sessions
+        .iter()
+        .find(|s| s["id"].as_u64() == v1.session_id.parse().ok())
+        .unwrap();
+    let pid = victim["pid"].as_u64().unwrap();
+    let _ = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status();
+    assert_eq!(
+        closed_reason(&mut v1).await,
+        Some(DisconnectReason::SessionEnded)
+    );
+    let shown = daemon.ctl_json(&["session", "show", &v1.session_id]);
+    assert_eq!(shown["state"], "ended");
+    assert!(
+        shown["end_reason"].as_str().unwrap().contains("crashed"),
+        "{shown}"
+    );
+    assert_eq!(daemon.sessions().len(), 1);
+    type_hello(&mut v2).await;
+    v2.disconnect().await;
+    // The token of the crashed session starts a fresh one.
+    let fresh = attach(&daemon, &t1).await;
+    assert_ne!(fresh.session_id, v1.session_id);
+    fresh.disconnect().await;
+}
