@@ -30,6 +30,7 @@ pub struct Daemon {
     config: PathBuf,
     child: Option<Child>,
     starts: u32,
+    log: String,
 }
 
 impl Daemon {
@@ -37,6 +38,11 @@ impl Daemon {
     /// appended to the top of the configuration file. `None` (skip) without the programs,
     /// outside CI.
     pub fn start(label: &str, extra: &str) -> Option<Self> {
+        Self::start_with(label, extra, "640x480", "debug")
+    }
+
+    /// [`Daemon::start`] with the sessions' output `size` and the processes' log filter.
+    pub fn start_with(label: &str, extra: &str, size: &str, log: &str) -> Option<Self> {
         let foot = require("foot")?;
         let server = workspace_binary("wayray-server")?;
         let ctl = workspace_binary("wayray-ctl")?;
@@ -46,7 +52,7 @@ impl Daemon {
         let config = dir.path().join("server.toml");
         let toml = format!(
             "{extra}\nstate_dir = {state:?}\n\n[session]\ncommand = [{foot:?}, \"--config\", \
-             {ini:?}, \"sh\", \"-c\", \"PS1='$ ' exec sh\"]\nsize = \"640x480\"\n\
+             {ini:?}, \"sh\", \"-c\", \"PS1='$ ' exec sh\"]\nsize = {size:?}\n\
              idle_timeout_secs = 0\n",
             state = dir.path().join("state"),
             foot = foot,
@@ -62,6 +68,7 @@ impl Daemon {
             config,
             child: None,
             starts: 0,
+            log: log.to_owned(),
         };
         daemon.launch();
         Some(daemon)
@@ -76,7 +83,7 @@ impl Daemon {
             .arg(&self.config)
             .args(["--listen", "127.0.0.1:0"])
             .env("XDG_RUNTIME_DIR", self.dir.path())
-            .env("RUST_LOG", "debug")
+            .env("RUST_LOG", &self.log)
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DISPLAY")
             .stdin(Stdio::null())

@@ -58,6 +58,14 @@ fn message_tables_match() {
         expected::<InputMessage>()
     );
     assert_eq!(
+        table_after(&spec, "### Link requests"),
+        expected::<wayray_protocol::messages::link::LinkRequest>()
+    );
+    assert_eq!(
+        table_after(&spec, "### Link replies"),
+        expected::<wayray_protocol::messages::link::LinkReply>()
+    );
+    assert_eq!(
         table_after(&spec, "### Clipboard messages"),
         expected::<ClipboardMessage>()
     );
