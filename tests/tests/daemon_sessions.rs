@@ -360,3 +360,42 @@ async fn a_crashed_session_is_reported_and_others_carry_on() {
     assert_ne!(fresh.session_id, v1.session_id);
     fresh.disconnect().await;
 }
+
+#[test]
+fn the_headless_viewer_program_reports_frames_and_round_trip_time() {
+    let Some(daemon) = Daemon::start("report", "") else {
+        return;
+    };
+    let Some(client) = wayray_tests::xvfb::workspace_binary("wayray-client") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let token_file = daemon.dir.path().join("token");
+    std::fs::write(&token_file, &token).unwrap();
+    let report = daemon.dir.path().join("report.json");
+    let shot = daemon.dir.path().join("shot.png");
+    let out = std::process::Command::new(client)
+        .args(["connect", &daemon.addr.to_string(), "--token-file"])
+        .arg(&token_file)
+        .arg("--known-servers")
+        .arg(daemon.dir.path().join("known_servers"))
+        .args(["--accept-new", "--headless", "--exit-after-ms", "2500"])
+        .arg("--report")
+        .arg(&report)
+        .arg("--screenshot")
+        .arg(&shot)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(report["frames"].as_u64().unwrap() >= 1, "{report}");
+    assert!(report["bytes"].as_u64().unwrap() > 0, "{report}");
+    let rtt = report["rtt_ms"].as_f64().expect("an RTT was measured");
+    assert!(rtt > 0.0 && rtt < 1000.0, "{report}");
+    assert!(shot.is_file());
+}

@@ -258,6 +258,7 @@ pub struct Viewer {
     pub cursor: Option<DisplayMessage>,
     /// The server's fingerprint.
     pub fingerprint: String,
+    rtt: Arc<crate::rtt::RttMeter>,
 }
 
 impl std::fmt::Debug for Viewer {
@@ -467,8 +468,16 @@ impl Viewer {
         send(&mut input, &InputMessage::Keymap(opts.keymap.clone()))
             .await
             .map_err(proto)?;
-        // Control answers (pongs) are not needed by the viewer core; drain them.
-        tokio::spawn(async move { while let Ok(Some(_)) = control.next().await {} });
+        // Round-trip time: pongs are timed as they come back.
+        let rtt = Arc::new(crate::rtt::RttMeter::default());
+        let meter = rtt.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(msg)) = control.next().await {
+                if let ControlMessage::Pong(pong) = msg {
+                    meter.pong(&pong);
+                }
+            }
+        });
         // Writes and reads run in their own tasks, so that a caller that gives up waiting (a
         // timeout around next_update) never cuts a message or a frame in half.
         let (control_tx, mut control_rx) = mpsc::unbounded_channel::<ControlMessage>();
@@ -479,6 +488,18 @@ impl Viewer {
                 }
             }
             let _ = control_send.finish();
+        });
+        // The pinger holds only a weak sender, so that disconnecting still closes the stream.
+        let pinger = control_tx.downgrade();
+        let meter = rtt.clone();
+        tokio::spawn(async move {
+            while let Some(control) = pinger.upgrade() {
+                if control.send(ControlMessage::Ping(meter.ping())).is_err() {
+                    return;
+                }
+                drop(control);
+                tokio::time::sleep(crate::rtt::PING_INTERVAL).await;
+            }
         });
         let (display_tx, display_rx) = mpsc::channel(DISPLAY_QUEUE);
         tokio::spawn(receive_display(conn.clone(), display_tx));
@@ -497,6 +518,7 @@ impl Viewer {
             bytes: 0,
             cursor: None,
             fingerprint,
+            rtt,
         })
     }
 
@@ -619,6 +641,11 @@ impl Viewer {
         }
         self.conn
             .close(quinn::VarInt::from_u32(0), b"viewer closed");
+    }
+
+    /// The median of the recent round-trip times to the server (pinged once a second).
+    pub fn rtt(&self) -> Option<Duration> {
+        self.rtt.median()
     }
 
     /// The cursor shape asked for, if it is a named shape.

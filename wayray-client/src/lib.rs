@@ -7,6 +7,7 @@ pub mod connection;
 pub mod framebuffer;
 pub mod known_servers;
 pub mod pin;
+pub mod rtt;
 pub mod window;
 
 pub use connection::{

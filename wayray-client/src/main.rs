@@ -52,7 +52,7 @@ struct ConnectArgs {
     /// Exit after this many milliseconds.
     #[arg(long)]
     exit_after_ms: Option<u64>,
-    /// Write a JSON report (first_frame_ms, frames, bytes) when exiting.
+    /// Write a JSON report (first_frame_ms, frames, bytes, rtt_ms) when exiting.
     #[arg(long)]
     report: Option<PathBuf>,
     /// Keyboard layout of this desk for the session (xkb layout name).
@@ -246,10 +246,14 @@ async fn headless(mut viewer: Viewer, args: &ConnectArgs, started: Instant) -> R
     }
     if let Some(path) = &args.report {
         let json = format!(
-            "{{\"first_frame_ms\": {}, \"frames\": {}, \"bytes\": {}}}\n",
+            "{{\"first_frame_ms\": {}, \"frames\": {}, \"bytes\": {}, \"rtt_ms\": {}}}\n",
             first_frame_ms.map_or("null".into(), |v| format!("{v:.1}")),
             viewer.frames,
-            viewer.bytes
+            viewer.bytes,
+            viewer.rtt().map_or("null".into(), |d| format!(
+                "{:.2}",
+                d.as_secs_f64() * 1000.0
+            ))
         );
         std::fs::write(path, json).into_diagnostic()?;
     }
