@@ -1,4 +1,5 @@
-//! `wayray-server`: the session compositor (and, later, the daemon).
+//! `wayray-server`: the daemon (`serve`), the session compositor (`session`) and the nested
+//! development compositor (`nested`).
 
 use std::path::PathBuf;
 use std::time::Duration;
