@@ -137,6 +137,31 @@ async fn hot_desking_moves_the_session_to_the_new_viewer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_left_alone_frees_its_encoder_and_shows_the_same_screen_later() {
+    let Some(daemon) = Daemon::start("alone", "") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let mut a = attach(&daemon, &token).await;
+    type_hello(&mut a).await;
+    let seen = a.framebuffer.pixels().to_vec();
+    a.disconnect().await;
+    // Longer than the grace period after which the encoder parks and frees its frames.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let mut b = Viewer::connect(&daemon.viewer_options(&token))
+        .await
+        .unwrap();
+    first_frame(&mut b).await;
+    assert!(
+        b.framebuffer.pixels() == seen.as_slice(),
+        "the screen after the idle period differs"
+    );
+    // And it keeps working: typing shows up.
+    type_hello(&mut b).await;
+    b.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_killed_mid_frame_leaves_the_session_running() {
     let Some(daemon) = Daemon::start("sigkill", "") else {
         return;

@@ -148,6 +148,13 @@ impl Encoder {
         self.motion = video::Motion::new(self.width, self.height, self.tile, enabled);
     }
 
+    /// Frees the shadow of the viewer's pixels (no viewer is attached); the next frame is then
+    /// a keyframe. The sequence numbers carry on.
+    pub fn release(&mut self) {
+        self.shadow = Vec::new();
+        self.motion = video::Motion::new(self.width, self.height, self.tile, self.video_enabled);
+    }
+
     /// When the current video region is due for its lossless refresh: call
     /// [`Encoder::encode`] with no damage at that time.
     pub fn refresh_due(&self) -> Option<Instant> {

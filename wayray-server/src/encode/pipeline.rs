@@ -5,6 +5,7 @@
 //! newer frames replace older unsent ones instead of queueing. The only queue is the bounded
 //! output channel.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -32,10 +33,25 @@ struct Pending {
     coalesced: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     pending: Mutex<Pending>,
     wake: Condvar,
+    /// Whether anybody takes encoded frames; while not, the encoder holds no frame buffers.
+    active: AtomicBool,
+    /// The encoder is waiting with its buffers freed.
+    parked: AtomicBool,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            pending: Mutex::default(),
+            wake: Condvar::new(),
+            active: AtomicBool::new(true),
+            parked: AtomicBool::new(false),
+        }
+    }
 }
 
 /// An encoded frame and what it cost.
@@ -84,6 +100,20 @@ impl Pipeline {
             PipelineSink { shared },
             rx,
         )
+    }
+
+    /// Whether encoded frames are wanted (a viewer is attached). While not, the encoder frees
+    /// its copies of the frame and waits; the staging frame keeps following the output, and the
+    /// next frame after reactivation is a keyframe. A new pipeline is active.
+    pub fn set_active(&self, active: bool) {
+        self.shared.active.store(active, Ordering::SeqCst);
+        let _pending = lock(&self.shared);
+        self.shared.wake.notify_one();
+    }
+
+    /// Whether the encoder is inactive and has freed its buffers.
+    pub fn is_parked(&self) -> bool {
+        self.shared.parked.load(Ordering::SeqCst)
     }
 
     /// Asks for a full frame of the current output (new viewer, lost state).
@@ -154,6 +184,16 @@ impl FrameSink for PipelineSink {
     }
 }
 
+/// Returns freed heap memory to the system: frame-sized buffers freed after many reallocations
+/// live in the allocator's arenas, not in their own mappings, and would stay in the RSS.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own free lists; no pointer of ours is involved.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 fn bounding_box(rects: &[Rect]) -> Rect {
     let x0 = rects.iter().map(|r| r.x).min().unwrap_or(0);
     let y0 = rects.iter().map(|r| r.y).min().unwrap_or(0);
@@ -169,7 +209,24 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
     loop {
         let (dirty, moves, keyframe, width, height, frames) = {
             let mut pending = lock(shared);
-            while !pending.stop && pending.dirty.is_empty() && !pending.keyframe {
+            loop {
+                if pending.stop {
+                    return;
+                }
+                if !shared.active.load(Ordering::SeqCst) {
+                    // Nobody takes frames: hold no copies of the output meanwhile.
+                    if !shared.parked.swap(true, Ordering::SeqCst) {
+                        encoder.release();
+                        current = Vec::new();
+                        give_back_memory();
+                    }
+                    pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                    continue;
+                }
+                shared.parked.store(false, Ordering::SeqCst);
+                if !pending.dirty.is_empty() || pending.keyframe {
+                    break;
+                }
                 // A video region that went quiet is refreshed losslessly when due, even if
                 // nothing else happens.
                 match encoder.refresh_due() {
@@ -186,9 +243,6 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                         pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
                     }
                 }
-            }
-            if pending.stop {
-                return;
             }
             if pending.width == 0 {
                 // A keyframe was asked for before the first frame: it comes with that frame.

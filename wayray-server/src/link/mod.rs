@@ -92,6 +92,8 @@ struct Shared {
     /// The attached viewer connection: its id and how to tell it that it was replaced.
     viewer: Mutex<Option<(u64, Arc<Notify>)>>,
     next_connection: AtomicU64,
+    /// Frames thrown away while no viewer was attached (see `viewer::drain`).
+    discarded: AtomicU64,
     stats: Arc<LinkStats>,
     cursor: Arc<watch::Sender<CursorShape>>,
     /// The output mode now in effect (a viewer may have changed it).
@@ -134,6 +136,8 @@ pub fn start(
             }
         })?;
 
+    // No viewer yet: the encoder waits without holding copies of the output.
+    pipeline.set_active(false);
     let stats = Arc::new(LinkStats::default());
     let cursor = Arc::new(watch::Sender::new(CursorShape::Default));
     let path = config.path.clone();
@@ -145,6 +149,7 @@ pub fn start(
         session,
         viewer: Mutex::new(None),
         next_connection: AtomicU64::new(1),
+        discarded: AtomicU64::new(0),
         stats: stats.clone(),
         cursor: cursor.clone(),
     });

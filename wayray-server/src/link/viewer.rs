@@ -17,6 +17,9 @@ use super::{LinkError, LinkReader, Shared};
 use crate::output::OutputConfig;
 use crate::session::SessionCommand;
 
+/// How long a session without a viewer keeps its encoder ready before freeing its buffers.
+const IDLE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub(super) async fn serve<R: AsyncRead + Unpin>(
     id: u64,
     reader: &mut LinkReader<LinkRequest, R>,
@@ -25,11 +28,10 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     attach: LinkAttach,
 ) -> Result<(), LinkError> {
     let replaced = Arc::new(Notify::new());
-    let previous = shared
-        .viewer
-        .lock()
-        .ok()
-        .and_then(|mut v| v.replace((id, replaced.clone())));
+    let previous = shared.viewer.lock().ok().and_then(|mut v| {
+        shared.pipeline.set_active(true);
+        v.replace((id, replaced.clone()))
+    });
     if let Some((_, previous)) = previous {
         previous.notify_one();
     }
@@ -42,12 +44,15 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         .send(LinkReply::Attached(mode))
         .await
         .map_err(|_| LinkError::Closed)?;
+    // Asked at once, so that the keyframe is encoded while the viewer's relay gets ready. A
+    // previous viewer's drain may still swallow it: `display` asks again if that happened.
+    let discarded = shared.discarded.load(Ordering::SeqCst);
     shared.pipeline.request_keyframe();
 
     let (acked_tx, acked_rx) = watch::channel(0u64);
     let result = tokio::select! {
         r = requests(reader, replies, shared, acked_tx) => r,
-        r = display(replies, shared, acked_rx) => r,
+        r = display(replies, shared, acked_rx, discarded) => r,
         () = replaced.notified() => {
             tracing::info!(viewer = %attach.viewer, "viewer replaced or detached");
             let _ = replies.send(LinkReply::ViewerDetached).await;
@@ -60,13 +65,52 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         .send(SessionCommand::Input(InputMessage::ReleaseAll {
             time_ms: 0,
         }));
-    if let Ok(mut viewer) = shared.viewer.lock()
-        && viewer.as_ref().is_some_and(|(current, _)| *current == id)
-    {
-        *viewer = None;
+    let last = match shared.viewer.lock() {
+        Ok(mut viewer) if viewer.as_ref().is_some_and(|(current, _)| *current == id) => {
+            *viewer = None;
+            true
+        }
+        _ => false,
+    };
+    if last {
+        // A viewer that comes back soon (hot-desking, a reconnect) finds the encoder ready;
+        // a session left alone gives its frame buffers back.
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(IDLE_GRACE).await;
+            let alone = match shared.viewer.lock() {
+                Ok(viewer) if viewer.is_none() => {
+                    shared.pipeline.set_active(false);
+                    true
+                }
+                _ => false,
+            };
+            if alone {
+                drain(&shared).await;
+            }
+        });
     }
     tracing::info!(viewer = %attach.viewer, "viewer left");
     result
+}
+
+/// With no viewer left, discards the frames still on their way until the encoder has parked
+/// (and freed its buffers), or a new viewer arrives.
+async fn drain(shared: &Shared) {
+    let Ok(mut frames) = shared.frames.try_lock() else {
+        return;
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        while frames.try_recv().is_ok() {
+            shared.discarded.fetch_add(1, Ordering::SeqCst);
+        }
+        let viewer_back = shared.viewer.lock().is_ok_and(|v| v.is_some());
+        if viewer_back || shared.pipeline.is_parked() || tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
 }
 
 /// Changes the session output and remembers it for the next viewer's `Attached`.
@@ -131,8 +175,13 @@ async fn display(
     replies: &mpsc::Sender<LinkReply>,
     shared: &Shared,
     mut acked: watch::Receiver<u64>,
+    discarded: u64,
 ) -> Result<(), LinkError> {
     let mut frames = shared.frames.lock().await;
+    // The drain only discards while it holds the frames, so this check sees all it did.
+    if shared.discarded.load(Ordering::SeqCst) != discarded {
+        shared.pipeline.request_keyframe();
+    }
     let limit = shared.config.frames_in_flight.max(1) as u64;
     let mut keyframe_seen = false;
     let mut in_flight: VecDeque<u64> = VecDeque::new();
