@@ -12,9 +12,8 @@
 use std::time::{Duration, Instant};
 
 use wayray_client::Viewer;
-use wayray_protocol::InputMessage;
-use wayray_protocol::messages::input::{ButtonState, Key};
 use wayray_tests::daemon::Daemon;
+use wayray_tests::keys::type_codes;
 
 const MOVES: usize = 60;
 const TARGET_P99_MS: f64 = 20.0;
@@ -84,16 +83,7 @@ async fn typist(mut viewer: Viewer, until: Instant) -> Vec<f64> {
         let code = if i % 20 == 19 { 14 } else { 30 };
         i += 1;
         let t = Instant::now();
-        for state in [ButtonState::Pressed, ButtonState::Released] {
-            viewer
-                .send_input(&InputMessage::Key(Key {
-                    code,
-                    state,
-                    time_ms: 0,
-                }))
-                .await
-                .expect("input");
-        }
+        type_codes(&mut viewer, &[code]).await.expect("input");
         match tokio::time::timeout(Duration::from_secs(2), viewer.next_update()).await {
             Ok(Ok(_)) => samples.push(t.elapsed().as_secs_f64() * 1000.0),
             _ => samples.push(2000.0),

@@ -7,9 +7,8 @@
 use std::time::{Duration, Instant};
 
 use wayray_client::{PinPolicy, Viewer};
-use wayray_protocol::InputMessage;
-use wayray_protocol::messages::input::{ButtonState, Key};
 use wayray_tests::fixture::Fixture;
+use wayray_tests::keys::type_codes;
 use wayray_tests::programs::require;
 use wayray_tests::remote::serve;
 
@@ -65,16 +64,7 @@ async fn main() {
     for i in 0..520 {
         let code = if i % 40 == 39 { 14 } else { 30 };
         let t = Instant::now();
-        for state in [ButtonState::Pressed, ButtonState::Released] {
-            viewer
-                .send_input(&InputMessage::Key(Key {
-                    code,
-                    state,
-                    time_ms: 0,
-                }))
-                .await
-                .unwrap();
-        }
+        type_codes(&mut viewer, &[code]).await.unwrap();
         // The first update after the key press is the echo of the character.
         tokio::time::timeout(Duration::from_secs(5), viewer.next_update())
             .await

@@ -4,6 +4,7 @@
 
 pub mod daemon;
 pub mod fixture;
+pub mod keys;
 pub mod pixels;
 pub mod programs;
 pub mod relay;

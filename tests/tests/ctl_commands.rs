@@ -160,6 +160,20 @@ fn exit_statuses_scripts_rely_on() {
         .read_line(&mut line)
         .unwrap();
     assert!(line.contains("\"kind\":\"invalid\""), "{line}");
+    // A line longer than any request is refused without being buffered whole.
+    let mut stream = std::os::unix::net::UnixStream::connect(
+        daemon.dir.path().join("wayray").join("admin.sock"),
+    )
+    .unwrap();
+    let _ = stream.write_all(&vec![b'x'; 200 * 1024]);
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(&stream)
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("request too long"), "{line}");
     // The daemon is still fine.
     assert!(daemon.ctl(&["status"]).status.success());
 }

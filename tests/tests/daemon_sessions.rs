@@ -5,28 +5,9 @@
 use std::time::{Duration, Instant};
 
 use wayray_client::{ConnectError, Viewer, ViewerError};
-use wayray_protocol::InputMessage;
 use wayray_protocol::messages::control::DisconnectReason;
-use wayray_protocol::messages::input::{ButtonState, Key};
 use wayray_tests::daemon::Daemon;
-
-/// evdev codes of "echo hello" and Enter.
-const ECHO_HELLO: [u32; 11] = [18, 46, 35, 24, 57, 35, 18, 38, 38, 24, 28];
-
-async fn type_codes(viewer: &mut Viewer, codes: &[u32]) {
-    for &code in codes {
-        for state in [ButtonState::Pressed, ButtonState::Released] {
-            viewer
-                .send_input(&InputMessage::Key(Key {
-                    code,
-                    state,
-                    time_ms: 0,
-                }))
-                .await
-                .expect("input sent");
-        }
-    }
-}
+use wayray_tests::keys::{ECHO_HELLO, type_codes};
 
 fn white(viewer: &Viewer) -> usize {
     viewer
@@ -65,7 +46,7 @@ async fn attach(daemon: &Daemon, token: &str) -> Viewer {
 /// Types `echo hello` and waits until the text is on the viewer's screen.
 async fn type_hello(viewer: &mut Viewer) {
     let before = white(viewer);
-    type_codes(viewer, &ECHO_HELLO).await;
+    type_codes(viewer, &ECHO_HELLO).await.expect("input sent");
     let deadline = Instant::now() + Duration::from_secs(30);
     while white(viewer) < before + 100 {
         assert!(Instant::now() < deadline, "the typed text never appeared");

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use wayray_client::{ConnectError, ConnectOptions, PinPolicy, Viewer};
 use wayray_protocol::InputMessage;
-use wayray_protocol::messages::input::{ButtonState, Key};
 use wayray_tests::fixture::Fixture;
+use wayray_tests::keys::{ECHO_HELLO, type_codes};
 use wayray_tests::programs::require;
 use wayray_tests::remote::serve;
 
@@ -64,18 +64,7 @@ async fn typing_through_the_viewer_reaches_foot_and_pixels_match() {
         .filter(|p| white(p))
         .count();
     // "echo hello" + Enter as evdev codes, through the viewer's input stream.
-    for code in [18, 46, 35, 24, 57, 35, 18, 38, 38, 24, 28] {
-        for state in [ButtonState::Pressed, ButtonState::Released] {
-            viewer
-                .send_input(&InputMessage::Key(Key {
-                    code,
-                    state,
-                    time_ms: 0,
-                }))
-                .await
-                .unwrap();
-        }
-    }
+    type_codes(&mut viewer, &ECHO_HELLO).await.unwrap();
     // Converge: the viewer's framebuffer must equal the server's output exactly.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use wayray_protocol::admin::{
     AdminError, AdminReply, AdminRequest, DaemonStatus, ErrorKind, IssuedToken, SessionInfo,
@@ -78,25 +78,28 @@ async fn connection(stream: UnixStream, supervisor: Arc<Supervisor>) {
         return;
     }
     let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read).lines();
+    let mut read = BufReader::new(read);
+    let mut line = Vec::new();
     loop {
-        let line = match lines.next_line().await {
-            Ok(Some(line)) => line,
-            Ok(None) => return,
-            Err(err) => {
-                let reply = error(ErrorKind::Invalid, err.to_string(), "send UTF-8 JSON lines");
-                let _ = write_reply(&mut write, &reply).await;
-                return;
-            }
-        };
+        // At most one line of MAX_LINE bytes is ever buffered.
+        line.clear();
+        let limited = (&mut read).take(MAX_LINE as u64 + 1);
+        tokio::pin!(limited);
+        match limited.read_until(b'\n', &mut line).await {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(_) => return,
+        }
         let reply = if line.len() > MAX_LINE {
-            error(
+            let reply = error(
                 ErrorKind::Invalid,
                 "request too long",
                 "send one request per line",
-            )
+            );
+            let _ = write_reply(&mut write, &reply).await;
+            return;
         } else {
-            match serde_json::from_str::<AdminRequest>(&line) {
+            match serde_json::from_slice::<AdminRequest>(&line) {
                 Ok(request) => handle(&supervisor, request).await,
                 Err(err) => error(
                     ErrorKind::Invalid,

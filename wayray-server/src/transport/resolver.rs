@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Mutex;
 
 use wayray_protocol::messages::control::DisconnectReason;
-use wayray_protocol::secret::Token;
+use wayray_protocol::secret::{Token, same_secret};
 
 /// A viewer asks to attach.
 #[derive(Debug)]
@@ -61,11 +61,6 @@ pub trait Resolver: Send + Sync + 'static {
 
     /// The viewer `connection` of `session_id` has gone.
     fn detached(&self, session_id: &str, connection: &quinn::Connection);
-}
-
-/// Compares two secrets in time that does not depend on where they differ.
-pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// One session, one token (`wayray-server session --listen`, and tests).

@@ -11,7 +11,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::lifecycle::{Event, SessionState};
-use crate::transport::resolver::same_secret;
+use wayray_protocol::secret::same_secret;
 
 /// A registry operation failed.
 #[derive(Debug, thiserror::Error)]
