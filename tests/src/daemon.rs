@@ -76,12 +76,19 @@ impl Daemon {
 
     fn launch(&mut self) {
         self.starts += 1;
+        // A restarted daemon listens where the first one did, as an admin's would.
+        let listen = if self.starts == 1 {
+            "127.0.0.1:0".to_string()
+        } else {
+            self.addr.to_string()
+        };
         let log = std::fs::File::create(self.log_path(self.starts)).expect("daemon log");
         let mut child = Command::new(&self.server)
             .arg("serve")
             .arg("--config")
             .arg(&self.config)
-            .args(["--listen", "127.0.0.1:0"])
+            .arg("--listen")
+            .arg(&listen)
             .env("XDG_RUNTIME_DIR", self.dir.path())
             .env("RUST_LOG", &self.log)
             .env_remove("WAYLAND_DISPLAY")
@@ -132,7 +139,7 @@ impl Daemon {
         }
     }
 
-    /// Starts the daemon again on the same state and runtime dirs (a new port).
+    /// Starts the daemon again on the same state and runtime dirs and the same port.
     pub fn restart(&mut self) {
         self.kill();
         self.launch();
@@ -191,6 +198,23 @@ impl Daemon {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The headless viewer program connecting to this daemon with `token` (its file written
+    /// into the daemon's directory), pinning into the daemon's own known-servers file; `None`
+    /// (skip) when the program is not built outside CI.
+    pub fn viewer_program(&self, token: &str) -> Option<Command> {
+        let client = workspace_binary("wayray-client")?;
+        let token_file = self.dir.path().join("token");
+        std::fs::write(&token_file, token).expect("token file");
+        let mut command = Command::new(client);
+        command
+            .args(["connect", &self.addr.to_string(), "--token-file"])
+            .arg(&token_file)
+            .arg("--known-servers")
+            .arg(self.dir.path().join("known_servers"))
+            .args(["--accept-new", "--headless"]);
+        Some(command)
     }
 
     /// Viewer options for `token`, pinning into this daemon's own known-servers file.

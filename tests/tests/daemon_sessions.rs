@@ -148,8 +148,6 @@ async fn a_viewer_killed_mid_frame_leaves_the_session_running() {
         return;
     };
     let (_, token) = daemon.issue_token();
-    let token_file = daemon.dir.path().join("token");
-    std::fs::write(&token_file, &token).unwrap();
     // A real viewer process, with a busy app so that frames are in flight when it dies.
     let mut first = attach(&daemon, &token).await;
     type_hello(&mut first).await;
@@ -157,13 +155,10 @@ async fn a_viewer_killed_mid_frame_leaves_the_session_running() {
     let id = daemon.sessions()[0]["id"].as_u64().unwrap();
     let pid = daemon.sessions()[0]["pid"].as_u64().unwrap();
     daemon.ctl_json(&["session", "run", &id.to_string(), "--", "weston-simple-shm"]);
-    let client = wayray_tests::xvfb::workspace_binary("wayray-client").unwrap();
-    let mut viewer = std::process::Command::new(client)
-        .args(["connect", &daemon.addr.to_string(), "--token-file"])
-        .arg(&token_file)
-        .arg("--known-servers")
-        .arg(daemon.dir.path().join("known_servers"))
-        .args(["--accept-new", "--headless", "--exit-after-ms", "60000"])
+    let mut viewer = daemon
+        .viewer_program(&token)
+        .expect("wayray-client is built")
+        .args(["--exit-after-ms", "60000"])
         .stderr(std::fs::File::create(daemon.dir.path().join("viewer.log")).unwrap())
         .spawn()
         .unwrap();
@@ -372,20 +367,15 @@ fn the_headless_viewer_program_reports_frames_and_round_trip_time() {
     let Some(daemon) = Daemon::start("report", "") else {
         return;
     };
-    let Some(client) = wayray_tests::xvfb::workspace_binary("wayray-client") else {
+    let (_, token) = daemon.issue_token();
+    let Some(mut viewer) = daemon.viewer_program(&token) else {
         return;
     };
-    let (_, token) = daemon.issue_token();
-    let token_file = daemon.dir.path().join("token");
-    std::fs::write(&token_file, &token).unwrap();
     let report = daemon.dir.path().join("report.json");
     let shot = daemon.dir.path().join("shot.png");
-    let out = std::process::Command::new(client)
-        .args(["connect", &daemon.addr.to_string(), "--token-file"])
-        .arg(&token_file)
-        .arg("--known-servers")
-        .arg(daemon.dir.path().join("known_servers"))
-        .args(["--accept-new", "--headless", "--exit-after-ms", "2500"])
+    let out = viewer
+        .args(["--exit-after-ms", "4000"])
+        .args(["--type", "echo typed\n"])
         .arg("--report")
         .arg(&report)
         .arg("--screenshot")
@@ -403,5 +393,65 @@ fn the_headless_viewer_program_reports_frames_and_round_trip_time() {
     assert!(report["bytes"].as_u64().unwrap() > 0, "{report}");
     let rtt = report["rtt_ms"].as_f64().expect("an RTT was measured");
     assert!(rtt > 0.0 && rtt < 1000.0, "{report}");
+    // Each typed key was timed to the frame that showed it.
+    assert!(
+        report["keystrokes_measured"].as_u64().unwrap() >= 8,
+        "{report}"
+    );
+    let p50 = report["latency_ms_p50"].as_f64().unwrap();
+    let p99 = report["latency_ms_p99"].as_f64().unwrap();
+    assert!(0.0 < p50 && p50 <= p99 && p99 < 1000.0, "{report}");
+    assert_eq!(report["reconnects"], 0, "{report}");
     assert!(shot.is_file());
+}
+
+#[test]
+fn the_viewer_program_resumes_its_session_when_the_daemon_restarts() {
+    let Some(mut daemon) = Daemon::start("resume", "") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let Some(mut viewer) = daemon.viewer_program(&token) else {
+        return;
+    };
+    let report = daemon.dir.path().join("report.json");
+    let shot = daemon.dir.path().join("viewer.png");
+    let viewer = viewer
+        .args(["--exit-after-ms", "14000"])
+        .args(["--timeout", "2"])
+        .arg("--report")
+        .arg(&report)
+        .arg("--screenshot")
+        .arg(&shot)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    daemon.wait_sessions("attached", |s| s.len() == 1 && s[0]["state"] == "attached");
+    let pid = daemon.sessions()[0]["pid"].as_u64().unwrap();
+
+    daemon.kill();
+    daemon.restart();
+    // The viewer notices the silence, connects again by itself and gets the same session.
+    daemon.wait_sessions("attached again", |s| {
+        s.len() == 1 && s[0]["state"] == "attached" && s[0]["pid"].as_u64() == Some(pid)
+    });
+    let out = viewer.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["reconnects"], 1, "{report}");
+    // What the resumed viewer shows is the session's screen.
+    let id = daemon.sessions()[0]["id"].as_u64().unwrap().to_string();
+    let server_png = daemon.dir.path().join("server.png");
+    daemon.ctl(&["session", "screenshot", &id, server_png.to_str().unwrap()]);
+    assert_eq!(
+        wayray_tests::xvfb::read_png_rgb(&shot),
+        wayray_tests::xvfb::read_png_rgb(&server_png),
+        "the resumed viewer does not show the session's screen"
+    );
 }

@@ -9,16 +9,24 @@ use wayray_tests::programs::{KillOnDrop, require};
 use wayray_tests::remote::serve;
 use wayray_tests::xvfb::{Xvfb, workspace_binary};
 
-#[test]
-fn window_shows_the_servers_frame_exactly() {
+/// A session with foot, served over QUIC, and the windowed viewer (with `extra` arguments)
+/// showing it on an Xvfb screen.
+struct Scene {
+    fixture: Fixture,
+    xvfb: Xvfb,
+    _served: wayray_tests::remote::Served,
+    _viewer: KillOnDrop,
+}
+
+fn scene(label: &str, seed: u32, extra: &[&str]) -> Option<Scene> {
     let (Some(foot), Some(client), Some(xvfb)) = (
         require("foot"),
         workspace_binary("wayray-client"),
-        Xvfb::start(2),
+        Xvfb::start(seed),
     ) else {
-        return;
+        return None;
     };
-    let mut fixture = Fixture::new("viewer-window", 640, 480);
+    let mut fixture = Fixture::new(label, 640, 480);
     let served = serve(
         &fixture,
         "window-token",
@@ -33,7 +41,7 @@ fn window_shows_the_servers_frame_exactly() {
     fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
     let token = fixture.dir.path().join("token");
     std::fs::write(&token, "window-token").unwrap();
-    let _viewer = KillOnDrop(
+    let viewer = KillOnDrop(
         Command::new(client)
             .arg("connect")
             .arg(served.addr.to_string())
@@ -41,6 +49,7 @@ fn window_shows_the_servers_frame_exactly() {
             .arg(&token)
             .args(["--accept-new", "--known-servers"])
             .arg(fixture.dir.path().join("known"))
+            .args(extra)
             .env("DISPLAY", &xvfb.display)
             .env_remove("WAYLAND_DISPLAY")
             .stdout(Stdio::null())
@@ -48,25 +57,75 @@ fn window_shows_the_servers_frame_exactly() {
             .spawn()
             .unwrap(),
     );
-    let deadline = Instant::now() + Duration::from_secs(40);
-    let mut differing = usize::MAX;
-    while Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(500));
-        // The viewer asks for its window's size, so compare at the server's current size.
-        let server = fixture.session.screenshot().unwrap();
-        let Some(window) = xvfb.screenshot(fixture.dir.path(), server.width, server.height) else {
-            continue;
-        };
-        differing = window
-            .iter()
-            .zip(server.bgra.chunks_exact(4))
-            .filter(|(x, s)| **x != [s[2], s[1], s[0]])
-            .count();
-        if differing == 0 {
-            // The window opened at the size of the first frame and the session kept it.
-            assert_eq!((server.width, server.height), (640, 480));
-            return;
+    Some(Scene {
+        fixture,
+        xvfb,
+        _served: served,
+        _viewer: viewer,
+    })
+}
+
+impl Scene {
+    /// Waits until the window's pixels, compared with the server's frame, satisfy `done`
+    /// (called with the window's RGB pixels, the server's BGRA frame and its size).
+    fn wait_until(&self, what: &str, done: impl Fn(&[[u8; 3]], &[u8], u32) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(40);
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(500));
+            // The viewer asks for its window's size, so compare at the server's current size.
+            let server = self.fixture.session.screenshot().unwrap();
+            let Some(window) =
+                self.xvfb
+                    .screenshot(self.fixture.dir.path(), server.width, server.height)
+            else {
+                continue;
+            };
+            if done(&window, &server.bgra, server.width) {
+                // The window opened at the size of the first frame and the session kept it.
+                assert_eq!((server.width, server.height), (640, 480));
+                return;
+            }
         }
+        panic!("the viewer window never showed {what}");
     }
-    panic!("the viewer window never matched the server frame ({differing} pixels differ)");
+}
+
+fn same(x: &[u8; 3], s: &[u8]) -> bool {
+    *x == [s[2], s[1], s[0]]
+}
+
+#[test]
+fn window_shows_the_servers_frame_exactly() {
+    let Some(scene) = scene("viewer-window", 2, &[]) else {
+        return;
+    };
+    scene.wait_until("the server's frame", |window, server, _| {
+        window
+            .iter()
+            .zip(server.chunks_exact(4))
+            .all(|(x, s)| same(x, s))
+    });
+}
+
+#[test]
+fn the_stats_overlay_covers_only_the_top_of_the_window() {
+    let Some(scene) = scene("viewer-stats", 3, &["--stats"]) else {
+        return;
+    };
+    // The overlay is drawn over the corner; everything else is the session, exactly.
+    let corner = |i: usize, width: u32| i as u32 / width < 80;
+    scene.wait_until(
+        "the overlay over the server's frame",
+        |window, server, width| {
+            let mut overlay = 0;
+            for (i, (x, s)) in window.iter().zip(server.chunks_exact(4)).enumerate() {
+                if corner(i, width) {
+                    overlay += usize::from(!same(x, s));
+                } else if !same(x, s) {
+                    return false;
+                }
+            }
+            overlay > 1000
+        },
+    );
 }

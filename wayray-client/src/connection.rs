@@ -24,6 +24,7 @@ use wayray_protocol::{
 use crate::framebuffer::{ApplyError, Framebuffer};
 use crate::known_servers;
 use crate::pin::PinVerifier;
+use crate::stats::Stats;
 use wayray_protocol::quic::{MessageReader, ReadError, write_message};
 
 /// ALPN protocol id.
@@ -214,27 +215,6 @@ impl ControlSender {
     }
 }
 
-/// The viewer's input stream, owned by whoever produces input.
-#[derive(Debug)]
-pub struct InputSender {
-    stream: SendStream,
-}
-
-impl InputSender {
-    async fn write(stream: &mut SendStream, event: &InputMessage) -> Result<(), ViewerError> {
-        let bytes = encode_frame_to_vec(event).map_err(|e| ViewerError::Stream(e.to_string()))?;
-        stream
-            .write_all(&bytes)
-            .await
-            .map_err(|e| ViewerError::Stream(e.to_string()))
-    }
-
-    /// Sends an input event.
-    pub async fn send(&mut self, event: &InputMessage) -> Result<(), ViewerError> {
-        Self::write(&mut self.stream, event).await
-    }
-}
-
 /// A viewer attached to a session.
 pub struct Viewer {
     conn: Connection,
@@ -242,7 +222,7 @@ pub struct Viewer {
     control: mpsc::UnboundedSender<ControlMessage>,
     control_writer: Option<tokio::task::JoinHandle<()>>,
     display: mpsc::Receiver<Result<(DisplayMessage, usize), ViewerError>>,
-    input: Option<SendStream>,
+    input: SendStream,
     /// The session output as this viewer has it.
     pub framebuffer: Framebuffer,
     pending: BTreeMap<u64, wayray_protocol::messages::display::FrameUpdate>,
@@ -259,6 +239,8 @@ pub struct Viewer {
     /// The server's fingerprint.
     pub fingerprint: String,
     rtt: Arc<crate::rtt::RttMeter>,
+    /// Rates, codec mix and keystroke latency (overlay and report).
+    pub stats: Stats,
 }
 
 impl std::fmt::Debug for Viewer {
@@ -509,7 +491,7 @@ impl Viewer {
             control: control_tx,
             control_writer: Some(control_writer),
             display: display_rx,
-            input: Some(input),
+            input,
             framebuffer: Framebuffer::new().map_err(|e| proto(e.to_string()))?,
             pending: BTreeMap::new(),
             session_id,
@@ -519,17 +501,21 @@ impl Viewer {
             cursor: None,
             fingerprint,
             rtt,
+            stats: Stats::default(),
         })
     }
 
     /// Sends an input event.
     pub async fn send_input(&mut self, event: &InputMessage) -> Result<(), ViewerError> {
-        match self.input.as_mut() {
-            Some(stream) => InputSender::write(stream, event).await,
-            None => Err(ViewerError::Stream(
-                "the input stream was handed to an InputSender".into(),
-            )),
+        if let InputMessage::Key(key) = event {
+            let pressed = key.state == wayray_protocol::messages::input::ButtonState::Pressed;
+            self.stats.key_sent(key.code, pressed, Instant::now());
         }
+        let bytes = encode_frame_to_vec(event).map_err(|e| ViewerError::Stream(e.to_string()))?;
+        self.input
+            .write_all(&bytes)
+            .await
+            .map_err(|e| ViewerError::Stream(e.to_string()))
     }
 
     /// A handle for control requests (resize, keyframe) from another task.
@@ -537,11 +523,6 @@ impl Viewer {
         ControlSender {
             control: self.control.clone(),
         }
-    }
-
-    /// Hands the input stream to a separate task (a window sends input while frames arrive).
-    pub fn take_input(&mut self) -> Option<InputSender> {
-        self.input.take().map(|stream| InputSender { stream })
     }
 
     /// Asks for a full frame.
@@ -564,6 +545,7 @@ impl Viewer {
                 None => return Err(ViewerError::Stream("the display receiver stopped".into())),
             };
             self.bytes += len as u64;
+            self.stats.received(len, Instant::now());
             let update = match msg {
                 DisplayMessage::FrameUpdate(update) => update,
                 cursor @ (DisplayMessage::CursorImage(_) | DisplayMessage::CursorShape(_)) => {
@@ -597,6 +579,7 @@ impl Viewer {
                 }
                 let update = self.pending.remove(&seq).expect("present");
                 changed.extend(self.framebuffer.apply(&update)?);
+                self.stats.applied(&update, Instant::now());
                 self.frames += 1;
                 let ack = ControlMessage::FrameAck(FrameAck {
                     sequence: update.sequence,

@@ -3,14 +3,16 @@
 //! windowed viewer uploads the rectangles an update changed to its GPU texture; tests and the
 //! headless viewer read the framebuffer directly.
 
+pub mod config;
 pub mod connection;
 pub mod framebuffer;
+pub mod keys;
 pub mod known_servers;
 pub mod pin;
+pub mod resume;
 pub mod rtt;
+pub mod stats;
 pub mod window;
 
-pub use connection::{
-    ConnectError, ConnectOptions, ControlSender, InputSender, PinPolicy, Viewer, ViewerError,
-};
+pub use connection::{ConnectError, ConnectOptions, ControlSender, PinPolicy, Viewer, ViewerError};
 pub use framebuffer::{ApplyError, Framebuffer};

@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use miette::{IntoDiagnostic, Result, miette};
-use wayray_client::{ConnectError, ConnectOptions, PinPolicy, Viewer, known_servers};
-use wayray_protocol::messages::input::KeymapLayout;
+use wayray_client::config::{self, ClientConfig};
+use wayray_client::resume::resumable;
+use wayray_client::{ConnectError, ConnectOptions, PinPolicy, Viewer, keys, known_servers};
 use wayray_protocol::secret::Token;
 
 /// Command line.
@@ -52,12 +53,32 @@ struct ConnectArgs {
     /// Exit after this many milliseconds.
     #[arg(long)]
     exit_after_ms: Option<u64>,
-    /// Write a JSON report (first_frame_ms, frames, bytes, rtt_ms) when exiting.
+    /// Write a JSON report (first_frame_ms, frames, bytes, rtt_ms, reconnects and, when keys
+    /// were typed, latency_ms_p50 / latency_ms_p99) when exiting.
     #[arg(long)]
     report: Option<PathBuf>,
-    /// Keyboard layout of this desk for the session (xkb layout name).
-    #[arg(long, default_value = "us")]
-    keyboard_layout: String,
+    /// With --headless: after the first frame, type TEXT (as keys of a US keyboard), one key
+    /// at a time, timing each key to the frame that shows it.
+    #[arg(long, value_name = "TEXT")]
+    r#type: Option<String>,
+    /// Keyboard layout of this desk for the session (xkb layout name; default: the
+    /// configuration file, then XKB_DEFAULT_LAYOUT, then us).
+    #[arg(long)]
+    keyboard_layout: Option<String>,
+    /// Show the stats overlay from the start (Ctrl+Alt+S toggles it).
+    #[arg(long)]
+    stats: bool,
+    /// Seconds without hearing from the server before the connection counts as lost
+    /// (default: the configuration file, then 5).
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
+    /// Seconds to keep resuming a dropped connection; 0 does not resume (default: the
+    /// configuration file, then 120).
+    #[arg(long, value_name = "SECS")]
+    reconnect_for: Option<u64>,
+    /// Viewer configuration file (default: ~/.config/wayray/client.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 fn main() -> Result<()> {
@@ -76,12 +97,23 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Connect(args) => {
             let started = Instant::now();
-            let viewer = runtime.block_on(open(&args))?;
+            let config = load_config(&args)?;
+            let mut options = connect_options(&args, &config)?;
+            let viewer = runtime.block_on(open(&mut options))?;
+            let reconnect_for = args
+                .reconnect_for
+                .map_or_else(|| config.reconnect_for(), Duration::from_secs);
+            let resume = (!reconnect_for.is_zero()).then_some((options, reconnect_for));
             if args.headless {
-                runtime.block_on(headless(viewer, &args, started))
+                runtime.block_on(headless(viewer, &args, resume, started))
             } else {
                 let title = format!("WayRay — {} — session {}", args.server, viewer.session_id);
-                wayray_client::window::run(viewer, &runtime, title).map_err(|err| match err {
+                let window = wayray_client::window::WindowOptions {
+                    title,
+                    resume,
+                    stats: args.stats,
+                };
+                wayray_client::window::run(viewer, &runtime, window).map_err(|err| match err {
                     wayray_client::window::WindowError::Disconnected(reason) => {
                         miette!(help = "connect again to resume the session", "{reason}")
                     }
@@ -151,8 +183,24 @@ fn ask(server: &str, fingerprint: &str) -> bool {
     matches!(line.trim(), "y" | "Y" | "yes")
 }
 
-/// Connects (asking about a new server on a terminal) and attaches.
-async fn open(args: &ConnectArgs) -> Result<Viewer> {
+fn load_config(args: &ConnectArgs) -> Result<ClientConfig> {
+    let (path, required) = match &args.config {
+        Some(path) => (Some(path.clone()), true),
+        None => (config::default_path(), false),
+    };
+    match path {
+        Some(path) => ClientConfig::load(&path, required).map_err(|err| {
+            miette!(
+                help = "fix the file (the keys are listed in the viewer's chapter of the book) or pass another --config",
+                "{err}"
+            )
+        }),
+        None => Ok(ClientConfig::default()),
+    }
+}
+
+/// Everything needed to connect (and to connect again), from the flags and the configuration.
+fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectOptions> {
     let token = std::fs::read_to_string(&args.token_file)
         .map_err(|e| {
             miette!(
@@ -173,7 +221,7 @@ async fn open(args: &ConnectArgs) -> Result<Viewer> {
                 "no home directory for the known-servers file"
             )
         })?;
-    let mut options = ConnectOptions {
+    Ok(ConnectOptions {
         server: resolve(&args.server)?,
         label: args.server.clone(),
         known_servers: known,
@@ -184,53 +232,119 @@ async fn open(args: &ConnectArgs) -> Result<Viewer> {
         },
         token: Token::new(token),
         preferred_mode: None,
-        keymap: KeymapLayout {
-            layout: args.keyboard_layout.clone(),
-            ..KeymapLayout::default()
-        },
-        timeout: Duration::from_secs(10),
-    };
-    match Viewer::connect(&options).await {
+        keymap: config.keymap(args.keyboard_layout.as_deref(), |var| {
+            std::env::var(var).ok()
+        }),
+        timeout: args
+            .timeout
+            .map_or_else(|| config.timeout(), Duration::from_secs),
+    })
+}
+
+/// Connects (asking about a new server on a terminal) and attaches. A server accepted on the
+/// terminal is pinned, so connecting again later needs no question.
+async fn open(options: &mut ConnectOptions) -> Result<Viewer> {
+    match Viewer::connect(options).await {
         Ok(viewer) => Ok(viewer),
         Err(ConnectError::NewServer {
             server,
             fingerprint,
         }) if ask(&server, &fingerprint) => {
             options.pin = PinPolicy::Fingerprint(fingerprint);
-            Viewer::connect(&options).await.map_err(report_error)
+            let viewer = Viewer::connect(options).await.map_err(report_error)?;
+            options.pin = PinPolicy::Known;
+            Ok(viewer)
         }
         Err(err) => Err(report_error(err)),
     }
 }
 
+/// What the headless viewer counts across connections.
+#[derive(Default)]
+struct Totals {
+    frames: u64,
+    bytes: u64,
+    reconnects: u32,
+}
+
 /// Decodes into memory with no window until an exit condition, then writes what was asked.
-async fn headless(mut viewer: Viewer, args: &ConnectArgs, started: Instant) -> Result<()> {
+/// A dropped connection is resumed (when `resume` allows), and counts are kept across it.
+async fn headless(
+    mut viewer: Viewer,
+    args: &ConnectArgs,
+    resume: Option<(ConnectOptions, Duration)>,
+    started: Instant,
+) -> Result<()> {
     let deadline = args
         .exit_after_ms
         .map(|ms| started + Duration::from_millis(ms));
+    let mut to_type: std::collections::VecDeque<keys::Stroke> = match &args.r#type {
+        Some(text) => keys::us_strokes(text)
+            .map_err(|c| {
+                miette!(
+                    help = "--type takes printable ASCII, spaces and newlines",
+                    "{c:?} cannot be typed on a US keyboard"
+                )
+            })?
+            .into(),
+        None => Default::default(),
+    };
     let mut first_frame_ms = None;
+    let mut totals = Totals::default();
     loop {
-        if args.exit_after_frames.is_some_and(|n| viewer.frames >= n) {
+        if args
+            .exit_after_frames
+            .is_some_and(|n| totals.frames + viewer.frames >= n)
+        {
             break;
         }
-        let wait = deadline.map_or(Duration::from_secs(3600), |d| {
-            d.saturating_duration_since(Instant::now())
+        let now = Instant::now();
+        let mut wait = deadline.map_or(Duration::from_secs(3600), |d| {
+            d.saturating_duration_since(now)
         });
         if wait.is_zero() {
             break;
         }
+        // Type the next key once the previous one has shown (or given up on).
+        if viewer.frames > 0 && !viewer.stats.key_in_flight(now) {
+            if let Some(stroke) = to_type.pop_front() {
+                for event in keys::stroke_events(stroke) {
+                    viewer.send_input(&event).await.map_err(|err| {
+                        miette!(help = "connect again to resume the session", "{err}")
+                    })?;
+                }
+            }
+        }
+        if !to_type.is_empty() {
+            wait = wait.min(Duration::from_millis(50));
+        }
         match tokio::time::timeout(wait, viewer.next_update()).await {
-            Err(_) => break,
+            Err(_) => {}
             Ok(Ok(_)) => {
                 if first_frame_ms.is_none() && viewer.frames > 0 {
                     first_frame_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
                 }
             }
             Ok(Err(err)) => {
-                return Err(miette!(
-                    help = "connect again to resume the session",
-                    "{err}"
-                ));
+                let Some((options, give_up)) = resume.as_ref().filter(|_| resumable(&err)) else {
+                    return Err(miette!(
+                        help = "connect again to resume the session",
+                        "{err}"
+                    ));
+                };
+                tracing::warn!(%err, "connection lost; resuming the session");
+                let next = wayray_client::resume::resume(options, *give_up, |e| {
+                    tracing::info!(%e, "resuming failed; trying again");
+                })
+                .await
+                .map_err(report_error)?;
+                totals.frames += viewer.frames;
+                totals.bytes += viewer.bytes;
+                totals.reconnects += 1;
+                // Latencies measured so far stay in the report.
+                let stats = std::mem::take(&mut viewer.stats);
+                viewer = next;
+                viewer.stats = stats;
             }
         }
     }
@@ -245,17 +359,20 @@ async fn headless(mut viewer: Viewer, args: &ConnectArgs, started: Instant) -> R
         write_png(path, fb.width(), fb.height(), fb.pixels())?;
     }
     if let Some(path) = &args.report {
-        let json = format!(
-            "{{\"first_frame_ms\": {}, \"frames\": {}, \"bytes\": {}, \"rtt_ms\": {}}}\n",
-            first_frame_ms.map_or("null".into(), |v| format!("{v:.1}")),
-            viewer.frames,
-            viewer.bytes,
-            viewer.rtt().map_or("null".into(), |d| format!(
-                "{:.2}",
-                d.as_secs_f64() * 1000.0
-            ))
-        );
-        std::fs::write(path, json).into_diagnostic()?;
+        let ms = |d: Duration| (d.as_secs_f64() * 1e5).round() / 100.0;
+        let mut report = serde_json::json!({
+            "first_frame_ms": first_frame_ms.map(|v| (v * 10.0).round() / 10.0),
+            "frames": totals.frames + viewer.frames,
+            "bytes": totals.bytes + viewer.bytes,
+            "rtt_ms": viewer.rtt().map(ms),
+            "reconnects": totals.reconnects,
+        });
+        if viewer.stats.latency_samples() > 0 {
+            report["keystrokes_measured"] = viewer.stats.latency_samples().into();
+            report["latency_ms_p50"] = viewer.stats.latency_percentile(50.0).map(ms).into();
+            report["latency_ms_p99"] = viewer.stats.latency_percentile(99.0).map(ms).into();
+        }
+        std::fs::write(path, format!("{report}\n")).into_diagnostic()?;
     }
     viewer.disconnect().await;
     Ok(())

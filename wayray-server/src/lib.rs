@@ -9,6 +9,7 @@
 pub mod apps;
 pub mod backend;
 pub mod capture;
+pub mod cursor;
 pub mod daemon;
 pub mod encode;
 mod handlers;

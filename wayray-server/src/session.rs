@@ -68,7 +68,7 @@ pub enum SessionCommand {
     /// Reply with render statistics.
     Stats(mpsc::Sender<RenderStats>),
     /// Send cursor shape changes here (the viewer shows the cursor itself).
-    SetCursorSink(Box<dyn Fn(wayray_protocol::messages::display::CursorShape) + Send>),
+    SetCursorSink(crate::cursor::CursorSink),
     /// Start an application inside the session; reply with its process id.
     Run(Vec<String>, mpsc::Sender<Result<u32, String>>),
     /// Stop the session (its applications are terminated).
@@ -277,6 +277,7 @@ impl Session {
             running: true,
             cursor: smithay::input::pointer::CursorImageStatus::default_named(),
             cursor_sink: None,
+            cursor_sent: None,
             apps: crate::apps::Apps::new(socket_name.clone(), runtime_dir.clone()),
         };
         Ok(Self {
@@ -385,8 +386,9 @@ impl State {
                 });
             }
             SessionCommand::SetCursorSink(sink) => {
-                sink(crate::handlers::cursor_shape(&self.cursor));
                 self.cursor_sink = Some(sink);
+                self.cursor_sent = None;
+                self.send_cursor();
             }
             SessionCommand::Run(command, reply) => {
                 let _ = reply.send(self.apps.start(&command).map_err(|e| e.to_string()));

@@ -106,8 +106,10 @@ pub struct State {
     pub running: bool,
     /// The cursor the focused client asked for; sent to the viewer, never drawn.
     pub cursor: smithay::input::pointer::CursorImageStatus,
-    /// Where cursor shape changes go (the transport), if anywhere.
-    pub cursor_sink: Option<Box<dyn Fn(wayray_protocol::messages::display::CursorShape) + Send>>,
+    /// Where cursor changes go (the link to the viewer), if anywhere.
+    pub cursor_sink: Option<crate::cursor::CursorSink>,
+    /// The cursor last sent to the sink.
+    pub cursor_sent: Option<crate::cursor::Cursor>,
     /// The applications started in this session.
     pub apps: crate::apps::Apps,
 }

@@ -1,5 +1,6 @@
 //! The GPU side of the window: a texture that mirrors the session output, updated only where
-//! frames changed it, and copied to the window's surface on each redraw (with vsync).
+//! frames changed it, and copied to the window's surface on each redraw (with vsync). The stats
+//! overlay, when shown, is a second small texture copied over the top-left corner.
 
 use std::sync::Arc;
 
@@ -13,7 +14,11 @@ pub struct Gpu {
     queue: wgpu::Queue,
     config: wgpu::SurfaceConfiguration,
     mirror: Option<(wgpu::Texture, u32, u32)>,
+    overlay: Option<(wgpu::Texture, u32, u32)>,
 }
+
+/// Where the overlay's top-left corner goes in the window.
+const OVERLAY_MARGIN: u32 = 8;
 
 /// Setting up the GPU failed.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +77,7 @@ impl Gpu {
             queue,
             config,
             mirror: None,
+            overlay: None,
         })
     }
 
@@ -82,55 +88,82 @@ impl Gpu {
         self.surface.configure(&self.device, &self.config);
     }
 
+    fn texture(&self, label: &str, width: u32, height: u32) -> wgpu::Texture {
+        self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Bgra8Unorm,
+            usage: wgpu::TextureUsages::COPY_DST | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        })
+    }
+
+    fn write(&self, texture: &wgpu::Texture, pixels: &[u8], width: u32, height: u32, rect: Rect) {
+        let offset = (rect.y as u64 * width as u64 + rect.x as u64) * 4;
+        self.queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d {
+                    x: rect.x,
+                    y: rect.y,
+                    z: 0,
+                },
+                aspect: wgpu::TextureAspect::All,
+            },
+            pixels,
+            wgpu::TexelCopyBufferLayout {
+                offset,
+                bytes_per_row: Some(width * 4),
+                rows_per_image: Some(height),
+            },
+            wgpu::Extent3d {
+                width: rect.width,
+                height: rect.height,
+                depth_or_array_layers: 1,
+            },
+        );
+    }
+
+    /// Shows `image` (opaque BGRA, width, height) as the overlay, or no overlay.
+    pub fn set_overlay(&mut self, image: Option<(&[u8], u32, u32)>) {
+        let Some((pixels, width, height)) = image.filter(|(_, w, h)| *w > 0 && *h > 0) else {
+            self.overlay = None;
+            return;
+        };
+        if !matches!(&self.overlay, Some((_, w, h)) if (*w, *h) == (width, height)) {
+            self.overlay = Some((self.texture("wayray-overlay", width, height), width, height));
+        }
+        if let Some((texture, _, _)) = &self.overlay {
+            self.write(
+                texture,
+                pixels,
+                width,
+                height,
+                Rect::new(0, 0, width, height),
+            );
+        }
+    }
+
     /// Uploads `rects` of `pixels` (tightly packed BGRA, `width` × `height`) to the mirror.
     pub fn upload(&mut self, pixels: &[u8], width: u32, height: u32, rects: &[Rect]) {
         let fresh = !matches!(&self.mirror, Some((_, w, h)) if (*w, *h) == (width, height));
         if fresh {
-            let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-                label: Some("wayray-mirror"),
-                size: wgpu::Extent3d {
-                    width,
-                    height,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Bgra8Unorm,
-                usage: wgpu::TextureUsages::COPY_DST | wgpu::TextureUsages::COPY_SRC,
-                view_formats: &[],
-            });
-            self.mirror = Some((texture, width, height));
+            self.mirror = Some((self.texture("wayray-mirror", width, height), width, height));
         }
         let Some((texture, _, _)) = &self.mirror else {
             return;
         };
         let full = [Rect::new(0, 0, width, height)];
         for rect in if fresh { &full[..] } else { rects } {
-            let offset = (rect.y as u64 * width as u64 + rect.x as u64) * 4;
-            self.queue.write_texture(
-                wgpu::TexelCopyTextureInfo {
-                    texture,
-                    mip_level: 0,
-                    origin: wgpu::Origin3d {
-                        x: rect.x,
-                        y: rect.y,
-                        z: 0,
-                    },
-                    aspect: wgpu::TextureAspect::All,
-                },
-                pixels,
-                wgpu::TexelCopyBufferLayout {
-                    offset,
-                    bytes_per_row: Some(width * 4),
-                    rows_per_image: Some(height),
-                },
-                wgpu::Extent3d {
-                    width: rect.width,
-                    height: rect.height,
-                    depth_or_array_layers: 1,
-                },
-            );
+            self.write(texture, pixels, width, height, *rect);
         }
     }
 
@@ -159,6 +192,23 @@ impl Gpu {
                 frame.texture.as_image_copy(),
                 size,
             );
+        }
+        if let Some((texture, width, height)) = &self.overlay {
+            let room = |window: u32| window.saturating_sub(OVERLAY_MARGIN);
+            let size = wgpu::Extent3d {
+                width: (*width).min(room(self.config.width)),
+                height: (*height).min(room(self.config.height)),
+                depth_or_array_layers: 1,
+            };
+            if size.width > 0 && size.height > 0 {
+                let mut target = frame.texture.as_image_copy();
+                target.origin = wgpu::Origin3d {
+                    x: OVERLAY_MARGIN,
+                    y: OVERLAY_MARGIN,
+                    z: 0,
+                };
+                encoder.copy_texture_to_texture(texture.as_image_copy(), target, size);
+            }
         }
         self.queue.submit([encoder.finish()]);
         self.queue.present(frame);

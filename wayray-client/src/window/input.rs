@@ -1,12 +1,15 @@
 //! The window's input as WayRay input messages: keys as evdev codes (winit's scancode is the
 //! evdev code on Linux), pointer in physical pixels, buttons as evdev BTN codes, wheel scrolling
-//! as smooth distance plus v120 steps.
+//! as smooth distance plus v120 steps, touch points in physical pixels followed by a frame.
+//! A few key combinations belong to the viewer itself ([`shortcut`]) and never reach the
+//! session.
 
 use wayray_protocol::InputMessage;
 use wayray_protocol::messages::input::{
-    ButtonState, Key, PointerButton, PointerMotion, Scroll, ScrollSource,
+    ButtonState, Key, PointerButton, PointerMotion, Scroll, ScrollSource, TouchPoint, TouchUp,
 };
-use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
+use winit::event::{ElementState, MouseButton, MouseScrollDelta, TouchPhase, WindowEvent};
+use winit::keyboard::{KeyCode, ModifiersState, PhysicalKey};
 use winit::platform::scancode::PhysicalKeyExtScancode;
 
 /// Logical pixels scrolled per wheel step, as compositors usually report.
@@ -19,8 +22,65 @@ fn state(s: ElementState) -> ButtonState {
     }
 }
 
-/// Translates one window event; `None` for events that are not input.
-pub fn translate(event: &WindowEvent, time_ms: u32) -> Option<InputMessage> {
+/// What the viewer's own keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortcut {
+    /// F11: full screen on and off.
+    Fullscreen,
+    /// Ctrl+Alt+S: the stats overlay on and off.
+    Stats,
+}
+
+/// The viewer shortcut `event` (a press or release of its key) belongs to, if any.
+pub fn shortcut(event: &WindowEvent, modifiers: ModifiersState) -> Option<Shortcut> {
+    let WindowEvent::KeyboardInput { event, .. } = event else {
+        return None;
+    };
+    let PhysicalKey::Code(code) = event.physical_key else {
+        return None;
+    };
+    let ctrl_alt = modifiers.control_key() && modifiers.alt_key();
+    match code {
+        KeyCode::F11 => Some(Shortcut::Fullscreen),
+        KeyCode::KeyS if ctrl_alt => Some(Shortcut::Stats),
+        _ => None,
+    }
+}
+
+/// Translates one window event into the input messages it means (none for events that are
+/// not input).
+pub fn translate(event: &WindowEvent, time_ms: u32) -> Vec<InputMessage> {
+    if let WindowEvent::Touch(touch) = event {
+        return touch_messages(
+            touch.phase,
+            touch.id,
+            (touch.location.x, touch.location.y),
+            time_ms,
+        );
+    }
+    translate_one(event, time_ms).into_iter().collect()
+}
+
+/// A touch point's change, followed by the frame that ends the group.
+pub fn touch_messages(
+    phase: TouchPhase,
+    id: u64,
+    (x, y): (f64, f64),
+    time_ms: u32,
+) -> Vec<InputMessage> {
+    // Touch ids are small in practice; keep them distinct within the u32 the wire carries.
+    let id = (id % u64::from(u32::MAX)) as u32;
+    let point = TouchPoint { id, x, y, time_ms };
+    let first = match phase {
+        TouchPhase::Started => InputMessage::TouchDown(point),
+        TouchPhase::Moved => InputMessage::TouchMotion(point),
+        TouchPhase::Ended => InputMessage::TouchUp(TouchUp { id, time_ms }),
+        TouchPhase::Cancelled => return vec![InputMessage::TouchCancel],
+    };
+    vec![first, InputMessage::TouchFrame]
+}
+
+fn translate_one(event: &WindowEvent, time_ms: u32) -> Option<InputMessage> {
     Some(match event {
         WindowEvent::KeyboardInput { event, .. } => {
             // Repeats come from the compositor, which knows the session's repeat rate.
@@ -77,4 +137,32 @@ pub fn translate(event: &WindowEvent, time_ms: u32) -> Option<InputMessage> {
         WindowEvent::Focused(false) => InputMessage::ReleaseAll { time_ms },
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn touch_points_are_followed_by_a_frame() {
+        let down = touch_messages(TouchPhase::Started, 3, (10.5, 20.0), 7);
+        assert_eq!(
+            down,
+            [
+                InputMessage::TouchDown(TouchPoint {
+                    id: 3,
+                    x: 10.5,
+                    y: 20.0,
+                    time_ms: 7
+                }),
+                InputMessage::TouchFrame
+            ]
+        );
+        let up = touch_messages(TouchPhase::Ended, 3, (0.0, 0.0), 9);
+        assert_eq!(up[0], InputMessage::TouchUp(TouchUp { id: 3, time_ms: 9 }));
+        assert_eq!(
+            touch_messages(TouchPhase::Cancelled, 3, (0.0, 0.0), 9),
+            [InputMessage::TouchCancel]
+        );
+    }
 }

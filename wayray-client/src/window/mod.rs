@@ -1,35 +1,37 @@
-//! The viewer window (winit + wgpu). The network runs on tokio tasks: one applies frames to the
-//! framebuffer and copies the changed rectangles into a shared buffer, waking the window once
-//! (however many frames arrive before it redraws: no queue of frames); the other sends the
-//! window's input. Only changed rectangles are uploaded to the GPU.
+//! The viewer window (winit + wgpu). The network runs on one tokio task that owns the
+//! [`Viewer`]: it applies frames to the framebuffer and copies the changed rectangles into a
+//! shared buffer, waking the window once (however many frames arrive before it redraws: no
+//! queue of frames), sends the window's input and settled window sizes, and resumes the session
+//! when the connection drops. Only changed rectangles are uploaded to the GPU.
 
+mod cursor;
 mod gpu;
 pub mod input;
+pub mod overlay;
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use wayray_protocol::Rect;
+use wayray_protocol::messages::control::OutputMode;
+use wayray_protocol::messages::display::DisplayMessage;
 use winit::application::ApplicationHandler;
 use winit::event::{ElementState, WindowEvent};
 use winit::event_loop::{ActiveEventLoop, EventLoop, EventLoopProxy};
-use winit::keyboard::{KeyCode, PhysicalKey};
+use winit::keyboard::ModifiersState;
 use winit::window::{Fullscreen, Window, WindowId};
 
-use std::str::FromStr;
-
-use wayray_protocol::messages::control::OutputMode;
-use wayray_protocol::messages::display::CursorShape;
-use winit::window::CursorIcon;
-
-use crate::connection::{ControlSender, Viewer};
+use crate::connection::{ConnectOptions, Viewer};
+use input::Shortcut;
 
 /// Wakes the window thread.
 #[derive(Debug)]
 enum Wake {
-    /// New pixels are in the shared buffer.
+    /// New pixels, a new cursor or new stats are in the shared state.
     Frame,
-    /// The connection ended.
+    /// The connection dropped and is being resumed, or was resumed.
+    Status,
+    /// The connection ended for good.
     Closed,
 }
 
@@ -42,7 +44,11 @@ struct Shared {
     wake_pending: bool,
     closed: Option<String>,
     /// The session's cursor, when it changed since the window last looked.
-    cursor: Option<CursorShape>,
+    cursor: Option<DisplayMessage>,
+    /// The overlay's text, refreshed twice a second.
+    stats: Vec<String>,
+    /// Whether the connection is being resumed.
+    reconnecting: bool,
 }
 
 /// Running the window failed.
@@ -59,35 +65,47 @@ pub enum WindowError {
     Disconnected(String),
 }
 
-/// Shows `viewer`'s session in a window until it is closed or the connection ends.
+/// How the window behaves.
+#[derive(Debug, Clone)]
+pub struct WindowOptions {
+    /// The window title.
+    pub title: String,
+    /// Resume a dropped connection with these options for at most this long.
+    pub resume: Option<(ConnectOptions, Duration)>,
+    /// Show the stats overlay from the start (Ctrl+Alt+S toggles it).
+    pub stats: bool,
+}
+
+/// Shows `viewer`'s session in a window until it is closed or the connection ends for good.
 pub fn run(
-    mut viewer: Viewer,
+    viewer: Viewer,
     runtime: &tokio::runtime::Runtime,
-    title: String,
+    options: WindowOptions,
 ) -> Result<(), WindowError> {
     let event_loop = EventLoop::<Wake>::with_user_event()
         .build()
         .map_err(|e| WindowError::EventLoop(e.to_string()))?;
     let proxy = event_loop.create_proxy();
     let shared = Arc::new(Mutex::new(Shared::default()));
-    let (input_tx, mut input_rx) = tokio::sync::mpsc::unbounded_channel();
-    if let Some(mut input) = viewer.take_input() {
-        runtime.spawn(async move {
-            while let Some(event) = input_rx.recv().await {
-                if input.send(&event).await.is_err() {
-                    return;
-                }
-            }
-        });
-    }
-    let control = viewer.control();
-    let viewer_mode = viewer.mode;
+    // Input events are a handful of bytes each and the task sends them as they come; the
+    // window never waits for the network.
+    let (input_tx, input_rx) = tokio::sync::mpsc::unbounded_channel();
     let (resize_tx, resize_rx) = tokio::sync::watch::channel(None);
-    runtime.spawn(resize_requests(control, resize_rx));
-    runtime.spawn(receive(viewer, shared.clone(), proxy));
-    let initial = (viewer_mode.width, viewer_mode.height);
+    let (settled_tx, settled_rx) = tokio::sync::watch::channel(None);
+    runtime.spawn(debounce_resizes(resize_rx, settled_tx));
+    let initial = (viewer.mode.width, viewer.mode.height);
+    runtime.spawn(drive(
+        viewer,
+        Channels {
+            input: input_rx,
+            modes: settled_rx,
+            shared: shared.clone(),
+            proxy,
+        },
+        options.resume.clone(),
+    ));
     let mut app = App {
-        title,
+        title: options.title,
         initial,
         window: None,
         gpu: None,
@@ -96,6 +114,8 @@ pub fn run(
         resize: resize_tx,
         started: Instant::now(),
         error: None,
+        modifiers: ModifiersState::empty(),
+        show_stats: options.stats,
     };
     event_loop
         .run_app(&mut app)
@@ -108,74 +128,159 @@ pub fn run(
 
 /// How long the window size must stay still before the session is resized (a drag of the
 /// window border produces a stream of sizes).
-const RESIZE_DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(150);
+const RESIZE_DEBOUNCE: Duration = Duration::from_millis(150);
+/// How often the overlay's figures are refreshed.
+const STATS_INTERVAL: Duration = Duration::from_millis(500);
 
-/// Sends the latest requested mode once it has been stable for [`RESIZE_DEBOUNCE`].
-async fn resize_requests(
-    control: ControlSender,
+/// Passes on the latest requested mode once it has been stable for [`RESIZE_DEBOUNCE`].
+async fn debounce_resizes(
     mut modes: tokio::sync::watch::Receiver<Option<OutputMode>>,
+    settled: tokio::sync::watch::Sender<Option<OutputMode>>,
 ) {
-    let mut sent = None;
     while modes.changed().await.is_ok() {
-        // Debounce: wait until no newer size arrives for a while.
         while let Ok(Ok(())) = tokio::time::timeout(RESIZE_DEBOUNCE, modes.changed()).await {}
         let mode = *modes.borrow_and_update();
-        if mode.is_some() && mode != sent {
-            if let Some(mode) = mode
-                && control.resize(mode).await.is_err()
-            {
-                return;
-            }
-            sent = mode;
+        if mode.is_some() {
+            settled.send_if_modified(|current| {
+                let changed = *current != mode;
+                *current = mode;
+                changed
+            });
         }
     }
 }
 
-/// Applies frames and hands the changed pixels to the window.
-async fn receive(mut viewer: Viewer, shared: Arc<Mutex<Shared>>, proxy: EventLoopProxy<Wake>) {
+/// What the network task talks to the window through.
+struct Channels {
+    input: tokio::sync::mpsc::UnboundedReceiver<wayray_protocol::InputMessage>,
+    modes: tokio::sync::watch::Receiver<Option<OutputMode>>,
+    shared: Arc<Mutex<Shared>>,
+    proxy: EventLoopProxy<Wake>,
+}
+
+impl Channels {
+    /// Runs `change` on the shared state and wakes the window once.
+    fn publish(&self, change: impl FnOnce(&mut Shared)) -> bool {
+        let Ok(mut s) = self.shared.lock() else {
+            return false;
+        };
+        change(&mut s);
+        if !s.wake_pending {
+            s.wake_pending = true;
+            let _ = self.proxy.send_event(Wake::Frame);
+        }
+        true
+    }
+
+    fn status(&self, reconnecting: bool) {
+        if let Ok(mut s) = self.shared.lock() {
+            s.reconnecting = reconnecting;
+        }
+        let _ = self.proxy.send_event(Wake::Status);
+    }
+}
+
+/// Copies the rectangles `rects` of the viewer's framebuffer into the shared buffer.
+fn copy_changed(s: &mut Shared, viewer: &Viewer, rects: Vec<Rect>) {
+    let fb = &viewer.framebuffer;
+    if (s.width, s.height) != (fb.width(), fb.height()) {
+        s.width = fb.width();
+        s.height = fb.height();
+        s.pixels = fb.pixels().to_vec();
+        s.dirty = vec![Rect::new(0, 0, fb.width(), fb.height())];
+        return;
+    }
+    let row = fb.width() as usize * 4;
+    for r in &rects {
+        for y in r.y..r.y + r.height {
+            let start = y as usize * row + r.x as usize * 4;
+            let end = start + r.width as usize * 4;
+            s.pixels[start..end].copy_from_slice(&fb.pixels()[start..end]);
+        }
+    }
+    s.dirty.extend(rects);
+}
+
+/// Runs one connection until it ends; returns why.
+async fn serve_connection(
+    viewer: &mut Viewer,
+    io: &mut Channels,
+) -> Result<(), crate::connection::ViewerError> {
+    let mut stats_tick = tokio::time::interval(STATS_INTERVAL);
     loop {
-        match viewer.next_update().await {
-            Ok(rects) if rects.is_empty() => {
-                // A cursor change: the window shows it as its own cursor, with no latency.
-                let Some(shape) = viewer.cursor_shape() else {
-                    continue;
-                };
-                let Ok(mut s) = shared.lock() else { return };
-                s.cursor = Some(shape);
-                if !s.wake_pending {
-                    s.wake_pending = true;
-                    let _ = proxy.send_event(Wake::Frame);
-                }
-            }
-            Ok(rects) => {
-                let fb = &viewer.framebuffer;
-                let Ok(mut s) = shared.lock() else { return };
-                if (s.width, s.height) != (fb.width(), fb.height()) {
-                    s.width = fb.width();
-                    s.height = fb.height();
-                    s.pixels = fb.pixels().to_vec();
-                    s.dirty = vec![Rect::new(0, 0, fb.width(), fb.height())];
+        tokio::select! {
+            update = viewer.next_update() => {
+                let rects = update?;
+                let published = if rects.is_empty() {
+                    // A cursor change: the window shows it as its own cursor, with no latency.
+                    let cursor = viewer.cursor.clone();
+                    io.publish(|s| s.cursor = cursor)
                 } else {
-                    let row = fb.width() as usize * 4;
-                    for r in &rects {
-                        for y in r.y..r.y + r.height {
-                            let start = y as usize * row + r.x as usize * 4;
-                            let end = start + r.width as usize * 4;
-                            s.pixels[start..end].copy_from_slice(&fb.pixels()[start..end]);
-                        }
-                    }
-                    s.dirty.extend(rects);
-                }
-                if !s.wake_pending {
-                    s.wake_pending = true;
-                    let _ = proxy.send_event(Wake::Frame);
+                    io.publish(|s| copy_changed(s, viewer, rects))
+                };
+                if !published {
+                    return Ok(());
                 }
             }
-            Err(err) => {
-                if let Ok(mut s) = shared.lock() {
-                    s.closed = Some(err.to_string());
+            event = io.input.recv() => match event {
+                Some(event) => viewer.send_input(&event).await?,
+                // The window is gone.
+                None => return Ok(()),
+            },
+            changed = io.modes.changed() => {
+                if changed.is_err() {
+                    return Ok(());
                 }
-                let _ = proxy.send_event(Wake::Closed);
+                let mode = *io.modes.borrow_and_update();
+                if let Some(mode) = mode {
+                    viewer.control().resize(mode).await?;
+                }
+            }
+            _ = stats_tick.tick() => {
+                let lines = overlay::lines(&viewer.stats.summary(Instant::now()), viewer.rtt());
+                if !io.publish(|s| s.stats = lines) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Drives the session for the window, resuming it after a dropped connection.
+async fn drive(mut viewer: Viewer, mut io: Channels, resume: Option<(ConnectOptions, Duration)>) {
+    loop {
+        let err = match serve_connection(&mut viewer, &mut io).await {
+            Ok(()) => {
+                viewer.disconnect().await;
+                return;
+            }
+            Err(err) => err,
+        };
+        let resumed = match &resume {
+            Some((options, give_up)) if crate::resume::resumable(&err) => {
+                tracing::warn!(%err, "connection lost; resuming the session");
+                io.status(true);
+                let mut options = options.clone();
+                // Ask for the size the window has now.
+                options.preferred_mode = (*io.modes.borrow()).or(options.preferred_mode);
+                crate::resume::resume(&options, *give_up, |e| {
+                    tracing::info!(%e, "resuming failed; trying again");
+                })
+                .await
+                .map_err(|e| e.to_string())
+            }
+            _ => Err(err.to_string()),
+        };
+        match resumed {
+            Ok(next) => {
+                viewer = next;
+                io.status(false);
+            }
+            Err(reason) => {
+                if let Ok(mut s) = io.shared.lock() {
+                    s.closed = Some(reason);
+                }
+                let _ = io.proxy.send_event(Wake::Closed);
                 return;
             }
         }
@@ -193,6 +298,8 @@ struct App {
     resize: tokio::sync::watch::Sender<Option<OutputMode>>,
     started: Instant,
     error: Option<WindowError>,
+    modifiers: ModifiersState,
+    show_stats: bool,
 }
 
 impl ApplicationHandler<Wake> for App {
@@ -227,8 +334,22 @@ impl ApplicationHandler<Wake> for App {
     fn user_event(&mut self, event_loop: &ActiveEventLoop, event: Wake) {
         match event {
             Wake::Frame => {
+                let cursor = self.shared.lock().ok().and_then(|mut s| s.cursor.take());
+                if let (Some(cursor), Some(window)) = (cursor, &self.window) {
+                    cursor::show(event_loop, window, &cursor);
+                }
                 if let Some(window) = &self.window {
                     window.request_redraw();
+                }
+            }
+            Wake::Status => {
+                let reconnecting = self.shared.lock().is_ok_and(|s| s.reconnecting);
+                if let Some(window) = &self.window {
+                    if reconnecting {
+                        window.set_title(&format!("{} — reconnecting…", self.title));
+                    } else {
+                        window.set_title(&self.title);
+                    }
                 }
             }
             Wake::Closed => {
@@ -245,6 +366,19 @@ impl ApplicationHandler<Wake> for App {
     }
 
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        if let WindowEvent::ModifiersChanged(modifiers) = &event {
+            self.modifiers = modifiers.state();
+        }
+        if let Some(shortcut) = input::shortcut(&event, self.modifiers) {
+            // The viewer's own keys: acted on when pressed, never sent to the session.
+            if let WindowEvent::KeyboardInput { event: key, .. } = &event
+                && key.state == ElementState::Pressed
+                && !key.repeat
+            {
+                self.act(shortcut);
+            }
+            return;
+        }
         match &event {
             WindowEvent::CloseRequested => event_loop.exit(),
             WindowEvent::Resized(size) => {
@@ -255,23 +389,9 @@ impl ApplicationHandler<Wake> for App {
             }
             WindowEvent::ScaleFactorChanged { .. } => self.request_mode(),
             WindowEvent::RedrawRequested => self.redraw(),
-            // F11 is the viewer's own: full screen on and off.
-            WindowEvent::KeyboardInput { event: key, .. }
-                if key.physical_key == PhysicalKey::Code(KeyCode::F11) =>
-            {
-                if key.state == ElementState::Pressed
-                    && let Some(window) = &self.window
-                {
-                    let next = match window.fullscreen() {
-                        Some(_) => None,
-                        None => Some(Fullscreen::Borderless(None)),
-                    };
-                    window.set_fullscreen(next);
-                }
-            }
             _ => {
                 let time_ms = self.started.elapsed().as_millis() as u32;
-                if let Some(message) = input::translate(&event, time_ms) {
+                for message in input::translate(&event, time_ms) {
                     let _ = self.input.send(message);
                 }
             }
@@ -280,6 +400,23 @@ impl ApplicationHandler<Wake> for App {
 }
 
 impl App {
+    fn act(&mut self, shortcut: Shortcut) {
+        let Some(window) = &self.window else { return };
+        match shortcut {
+            Shortcut::Fullscreen => {
+                let next = match window.fullscreen() {
+                    Some(_) => None,
+                    None => Some(Fullscreen::Borderless(None)),
+                };
+                window.set_fullscreen(next);
+            }
+            Shortcut::Stats => {
+                self.show_stats = !self.show_stats;
+                window.request_redraw();
+            }
+        }
+    }
+
     /// The session output follows the window: its size in physical pixels and its scale.
     fn request_mode(&self) {
         let Some(window) = &self.window else { return };
@@ -299,19 +436,15 @@ impl App {
         let Some(gpu) = &mut self.gpu else { return };
         if let Ok(mut s) = self.shared.lock() {
             s.wake_pending = false;
-            if let (Some(shape), Some(window)) = (s.cursor.take(), &self.window) {
-                match shape {
-                    CursorShape::Hidden => window.set_cursor_visible(false),
-                    shape => {
-                        window.set_cursor_visible(true);
-                        let icon = CursorIcon::from_str(shape.name()).unwrap_or_default();
-                        window.set_cursor(icon);
-                    }
-                }
-            }
             if s.width > 0 {
                 let dirty = std::mem::take(&mut s.dirty);
                 gpu.upload(&s.pixels, s.width, s.height, &dirty);
+            }
+            if self.show_stats && !s.stats.is_empty() {
+                let (pixels, width, height) = overlay::render(&s.stats);
+                gpu.set_overlay(Some((&pixels, width, height)));
+            } else {
+                gpu.set_overlay(None);
             }
         }
         gpu.present();

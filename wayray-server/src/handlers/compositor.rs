@@ -48,6 +48,7 @@ impl CompositorHandler for State {
         }
         self.xdg_commit(surface);
         self.popups.commit(surface);
+        self.cursor_committed(surface);
         self.schedule_render();
     }
 }

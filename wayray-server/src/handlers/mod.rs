@@ -9,7 +9,6 @@ mod pointer;
 mod presentation;
 mod seat;
 
-pub(crate) use seat::cursor_shape;
 mod selection;
 mod xdg_activation;
 mod xdg_shell;

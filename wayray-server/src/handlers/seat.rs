@@ -1,7 +1,7 @@
 //! wl_seat (keyboard, pointer, touch), cursor-shape, and popup grabs.
 //!
-//! The cursor the session wants is recorded in `State::cursor` for the transport to send to the
-//! viewer (client-side cursor); it is never drawn into the captured frame.
+//! The cursor the session wants is recorded in `State::cursor` and sent to the viewer
+//! (client-side cursor, see `crate::cursor`); it is never drawn into the captured frame.
 
 use smithay::desktop::{PopupKeyboardGrab, PopupKind, PopupPointerGrab, PopupUngrabStrategy};
 use smithay::input::pointer::{CursorImageStatus, Focus};
@@ -33,11 +33,8 @@ impl SeatHandler for State {
     }
 
     fn cursor_image(&mut self, _seat: &Seat<Self>, image: CursorImageStatus) {
-        let changed = cursor_shape(&image) != cursor_shape(&self.cursor);
         self.cursor = image;
-        if changed && let Some(sink) = &self.cursor_sink {
-            sink(cursor_shape(&self.cursor));
-        }
+        self.send_cursor();
     }
 }
 
@@ -79,13 +76,23 @@ impl State {
     }
 }
 
-/// The shape the viewer should show for the session's cursor. Cursors that clients draw
-/// themselves (a surface) are not sent as images yet: the viewer shows its default arrow.
-pub fn cursor_shape(status: &CursorImageStatus) -> wayray_protocol::messages::display::CursorShape {
-    use wayray_protocol::messages::display::CursorShape;
-    match status {
-        CursorImageStatus::Hidden => CursorShape::Hidden,
-        CursorImageStatus::Named(icon) => CursorShape::from_name(icon.name()),
-        CursorImageStatus::Surface(_) => CursorShape::Default,
+impl State {
+    /// Tells the viewer about the session's cursor if it changed since it was last told.
+    pub(crate) fn send_cursor(&mut self) {
+        let Some(sink) = &self.cursor_sink else {
+            return;
+        };
+        let cursor = crate::cursor::of(&self.cursor);
+        if self.cursor_sent.as_ref() != Some(&cursor) {
+            sink(cursor.clone());
+            self.cursor_sent = Some(cursor);
+        }
+    }
+
+    /// A commit on `surface`: a cursor surface may have drawn a new image.
+    pub(crate) fn cursor_committed(&mut self, surface: &WlSurface) {
+        if matches!(&self.cursor, CursorImageStatus::Surface(s) if s == surface) {
+            self.send_cursor();
+        }
     }
 }

@@ -17,11 +17,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::cursor::{Cursor, CursorSink};
 use smithay::reexports::calloop::channel::Sender;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Notify, mpsc, watch};
 use wayray_protocol::messages::control::OutputMode;
-use wayray_protocol::messages::display::CursorShape;
 use wayray_protocol::messages::link::{LinkReply, LinkRequest};
 
 use crate::encode::pipeline::{Encoded, Pipeline};
@@ -55,18 +55,18 @@ pub struct LinkStats {
 pub struct LinkServer {
     /// Counters.
     pub stats: Arc<LinkStats>,
-    cursor: Arc<watch::Sender<CursorShape>>,
+    cursor: Arc<watch::Sender<Cursor>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     path: PathBuf,
 }
 
 impl LinkServer {
-    /// Where the session sends its cursor shape (`SessionCommand::SetCursorSink`).
-    pub fn cursor_sink(&self) -> Box<dyn Fn(CursorShape) + Send> {
+    /// Where the session sends its cursor (`SessionCommand::SetCursorSink`).
+    pub fn cursor_sink(&self) -> CursorSink {
         let cursor = self.cursor.clone();
-        Box::new(move |shape| {
-            cursor.send_replace(shape);
+        Box::new(move |change| {
+            cursor.send_replace(change);
         })
     }
 }
@@ -95,7 +95,7 @@ struct Shared {
     /// Frames thrown away while no viewer was attached (see `viewer::drain`).
     discarded: AtomicU64,
     stats: Arc<LinkStats>,
-    cursor: Arc<watch::Sender<CursorShape>>,
+    cursor: Arc<watch::Sender<Cursor>>,
     /// The output mode now in effect (a viewer may have changed it).
     mode: Mutex<OutputMode>,
 }
@@ -139,7 +139,7 @@ pub fn start(
     // No viewer yet: the encoder waits without holding copies of the output.
     pipeline.set_active(false);
     let stats = Arc::new(LinkStats::default());
-    let cursor = Arc::new(watch::Sender::new(CursorShape::Default));
+    let cursor = Arc::new(watch::Sender::new(Cursor::default()));
     let path = config.path.clone();
     let shared = Arc::new(Shared {
         mode: Mutex::new(config.mode),

@@ -194,8 +194,8 @@ async fn display(
     };
     // The viewer shows the session's cursor itself: the current one now, then every change.
     let mut cursor = shared.cursor.subscribe();
-    let shape = *cursor.borrow_and_update();
-    send(DisplayMessage::CursorShape(shape)).await?;
+    let current = cursor.borrow_and_update().message();
+    send(current).await?;
     loop {
         let encoded = tokio::select! {
             frame = frames.recv() => match frame {
@@ -206,8 +206,8 @@ async fn display(
                 if changed.is_err() {
                     return Ok(());
                 }
-                let shape = *cursor.borrow_and_update();
-                send(DisplayMessage::CursorShape(shape)).await?;
+                let current = cursor.borrow_and_update().message();
+                send(current).await?;
                 continue;
             }
             () = replies.closed() => return Ok(()),
