@@ -70,6 +70,33 @@ impl Xvfb {
     }
 }
 
+impl Xvfb {
+    /// Whether some program holds the keyboard: a test client's own grab is refused.
+    pub fn keyboard_is_grabbed(&self) -> bool {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::{ConnectionExt, GrabMode, GrabStatus};
+        let (conn, screen) = x11rb::connect(Some(&self.display)).expect("X connection");
+        let root = conn.setup().roots[screen].root;
+        let status = conn
+            .grab_keyboard(
+                false,
+                root,
+                x11rb::CURRENT_TIME,
+                GrabMode::ASYNC,
+                GrabMode::ASYNC,
+            )
+            .expect("grab request")
+            .reply()
+            .expect("grab reply")
+            .status;
+        if status == GrabStatus::SUCCESS {
+            let _ = conn.ungrab_keyboard(x11rb::CURRENT_TIME);
+            let _ = conn.flush();
+        }
+        status == GrabStatus::ALREADY_GRABBED
+    }
+}
+
 /// Decodes a PNG into RGB pixels.
 pub fn read_png_rgb(path: &Path) -> Vec<[u8; 3]> {
     let decoder = png::Decoder::new(std::io::BufReader::new(

@@ -1,5 +1,6 @@
 //! The windowed viewer (winit + wgpu on lavapipe) under Xvfb: an X screenshot of its window
-//! equals the server's frame, and the session output follows the window's size.
+//! equals the server's frame, the stats overlay covers only its corner, and the keyboard grab
+//! holds the X keyboard.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -53,7 +54,7 @@ fn scene(label: &str, seed: u32, extra: &[&str]) -> Option<Scene> {
             .env("DISPLAY", &xvfb.display)
             .env_remove("WAYLAND_DISPLAY")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(fixture.dir.path().join("viewer.log")).unwrap())
             .spawn()
             .unwrap(),
     );
@@ -86,7 +87,8 @@ impl Scene {
                 return;
             }
         }
-        panic!("the viewer window never showed {what}");
+        let log = std::fs::read_to_string(self.fixture.dir.path().join("viewer.log"));
+        panic!("the viewer window never showed {what}; viewer log: {log:?}");
     }
 }
 
@@ -94,17 +96,40 @@ fn same(x: &[u8; 3], s: &[u8]) -> bool {
     *x == [s[2], s[1], s[0]]
 }
 
+/// The window shows exactly the server's frame.
+fn exact(window: &[[u8; 3]], server: &[u8], _width: u32) -> bool {
+    window
+        .iter()
+        .zip(server.chunks_exact(4))
+        .all(|(x, s)| same(x, s))
+}
+
 #[test]
 fn window_shows_the_servers_frame_exactly() {
     let Some(scene) = scene("viewer-window", 2, &[]) else {
         return;
     };
-    scene.wait_until("the server's frame", |window, server, _| {
-        window
-            .iter()
-            .zip(server.chunks_exact(4))
-            .all(|(x, s)| same(x, s))
-    });
+    scene.wait_until("the server's frame", exact);
+    assert!(
+        !scene.xvfb.keyboard_is_grabbed(),
+        "the keyboard is grabbed though nobody asked for it"
+    );
+}
+
+#[test]
+fn the_keyboard_grab_holds_the_keyboard_for_the_window() {
+    let Some(scene) = scene("viewer-grab", 4, &["--grab-keyboard"]) else {
+        return;
+    };
+    scene.wait_until("the server's frame", exact);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !scene.xvfb.keyboard_is_grabbed() {
+        assert!(
+            Instant::now() < deadline,
+            "the viewer never grabbed the keyboard"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 #[test]

@@ -68,6 +68,10 @@ struct ConnectArgs {
     /// Show the stats overlay from the start (Ctrl+Alt+S toggles it).
     #[arg(long)]
     stats: bool,
+    /// Grab the keyboard from the start, so that shortcuts such as Alt+Tab go to the session
+    /// (Ctrl+Alt+G toggles it; X11 desks).
+    #[arg(long)]
+    grab_keyboard: bool,
     /// Seconds without hearing from the server before the connection counts as lost
     /// (default: the configuration file, then 5).
     #[arg(long, value_name = "SECS")]
@@ -112,6 +116,7 @@ fn main() -> Result<()> {
                     title,
                     resume,
                     stats: args.stats,
+                    grab_keyboard: args.grab_keyboard,
                 };
                 wayray_client::window::run(viewer, &runtime, window).map_err(|err| match err {
                     wayray_client::window::WindowError::Disconnected(reason) => {

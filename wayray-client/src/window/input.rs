@@ -29,6 +29,8 @@ pub enum Shortcut {
     Fullscreen,
     /// Ctrl+Alt+S: the stats overlay on and off.
     Stats,
+    /// Ctrl+Alt+G: the keyboard grab on and off.
+    Grab,
 }
 
 /// The viewer shortcut `event` (a press or release of its key) belongs to, if any.
@@ -43,6 +45,7 @@ pub fn shortcut(event: &WindowEvent, modifiers: ModifiersState) -> Option<Shortc
     match code {
         KeyCode::F11 => Some(Shortcut::Fullscreen),
         KeyCode::KeyS if ctrl_alt => Some(Shortcut::Stats),
+        KeyCode::KeyG if ctrl_alt => Some(Shortcut::Grab),
         _ => None,
     }
 }

@@ -6,6 +6,7 @@
 
 mod cursor;
 mod gpu;
+pub mod grab;
 pub mod input;
 pub mod overlay;
 
@@ -74,6 +75,8 @@ pub struct WindowOptions {
     pub resume: Option<(ConnectOptions, Duration)>,
     /// Show the stats overlay from the start (Ctrl+Alt+S toggles it).
     pub stats: bool,
+    /// Grab the keyboard from the start (Ctrl+Alt+G toggles it).
+    pub grab_keyboard: bool,
 }
 
 /// Shows `viewer`'s session in a window until it is closed or the connection ends for good.
@@ -116,6 +119,9 @@ pub fn run(
         error: None,
         modifiers: ModifiersState::empty(),
         show_stats: options.stats,
+        grab: grab::KeyboardGrab::default(),
+        grab_wanted: options.grab_keyboard,
+        reconnecting: false,
     };
     event_loop
         .run_app(&mut app)
@@ -300,6 +306,9 @@ struct App {
     error: Option<WindowError>,
     modifiers: ModifiersState,
     show_stats: bool,
+    grab: grab::KeyboardGrab,
+    grab_wanted: bool,
+    reconnecting: bool,
 }
 
 impl ApplicationHandler<Wake> for App {
@@ -329,6 +338,7 @@ impl ApplicationHandler<Wake> for App {
         }
         window.request_redraw();
         self.window = Some(window);
+        self.update_grab();
     }
 
     fn user_event(&mut self, event_loop: &ActiveEventLoop, event: Wake) {
@@ -343,14 +353,8 @@ impl ApplicationHandler<Wake> for App {
                 }
             }
             Wake::Status => {
-                let reconnecting = self.shared.lock().is_ok_and(|s| s.reconnecting);
-                if let Some(window) = &self.window {
-                    if reconnecting {
-                        window.set_title(&format!("{} — reconnecting…", self.title));
-                    } else {
-                        window.set_title(&self.title);
-                    }
-                }
+                self.reconnecting = self.shared.lock().is_ok_and(|s| s.reconnecting);
+                self.refresh_title();
             }
             Wake::Closed => {
                 let reason = self
@@ -388,7 +392,16 @@ impl ApplicationHandler<Wake> for App {
                 self.request_mode();
             }
             WindowEvent::ScaleFactorChanged { .. } => self.request_mode(),
-            WindowEvent::RedrawRequested => self.redraw(),
+            WindowEvent::RedrawRequested => {
+                // A grab asked for before the window was on screen is taken now.
+                if self.grab_wanted && !self.grab.active() {
+                    self.update_grab();
+                }
+                self.redraw();
+            }
+            WindowEvent::Focused(true) if self.grab_wanted && !self.grab.active() => {
+                self.update_grab();
+            }
             _ => {
                 let time_ms = self.started.elapsed().as_millis() as u32;
                 for message in input::translate(&event, time_ms) {
@@ -414,7 +427,40 @@ impl App {
                 self.show_stats = !self.show_stats;
                 window.request_redraw();
             }
+            Shortcut::Grab => {
+                self.grab_wanted = !self.grab_wanted;
+                self.update_grab();
+            }
         }
+    }
+
+    /// Takes or gives back the keyboard as wanted, and says so in the title.
+    fn update_grab(&mut self) {
+        let Some(window) = &self.window else { return };
+        if self.grab_wanted && !self.grab.active() {
+            match self.grab.grab(window) {
+                Ok(()) | Err(grab::GrabError::NotViewable) => {}
+                Err(err) => {
+                    tracing::warn!(%err, "cannot grab the keyboard");
+                    self.grab_wanted = false;
+                }
+            }
+        } else if !self.grab_wanted {
+            self.grab.release(window);
+        }
+        self.refresh_title();
+    }
+
+    fn refresh_title(&self) {
+        let Some(window) = &self.window else { return };
+        let mut title = self.title.clone();
+        if self.reconnecting {
+            title.push_str(" — reconnecting…");
+        }
+        if self.grab.active() {
+            title.push_str(" — keyboard grabbed (Ctrl+Alt+G releases)");
+        }
+        window.set_title(&title);
     }
 
     /// The session output follows the window: its size in physical pixels and its scale.
