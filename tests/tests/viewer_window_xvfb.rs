@@ -154,3 +154,36 @@ fn the_stats_overlay_covers_only_the_top_of_the_window() {
         },
     );
 }
+
+#[test]
+fn the_desks_keyboard_layout_is_read_from_its_x_server() {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{AtomEnum, ConnectionExt, PropMode};
+    use x11rb::wrapper::ConnectionExt as _;
+    let Some(xvfb) = Xvfb::start(5) else {
+        return;
+    };
+    // What setxkbmap (or a desktop's keyboard settings) would publish for a German desk.
+    let (conn, screen) = x11rb::connect(Some(&xvfb.display)).unwrap();
+    let root = conn.setup().roots[screen].root;
+    let atom = conn
+        .intern_atom(false, b"_XKB_RULES_NAMES")
+        .unwrap()
+        .reply()
+        .unwrap()
+        .atom;
+    conn.change_property8(
+        PropMode::REPLACE,
+        root,
+        atom,
+        AtomEnum::STRING,
+        b"evdev\0pc105\0de\0nodeadkeys\0\0",
+    )
+    .unwrap();
+    conn.sync().unwrap();
+    let layout = wayray_client::desk::x11_keymap(&xvfb.display).expect("a layout");
+    assert_eq!(
+        (layout.layout.as_str(), layout.variant.as_str()),
+        ("de", "nodeadkeys")
+    );
+}

@@ -96,31 +96,49 @@ impl ClientConfig {
     }
 
     /// The keymap to ask the session for: `layout_flag` first, then this file, then the
-    /// standard `XKB_DEFAULT_*` variables of this desk (read through `env`), then `us`.
+    /// layout in effect on this desk (`desk`, read from its X server), then the standard
+    /// `XKB_DEFAULT_*` variables (read through `env`), then `us`. The layout decides where the
+    /// other names come from: a layout from the file or flag does not take the desk's variant.
     pub fn keymap(
         &self,
         layout_flag: Option<&str>,
+        desk: Option<&KeymapLayout>,
         env: impl Fn(&str) -> Option<String>,
     ) -> KeymapLayout {
-        let pick = |file: &Option<String>, var: &str| {
-            file.clone()
+        let file = &self.keyboard;
+        let chosen = layout_flag
+            .map(str::to_owned)
+            .or_else(|| file.layout.clone());
+        // With no layout chosen here, the desk's names come as a whole.
+        if chosen.is_none()
+            && let Some(desk) = desk
+        {
+            return KeymapLayout {
+                rules: desk.rules.clone(),
+                model: file.model.clone().unwrap_or_else(|| desk.model.clone()),
+                layout: desk.layout.clone(),
+                variant: file.variant.clone().unwrap_or_else(|| desk.variant.clone()),
+                options: file.options.clone().unwrap_or_else(|| desk.options.clone()),
+            };
+        }
+        let pick = |value: &Option<String>, var: &str| {
+            value
+                .clone()
                 .or_else(|| env(var))
                 .filter(|v| !v.is_empty())
                 .unwrap_or_default()
         };
-        let layout = layout_flag
-            .map(str::to_owned)
-            .unwrap_or_else(|| pick(&self.keyboard.layout, "XKB_DEFAULT_LAYOUT"));
+        let layout = pick(&chosen, "XKB_DEFAULT_LAYOUT");
         KeymapLayout {
             rules: String::new(),
-            model: pick(&self.keyboard.model, "XKB_DEFAULT_MODEL"),
+            model: pick(&file.model, "XKB_DEFAULT_MODEL"),
             layout: if layout.is_empty() {
                 "us".into()
             } else {
                 layout
             },
-            variant: pick(&self.keyboard.variant, "XKB_DEFAULT_VARIANT"),
-            options: pick(&self.keyboard.options, "XKB_DEFAULT_OPTIONS"),
+            variant: pick(&file.variant, "XKB_DEFAULT_VARIANT"),
+            options: pick(&file.options, "XKB_DEFAULT_OPTIONS"),
         }
     }
 
@@ -160,13 +178,28 @@ mod tests {
             "XKB_DEFAULT_OPTIONS" => Some("ctrl:nocaps".to_string()),
             _ => None,
         };
-        let keymap = config.keymap(None, desk);
+        let x11 = KeymapLayout {
+            rules: "evdev".into(),
+            model: "pc105".into(),
+            layout: "se".into(),
+            variant: "svdvorak".into(),
+            options: String::new(),
+        };
+        let keymap = config.keymap(None, Some(&x11), desk);
         assert_eq!(keymap.layout, "de");
         assert_eq!(keymap.variant, "nodeadkeys");
         assert_eq!(keymap.options, "ctrl:nocaps");
-        assert_eq!(config.keymap(Some("gb"), desk).layout, "gb");
-        assert_eq!(ClientConfig::default().keymap(None, desk).layout, "fr");
-        assert_eq!(ClientConfig::default().keymap(None, no_env).layout, "us");
+        assert_eq!(config.keymap(Some("gb"), Some(&x11), desk).layout, "gb");
+        // Nothing chosen here: the X desk's layout, whole.
+        assert_eq!(ClientConfig::default().keymap(None, Some(&x11), desk), x11);
+        assert_eq!(
+            ClientConfig::default().keymap(None, None, desk).layout,
+            "fr"
+        );
+        assert_eq!(
+            ClientConfig::default().keymap(None, None, no_env).layout,
+            "us"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod connection;
+pub mod desk;
 pub mod framebuffer;
 pub mod keys;
 pub mod known_servers;

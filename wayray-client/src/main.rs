@@ -206,6 +206,11 @@ fn load_config(args: &ConnectArgs) -> Result<ClientConfig> {
 
 /// Everything needed to connect (and to connect again), from the flags and the configuration.
 fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectOptions> {
+    // The layout of this desk's keyboard, when it has an X server to ask.
+    let desk = std::env::var("DISPLAY")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .and_then(|d| wayray_client::desk::x11_keymap(&d));
     let token = std::fs::read_to_string(&args.token_file)
         .map_err(|e| {
             miette!(
@@ -237,7 +242,7 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectO
         },
         token: Token::new(token),
         preferred_mode: None,
-        keymap: config.keymap(args.keyboard_layout.as_deref(), |var| {
+        keymap: config.keymap(args.keyboard_layout.as_deref(), desk.as_ref(), |var| {
             std::env::var(var).ok()
         }),
         timeout: args
