@@ -142,11 +142,11 @@ impl ClientConfig {
         }
     }
 
-    /// The connection timeout.
+    /// The connection timeout (1 s to an hour).
     pub fn timeout(&self) -> Duration {
         self.connection
             .timeout_secs
-            .map_or(DEFAULT_TIMEOUT, Duration::from_secs)
+            .map_or(DEFAULT_TIMEOUT, |s| Duration::from_secs(s.clamp(1, 3600)))
     }
 
     /// How long to keep resuming.

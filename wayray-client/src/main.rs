@@ -62,7 +62,7 @@ struct ConnectArgs {
     #[arg(long, value_name = "TEXT")]
     r#type: Option<String>,
     /// Keyboard layout of this desk for the session (xkb layout name; default: the
-    /// configuration file, then XKB_DEFAULT_LAYOUT, then us).
+    /// configuration file, then the X11 desk's layout, then XKB_DEFAULT_LAYOUT, then us).
     #[arg(long)]
     keyboard_layout: Option<String>,
     /// Show the stats overlay from the start (Ctrl+Alt+S toggles it).
@@ -74,7 +74,7 @@ struct ConnectArgs {
     grab_keyboard: bool,
     /// Seconds without hearing from the server before the connection counts as lost
     /// (default: the configuration file, then 5).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: Option<u64>,
     /// Seconds to keep resuming a dropped connection; 0 does not resume (default: the
     /// configuration file, then 120).
