@@ -455,3 +455,43 @@ fn the_viewer_program_resumes_its_session_when_the_daemon_restarts() {
         "the resumed viewer does not show the session's screen"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_whose_session_moved_to_another_desk_does_not_take_it_back() {
+    let Some(daemon) = Daemon::start("moved-no-resume", "") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let Some(mut program) = daemon.viewer_program(&token) else {
+        return;
+    };
+    // The first desk: the viewer program, which resumes dropped connections.
+    let first = program
+        .args(["--exit-after-ms", "30000", "--timeout", "2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    daemon.wait_sessions("the first desk attached", |s| {
+        s.len() == 1 && s[0]["state"] == "attached"
+    });
+    // The second desk takes the session.
+    let mut second = attach(&daemon, &token).await;
+    let out = tokio::task::spawn_blocking(move || first.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the first desk should exit: {said}");
+    assert!(said.contains("moved to another viewer"), "{said}");
+    // The second desk keeps it: no reconnect from the first took it back.
+    second
+        .settle(
+            Duration::from_secs(3),
+            Instant::now() + Duration::from_secs(6),
+        )
+        .await
+        .expect("the second desk keeps the session");
+    assert_eq!(daemon.sessions()[0]["attached"], true);
+    second.disconnect().await;
+}

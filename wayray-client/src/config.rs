@@ -149,11 +149,13 @@ impl ClientConfig {
             .map_or(DEFAULT_TIMEOUT, |s| Duration::from_secs(s.clamp(1, 3600)))
     }
 
-    /// How long to keep resuming.
+    /// How long to keep resuming (at most a day).
     pub fn reconnect_for(&self) -> Duration {
         self.connection
             .reconnect_for_secs
-            .map_or(DEFAULT_RECONNECT_FOR, Duration::from_secs)
+            .map_or(DEFAULT_RECONNECT_FOR, |s| {
+                Duration::from_secs(s.min(86_400))
+            })
     }
 }
 

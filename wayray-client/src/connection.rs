@@ -68,6 +68,11 @@ async fn receive_display(
                 Ok(bytes) => decode_frame::<DisplayMessage>(&bytes)
                     .map(|msg| (msg, bytes.len()))
                     .map_err(|e| ViewerError::Stream(e.to_string())),
+                // A stream cut by the connection's close carries the server's reason (session
+                // moved, ended…): report that, not a stream failure.
+                Err(quinn::ReadToEndError::Read(quinn::ReadError::ConnectionLost(e))) => {
+                    Err(closed_error(e))
+                }
                 Err(e) => Err(ViewerError::Stream(e.to_string())),
             };
             let _ = out.send(result).await;
@@ -208,7 +213,7 @@ pub struct ControlSender {
 
 impl ControlSender {
     /// Asks the server to change the session output (the window's size and scale).
-    pub async fn resize(&self, mode: OutputMode) -> Result<(), ViewerError> {
+    pub async fn resize(&mut self, mode: OutputMode) -> Result<(), ViewerError> {
         self.control
             .send(ControlMessage::ResizeRequest(mode))
             .map_err(|_| ViewerError::Stream("the control stream is closed".into()))
@@ -512,10 +517,24 @@ impl Viewer {
             self.stats.key_sent(key.code, pressed, Instant::now());
         }
         let bytes = encode_frame_to_vec(event).map_err(|e| ViewerError::Stream(e.to_string()))?;
-        self.input
-            .write_all(&bytes)
-            .await
-            .map_err(|e| ViewerError::Stream(e.to_string()))
+        let written = self.input.write_all(&bytes).await;
+        written.map_err(|e| self.explain(ViewerError::Stream(e.to_string())))
+    }
+
+    /// The connection's own end, when it has one, rather than `err`: a stream that fails
+    /// because the server closed the connection must report the server's reason (a viewer
+    /// whose session moved to another desk must not resume it).
+    pub fn explain(&self, err: ViewerError) -> ViewerError {
+        match (self.conn.close_reason(), &err) {
+            (_, ViewerError::Disconnected { .. }) | (None, _) => err,
+            (Some(reason), _) => closed_error(reason),
+        }
+    }
+
+    /// Asks the server to change the session output (the window's size and scale).
+    pub async fn resize(&mut self, mode: OutputMode) -> Result<(), ViewerError> {
+        let sent = self.control().resize(mode).await;
+        sent.map_err(|e| self.explain(e))
     }
 
     /// A handle for control requests (resize, keyframe) from another task.
@@ -541,7 +560,7 @@ impl Viewer {
     pub async fn next_update(&mut self) -> Result<Vec<Rect>, ViewerError> {
         loop {
             let (msg, len) = match self.display.recv().await {
-                Some(result) => result?,
+                Some(result) => result.map_err(|e| self.explain(e))?,
                 None => return Err(ViewerError::Stream("the display receiver stopped".into())),
             };
             self.bytes += len as u64;

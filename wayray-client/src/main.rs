@@ -78,7 +78,7 @@ struct ConnectArgs {
     timeout: Option<u64>,
     /// Seconds to keep resuming a dropped connection; 0 does not resume (default: the
     /// configuration file, then 120).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86400))]
     reconnect_for: Option<u64>,
     /// Viewer configuration file (default: ~/.config/wayray/client.toml).
     #[arg(long)]
@@ -301,6 +301,9 @@ async fn headless(
     };
     let mut first_frame_ms = None;
     let mut totals = Totals::default();
+    let mut resumer = resume
+        .as_ref()
+        .map(|(_, limit)| wayray_client::resume::Resumer::new(*limit));
     loop {
         if args
             .exit_after_frames
@@ -315,48 +318,64 @@ async fn headless(
         if wait.is_zero() {
             break;
         }
-        // Type the next key once the previous one has shown (or given up on).
-        if viewer.frames > 0 && !viewer.stats.key_in_flight(now) {
-            if let Some(stroke) = to_type.pop_front() {
-                for event in keys::stroke_events(stroke) {
-                    viewer.send_input(&event).await.map_err(|err| {
-                        miette!(help = "connect again to resume the session", "{err}")
-                    })?;
-                }
-            }
-        }
         if !to_type.is_empty() {
             wait = wait.min(Duration::from_millis(50));
         }
-        match tokio::time::timeout(wait, viewer.next_update()).await {
-            Err(_) => {}
-            Ok(Ok(_)) => {
+        let step = async {
+            // Type the next key once the previous one has shown (or given up on).
+            if viewer.frames > 0 && !viewer.stats.key_in_flight(now) {
+                if let Some(stroke) = to_type.pop_front() {
+                    for event in keys::stroke_events(stroke) {
+                        viewer.send_input(&event).await?;
+                    }
+                }
+            }
+            match tokio::time::timeout(wait, viewer.next_update()).await {
+                Ok(result) => result.map(|_| ()),
+                Err(_) => Ok(()),
+            }
+        };
+        let err = match step.await {
+            Ok(()) => {
                 if first_frame_ms.is_none() && viewer.frames > 0 {
                     first_frame_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
                 }
+                continue;
             }
-            Ok(Err(err)) => {
-                let Some((options, give_up)) = resume.as_ref().filter(|_| resumable(&err)) else {
-                    return Err(miette!(
-                        help = "connect again to resume the session",
-                        "{err}"
-                    ));
-                };
-                tracing::warn!(%err, "connection lost; resuming the session");
-                let next = wayray_client::resume::resume(options, *give_up, |e| {
-                    tracing::info!(%e, "resuming failed; trying again");
-                })
-                .await
-                .map_err(report_error)?;
-                totals.frames += viewer.frames;
-                totals.bytes += viewer.bytes;
-                totals.reconnects += 1;
-                // Latencies measured so far stay in the report.
-                let stats = std::mem::take(&mut viewer.stats);
-                viewer = next;
-                viewer.stats = stats;
-            }
+            Err(err) => err,
+        };
+        let (Some((options, _)), Some(resumer)) = (&resume, resumer.as_mut()) else {
+            return Err(miette!(
+                help = "connect again to resume the session",
+                "{err}"
+            ));
+        };
+        if !resumable(&err) {
+            return Err(miette!(
+                help = "connect again to resume the session",
+                "{err}"
+            ));
         }
+        tracing::warn!(%err, "connection lost; resuming the session");
+        let attempt = resumer.resume(options, |e| {
+            tracing::info!(%e, "resuming failed; trying again");
+        });
+        // Resuming does not outlast --exit-after-ms.
+        let next = match deadline {
+            Some(d) => match tokio::time::timeout_at(d.into(), attempt).await {
+                Ok(result) => result,
+                Err(_) => break,
+            },
+            None => attempt.await,
+        }
+        .map_err(report_error)?;
+        totals.frames += viewer.frames;
+        totals.bytes += viewer.bytes;
+        totals.reconnects += 1;
+        // Latencies measured so far stay in the report.
+        let stats = std::mem::take(&mut viewer.stats);
+        viewer = next;
+        viewer.stats = stats;
     }
     if let Some(path) = &args.screenshot {
         let fb = &viewer.framebuffer;

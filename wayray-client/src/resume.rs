@@ -80,21 +80,68 @@ pub fn retryable(err: &ConnectError) -> bool {
     }
 }
 
-/// Connects again with backoff until attached, until an attempt fails for good, or until
-/// `give_up_after` has passed. `attempt_failed` hears of each failed attempt.
-pub async fn resume(
-    opts: &ConnectOptions,
-    give_up_after: Duration,
-    mut attempt_failed: impl FnMut(&ConnectError),
-) -> Result<Viewer, ConnectError> {
-    let deadline = Instant::now() + give_up_after;
-    let mut backoff = Backoff::default();
-    loop {
-        tokio::time::sleep(backoff.next_delay()).await;
-        match Viewer::connect(opts).await {
-            Ok(viewer) => return Ok(viewer),
-            Err(err) if retryable(&err) && Instant::now() < deadline => attempt_failed(&err),
-            Err(err) => return Err(err),
+/// A connection that stayed up this long ends a streak of drops: the next drop starts afresh.
+const HEALTHY: Duration = Duration::from_secs(30);
+
+/// Resuming one session, across drops: the backoff and the time limit carry over from one drop
+/// to the next until a connection has stayed up for a while, so a server that accepts and then
+/// drops at once is not hammered forever.
+#[derive(Debug)]
+pub struct Resumer {
+    limit: Duration,
+    backoff: Backoff,
+    streak_started: Option<Instant>,
+    attached_at: Option<Instant>,
+}
+
+impl Resumer {
+    /// Gives up after `limit` of drops without a healthy connection in between.
+    pub fn new(limit: Duration) -> Self {
+        Self {
+            limit,
+            backoff: Backoff::default(),
+            streak_started: None,
+            attached_at: Some(Instant::now()),
+        }
+    }
+
+    /// Connects again with backoff until attached, until an attempt fails for good, or until
+    /// the limit has passed. `attempt_failed` hears of each failed attempt.
+    pub async fn resume(
+        &mut self,
+        opts: &ConnectOptions,
+        mut attempt_failed: impl FnMut(&ConnectError),
+    ) -> Result<Viewer, ConnectError> {
+        let now = Instant::now();
+        if self
+            .attached_at
+            .is_some_and(|at| now.duration_since(at) >= HEALTHY)
+        {
+            self.backoff = Backoff::default();
+            self.streak_started = None;
+        }
+        let started = *self.streak_started.get_or_insert(now);
+        let deadline = started.checked_add(self.limit);
+        let expired = |at: Instant| deadline.is_some_and(|d| at >= d);
+        loop {
+            if expired(Instant::now()) {
+                return Err(ConnectError::Protocol {
+                    server: opts.label.clone(),
+                    detail: format!(
+                        "the connection kept dropping; gave up resuming after {} s",
+                        self.limit.as_secs()
+                    ),
+                });
+            }
+            tokio::time::sleep(self.backoff.next_delay()).await;
+            match Viewer::connect(opts).await {
+                Ok(viewer) => {
+                    self.attached_at = Some(Instant::now());
+                    return Ok(viewer);
+                }
+                Err(err) if retryable(&err) && !expired(Instant::now()) => attempt_failed(&err),
+                Err(err) => return Err(err),
+            }
         }
     }
 }

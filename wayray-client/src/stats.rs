@@ -81,7 +81,7 @@ pub struct Summary {
 impl Stats {
     /// A key event left the viewer at `at`.
     pub fn key_sent(&mut self, code: u32, pressed: bool, at: Instant) {
-        if pressed && !is_modifier(code) && self.key_pressed_at.is_none() {
+        if pressed && !is_modifier(code) && !self.key_in_flight(at) {
             self.key_pressed_at = Some(at);
         }
     }

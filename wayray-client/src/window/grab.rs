@@ -91,6 +91,11 @@ impl KeyboardGrab {
         }
     }
 
+    /// The X server dropped the grab (the window was hidden): it is no longer held.
+    pub fn forget(&mut self) {
+        self.active = false;
+    }
+
     /// Gives the keyboard back to the desk.
     pub fn release(&mut self, window: &Window) {
         if !self.active {

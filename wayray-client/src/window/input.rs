@@ -33,7 +33,7 @@ pub enum Shortcut {
     Grab,
 }
 
-/// The viewer shortcut `event` (a press or release of its key) belongs to, if any.
+/// The viewer shortcut a key press `event` is, if any.
 pub fn shortcut(event: &WindowEvent, modifiers: ModifiersState) -> Option<Shortcut> {
     let WindowEvent::KeyboardInput { event, .. } = event else {
         return None;

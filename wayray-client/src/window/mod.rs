@@ -122,6 +122,7 @@ pub fn run(
         grab: grab::KeyboardGrab::default(),
         grab_wanted: options.grab_keyboard,
         reconnecting: false,
+        swallowed: std::collections::HashSet::new(),
     };
     event_loop
         .run_app(&mut app)
@@ -239,7 +240,7 @@ async fn serve_connection(
                 }
                 let mode = *io.modes.borrow_and_update();
                 if let Some(mode) = mode {
-                    viewer.control().resize(mode).await?;
+                    viewer.resize(mode).await?;
                 }
             }
             _ = stats_tick.tick() => {
@@ -254,6 +255,9 @@ async fn serve_connection(
 
 /// Drives the session for the window, resuming it after a dropped connection.
 async fn drive(mut viewer: Viewer, mut io: Channels, resume: Option<(ConnectOptions, Duration)>) {
+    let mut resumer = resume
+        .as_ref()
+        .map(|(_, limit)| crate::resume::Resumer::new(*limit));
     loop {
         let err = match serve_connection(&mut viewer, &mut io).await {
             Ok(()) => {
@@ -262,18 +266,26 @@ async fn drive(mut viewer: Viewer, mut io: Channels, resume: Option<(ConnectOpti
             }
             Err(err) => err,
         };
-        let resumed = match &resume {
-            Some((options, give_up)) if crate::resume::resumable(&err) => {
+        let resumed = match (&resume, resumer.as_mut()) {
+            (Some((options, _)), Some(resumer)) if crate::resume::resumable(&err) => {
                 tracing::warn!(%err, "connection lost; resuming the session");
                 io.status(true);
                 let mut options = options.clone();
                 // Ask for the size the window has now.
                 options.preferred_mode = (*io.modes.borrow()).or(options.preferred_mode);
-                crate::resume::resume(&options, *give_up, |e| {
+                let attempt = resumer.resume(&options, |e| {
                     tracing::info!(%e, "resuming failed; trying again");
-                })
-                .await
-                .map_err(|e| e.to_string())
+                });
+                tokio::pin!(attempt);
+                loop {
+                    tokio::select! {
+                        result = &mut attempt => break result.map_err(|e| e.to_string()),
+                        // Input while the connection is down is dropped, not replayed later.
+                        event = io.input.recv() => if event.is_none() {
+                            return; // the window is gone
+                        },
+                    }
+                }
             }
             _ => Err(err.to_string()),
         };
@@ -309,6 +321,8 @@ struct App {
     grab: grab::KeyboardGrab,
     grab_wanted: bool,
     reconnecting: bool,
+    /// Keys whose press was a viewer shortcut: their release is not sent either.
+    swallowed: std::collections::HashSet<winit::keyboard::PhysicalKey>,
 }
 
 impl ApplicationHandler<Wake> for App {
@@ -373,15 +387,21 @@ impl ApplicationHandler<Wake> for App {
         if let WindowEvent::ModifiersChanged(modifiers) = &event {
             self.modifiers = modifiers.state();
         }
-        if let Some(shortcut) = input::shortcut(&event, self.modifiers) {
-            // The viewer's own keys: acted on when pressed, never sent to the session.
-            if let WindowEvent::KeyboardInput { event: key, .. } = &event
-                && key.state == ElementState::Pressed
-                && !key.repeat
+        // The viewer's own keys: acted on when pressed, and neither the press nor its release
+        // is sent to the session (whatever the modifiers are by the time it is released).
+        if let WindowEvent::KeyboardInput { event: key, .. } = &event {
+            if key.state == ElementState::Pressed
+                && let Some(shortcut) = input::shortcut(&event, self.modifiers)
             {
-                self.act(shortcut);
+                if !key.repeat {
+                    self.act(shortcut);
+                }
+                self.swallowed.insert(key.physical_key);
+                return;
             }
-            return;
+            if key.state == ElementState::Released && self.swallowed.remove(&key.physical_key) {
+                return;
+            }
         }
         match &event {
             WindowEvent::CloseRequested => event_loop.exit(),
@@ -401,6 +421,15 @@ impl ApplicationHandler<Wake> for App {
             }
             WindowEvent::Focused(true) if self.grab_wanted && !self.grab.active() => {
                 self.update_grab();
+            }
+            // X drops a grab when its window is unmapped; take it again when it is shown.
+            WindowEvent::Occluded(occluded) => {
+                if *occluded {
+                    self.grab.forget();
+                } else if self.grab_wanted {
+                    self.update_grab();
+                }
+                self.refresh_title();
             }
             _ => {
                 let time_ms = self.started.elapsed().as_millis() as u32;
