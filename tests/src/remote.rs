@@ -104,3 +104,25 @@ pub fn viewer_options(
         timeout: std::time::Duration::from_secs(10),
     }
 }
+
+/// Connects a viewer with `token` (pinning on first use) and applies frames until the screen
+/// has been quiet for half a second (at most `within`).
+pub async fn connect_settled(
+    served: &Served,
+    fixture: &Fixture,
+    token: &str,
+    within: std::time::Duration,
+) -> wayray_client::Viewer {
+    let options = viewer_options(served, fixture, wayray_client::PinPolicy::AcceptNew, token);
+    let mut viewer = wayray_client::Viewer::connect(&options)
+        .await
+        .expect("viewer attaches");
+    viewer
+        .settle(
+            std::time::Duration::from_millis(500),
+            std::time::Instant::now() + within,
+        )
+        .await
+        .expect("viewer settles");
+    viewer
+}

@@ -3,25 +3,16 @@
 
 use std::time::{Duration, Instant};
 
-use wayray_client::{PinPolicy, Viewer};
+use wayray_client::Viewer;
 use wayray_protocol::InputMessage;
 use wayray_protocol::messages::display::DisplayMessage;
 use wayray_protocol::messages::input::{PointerMotion, TouchPoint, TouchUp};
 use wayray_tests::fixture::Fixture;
 use wayray_tests::programs::require;
-use wayray_tests::remote::{serve, viewer_options};
+use wayray_tests::remote::{connect_settled, serve};
 
 async fn settled_viewer(fixture: &Fixture, served: &wayray_tests::remote::Served) -> Viewer {
-    let opts = viewer_options(served, fixture, PinPolicy::AcceptNew, "tok");
-    let mut viewer = Viewer::connect(&opts).await.expect("viewer attaches");
-    viewer
-        .settle(
-            Duration::from_millis(500),
-            Instant::now() + Duration::from_secs(10),
-        )
-        .await
-        .unwrap();
-    viewer
+    connect_settled(served, fixture, "tok", Duration::from_secs(10)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

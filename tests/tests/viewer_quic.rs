@@ -295,16 +295,9 @@ async fn the_sessions_cursor_shape_reaches_the_viewer() {
         c.dispatch_for(Duration::from_secs(8));
         c.events.log
     });
-    let mut viewer = Viewer::connect(&options(&served, &fixture, PinPolicy::AcceptNew, "tok"))
-        .await
-        .unwrap();
-    viewer
-        .settle(
-            Duration::from_millis(500),
-            Instant::now() + Duration::from_secs(5),
-        )
-        .await
-        .unwrap();
+    let mut viewer =
+        wayray_tests::remote::connect_settled(&served, &fixture, "tok", Duration::from_secs(5))
+            .await;
     // Point at the middle of the (centred) window.
     viewer
         .send_input(&InputMessage::PointerMotion(PointerMotion {

@@ -119,6 +119,7 @@ pub fn run(
         error: None,
         modifiers: ModifiersState::empty(),
         show_stats: options.stats,
+        overlay_shown: Vec::new(),
         grab: grab::KeyboardGrab::default(),
         grab_wanted: options.grab_keyboard,
         reconnecting: false,
@@ -318,6 +319,8 @@ struct App {
     error: Option<WindowError>,
     modifiers: ModifiersState,
     show_stats: bool,
+    /// The text the overlay texture shows now (empty: no overlay).
+    overlay_shown: Vec<String>,
     grab: grab::KeyboardGrab,
     grab_wanted: bool,
     reconnecting: bool,
@@ -515,11 +518,21 @@ impl App {
                 let dirty = std::mem::take(&mut s.dirty);
                 gpu.upload(&s.pixels, s.width, s.height, &dirty);
             }
-            if self.show_stats && !s.stats.is_empty() {
-                let (pixels, width, height) = overlay::render(&s.stats);
-                gpu.set_overlay(Some((&pixels, width, height)));
+            // The overlay is drawn and uploaded when its text changes (twice a second at
+            // most), not on every frame.
+            let wanted = if self.show_stats {
+                s.stats.as_slice()
             } else {
-                gpu.set_overlay(None);
+                &[]
+            };
+            if wanted != self.overlay_shown.as_slice() {
+                if wanted.is_empty() {
+                    gpu.set_overlay(None);
+                } else {
+                    let (pixels, width, height) = overlay::render(wanted);
+                    gpu.set_overlay(Some((&pixels, width, height)));
+                }
+                self.overlay_shown = wanted.to_vec();
             }
         }
         gpu.present();
