@@ -1,9 +1,9 @@
 //! An X server without a screen (Xvfb, rendering with Mesa's llvmpipe/lavapipe) for tests of
 //! windows, with screenshots through FFmpeg's x11grab.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use crate::programs::{in_ci, require};
 
@@ -12,6 +12,8 @@ pub struct Xvfb {
     /// `DISPLAY` for clients, e.g. `:123`.
     pub display: String,
     child: Child,
+    /// Kept open so that a late write from Xvfb never meets a closed pipe.
+    _stdout: BufReader<ChildStdout>,
     ffmpeg: PathBuf,
 }
 
@@ -23,33 +25,42 @@ impl Drop for Xvfb {
 }
 
 impl Xvfb {
-    /// Starts a 1600×1000 screen on a display number derived from `seed`; `None` (skip) when
-    /// Xvfb or FFmpeg is missing outside CI.
-    pub fn start(seed: u32) -> Option<Self> {
+    /// Starts a 1600×1000 screen on a free display; `None` (skip) when Xvfb or FFmpeg is
+    /// missing outside CI.
+    ///
+    /// Xvfb picks the display itself (`-displayfd`) and names it only once it accepts
+    /// connections: a socket file left behind by an earlier X server proves nothing.
+    pub fn start() -> Option<Self> {
         let (xvfb, ffmpeg) = (require("Xvfb")?, require("ffmpeg")?);
-        let display = format!(":{}", 100 + (std::process::id() + seed * 7) % 800);
-        let child = Command::new(xvfb)
+        let mut child = Command::new(xvfb)
             .args([
-                display.as_str(),
+                "-displayfd",
+                "1",
                 "-screen",
                 "0",
                 "1600x1000x24",
                 "-nolisten",
                 "tcp",
             ])
-            .stdout(Stdio::null())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb starts");
-        let socket = format!("/tmp/.X11-unix/X{}", &display[1..]);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !Path::new(&socket).exists() {
-            assert!(Instant::now() < deadline, "Xvfb did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut number = String::new();
+        stdout
+            .read_line(&mut number)
+            .expect("Xvfb's display number");
+        let number = number.trim();
+        assert!(
+            !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()),
+            "Xvfb did not start (it named no display: {number:?})"
+        );
         Some(Self {
-            display,
+            display: format!(":{number}"),
             child,
+            _stdout: stdout,
             ffmpeg,
         })
     }

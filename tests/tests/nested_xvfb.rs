@@ -14,7 +14,7 @@ fn nested_window_shows_the_client() {
     let (Some(shm), Some(server), Some(xvfb)) = (
         require("weston-simple-shm"),
         workspace_binary("wayray-server"),
-        Xvfb::start(1),
+        Xvfb::start(),
     ) else {
         return;
     };

@@ -19,11 +19,11 @@ struct Scene {
     _viewer: KillOnDrop,
 }
 
-fn scene(label: &str, seed: u32, extra: &[&str]) -> Option<Scene> {
+fn scene(label: &str, extra: &[&str]) -> Option<Scene> {
     let (Some(foot), Some(client), Some(xvfb)) = (
         require("foot"),
         workspace_binary("wayray-client"),
-        Xvfb::start(seed),
+        Xvfb::start(),
     ) else {
         return None;
     };
@@ -106,7 +106,7 @@ fn exact(window: &[[u8; 3]], server: &[u8], _width: u32) -> bool {
 
 #[test]
 fn window_shows_the_servers_frame_exactly() {
-    let Some(scene) = scene("viewer-window", 2, &[]) else {
+    let Some(scene) = scene("viewer-window", &[]) else {
         return;
     };
     scene.wait_until("the server's frame", exact);
@@ -118,7 +118,7 @@ fn window_shows_the_servers_frame_exactly() {
 
 #[test]
 fn the_keyboard_grab_holds_the_keyboard_for_the_window() {
-    let Some(scene) = scene("viewer-grab", 4, &["--grab-keyboard"]) else {
+    let Some(scene) = scene("viewer-grab", &["--grab-keyboard"]) else {
         return;
     };
     scene.wait_until("the server's frame", exact);
@@ -134,7 +134,7 @@ fn the_keyboard_grab_holds_the_keyboard_for_the_window() {
 
 #[test]
 fn the_stats_overlay_covers_only_the_top_of_the_window() {
-    let Some(scene) = scene("viewer-stats", 3, &["--stats"]) else {
+    let Some(scene) = scene("viewer-stats", &["--stats"]) else {
         return;
     };
     // The overlay is drawn over the corner; everything else is the session, exactly.
@@ -160,7 +160,7 @@ fn the_desks_keyboard_layout_is_read_from_its_x_server() {
     use x11rb::connection::Connection;
     use x11rb::protocol::xproto::{AtomEnum, ConnectionExt, PropMode};
     use x11rb::wrapper::ConnectionExt as _;
-    let Some(xvfb) = Xvfb::start(5) else {
+    let Some(xvfb) = Xvfb::start() else {
         return;
     };
     // What setxkbmap (or a desktop's keyboard settings) would publish for a German desk.
