@@ -146,3 +146,57 @@ fn weston_simple_shm_decodes_to_the_servers_frame_after_a_keyframe_request() {
         "the keyframe differs from the output"
     );
 }
+
+#[test]
+fn a_parked_pipeline_holds_no_frame_and_restarts_from_a_fresh_capture() {
+    let Some(foot) = require("foot") else {
+        return;
+    };
+    let mut fixture = Fixture::new("seq-parked", 640, 480);
+    let (pipeline, sink, frames) = Pipeline::start(2, false);
+    fixture
+        .session
+        .send(SessionCommand::SetSink(Box::new(sink)));
+    fixture.spawn_foot(
+        &foot,
+        "[cursor]\nblink=no\n",
+        &["sh", "-c", "echo parked; exec sleep 60"],
+    );
+    let mut fb = Framebuffer::new().unwrap();
+    converge(
+        &fixture,
+        &frames,
+        &mut fb,
+        Instant::now() + Duration::from_secs(60),
+    );
+    // No viewer: the encoder parks and gives the staging frame back too.
+    assert!(!pipeline.set_active(false), "a frame was captured before");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pipeline.is_parked() {
+        assert!(Instant::now() < deadline, "the pipeline never parked");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    while frames.try_recv().is_ok() {}
+    assert!(
+        pipeline.set_active(true),
+        "a parked pipeline still holds a frame"
+    );
+    // The keyframe cannot come from nothing: it waits for a capture of the whole output.
+    pipeline.request_keyframe();
+    assert!(
+        frames.recv_timeout(Duration::from_millis(500)).is_err(),
+        "a frame was encoded without a capture"
+    );
+    fixture.session.send(SessionCommand::CaptureAll);
+    let keyframe = frames
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a keyframe after the capture");
+    assert!(keyframe.update.keyframe);
+    let mut fresh = Framebuffer::new().unwrap();
+    fresh.apply(&keyframe.update).unwrap();
+    assert_eq!(
+        differing_pixels(&fixture, &fresh),
+        0,
+        "the keyframe differs from the output"
+    );
+}

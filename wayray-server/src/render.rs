@@ -102,6 +102,12 @@ impl RenderTarget {
         CapturedFrame::new(&self.image, &[])
     }
 
+    /// Makes the next render a full frame, so the sink receives the whole output once more
+    /// (a sink that gave its copy of the output away).
+    pub fn damage_all(&mut self) {
+        self.age = 0;
+    }
+
     /// Replaces the frame sink. The next render is a full frame, so a new sink starts with the
     /// whole output even if nothing changes.
     pub fn set_sink(&mut self, sink: Box<dyn FrameSink>) {

@@ -62,6 +62,8 @@ pub enum SessionCommand {
     SetOutput(OutputConfig),
     /// Send captured frames here from now on.
     SetSink(Box<dyn FrameSink + Send>),
+    /// Render and capture the whole output once, even if nothing changed.
+    CaptureAll,
     /// Accept a Wayland client connected through this socket (tests and benchmarks use a
     /// socket pair instead of the listening socket).
     InsertClient(std::os::unix::net::UnixStream),
@@ -95,6 +97,7 @@ impl std::fmt::Debug for SessionCommand {
             Self::Screenshot(_) => f.write_str("Screenshot"),
             Self::SetOutput(o) => f.debug_tuple("SetOutput").field(o).finish(),
             Self::SetSink(_) => f.write_str("SetSink"),
+            Self::CaptureAll => f.write_str("CaptureAll"),
             Self::InsertClient(_) => f.write_str("InsertClient"),
             Self::Stats(_) => f.write_str("Stats"),
             Self::SetCursorSink(_) => f.write_str("SetCursorSink"),
@@ -370,6 +373,10 @@ impl State {
             SessionCommand::SetOutput(config) => self.set_output_config(config),
             SessionCommand::SetSink(sink) => {
                 self.target.set_sink(sink);
+                self.schedule_render();
+            }
+            SessionCommand::CaptureAll => {
+                self.target.damage_all();
                 self.schedule_render();
             }
             SessionCommand::InsertClient(stream) => {

@@ -103,12 +103,17 @@ impl Pipeline {
     }
 
     /// Whether encoded frames are wanted (a viewer is attached). While not, the encoder frees
-    /// its copies of the frame and waits; the staging frame keeps following the output, and the
-    /// next frame after reactivation is a keyframe. A new pipeline is active.
-    pub fn set_active(&self, active: bool) {
+    /// its copies of the frame and the staging frame, and waits; captured frames are dropped
+    /// meanwhile. A new pipeline is active.
+    ///
+    /// Returns whether the pipeline holds no frame to encode from: then the compositor must
+    /// capture a whole frame (the next keyframe waits for it). Once this returned after
+    /// activation, the pipeline can no longer park on its own.
+    pub fn set_active(&self, active: bool) -> bool {
         self.shared.active.store(active, Ordering::SeqCst);
-        let _pending = lock(&self.shared);
+        let pending = lock(&self.shared);
         self.shared.wake.notify_one();
+        pending.width == 0
     }
 
     /// Whether the encoder is inactive and has freed its buffers.
@@ -143,6 +148,10 @@ impl FrameSink for PipelineSink {
     fn frame(&mut self, frame: &CapturedFrame<'_>) {
         let mut pending = lock(&self.shared);
         let (width, height) = (frame.width(), frame.height());
+        if pending.width == 0 && !self.shared.active.load(Ordering::SeqCst) {
+            // Parked without a viewer: the next viewer's keyframe starts from a fresh capture.
+            return;
+        }
         if pending.width != width || pending.height != height {
             pending.width = width;
             pending.height = height;
@@ -214,16 +223,27 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                     return;
                 }
                 if !shared.active.load(Ordering::SeqCst) {
-                    // Nobody takes frames: hold no copies of the output meanwhile.
+                    // Nobody takes frames: hold no copies of the output meanwhile. Emptied
+                    // under the lock, so `set_active` sees whether a new capture is needed.
                     if !shared.parked.swap(true, Ordering::SeqCst) {
                         encoder.release();
                         current = Vec::new();
+                        pending.staging = Vec::new();
+                        pending.dirty = Vec::new();
+                        pending.moves = Vec::new();
+                        (pending.width, pending.height) = (0, 0);
                         give_back_memory();
                     }
                     pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
                     continue;
                 }
                 shared.parked.store(false, Ordering::SeqCst);
+                if pending.width == 0 {
+                    // No frame captured yet (a new or just unparked pipeline): a keyframe
+                    // asked for meanwhile comes with the first frame.
+                    pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                    continue;
+                }
                 if !pending.dirty.is_empty() || pending.keyframe {
                     break;
                 }
@@ -243,10 +263,6 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                         pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
                     }
                 }
-            }
-            if pending.width == 0 {
-                // A keyframe was asked for before the first frame: it comes with that frame.
-                continue;
             }
             let (width, height) = (pending.width, pending.height);
             let keyframe = std::mem::take(&mut pending.keyframe);

@@ -137,7 +137,7 @@ pub fn start(
         })?;
 
     // No viewer yet: the encoder waits without holding copies of the output.
-    pipeline.set_active(false);
+    let _ = pipeline.set_active(false);
     let stats = Arc::new(LinkStats::default());
     let cursor = Arc::new(watch::Sender::new(Cursor::default()));
     let path = config.path.clone();

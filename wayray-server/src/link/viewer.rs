@@ -29,7 +29,10 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
 ) -> Result<(), LinkError> {
     let replaced = Arc::new(Notify::new());
     let previous = shared.viewer.lock().ok().and_then(|mut v| {
-        shared.pipeline.set_active(true);
+        if shared.pipeline.set_active(true) {
+            // The idle encoder gave its frames back: the keyframe needs a fresh capture.
+            let _ = shared.session.send(SessionCommand::CaptureAll);
+        }
         v.replace((id, replaced.clone()))
     });
     if let Some((_, previous)) = previous {
@@ -80,7 +83,7 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
             tokio::time::sleep(IDLE_GRACE).await;
             let alone = match shared.viewer.lock() {
                 Ok(viewer) if viewer.is_none() => {
-                    shared.pipeline.set_active(false);
+                    let _ = shared.pipeline.set_active(false);
                     true
                 }
                 _ => false,
