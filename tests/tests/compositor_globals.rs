@@ -24,6 +24,7 @@ const GLOBALS: &[&str] = &[
     "xdg_activation_v1",
     "zwp_relative_pointer_manager_v1",
     "zwp_pointer_constraints_v1",
+    "zwp_keyboard_shortcuts_inhibit_manager_v1",
 ];
 
 #[test]

@@ -158,6 +158,7 @@ impl State {
             ButtonState::Released => KeyState::Released,
         };
         let keycode = Keycode::new(code.saturating_add(EVDEV_XKB_OFFSET));
+        let inhibited = self.shortcuts_inhibited();
         let shortcut = keyboard.input(
             self,
             keycode,
@@ -165,6 +166,7 @@ impl State {
             SERIAL_COUNTER.next_serial(),
             time,
             |_, mods, keysym| match state {
+                KeyState::Pressed if inhibited => FilterResult::Forward,
                 KeyState::Pressed => match shortcut_for(mods, keysym.modified_sym()) {
                     Some(shortcut) => FilterResult::Intercept(shortcut),
                     None => FilterResult::Forward,

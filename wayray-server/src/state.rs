@@ -17,6 +17,7 @@ use smithay::reexports::wayland_server::backend::{ClientData, ClientId, Disconne
 use smithay::wayland::compositor::{CompositorClientState, CompositorState};
 use smithay::wayland::cursor_shape::CursorShapeManagerState;
 use smithay::wayland::fractional_scale::FractionalScaleManagerState;
+use smithay::wayland::keyboard_shortcuts_inhibit::KeyboardShortcutsInhibitState;
 use smithay::wayland::output::OutputManagerState;
 use smithay::wayland::pointer_constraints::PointerConstraintsState;
 use smithay::wayland::presentation::PresentationState;
@@ -53,6 +54,7 @@ pub struct Core {
     pub xdg_activation: XdgActivationState,
     pub relative_pointer: RelativePointerManagerState,
     pub pointer_constraints: PointerConstraintsState,
+    pub keyboard_shortcuts_inhibit: KeyboardShortcutsInhibitState,
 }
 
 impl Core {
@@ -76,6 +78,7 @@ impl Core {
             xdg_activation: XdgActivationState::new::<State>(dh),
             relative_pointer: RelativePointerManagerState::new::<State>(dh),
             pointer_constraints: PointerConstraintsState::new::<State>(dh),
+            keyboard_shortcuts_inhibit: KeyboardShortcutsInhibitState::new::<State>(dh),
         }
     }
 }

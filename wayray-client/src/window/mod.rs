@@ -483,7 +483,7 @@ impl App {
         self.refresh_title();
     }
 
-    fn refresh_title(&self) {
+    fn refresh_title(&mut self) {
         let Some(window) = &self.window else { return };
         let mut title = self.title.clone();
         if self.reconnecting {

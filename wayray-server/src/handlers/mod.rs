@@ -4,6 +4,7 @@
 
 mod compositor;
 mod decoration;
+mod keyboard_shortcuts_inhibit;
 mod output;
 mod pointer;
 mod presentation;
