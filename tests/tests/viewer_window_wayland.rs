@@ -169,3 +169,26 @@ fn with_the_grab_the_desks_shortcuts_go_to_the_session() {
     );
     assert_eq!(desk.desk.session.screenshot().unwrap().windows, 1);
 }
+
+#[test]
+fn a_viewer_whose_desk_goes_away_says_so_and_fails() {
+    let Some(mut desk) = desk("wl-gone", &[]) else {
+        return;
+    };
+    desk.wait_for_the_served_frame();
+    desk.desk.session.send(SessionCommand::Stop);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = desk.viewer.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the viewer outlived its desk");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(!status.success());
+    let log = desk.log();
+    assert!(log.contains("lost the desk's display"), "{log}");
+    assert!(log.contains("connect again"), "{log}");
+    // The served session is untouched.
+    assert_eq!(desk.served.session.screenshot().unwrap().windows, 1);
+}

@@ -122,6 +122,10 @@ fn main() -> Result<()> {
                     wayray_client::window::WindowError::Disconnected(reason) => {
                         miette!(help = "connect again to resume the session", "{reason}")
                     }
+                    err @ wayray_client::window::WindowError::DeskLost(_) => miette!(
+                        help = "the session keeps running on the server: connect again once the desk's display is back",
+                        "{err}"
+                    ),
                     other => miette!(
                         help = "without a display, run with --headless (and --screenshot FILE.png)",
                         "{other}"

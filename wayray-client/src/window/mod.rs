@@ -64,6 +64,9 @@ pub enum WindowError {
     /// The connection ended.
     #[error("{0}")]
     Disconnected(String),
+    /// The window was open and the desk's window system went away.
+    #[error("lost the desk's display: {0}")]
+    DeskLost(String),
 }
 
 /// How the window behaves.
@@ -127,7 +130,7 @@ pub fn run(
     };
     event_loop
         .run_app(&mut app)
-        .map_err(|e| WindowError::EventLoop(e.to_string()))?;
+        .map_err(|e| WindowError::DeskLost(e.to_string()))?;
     match app.error {
         Some(err) => Err(err),
         None => Ok(()),
