@@ -192,3 +192,31 @@ fn a_viewer_whose_desk_goes_away_says_so_and_fails() {
     // The served session is untouched.
     assert_eq!(desk.served.session.screenshot().unwrap().windows, 1);
 }
+
+#[test]
+fn the_desks_keyboard_layout_is_read_from_its_compositor() {
+    use wayray_protocol::messages::input::KeymapLayout;
+    let desk = Fixture::new("wl-layout", 320, 240);
+    let socket = desk.dir.path().join(desk.session.socket_name());
+    let read = || wayray_client::desk::wayland_keymap(&socket).map(|l| (l.layout, l.variant));
+    assert_eq!(read(), Some(("us".into(), String::new())));
+    // What a German desk's compositor would hand its clients.
+    desk.session
+        .send(SessionCommand::Input(InputMessage::Keymap(KeymapLayout {
+            layout: "de,us".into(),
+            variant: "nodeadkeys,".into(),
+            ..KeymapLayout::default()
+        })));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let layout = read();
+        if layout == Some(("de,us".into(), "nodeadkeys,".into())) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the desk's layout was read as {layout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

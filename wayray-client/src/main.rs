@@ -210,11 +210,8 @@ fn load_config(args: &ConnectArgs) -> Result<ClientConfig> {
 
 /// Everything needed to connect (and to connect again), from the flags and the configuration.
 fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectOptions> {
-    // The layout of this desk's keyboard, when it has an X server to ask.
-    let desk = std::env::var("DISPLAY")
-        .ok()
-        .filter(|d| !d.is_empty())
-        .and_then(|d| wayray_client::desk::x11_keymap(&d));
+    // The layout of this desk's keyboard, when its compositor or X server can be asked.
+    let desk = wayray_client::desk::keymap();
     let token = std::fs::read_to_string(&args.token_file)
         .map_err(|e| {
             miette!(

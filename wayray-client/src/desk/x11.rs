@@ -1,7 +1,6 @@
-//! The desk's own keyboard layout, so that the session turns key codes into the characters
-//! printed on this desk's keycaps without any configuration. On an X11 desk the X server
-//! publishes the xkb names in effect (`setxkbmap`, the desktop's settings) on the root window
-//! as `_XKB_RULES_NAMES`: rules, model, layout, variant and options, each ending in a NUL.
+//! The layout of an X11 desk: the X server publishes the xkb names in effect (`setxkbmap`,
+//! the desktop's settings) on the root window as `_XKB_RULES_NAMES`: rules, model, layout,
+//! variant and options, each ending in a NUL.
 
 use wayray_protocol::messages::input::KeymapLayout;
 use x11rb::connection::Connection;
