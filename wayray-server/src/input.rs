@@ -165,16 +165,23 @@ impl State {
             state,
             SERIAL_COUNTER.next_serial(),
             time,
-            |_, mods, keysym| match state {
+            |data, mods, keysym| match state {
                 KeyState::Pressed if inhibited => FilterResult::Forward,
                 KeyState::Pressed => match shortcut_for(mods, keysym.modified_sym()) {
-                    Some(shortcut) => FilterResult::Intercept(shortcut),
+                    Some(shortcut) => {
+                        data.intercepted_keys.insert(code);
+                        FilterResult::Intercept(Some(shortcut))
+                    }
                     None => FilterResult::Forward,
                 },
+                // A client never saw the press (focus may even have moved to it since).
+                KeyState::Released if data.intercepted_keys.remove(&code) => {
+                    FilterResult::Intercept(None)
+                }
                 KeyState::Released => FilterResult::Forward,
             },
         );
-        if let Some(shortcut) = shortcut {
+        if let Some(Some(shortcut)) = shortcut {
             self.wm.handle_key(shortcut);
             self.apply_wm_actions();
         }
@@ -185,15 +192,23 @@ impl State {
             return;
         };
         for keycode in keyboard.pressed_keys() {
+            let code = keycode.raw().saturating_sub(EVDEV_XKB_OFFSET);
             keyboard.input::<(), _>(
                 self,
                 keycode,
                 KeyState::Released,
                 SERIAL_COUNTER.next_serial(),
                 time,
-                |_, _, _| FilterResult::Forward,
+                |data, _, _| {
+                    if data.intercepted_keys.remove(&code) {
+                        FilterResult::Intercept(())
+                    } else {
+                        FilterResult::Forward
+                    }
+                },
             );
         }
+        self.intercepted_keys.clear();
         if let Some(pointer) = self.seat.get_pointer() {
             for button in [BTN_LEFT, BTN_RIGHT, BTN_MIDDLE] {
                 if pointer.is_grabbed() || pointer.current_focus().is_some() {

@@ -281,6 +281,7 @@ impl Session {
             cursor: smithay::input::pointer::CursorImageStatus::default_named(),
             cursor_sink: None,
             cursor_sent: None,
+            intercepted_keys: std::collections::HashSet::new(),
             apps: crate::apps::Apps::new(socket_name.clone(), runtime_dir.clone()),
         };
         Ok(Self {

@@ -113,6 +113,8 @@ pub struct State {
     pub cursor_sink: Option<crate::cursor::CursorSink>,
     /// The cursor last sent to the sink.
     pub cursor_sent: Option<crate::cursor::Cursor>,
+    /// Keys whose press was a compositor shortcut: their release is not sent to clients either.
+    pub intercepted_keys: std::collections::HashSet<u32>,
     /// The applications started in this session.
     pub apps: crate::apps::Apps,
 }

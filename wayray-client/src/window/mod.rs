@@ -125,6 +125,7 @@ pub fn run(
         overlay_shown: Vec::new(),
         grab: grab::KeyboardGrab::default(),
         grab_wanted: options.grab_keyboard,
+        title_shown: String::new(),
         reconnecting: false,
         swallowed: std::collections::HashSet::new(),
     };
@@ -326,6 +327,8 @@ struct App {
     overlay_shown: Vec<String>,
     grab: grab::KeyboardGrab,
     grab_wanted: bool,
+    /// The title the window has now (set only when it changes).
+    title_shown: String,
     reconnecting: bool,
     /// Keys whose press was a viewer shortcut: their release is not sent either.
     swallowed: std::collections::HashSet<winit::keyboard::PhysicalKey>,
@@ -419,13 +422,16 @@ impl ApplicationHandler<Wake> for App {
             }
             WindowEvent::ScaleFactorChanged { .. } => self.request_mode(),
             WindowEvent::RedrawRequested => {
-                // A grab asked for before the window was on screen is taken now.
-                if self.grab_wanted && !self.grab.active() {
+                // A grab asked for before the window was on screen is taken now; a Wayland
+                // compositor's late answer shows in the title.
+                if self.grab_wanted && self.grab.needs_attempt() {
                     self.update_grab();
+                } else {
+                    self.refresh_title();
                 }
                 self.redraw();
             }
-            WindowEvent::Focused(true) if self.grab_wanted && !self.grab.active() => {
+            WindowEvent::Focused(true) if self.grab_wanted && self.grab.needs_attempt() => {
                 self.update_grab();
             }
             // X drops a grab when its window is unmapped; take it again when it is shown.
@@ -472,7 +478,7 @@ impl App {
     /// Takes or gives back the keyboard as wanted, and says so in the title.
     fn update_grab(&mut self) {
         let Some(window) = &self.window else { return };
-        if self.grab_wanted && !self.grab.active() {
+        if self.grab_wanted && self.grab.needs_attempt() {
             match self.grab.grab(window) {
                 Ok(()) | Err(grab::GrabError::NotViewable) => {}
                 Err(err) => {
@@ -495,7 +501,10 @@ impl App {
         if self.grab.active() {
             title.push_str(" — keyboard grabbed (Ctrl+Alt+G releases)");
         }
-        window.set_title(&title);
+        if title != self.title_shown {
+            window.set_title(&title);
+            self.title_shown = title;
+        }
     }
 
     /// The session output follows the window: its size in physical pixels and its scale.

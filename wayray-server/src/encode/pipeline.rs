@@ -225,7 +225,9 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                 if !shared.active.load(Ordering::SeqCst) {
                     // Nobody takes frames: hold no copies of the output meanwhile. Emptied
                     // under the lock, so `set_active` sees whether a new capture is needed.
-                    if !shared.parked.swap(true, Ordering::SeqCst) {
+                    // (Again if a frame was captured since: activated and deactivated while
+                    // this thread slept.)
+                    if !shared.parked.swap(true, Ordering::SeqCst) || pending.width != 0 {
                         encoder.release();
                         current = Vec::new();
                         pending.staging = Vec::new();

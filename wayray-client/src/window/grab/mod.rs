@@ -7,6 +7,8 @@
 mod wayland;
 mod x11;
 
+use std::sync::Arc;
+
 use winit::window::Window;
 
 /// Why the keyboard could not be grabbed.
@@ -47,8 +49,18 @@ impl KeyboardGrab {
         }
     }
 
+    /// Whether [`KeyboardGrab::grab`] has something to do: an X11 grab not held, or no
+    /// standing Wayland request (the compositor applies one whenever it decides to).
+    pub fn needs_attempt(&mut self) -> bool {
+        match &mut self.backend {
+            Some(Backend::X11(grab)) => !grab.active(),
+            Some(Backend::Wayland(inhibit)) => !inhibit.requested(),
+            None => true,
+        }
+    }
+
     /// Grabs the keyboard for `window`. On Wayland this asks once; the answer may come later.
-    pub fn grab(&mut self, window: &Window) -> Result<(), GrabError> {
+    pub fn grab(&mut self, window: &Arc<Window>) -> Result<(), GrabError> {
         if self.backend.is_none() {
             self.backend = Some(if x11::supports(window) {
                 Backend::X11(Box::new(x11::X11Grab::new()?))

@@ -3,6 +3,8 @@
 //! has focus. This runs on winit's connection to the desk (its display and surface, from the
 //! raw handles) with an event queue of its own, so winit's event handling is not touched.
 
+use std::sync::Arc;
+
 use wayland_backend::client::{Backend, ObjectId};
 use wayland_client::globals::{GlobalListContents, registry_queue_init};
 use wayland_client::protocol::{wl_registry, wl_seat::WlSeat, wl_surface::WlSurface};
@@ -32,11 +34,14 @@ pub(super) struct WaylandInhibit {
     seat: WlSeat,
     surface: WlSurface,
     inhibitor: Option<ZwpKeyboardShortcutsInhibitorV1>,
+    /// winit's window, which keeps winit's connection to the desk open: declared last, so it
+    /// is dropped after every object above that lives on that connection.
+    _window: Arc<Window>,
 }
 
 impl WaylandInhibit {
     /// Binds the desk's inhibit manager and seat for `window`'s surface.
-    pub(super) fn new(window: &Window) -> Result<Self, GrabError> {
+    pub(super) fn new(window: &Arc<Window>) -> Result<Self, GrabError> {
         let display = match window.display_handle().map(|h| h.as_raw()) {
             Ok(RawDisplayHandle::Wayland(handle)) => handle.display,
             _ => return Err(GrabError::Unsupported),
@@ -45,11 +50,11 @@ impl WaylandInhibit {
             Ok(RawWindowHandle::Wayland(handle)) => handle.surface,
             _ => return Err(GrabError::Unsupported),
         };
-        // SAFETY: `display` is winit's live wl_display; it outlives this value, which belongs
-        // to the window's application state inside winit's event loop.
+        // SAFETY: `display` is winit's live wl_display, kept connected by `window`, which this
+        // value holds until everything made on this connection is gone (field order).
         let backend = unsafe { Backend::from_foreign_display(display.as_ptr().cast()) };
         let connection = Connection::from_backend(backend);
-        // SAFETY: `surface` is the window's live wl_surface proxy (same lifetime as above).
+        // SAFETY: `surface` is the window's live wl_surface proxy, alive as long as `window`.
         let surface_id =
             unsafe { ObjectId::from_ptr(WlSurface::interface(), surface.as_ptr().cast()) }
                 .map_err(|_| GrabError::Unsupported)?;
@@ -74,20 +79,26 @@ impl WaylandInhibit {
             seat,
             surface,
             inhibitor: None,
+            _window: window.clone(),
         })
+    }
+
+    /// Whether a request stands (granted or not yet).
+    pub(super) fn requested(&self) -> bool {
+        self.inhibitor.is_some()
     }
 
     /// Asks for the shortcuts (once; the request stands until released) and waits for the
     /// compositor's first answer.
     pub(super) fn grab(&mut self) -> Result<(), GrabError> {
-        if self.inhibitor.is_none() {
-            let handle = self.queue.handle();
-            self.inhibitor =
-                Some(
-                    self.manager
-                        .inhibit_shortcuts(&self.surface, &self.seat, &handle, ()),
-                );
+        if self.inhibitor.is_some() {
+            return Ok(());
         }
+        let handle = self.queue.handle();
+        let inhibitor = self
+            .manager
+            .inhibit_shortcuts(&self.surface, &self.seat, &handle, ());
+        self.inhibitor = Some(inhibitor);
         self.queue
             .roundtrip(&mut self.events)
             .map_err(|e| GrabError::Refused(format!("the desk's connection failed: {e}")))?;
