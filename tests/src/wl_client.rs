@@ -9,12 +9,15 @@ use std::os::unix::net::UnixStream;
 use memmap2::MmapMut;
 use wayland_client::globals::{GlobalList, GlobalListContents, registry_queue_init};
 use wayland_client::protocol::{
-    wl_buffer, wl_callback, wl_compositor, wl_pointer, wl_registry, wl_seat, wl_shm, wl_shm_pool,
-    wl_surface,
+    wl_buffer, wl_callback, wl_compositor, wl_keyboard, wl_pointer, wl_registry, wl_seat, wl_shm,
+    wl_shm_pool, wl_surface,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle};
 use wayland_protocols::wp::cursor_shape::v1::client::{
     wp_cursor_shape_device_v1, wp_cursor_shape_manager_v1,
+};
+use wayland_protocols::wp::keyboard_shortcuts_inhibit::zv1::client::{
+    zwp_keyboard_shortcuts_inhibit_manager_v1, zwp_keyboard_shortcuts_inhibitor_v1,
 };
 use wayland_protocols::xdg::shell::client::{
     xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
@@ -33,6 +36,10 @@ pub struct Events {
     pub frames_done: u64,
     /// The compositor asked a toplevel to close.
     pub closed: bool,
+    /// Key events received (evdev code, pressed), with `record_keys`.
+    pub keys: Vec<(u32, bool)>,
+    /// The compositor said the shortcuts inhibitor is active.
+    pub shortcuts_inhibited: bool,
     /// Cursor shape to set whenever the pointer enters one of our surfaces.
     pub cursor_on_enter: Option<(
         wp_cursor_shape_device_v1::WpCursorShapeDeviceV1,
@@ -104,6 +111,23 @@ impl WlClient {
             .expect("cursor shape manager");
         let device = manager.get_pointer(&pointer, &self.qh, ());
         self.events.cursor_on_enter = Some((device, shape));
+        self.roundtrip();
+    }
+
+    /// Records the key events this client receives in `events.keys`.
+    pub fn record_keys(&mut self) -> wl_seat::WlSeat {
+        let seat: wl_seat::WlSeat = self.globals.bind(&self.qh, 1..=7, ()).expect("wl_seat");
+        seat.get_keyboard(&self.qh, ());
+        self.roundtrip();
+        seat
+    }
+
+    /// Asks the compositor to send the keys of its shortcuts to `surface`
+    /// (keyboard-shortcuts-inhibit); `events.shortcuts_inhibited` follows its answer.
+    pub fn inhibit_shortcuts(&mut self, surface: &ShmSurface, seat: &wl_seat::WlSeat) {
+        let manager: zwp_keyboard_shortcuts_inhibit_manager_v1::ZwpKeyboardShortcutsInhibitManagerV1 =
+            self.globals.bind(&self.qh, 1..=1, ()).expect("shortcuts inhibit manager");
+        manager.inhibit_shortcuts(&surface.surface, seat, &self.qh, ());
         self.roundtrip();
     }
 
@@ -407,6 +431,47 @@ impl Dispatch<wl_pointer::WlPointer, ()> for Events {
     }
 }
 
+impl Dispatch<wl_keyboard::WlKeyboard, ()> for Events {
+    fn event(
+        state: &mut Self,
+        _: &wl_keyboard::WlKeyboard,
+        event: wl_keyboard::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wl_keyboard::Event::Key {
+            key,
+            state: wayland_client::WEnum::Value(key_state),
+            ..
+        } = event
+        {
+            state
+                .keys
+                .push((key, key_state == wl_keyboard::KeyState::Pressed));
+        }
+    }
+}
+
+impl Dispatch<zwp_keyboard_shortcuts_inhibitor_v1::ZwpKeyboardShortcutsInhibitorV1, ()> for Events {
+    fn event(
+        state: &mut Self,
+        _: &zwp_keyboard_shortcuts_inhibitor_v1::ZwpKeyboardShortcutsInhibitorV1,
+        event: zwp_keyboard_shortcuts_inhibitor_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            zwp_keyboard_shortcuts_inhibitor_v1::Event::Active => state.shortcuts_inhibited = true,
+            zwp_keyboard_shortcuts_inhibitor_v1::Event::Inactive => {
+                state.shortcuts_inhibited = false;
+            }
+            _ => {}
+        }
+    }
+}
+
 macro_rules! ignore_events {
     ($($t:ty),*) => {$(
         impl Dispatch<$t, ()> for Events {
@@ -424,5 +489,6 @@ ignore_events!(
     xdg_positioner::XdgPositioner,
     wl_seat::WlSeat,
     wp_cursor_shape_manager_v1::WpCursorShapeManagerV1,
-    wp_cursor_shape_device_v1::WpCursorShapeDeviceV1
+    wp_cursor_shape_device_v1::WpCursorShapeDeviceV1,
+    zwp_keyboard_shortcuts_inhibit_manager_v1::ZwpKeyboardShortcutsInhibitManagerV1
 );

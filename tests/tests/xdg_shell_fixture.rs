@@ -115,3 +115,70 @@ fn output_mode_changes_at_run_time_and_maximized_windows_follow() {
     assert!(ok, "output is still {}x{}", shot.width, shot.height);
     assert_eq!(shot.height, 768);
 }
+
+const KEY_LEFTALT: u32 = 56;
+const KEY_TAB: u32 = 15;
+
+/// Presses Alt+Tab and lets go, through the session's input path.
+fn alt_tab(fixture: &Fixture) {
+    use wayray_protocol::InputMessage;
+    use wayray_protocol::messages::input::{ButtonState, Key};
+    use wayray_server::session::SessionCommand;
+    let key = |code, state| {
+        SessionCommand::Input(InputMessage::Key(Key {
+            code,
+            state,
+            time_ms: 0,
+        }))
+    };
+    for (code, state) in [
+        (KEY_LEFTALT, ButtonState::Pressed),
+        (KEY_TAB, ButtonState::Pressed),
+        (KEY_TAB, ButtonState::Released),
+        (KEY_LEFTALT, ButtonState::Released),
+    ] {
+        fixture.session.send(key(code, state));
+    }
+}
+
+#[test]
+fn a_compositor_shortcut_is_kept_from_clients_press_and_release() {
+    let fixture = Fixture::new("xdg-shortcut", 1280, 720);
+    let mut c = client(&fixture);
+    let _window = mapped(&mut c, 0xff20_4060);
+    c.record_keys();
+    c.dispatch_for(Duration::from_millis(200));
+    alt_tab(&fixture);
+    c.dispatch_for(Duration::from_millis(300));
+    // Alt is a modifier and reaches the window; Tab, press and release, was the window
+    // manager's.
+    assert_eq!(
+        c.events.keys,
+        vec![(KEY_LEFTALT, true), (KEY_LEFTALT, false)]
+    );
+}
+
+#[test]
+fn a_window_that_inhibits_shortcuts_gets_their_keys() {
+    let fixture = Fixture::new("xdg-inhibit", 1280, 720);
+    let mut c = client(&fixture);
+    let window = mapped(&mut c, 0xff20_4060);
+    let seat = c.record_keys();
+    c.inhibit_shortcuts(&window, &seat);
+    assert!(
+        c.events.shortcuts_inhibited,
+        "the compositor did not grant the inhibitor"
+    );
+    c.dispatch_for(Duration::from_millis(200));
+    alt_tab(&fixture);
+    c.dispatch_for(Duration::from_millis(300));
+    assert_eq!(
+        c.events.keys,
+        vec![
+            (KEY_LEFTALT, true),
+            (KEY_TAB, true),
+            (KEY_TAB, false),
+            (KEY_LEFTALT, false)
+        ]
+    );
+}
