@@ -26,7 +26,7 @@ const MAX_LINE: usize = 64 * 1024;
 /// Binds the admin socket (mode 0600).
 pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     if let Some(dir) = path.parent() {
-        super::supervisor::private_dir(dir)?;
+        super::supervisor::ensure_dir(dir)?;
     }
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path)?;
@@ -179,12 +179,16 @@ fn link_of(supervisor: &Supervisor, id: u64) -> Result<std::path::PathBuf, Box<A
 async fn handle(supervisor: &Arc<Supervisor>, request: AdminRequest) -> AdminReply {
     match request {
         AdminRequest::Status => status(supervisor),
-        AdminRequest::Sessions => match supervisor.registry().sessions(false) {
-            Ok(rows) => AdminReply::Sessions {
-                sessions: rows.into_iter().map(|r| info(supervisor, r)).collect(),
-            },
-            Err(err) => failed(err),
-        },
+        AdminRequest::Sessions => {
+            // The registry's lock is let go before `info` takes the live sessions' lock.
+            let rows = supervisor.registry().sessions(false);
+            match rows {
+                Ok(rows) => AdminReply::Sessions {
+                    sessions: rows.into_iter().map(|r| info(supervisor, r)).collect(),
+                },
+                Err(err) => failed(err),
+            }
+        }
         AdminRequest::SessionShow { id } => {
             let row = supervisor.registry().session(id);
             match row {
@@ -336,8 +340,9 @@ async fn screenshot(supervisor: &Supervisor, id: u64, path: &str) -> AdminReply 
 }
 
 fn issue(supervisor: &Supervisor, session: Option<u64>) -> AdminReply {
+    let running = session.is_none_or(|id| supervisor.live().contains_key(&id));
     if let Some(id) = session
-        && !supervisor.live().contains_key(&id)
+        && !running
     {
         return match supervisor.registry().session(id) {
             Ok(Some(_)) => not_running(id),

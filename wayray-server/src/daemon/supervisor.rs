@@ -189,7 +189,12 @@ impl Supervisor {
             .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", self.exe.display()))?;
-        let pid = child.id().unwrap_or(0);
+        let Some(pid) = child.id() else {
+            return Err(format!(
+                "the session process exited at start; see {}",
+                log_path.display()
+            ));
+        };
         let ready = tokio::select! {
             ready = client::wait_ready(&link, START_TIMEOUT) => ready.map_err(|e| e.to_string()),
             status = child.wait() => Err(format!(
@@ -199,6 +204,7 @@ impl Supervisor {
             )),
         };
         if let Err(err) = ready {
+            kill_group(pid);
             let _ = child.start_kill();
             return Err(err);
         }
@@ -324,10 +330,7 @@ impl Supervisor {
             return Ok(());
         }
         tracing::warn!(session = id, pid, "session did not stop; killing it");
-        // SAFETY: kill(2) with a pid this daemon recorded for the session; no memory involved.
-        unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGKILL);
-        }
+        kill_group(pid);
         if self.wait_gone(id, STOP_TIMEOUT).await {
             Ok(())
         } else {
@@ -352,12 +355,18 @@ impl Supervisor {
         if timeout == 0 {
             return;
         }
+        // One lock at a time: the admin socket takes them in the other order.
+        let detached: Vec<u64> = self
+            .live()
+            .iter()
+            .filter(|(_, l)| l.viewer.is_none())
+            .map(|(id, _)| *id)
+            .collect();
         let idle: Vec<u64> = {
-            let live = self.live();
             let registry = self.registry();
-            live.iter()
-                .filter(|(_, l)| l.viewer.is_none())
-                .filter_map(|(id, _)| registry.session(*id).ok().flatten())
+            detached
+                .into_iter()
+                .filter_map(|id| registry.session(id).ok().flatten())
                 .filter(|row| {
                     let since = row.detached_at.or(row.last_attach).unwrap_or(row.created);
                     now().saturating_sub(since) >= timeout as i64
@@ -374,8 +383,85 @@ impl Supervisor {
     }
 }
 
-/// Creates `dir` (and parents) private to this user.
+/// Makes `dir` private to this user: created (with missing parents) as 0700, or, when it
+/// exists and belongs to this user, set to 0700. A directory of another user, or one meant to
+/// be shared (world-writable or sticky, such as `/tmp`), is never changed: that is refused.
 pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    if !dir.exists() {
+        return std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir);
+    }
+    // SAFETY: geteuid(2) has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    let meta = std::fs::metadata(dir)?;
+    if meta.uid() != me || meta.mode() & 0o1002 != 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is shared with other users; choose a directory of your own",
+                dir.display()
+            ),
+        ));
+    }
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Creates `dir` (0700, with missing parents) if it is missing; an existing one is left as it
+/// is (the admin socket in it is 0600 and checks who connects).
+pub fn ensure_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Kills a session process and the applications it started: the session leads its own
+/// process group, which its applications inherit.
+fn kill_group(pid: u32) {
+    // Never 0 or 1 (the daemon's own group, init): only a recorded session leader.
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    if pid <= 1 {
+        return;
+    }
+    // SAFETY: kill(2) on the process group this daemon started; no memory involved.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::private_dir;
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn private_dirs_are_created_or_made_0700_and_shared_ones_refused() {
+        let base = std::env::temp_dir().join(format!("wayray-private-{}", std::process::id()));
+        let nested = base.join("a/b");
+        private_dir(&nested).unwrap();
+        assert_eq!(mode(&nested), 0o700);
+        std::fs::set_permissions(&nested, std::fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&nested).unwrap();
+        assert_eq!(mode(&nested), 0o700);
+        let shared = base.join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(private_dir(&shared).is_err());
+        assert_eq!(mode(&shared), 0o1777, "a shared directory was changed");
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 }

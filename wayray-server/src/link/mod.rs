@@ -92,8 +92,10 @@ struct Shared {
     /// The attached viewer connection: its id and how to tell it that it was replaced.
     viewer: Mutex<Option<(u64, Arc<Notify>)>>,
     next_connection: AtomicU64,
-    /// Frames thrown away while no viewer was attached (see `viewer::drain`).
-    discarded: AtomicU64,
+    /// Keyframes taken from the encoder, by any viewer connection or the drain: a viewer that
+    /// asked for a keyframe and sees this change before it gets the frames asks again (a
+    /// replaced viewer or the drain may have taken its keyframe).
+    keyframes_taken: AtomicU64,
     stats: Arc<LinkStats>,
     cursor: Arc<watch::Sender<Cursor>>,
     /// The output mode now in effect (a viewer may have changed it).
@@ -149,7 +151,7 @@ pub fn start(
         session,
         viewer: Mutex::new(None),
         next_connection: AtomicU64::new(1),
-        discarded: AtomicU64::new(0),
+        keyframes_taken: AtomicU64::new(0),
         stats: stats.clone(),
         cursor: cursor.clone(),
     });

@@ -47,15 +47,15 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         .send(LinkReply::Attached(mode))
         .await
         .map_err(|_| LinkError::Closed)?;
-    // Asked at once, so that the keyframe is encoded while the viewer's relay gets ready. A
-    // previous viewer's drain may still swallow it: `display` asks again if that happened.
-    let discarded = shared.discarded.load(Ordering::SeqCst);
+    // Asked at once, so that the keyframe is encoded while the viewer's relay gets ready. The
+    // replaced viewer or a drain may still take it: `display` asks again if that happened.
+    let keyframes_taken = shared.keyframes_taken.load(Ordering::SeqCst);
     shared.pipeline.request_keyframe();
 
     let (acked_tx, acked_rx) = watch::channel(0u64);
     let result = tokio::select! {
         r = requests(reader, replies, shared, acked_tx) => r,
-        r = display(replies, shared, acked_rx, discarded) => r,
+        r = display(replies, shared, acked_rx, keyframes_taken) => r,
         () = replaced.notified() => {
             tracing::info!(viewer = %attach.viewer, "viewer replaced or detached");
             let _ = replies.send(LinkReply::ViewerDetached).await;
@@ -105,8 +105,10 @@ async fn drain(shared: &Shared) {
     };
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
     loop {
-        while frames.try_recv().is_ok() {
-            shared.discarded.fetch_add(1, Ordering::SeqCst);
+        while let Ok(frame) = frames.try_recv() {
+            if frame.update.keyframe {
+                shared.keyframes_taken.fetch_add(1, Ordering::SeqCst);
+            }
         }
         let viewer_back = shared.viewer.lock().is_ok_and(|v| v.is_some());
         if viewer_back || shared.pipeline.is_parked() || tokio::time::Instant::now() >= deadline {
@@ -178,11 +180,12 @@ async fn display(
     replies: &mpsc::Sender<LinkReply>,
     shared: &Shared,
     mut acked: watch::Receiver<u64>,
-    discarded: u64,
+    keyframes_taken: u64,
 ) -> Result<(), LinkError> {
     let mut frames = shared.frames.lock().await;
-    // The drain only discards while it holds the frames, so this check sees all it did.
-    if shared.discarded.load(Ordering::SeqCst) != discarded {
+    // Frames are only taken while holding them, so this sees every keyframe taken since the
+    // request: one of them may have been this viewer's.
+    if shared.keyframes_taken.load(Ordering::SeqCst) != keyframes_taken {
         shared.pipeline.request_keyframe();
     }
     let limit = shared.config.frames_in_flight.max(1) as u64;
@@ -215,6 +218,9 @@ async fn display(
             }
             () = replies.closed() => return Ok(()),
         };
+        if encoded.update.keyframe {
+            shared.keyframes_taken.fetch_add(1, Ordering::SeqCst);
+        }
         // Frames before the keyframe this viewer asked for build on state it does not have.
         keyframe_seen |= encoded.update.keyframe;
         if !keyframe_seen {

@@ -33,6 +33,22 @@ enum ViewerError {
     Write(#[from] quinn::WriteError),
     #[error("{1}")]
     Refused(DisconnectReason, String),
+    #[error("no hello and attach within {} s", HANDSHAKE_TIMEOUT.as_secs())]
+    HandshakeTimeout,
+}
+
+/// How long a new connection may take to say hello and present its token; a peer that says
+/// nothing does not get to hold a connection open with keep-alives.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `step` of the handshake, given until `deadline`.
+async fn within<T>(
+    deadline: tokio::time::Instant,
+    step: impl std::future::Future<Output = Result<T, ViewerError>>,
+) -> Result<T, ViewerError> {
+    tokio::time::timeout_at(deadline, step)
+        .await
+        .unwrap_or(Err(ViewerError::HandshakeTimeout))
 }
 
 pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>) {
@@ -83,11 +99,16 @@ async fn refuse(control: &mut SendStream, reason: DisconnectReason, text: String
 }
 
 async fn serve(conn: &Connection, resolver: &Arc<dyn Resolver>) -> Result<(), ViewerError> {
-    let (mut control_send, mut control_recv) = conn.accept_bi().await?;
+    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+    let (mut control_send, mut control_recv) =
+        within(deadline, async { Ok(conn.accept_bi().await?) }).await?;
 
     // Hello, read raw so that a hello from any version gets a precise answer.
     let mut prefix = [0u8; 4];
-    control_recv.read_exact(&mut prefix).await?;
+    within(deadline, async {
+        Ok(control_recv.read_exact(&mut prefix).await?)
+    })
+    .await?;
     let len = u32::from_le_bytes(prefix) as usize;
     if len > wayray_protocol::Channel::Control.max_message_size() {
         return Err(refuse(
@@ -98,7 +119,10 @@ async fn serve(conn: &Connection, resolver: &Arc<dyn Resolver>) -> Result<(), Vi
         .await);
     }
     let mut body = vec![0u8; len];
-    control_recv.read_exact(&mut body).await?;
+    within(deadline, async {
+        Ok(control_recv.read_exact(&mut body).await?)
+    })
+    .await?;
     let server = PeerInfo {
         name: "wayray-server".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -128,7 +152,7 @@ async fn serve(conn: &Connection, resolver: &Arc<dyn Resolver>) -> Result<(), Vi
     send(&mut control_send, &ControlMessage::ServerHello(reply)).await?;
 
     let mut control = MessageReader::<ControlMessage>::new(control_recv);
-    let attach = match control.next().await? {
+    let attach = match within(deadline, async { Ok(control.next().await?) }).await? {
         Some(ControlMessage::Attach(attach)) => attach,
         other => {
             let got = other.as_ref().map_or("end of stream", |m| m.name());
