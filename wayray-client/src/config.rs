@@ -96,13 +96,13 @@ impl ClientConfig {
     }
 
     /// The keymap to ask the session for: `layout_flag` first, then this file, then the
-    /// layout in effect on this desk (`desk`, read from its X server), then the standard
+    /// layout in effect on this desk (`desk`, asked only when needed), then the standard
     /// `XKB_DEFAULT_*` variables (read through `env`), then `us`. The layout decides where the
     /// other names come from: a layout from the file or flag does not take the desk's variant.
     pub fn keymap(
         &self,
         layout_flag: Option<&str>,
-        desk: Option<&KeymapLayout>,
+        desk: impl FnOnce() -> Option<KeymapLayout>,
         env: impl Fn(&str) -> Option<String>,
     ) -> KeymapLayout {
         let file = &self.keyboard;
@@ -111,7 +111,7 @@ impl ClientConfig {
             .or_else(|| file.layout.clone());
         // With no layout chosen here, the desk's names come as a whole.
         if chosen.is_none()
-            && let Some(desk) = desk
+            && let Some(desk) = desk()
         {
             return KeymapLayout {
                 rules: desk.rules.clone(),
@@ -187,19 +187,25 @@ mod tests {
             variant: "svdvorak".into(),
             options: String::new(),
         };
-        let keymap = config.keymap(None, Some(&x11), desk);
+        let keymap = config.keymap(None, || Some(x11.clone()), desk);
         assert_eq!(keymap.layout, "de");
         assert_eq!(keymap.variant, "nodeadkeys");
         assert_eq!(keymap.options, "ctrl:nocaps");
-        assert_eq!(config.keymap(Some("gb"), Some(&x11), desk).layout, "gb");
-        // Nothing chosen here: the X desk's layout, whole.
-        assert_eq!(ClientConfig::default().keymap(None, Some(&x11), desk), x11);
         assert_eq!(
-            ClientConfig::default().keymap(None, None, desk).layout,
+            config.keymap(Some("gb"), || Some(x11.clone()), desk).layout,
+            "gb"
+        );
+        // Nothing chosen here: the X desk's layout, whole.
+        assert_eq!(
+            ClientConfig::default().keymap(None, || Some(x11.clone()), desk),
+            x11
+        );
+        assert_eq!(
+            ClientConfig::default().keymap(None, || None, desk).layout,
             "fr"
         );
         assert_eq!(
-            ClientConfig::default().keymap(None, None, no_env).layout,
+            ClientConfig::default().keymap(None, || None, no_env).layout,
             "us"
         );
     }

@@ -45,28 +45,32 @@ fn closed_error(err: quinn::ConnectionError) -> ViewerError {
     }
 }
 
+/// A display message as received: the message, its size on the wire, and the number of the
+/// stream it came on (streams are read concurrently, so messages can overtake each other).
+type Received = Result<(DisplayMessage, usize, u64), ViewerError>;
+
 /// Accepts display streams and reads each one whole, concurrently (a slow big frame does not
-/// hold up the next), handing complete messages to the viewer.
-async fn receive_display(
-    conn: Connection,
-    out: mpsc::Sender<Result<(DisplayMessage, usize), ViewerError>>,
-) {
-    loop {
+/// hold up the next), handing complete messages to the viewer. A stream is accepted only with
+/// a free place in the queue, so streams being read never outnumber it.
+async fn receive_display(conn: Connection, out: mpsc::Sender<Received>) {
+    for number in 0u64.. {
+        let Ok(place) = out.clone().reserve_owned().await else {
+            return;
+        };
         let mut stream = match conn.accept_uni().await {
             Ok(stream) => stream,
             Err(err) => {
-                let _ = out.send(Err(closed_error(err))).await;
+                place.send(Err(closed_error(err)));
                 return;
             }
         };
-        let out = out.clone();
         tokio::spawn(async move {
             let result = match stream
                 .read_to_end(Channel::Display.max_message_size() + 4)
                 .await
             {
                 Ok(bytes) => decode_frame::<DisplayMessage>(&bytes)
-                    .map(|msg| (msg, bytes.len()))
+                    .map(|msg| (msg, bytes.len(), number))
                     .map_err(|e| ViewerError::Stream(e.to_string())),
                 // A stream cut by the connection's close carries the server's reason (session
                 // moved, ended…): report that, not a stream failure.
@@ -75,7 +79,7 @@ async fn receive_display(
                 }
                 Err(e) => Err(ViewerError::Stream(e.to_string())),
             };
-            let _ = out.send(result).await;
+            place.send(result);
         });
     }
 }
@@ -226,7 +230,9 @@ pub struct Viewer {
     _endpoint: quinn::Endpoint,
     control: mpsc::UnboundedSender<ControlMessage>,
     control_writer: Option<tokio::task::JoinHandle<()>>,
-    display: mpsc::Receiver<Result<(DisplayMessage, usize), ViewerError>>,
+    display: mpsc::Receiver<Received>,
+    /// The stream number of the cursor message shown now: an older one arriving late is stale.
+    cursor_stream: u64,
     input: SendStream,
     /// The session output as this viewer has it.
     pub framebuffer: Framebuffer,
@@ -496,6 +502,7 @@ impl Viewer {
             control: control_tx,
             control_writer: Some(control_writer),
             display: display_rx,
+            cursor_stream: 0,
             input,
             framebuffer: Framebuffer::new().map_err(|e| proto(e.to_string()))?,
             pending: BTreeMap::new(),
@@ -552,23 +559,29 @@ impl Viewer {
     fn send_control(&self, msg: ControlMessage) -> Result<(), ViewerError> {
         self.control
             .send(msg)
-            .map_err(|_| ViewerError::Stream("the control stream is closed".into()))
+            .map_err(|_| self.explain(ViewerError::Stream("the control stream is closed".into())))
     }
 
     /// Waits for the next display message, applies it, acknowledges frames; returns the
     /// rectangles that changed (empty for cursor updates).
     pub async fn next_update(&mut self) -> Result<Vec<Rect>, ViewerError> {
         loop {
-            let (msg, len) = match self.display.recv().await {
+            let (msg, len, stream) = match self.display.recv().await {
                 Some(result) => result.map_err(|e| self.explain(e))?,
-                None => return Err(ViewerError::Stream("the display receiver stopped".into())),
+                None => {
+                    let stopped = ViewerError::Stream("the display receiver stopped".into());
+                    return Err(self.explain(stopped));
+                }
             };
             self.bytes += len as u64;
             self.stats.received(len, Instant::now());
             let update = match msg {
                 DisplayMessage::FrameUpdate(update) => update,
                 cursor @ (DisplayMessage::CursorImage(_) | DisplayMessage::CursorShape(_)) => {
-                    self.cursor = Some(cursor);
+                    if self.cursor.is_none() || stream > self.cursor_stream {
+                        self.cursor = Some(cursor);
+                        self.cursor_stream = stream;
+                    }
                     return Ok(Vec::new());
                 }
             };
@@ -597,7 +610,8 @@ impl Viewer {
                     break;
                 }
                 let update = self.pending.remove(&seq).expect("present");
-                changed.extend(self.framebuffer.apply(&update)?);
+                let applied = self.framebuffer.apply(&update).map_err(ViewerError::from);
+                changed.extend(applied.map_err(|e| self.explain(e))?);
                 self.stats.applied(&update, Instant::now());
                 self.frames += 1;
                 let ack = ControlMessage::FrameAck(FrameAck {

@@ -3,6 +3,7 @@
 //! windowed viewer uploads the rectangles an update changed to its GPU texture; tests and the
 //! headless viewer read the framebuffer directly.
 
+pub mod advice;
 pub mod config;
 pub mod connection;
 pub mod desk;

@@ -62,14 +62,15 @@ struct ConnectArgs {
     #[arg(long, value_name = "TEXT")]
     r#type: Option<String>,
     /// Keyboard layout of this desk for the session (xkb layout name; default: the
-    /// configuration file, then the X11 desk's layout, then XKB_DEFAULT_LAYOUT, then us).
+    /// configuration file, then the desk's own layout (Wayland or X11), then
+    /// XKB_DEFAULT_LAYOUT, then us).
     #[arg(long)]
     keyboard_layout: Option<String>,
     /// Show the stats overlay from the start (Ctrl+Alt+S toggles it).
     #[arg(long)]
     stats: bool,
     /// Grab the keyboard from the start, so that shortcuts such as Alt+Tab go to the session
-    /// (Ctrl+Alt+G toggles it; X11 desks).
+    /// (Ctrl+Alt+G toggles it; X11 desks, and Wayland desks whose compositor allows it).
     #[arg(long)]
     grab_keyboard: bool,
     /// Seconds without hearing from the server before the connection counts as lost
@@ -119,8 +120,8 @@ fn main() -> Result<()> {
                     grab_keyboard: args.grab_keyboard,
                 };
                 wayray_client::window::run(viewer, &runtime, window).map_err(|err| match err {
-                    wayray_client::window::WindowError::Disconnected(reason) => {
-                        miette!(help = "connect again to resume the session", "{reason}")
+                    wayray_client::window::WindowError::Disconnected { message, help } => {
+                        miette!(help = help, "{message}")
                     }
                     err @ wayray_client::window::WindowError::DeskLost(_) => miette!(
                         help = "the session keeps running on the server: connect again once the desk's display is back",
@@ -151,30 +152,7 @@ fn resolve(server: &str) -> Result<std::net::SocketAddr> {
 }
 
 fn report_error(err: ConnectError) -> miette::Report {
-    let help = match &err {
-        ConnectError::Unreachable { .. } => "check that the server runs and that UDP to its port is not blocked".to_string(),
-        ConnectError::NewServer { .. } => {
-            "compare the fingerprint with the one the server printed at start, then connect again with \
-             --fingerprint sha256:HEX (or --accept-new)"
-                .to_string()
-        }
-        ConnectError::PinMismatch { server, file, .. } => format!(
-            "if the server was really reinstalled, remove the line for {server} from {} and connect again",
-            file.display()
-        ),
-        ConnectError::Refused { reason, .. } => match reason {
-            wayray_protocol::messages::control::DisconnectReason::AuthenticationFailed => {
-                "check the token file, or ask your administrator for a new token".to_string()
-            }
-            wayray_protocol::messages::control::DisconnectReason::UnsupportedVersion => {
-                "install a wayray-client version that matches the server".to_string()
-            }
-            _ => "try again; if it persists, ask your administrator".to_string(),
-        },
-        ConnectError::Protocol { .. } => "try again; if it persists, report it with the server's log".to_string(),
-        ConnectError::KnownServers { .. } => "pass a writable --known-servers FILE".to_string(),
-    };
-    miette!(help = help, "{err}")
+    miette!(help = wayray_client::advice::after_connect(&err), "{err}")
 }
 
 /// Asks on the terminal whether to trust a new server.
@@ -210,8 +188,6 @@ fn load_config(args: &ConnectArgs) -> Result<ClientConfig> {
 
 /// Everything needed to connect (and to connect again), from the flags and the configuration.
 fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectOptions> {
-    // The layout of this desk's keyboard, when its compositor or X server can be asked.
-    let desk = wayray_client::desk::keymap();
     let token = std::fs::read_to_string(&args.token_file)
         .map_err(|e| {
             miette!(
@@ -243,9 +219,11 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectO
         },
         token: Token::new(token),
         preferred_mode: None,
-        keymap: config.keymap(args.keyboard_layout.as_deref(), desk.as_ref(), |var| {
-            std::env::var(var).ok()
-        }),
+        keymap: config.keymap(
+            args.keyboard_layout.as_deref(),
+            wayray_client::desk::keymap,
+            |var| std::env::var(var).ok(),
+        ),
         timeout: args
             .timeout
             .map_or_else(|| config.timeout(), Duration::from_secs),
@@ -345,17 +323,14 @@ async fn headless(
             }
             Err(err) => err,
         };
+        let ended = |err: &wayray_client::ViewerError| {
+            miette!(help = wayray_client::advice::after_end(err), "{err}")
+        };
         let (Some((options, _)), Some(resumer)) = (&resume, resumer.as_mut()) else {
-            return Err(miette!(
-                help = "connect again to resume the session",
-                "{err}"
-            ));
+            return Err(ended(&err));
         };
         if !resumable(&err) {
-            return Err(miette!(
-                help = "connect again to resume the session",
-                "{err}"
-            ));
+            return Err(ended(&err));
         }
         tracing::warn!(%err, "connection lost; resuming the session");
         let attempt = resumer.resume(options, |e| {

@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     match &reply {
         AdminReply::Error(err) => {
             if cli.json {
-                println!("{}", output::render(&reply, true));
+                emit(&output::render(&reply, true));
             }
             let report = miette::miette!(help = err.help.clone(), "{}", err.message);
             eprintln!("{report:?}");
@@ -67,10 +67,17 @@ fn main() -> ExitCode {
             })
         }
         _ => {
-            println!("{}", output::render(&reply, cli.json));
+            emit(&output::render(&reply, cli.json));
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Prints the reply. A reader that stops early (`wayray-ctl token issue | head -n 1`) is not
+/// an error: the rest is simply not needed.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
 /// The request for the command line, or `None` for commands that need no daemon.

@@ -40,8 +40,13 @@ impl Gpu {
             ..Default::default()
         }))
         .map_err(|e| GpuError(e.to_string()))?;
-        let (device, queue) = pollster(adapter.request_device(&wgpu::DeviceDescriptor::default()))
-            .map_err(|e| GpuError(e.to_string()))?;
+        // The adapter's own limits, not wgpu's conservative defaults: a session output may be
+        // larger than 8192 pixels on a side where the GPU allows it.
+        let (device, queue) = pollster(adapter.request_device(&wgpu::DeviceDescriptor {
+            required_limits: adapter.limits(),
+            ..Default::default()
+        }))
+        .map_err(|e| GpuError(e.to_string()))?;
         let caps = surface.get_capabilities(&adapter);
         // The mirror is BGRA; a copy needs the same format up to sRGB-ness.
         let format = caps
@@ -81,10 +86,15 @@ impl Gpu {
         })
     }
 
+    /// The largest texture side this GPU takes.
+    pub fn max_side(&self) -> u32 {
+        self.device.limits().max_texture_dimension_2d
+    }
+
     /// The window was resized.
     pub fn resize(&mut self, width: u32, height: u32) {
-        self.config.width = width.max(1);
-        self.config.height = height.max(1);
+        self.config.width = width.clamp(1, self.max_side());
+        self.config.height = height.clamp(1, self.max_side());
         self.surface.configure(&self.device, &self.config);
     }
 
@@ -154,6 +164,17 @@ impl Gpu {
 
     /// Uploads `rects` of `pixels` (tightly packed BGRA, `width` × `height`) to the mirror.
     pub fn upload(&mut self, pixels: &[u8], width: u32, height: u32, rects: &[Rect]) {
+        if width > self.max_side() || height > self.max_side() {
+            // The server may send any size the protocol allows; this GPU cannot hold it.
+            tracing::warn!(
+                width,
+                height,
+                max = self.max_side(),
+                "session output too large for this GPU; not shown"
+            );
+            self.mirror = None;
+            return;
+        }
         let fresh = !matches!(&self.mirror, Some((_, w, h)) if (*w, *h) == (width, height));
         if fresh {
             self.mirror = Some((self.texture("wayray-mirror", width, height), width, height));

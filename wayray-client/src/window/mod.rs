@@ -43,11 +43,14 @@ struct Shared {
     height: u32,
     dirty: Vec<Rect>,
     wake_pending: bool,
-    closed: Option<String>,
+    /// Why the connection ended for good, and what to do next.
+    closed: Option<(String, String)>,
     /// The session's cursor, when it changed since the window last looked.
     cursor: Option<DisplayMessage>,
-    /// The overlay's text, refreshed twice a second.
+    /// The overlay's text, refreshed twice a second while it is shown.
     stats: Vec<String>,
+    /// Whether the stats overlay is shown (the window toggles it).
+    stats_shown: bool,
     /// Whether the connection is being resumed.
     reconnecting: bool,
 }
@@ -61,9 +64,14 @@ pub enum WindowError {
     /// The GPU could not be used.
     #[error(transparent)]
     Gpu(#[from] gpu::GpuError),
-    /// The connection ended.
-    #[error("{0}")]
-    Disconnected(String),
+    /// The connection ended for good.
+    #[error("{message}")]
+    Disconnected {
+        /// Why.
+        message: String,
+        /// What the person can do next.
+        help: String,
+    },
     /// The window was open and the desk's window system went away.
     #[error("lost the desk's display: {0}")]
     DeskLost(String),
@@ -92,7 +100,10 @@ pub fn run(
         .build()
         .map_err(|e| WindowError::EventLoop(e.to_string()))?;
     let proxy = event_loop.create_proxy();
-    let shared = Arc::new(Mutex::new(Shared::default()));
+    let shared = Arc::new(Mutex::new(Shared {
+        stats_shown: options.stats,
+        ..Shared::default()
+    }));
     // Input events are a handful of bytes each and the task sends them as they come; the
     // window never waits for the network.
     let (input_tx, input_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -121,7 +132,6 @@ pub fn run(
         started: Instant::now(),
         error: None,
         modifiers: ModifiersState::empty(),
-        show_stats: options.stats,
         overlay_shown: Vec::new(),
         grab: grab::KeyboardGrab::default(),
         grab_wanted: options.grab_keyboard,
@@ -184,6 +194,23 @@ impl Channels {
         true
     }
 
+    /// Hands the overlay new text; wakes the window only when the overlay is shown and its
+    /// text changed. `false` once the window is gone.
+    fn publish_stats(&self, lines: impl FnOnce() -> Vec<String>) -> bool {
+        let Ok(s) = self.shared.lock() else {
+            return false;
+        };
+        if !s.stats_shown {
+            return true;
+        }
+        let lines = lines();
+        if lines == s.stats {
+            return true;
+        }
+        drop(s);
+        self.publish(|s| s.stats = lines)
+    }
+
     fn status(&self, reconnecting: bool) {
         if let Ok(mut s) = self.shared.lock() {
             s.reconnecting = reconnecting;
@@ -211,7 +238,14 @@ fn copy_changed(s: &mut Shared, viewer: &Viewer, rects: Vec<Rect>) {
         }
     }
     s.dirty.extend(rects);
+    if s.dirty.len() > MAX_DIRTY {
+        // The window has not drawn for a while (hidden): upload everything once instead.
+        s.dirty = vec![Rect::new(0, 0, fb.width(), fb.height())];
+    }
 }
+
+/// More rectangles than this waiting for the window become one full upload.
+const MAX_DIRTY: usize = 64;
 
 /// Runs one connection until it ends; returns why.
 async fn serve_connection(
@@ -249,8 +283,8 @@ async fn serve_connection(
                 }
             }
             _ = stats_tick.tick() => {
-                let lines = overlay::lines(&viewer.stats.summary(Instant::now()), viewer.rtt());
-                if !io.publish(|s| s.stats = lines) {
+                let lines = || overlay::lines(&viewer.stats.summary(Instant::now()), viewer.rtt());
+                if !io.publish_stats(lines) {
                     return Ok(());
                 }
             }
@@ -284,7 +318,9 @@ async fn drive(mut viewer: Viewer, mut io: Channels, resume: Option<(ConnectOpti
                 tokio::pin!(attempt);
                 loop {
                     tokio::select! {
-                        result = &mut attempt => break result.map_err(|e| e.to_string()),
+                        result = &mut attempt => break result.map_err(|e| {
+                            (e.to_string(), crate::advice::after_connect(&e))
+                        }),
                         // Input while the connection is down is dropped, not replayed later.
                         event = io.input.recv() => if event.is_none() {
                             return; // the window is gone
@@ -292,7 +328,7 @@ async fn drive(mut viewer: Viewer, mut io: Channels, resume: Option<(ConnectOpti
                     }
                 }
             }
-            _ => Err(err.to_string()),
+            _ => Err((err.to_string(), crate::advice::after_end(&err).to_owned())),
         };
         match resumed {
             Ok(next) => {
@@ -322,7 +358,6 @@ struct App {
     started: Instant,
     error: Option<WindowError>,
     modifiers: ModifiersState,
-    show_stats: bool,
     /// The text the overlay texture shows now (empty: no overlay).
     overlay_shown: Vec<String>,
     grab: grab::KeyboardGrab,
@@ -386,7 +421,8 @@ impl ApplicationHandler<Wake> for App {
                     .ok()
                     .and_then(|s| s.closed.clone())
                     .unwrap_or_default();
-                self.error = Some(WindowError::Disconnected(reason));
+                let (message, help) = reason;
+                self.error = Some(WindowError::Disconnected { message, help });
                 event_loop.exit();
             }
         }
@@ -465,7 +501,9 @@ impl App {
                 window.set_fullscreen(next);
             }
             Shortcut::Stats => {
-                self.show_stats = !self.show_stats;
+                if let Ok(mut s) = self.shared.lock() {
+                    s.stats_shown = !s.stats_shown;
+                }
                 window.request_redraw();
             }
             Shortcut::Grab => {
@@ -532,7 +570,7 @@ impl App {
             }
             // The overlay is drawn and uploaded when its text changes (twice a second at
             // most), not on every frame.
-            let wanted = if self.show_stats {
+            let wanted = if s.stats_shown {
                 s.stats.as_slice()
             } else {
                 &[]
