@@ -11,8 +11,8 @@ use wayray_client::{ConnectOptions, PinPolicy};
 use wayray_protocol::secret::Token;
 
 use crate::programs::require;
+use crate::programs::workspace_binary;
 use crate::runtime_dir::RuntimeDir;
-use crate::xvfb::workspace_binary;
 
 /// foot as the tests configure it: black background, white text, no blinking cursor.
 pub const FOOT_INI: &str = "[colors]\nbackground=000000\nforeground=ffffff\n[cursor]\nblink=no\n";
@@ -43,6 +43,15 @@ impl Daemon {
 
     /// [`Daemon::start`] with the sessions' output `size` and the processes' log filter.
     pub fn start_with(label: &str, extra: &str, size: &str, log: &str) -> Option<Self> {
+        Self::build(label, extra, size, log, 0)
+    }
+
+    /// [`Daemon::start`] whose detached sessions end after `secs` without a viewer.
+    pub fn start_with_idle_timeout(label: &str, secs: u64) -> Option<Self> {
+        Self::build(label, "", "640x480", "debug", secs)
+    }
+
+    fn build(label: &str, extra: &str, size: &str, log: &str, idle_secs: u64) -> Option<Self> {
         let foot = require("foot")?;
         let server = workspace_binary("wayray-server")?;
         let ctl = workspace_binary("wayray-ctl")?;
@@ -53,7 +62,7 @@ impl Daemon {
         let toml = format!(
             "{extra}\nstate_dir = {state:?}\n\n[session]\ncommand = [{foot:?}, \"--config\", \
              {ini:?}, \"sh\", \"-c\", \"PS1='$ ' exec sh\"]\nsize = {size:?}\n\
-             idle_timeout_secs = 0\n",
+             idle_timeout_secs = {idle_secs}\n",
             state = dir.path().join("state"),
             foot = foot,
             ini = foot_ini,
@@ -217,6 +226,25 @@ impl Daemon {
         Some(command)
     }
 
+    /// [`Daemon::viewer_program`] that runs for `exit_after_ms`, then writes its report and a
+    /// screenshot; returns the command and the paths it writes.
+    pub fn reporting_viewer(
+        &self,
+        token: &str,
+        exit_after_ms: u64,
+    ) -> Option<(Command, PathBuf, PathBuf)> {
+        let mut command = self.viewer_program(token)?;
+        let report = self.dir.path().join("report.json");
+        let screenshot = self.dir.path().join("viewer.png");
+        command
+            .args(["--exit-after-ms", &exit_after_ms.to_string()])
+            .arg("--report")
+            .arg(&report)
+            .arg("--screenshot")
+            .arg(&screenshot);
+        Some((command, report, screenshot))
+    }
+
     /// Viewer options for `token`, pinning into this daemon's own known-servers file.
     pub fn viewer_options(&self, token: &str) -> ConnectOptions {
         ConnectOptions {
@@ -277,7 +305,20 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill();
         for pid in self.session_pids() {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            kill_hard(pid.into());
+        }
+    }
+}
+
+/// SIGKILL to process `pid` (a session process a test started or wants to crash).
+pub fn kill_hard(pid: u64) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    if pid > 1 {
+        // SAFETY: kill(2) has no memory preconditions; `pid` is a process a test started.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Looking at captured pixels.
 
+use std::path::Path;
+
 use wayray_server::render::BACKGROUND;
 use wayray_server::session::Screenshot;
 
@@ -50,4 +52,19 @@ pub fn count_in(
         .flat_map(|py| (x..x + w).map(move |px| (px, py)))
         .filter(|&(px, py)| pred(shot.pixel(px, py)))
         .count()
+}
+
+/// Decodes a PNG into RGB pixels.
+pub fn read_png_rgb(path: &Path) -> Vec<[u8; 3]> {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).expect("png"),
+    ));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("png data");
+    let channels = info.color_type.samples();
+    buf[..info.buffer_size()]
+        .chunks_exact(channels)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect()
 }

@@ -39,3 +39,20 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// `target/<profile>/<name>`, built by `cargo test --workspace`; `None` (skip) outside CI when
+/// it has not been built.
+pub fn workspace_binary(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join(name);
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        !in_ci(),
+        "{} is missing: run `cargo test --workspace`",
+        path.display()
+    );
+    eprintln!("skipping: build {name} first (cargo test --workspace does)");
+    None
+}

@@ -5,7 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-use crate::programs::{in_ci, require};
+use crate::pixels::read_png_rgb;
+use crate::programs::require;
 
 /// A running Xvfb, killed on drop.
 pub struct Xvfb {
@@ -106,36 +107,4 @@ impl Xvfb {
         }
         status == GrabStatus::ALREADY_GRABBED
     }
-}
-
-/// Decodes a PNG into RGB pixels.
-pub fn read_png_rgb(path: &Path) -> Vec<[u8; 3]> {
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(path).expect("png"),
-    ));
-    let mut reader = decoder.read_info().expect("png header");
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).expect("png data");
-    let channels = info.color_type.samples();
-    buf[..info.buffer_size()]
-        .chunks_exact(channels)
-        .map(|p| [p[0], p[1], p[2]])
-        .collect()
-}
-
-/// `target/<profile>/<name>`, built by `cargo test --workspace`; `None` (skip) outside CI when
-/// it has not been built.
-pub fn workspace_binary(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join(name);
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        !in_ci(),
-        "{} is missing: run `cargo test --workspace`",
-        path.display()
-    );
-    eprintln!("skipping: build {name} first (cargo test --workspace does)");
-    None
 }

@@ -46,6 +46,16 @@ fn converge(
     }
 }
 
+/// Starts an encoder pipeline (`capacity` frames out, H.264 regions when `video`) and makes
+/// it the session's frame sink.
+fn encode(fixture: &Fixture, capacity: usize, video: bool) -> (Pipeline, Receiver<Encoded>) {
+    let (pipeline, sink, frames) = Pipeline::start(capacity, video);
+    fixture
+        .session
+        .send(SessionCommand::SetSink(Box::new(sink)));
+    (pipeline, frames)
+}
+
 fn differing_pixels(fixture: &Fixture, fb: &Framebuffer) -> usize {
     let shot = fixture.session.screenshot().expect("screenshot");
     if (fb.width(), fb.height()) != (shot.width, shot.height) {
@@ -66,10 +76,7 @@ fn foot_scrolling_decodes_to_the_servers_frame() {
     let mut fixture = Fixture::new("seq-foot", 1280, 720);
     // Without video: fast scrolling text could otherwise become a video region, which pauses
     // copies; this test is about copies (video has its own tests).
-    let (pipeline, sink, frames) = Pipeline::start(4, false);
-    fixture
-        .session
-        .send(SessionCommand::SetSink(Box::new(sink)));
+    let (pipeline, frames) = encode(&fixture, 4, false);
     let mut command = fixture.command(&foot);
     command.args(["sh", "-c", "for i in $(seq 1 150); do echo \"line $i of the scrolling test\"; sleep 0.02; done; sleep 30"]);
     fixture.spawn(command);
@@ -107,10 +114,7 @@ fn weston_simple_shm_decodes_to_the_servers_frame_after_a_keyframe_request() {
         return;
     };
     let mut fixture = Fixture::new("seq-shm", 640, 480);
-    let (pipeline, sink, frames) = Pipeline::start(2, true);
-    fixture
-        .session
-        .send(SessionCommand::SetSink(Box::new(sink)));
+    let (pipeline, frames) = encode(&fixture, 2, true);
     let mut child = fixture.command(&program);
     child.stdout(std::process::Stdio::null());
     let client = fixture.spawn(child);
@@ -153,10 +157,7 @@ fn a_parked_pipeline_holds_no_frame_and_restarts_from_a_fresh_capture() {
         return;
     };
     let mut fixture = Fixture::new("seq-parked", 640, 480);
-    let (pipeline, sink, frames) = Pipeline::start(2, false);
-    fixture
-        .session
-        .send(SessionCommand::SetSink(Box::new(sink)));
+    let (pipeline, frames) = encode(&fixture, 2, false);
     fixture.spawn_foot(
         &foot,
         "[cursor]\nblink=no\n",

@@ -5,9 +5,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use wayray_tests::pixels::background;
-use wayray_tests::programs::{KillOnDrop, require};
+use wayray_tests::programs::{KillOnDrop, require, workspace_binary};
 use wayray_tests::runtime_dir::RuntimeDir;
-use wayray_tests::xvfb::{Xvfb, workspace_binary};
+use wayray_tests::xvfb::Xvfb;
 
 #[test]
 fn nested_window_shows_the_client() {

@@ -9,9 +9,8 @@ use wayray_protocol::InputMessage;
 use wayray_protocol::messages::input::{ButtonState, Key};
 use wayray_server::session::{Screenshot, SessionCommand};
 use wayray_tests::fixture::Fixture;
-use wayray_tests::programs::{KillOnDrop, require};
+use wayray_tests::programs::{KillOnDrop, require, workspace_binary};
 use wayray_tests::remote::{Served, serve};
-use wayray_tests::xvfb::workspace_binary;
 
 const KEY_LEFTALT: u32 = 56;
 const KEY_F4: u32 = 62;

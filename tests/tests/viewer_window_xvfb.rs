@@ -6,9 +6,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use wayray_tests::fixture::Fixture;
-use wayray_tests::programs::{KillOnDrop, require};
+use wayray_tests::programs::{KillOnDrop, require, workspace_binary};
 use wayray_tests::remote::serve;
-use wayray_tests::xvfb::{Xvfb, workspace_binary};
+use wayray_tests::xvfb::Xvfb;
 
 /// A session with foot, served over QUIC, and the windowed viewer (with `extra` arguments)
 /// showing it on an Xvfb screen.
