@@ -72,7 +72,8 @@ async fn hot_desk() -> (Vec<f64>, (u64, u64, u64), f64) {
     }
     current.disconnect().await;
     // Idle: no viewer, nothing changes; the session process alone (foot is its own process).
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Measured well after the 2 s grace period and the drain that follows it (up to 1 s).
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let pid = daemon.sessions()[0]["pid"].as_u64().expect("pid");
     let idle = memory(pid);
     let t = Instant::now();
