@@ -245,7 +245,6 @@ async fn a_resize_request_changes_the_session_output_and_the_viewer_follows() {
         (640, 480)
     );
     viewer
-        .control()
         .resize(OutputMode {
             width: 800,
             height: 600,

@@ -12,9 +12,8 @@ pub mod keys;
 pub mod known_servers;
 pub mod pin;
 pub mod resume;
-pub mod rtt;
 pub mod stats;
 pub mod window;
 
-pub use connection::{ConnectError, ConnectOptions, ControlSender, PinPolicy, Viewer, ViewerError};
+pub use connection::{ConnectError, ConnectOptions, PinPolicy, Viewer, ViewerError};
 pub use framebuffer::{ApplyError, Framebuffer};

@@ -65,7 +65,7 @@ pub fn resumable(err: &ViewerError) -> bool {
         ),
         // A stream cut by the network, or a frame that cannot be applied: a new connection
         // starts with a full frame.
-        ViewerError::Stream(_) | ViewerError::Apply(_) => true,
+        ViewerError::Stream(_) | ViewerError::Apply(_) | ViewerError::Protocol(_) => true,
     }
 }
 

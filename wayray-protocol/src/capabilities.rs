@@ -34,6 +34,17 @@ impl Capabilities {
         (Self::COPY_RECT, "copy-rect"),
     ];
 
+    /// Everything this build implements on both sides: what a viewer announces in its hello
+    /// and what a server offers. H.264 only when FFmpeg is built in.
+    pub fn implemented() -> Self {
+        let base = Self::CURSOR | Self::COPY_RECT | Self::FRACTIONAL_SCALE | Self::TOUCH;
+        if crate::codec::h264_available() {
+            base | Self::H264
+        } else {
+            base
+        }
+    }
+
     /// The empty set.
     pub const fn empty() -> Self {
         Self(0)

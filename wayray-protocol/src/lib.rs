@@ -60,6 +60,7 @@ pub mod messages;
 #[cfg(feature = "quic")]
 pub mod quic;
 pub mod secret;
+pub mod session;
 pub mod version;
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub enum LinkReply {
     /// The viewer is attached; the output mode now in effect.
     Attached(OutputMode),
     /// One display message for the viewer, already framed (length prefix included).
-    Display(#[serde(with = "serde_bytes")] Vec<u8>),
+    Display(LinkDisplay),
     /// What the session is.
     Status(LinkStatus),
     /// The current output as a PNG file.
@@ -71,6 +71,28 @@ pub enum LinkReply {
     Done,
     /// The viewer of this connection was replaced or detached; the connection ends.
     ViewerDetached,
+}
+
+/// A display message on its way to the viewer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct LinkDisplay {
+    /// For a frame update, which one: the daemon records it in the connection's in-flight
+    /// window without decoding the bytes.
+    pub frame: Option<LinkFrame>,
+    /// The message, framed for the viewer.
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// The sequence number and kind of a frame update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct LinkFrame {
+    /// The frame's sequence number.
+    pub sequence: u64,
+    /// Whether it is a keyframe.
+    pub keyframe: bool,
 }
 
 /// The state of a session process.

@@ -2,7 +2,6 @@
 //! display messages go out with at most `frames_in_flight` unacknowledged. A newer viewer
 //! connection replaces this one ("newest viewer wins").
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -10,7 +9,8 @@ use tokio::io::AsyncRead;
 use tokio::sync::{Notify, mpsc, watch};
 use wayray_protocol::framing::encode_frame_to_vec;
 use wayray_protocol::messages::control::OutputMode;
-use wayray_protocol::messages::link::{LinkAttach, LinkReply, LinkRequest};
+use wayray_protocol::messages::link::{LinkAttach, LinkDisplay, LinkFrame, LinkReply, LinkRequest};
+use wayray_protocol::session::FrameWindow;
 use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage};
 
 use super::{LinkError, LinkReader, Shared};
@@ -52,10 +52,10 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     let keyframes_taken = shared.keyframes_taken.load(Ordering::SeqCst);
     shared.pipeline.request_keyframe();
 
-    let (acked_tx, acked_rx) = watch::channel(0u64);
+    let (flow_tx, flow_rx) = watch::channel(Flow::default());
     let result = tokio::select! {
-        r = requests(reader, replies, shared, acked_tx) => r,
-        r = display(replies, shared, acked_rx, keyframes_taken) => r,
+        r = requests(reader, replies, shared, flow_tx) => r,
+        r = display(replies, shared, flow_rx, keyframes_taken) => r,
         () = replaced.notified() => {
             tracing::info!(viewer = %attach.viewer, "viewer replaced or detached");
             let _ = replies.send(LinkReply::ViewerDetached).await;
@@ -131,11 +131,19 @@ fn set_mode(shared: &Shared, mode: OutputMode) {
     }));
 }
 
+/// What the viewer said about frames: its newest acknowledgement and how many keyframes it
+/// asked for (each one restarts the in-flight window).
+#[derive(Clone, Copy, Debug, Default)]
+struct Flow {
+    acked: Option<u64>,
+    restarts: u64,
+}
+
 async fn requests<R: AsyncRead + Unpin>(
     reader: &mut LinkReader<LinkRequest, R>,
     replies: &mpsc::Sender<LinkReply>,
     shared: &Shared,
-    acked: watch::Sender<u64>,
+    flow: watch::Sender<Flow>,
 ) -> Result<(), LinkError> {
     while let Some(request) = reader.next().await? {
         match request {
@@ -145,15 +153,16 @@ async fn requests<R: AsyncRead + Unpin>(
                 }
             }
             LinkRequest::Control(ControlMessage::FrameAck(ack)) => {
-                acked.send_if_modified(|last| {
-                    let newer = ack.sequence > *last;
+                flow.send_if_modified(|flow| {
+                    let newer = flow.acked.is_none_or(|last| ack.sequence > last);
                     if newer {
-                        *last = ack.sequence;
+                        flow.acked = Some(ack.sequence);
                     }
                     newer
                 });
             }
             LinkRequest::Control(ControlMessage::KeyframeRequest) => {
+                flow.send_modify(|flow| flow.restarts += 1);
                 shared.pipeline.request_keyframe();
             }
             LinkRequest::Control(ControlMessage::ResizeRequest(mode)) => set_mode(shared, mode),
@@ -179,7 +188,7 @@ async fn requests<R: AsyncRead + Unpin>(
 async fn display(
     replies: &mpsc::Sender<LinkReply>,
     shared: &Shared,
-    mut acked: watch::Receiver<u64>,
+    mut flow: watch::Receiver<Flow>,
     keyframes_taken: u64,
 ) -> Result<(), LinkError> {
     let mut frames = shared.frames.lock().await;
@@ -188,20 +197,22 @@ async fn display(
     if shared.keyframes_taken.load(Ordering::SeqCst) != keyframes_taken {
         shared.pipeline.request_keyframe();
     }
-    let limit = shared.config.frames_in_flight.max(1) as u64;
-    let mut keyframe_seen = false;
-    let mut in_flight: VecDeque<u64> = VecDeque::new();
-    let send = |msg: DisplayMessage| async move {
+    // Backpressure: at most `frames_in_flight` frames sent and not acknowledged; meanwhile
+    // the encoder coalesces newer damage. Frames before the keyframe this viewer needs build
+    // on state it does not have and are skipped.
+    let mut window = FrameWindow::new(shared.config.frames_in_flight);
+    let mut restarts = flow.borrow().restarts;
+    let send = |msg: DisplayMessage, frame: Option<LinkFrame>| async move {
         let bytes = encode_frame_to_vec(&msg)?;
         replies
-            .send(LinkReply::Display(bytes))
+            .send(LinkReply::Display(LinkDisplay { frame, bytes }))
             .await
             .map_err(|_| LinkError::Closed)
     };
     // The viewer shows the session's cursor itself: the current one now, then every change.
     let mut cursor = shared.cursor.subscribe();
     let current = cursor.borrow_and_update().message();
-    send(current).await?;
+    send(current, None).await?;
     loop {
         let encoded = tokio::select! {
             frame = frames.recv() => match frame {
@@ -213,38 +224,43 @@ async fn display(
                     return Ok(());
                 }
                 let current = cursor.borrow_and_update().message();
-                send(current).await?;
+                send(current, None).await?;
                 continue;
             }
             () = replies.closed() => return Ok(()),
         };
-        if encoded.update.keyframe {
+        let (sequence, keyframe) = (encoded.update.sequence, encoded.update.keyframe);
+        if keyframe {
             shared.keyframes_taken.fetch_add(1, Ordering::SeqCst);
         }
-        // Frames before the keyframe this viewer asked for build on state it does not have.
-        keyframe_seen |= encoded.update.keyframe;
-        if !keyframe_seen {
-            continue;
-        }
-        let sequence = encoded.update.sequence;
-        // Backpressure: at most `limit` frames sent and not acknowledged; meanwhile the encoder
-        // coalesces newer damage. (An ack covers every frame up to its sequence.)
         loop {
-            let acked_up_to = *acked.borrow_and_update();
-            in_flight.retain(|s| *s > acked_up_to);
-            if (in_flight.len() as u64) < limit {
+            let now = *flow.borrow_and_update();
+            if now.restarts != restarts {
+                restarts = now.restarts;
+                window.restart();
+            }
+            if let Some(acked) = now.acked
+                && let Err(err) = window.ack(acked)
+            {
+                tracing::debug!(%err, "acknowledgement ignored");
+            }
+            if !window.wants(keyframe) || window.has_room() {
                 break;
             }
-            if acked.changed().await.is_err() {
+            if flow.changed().await.is_err() {
                 return Ok(());
             }
         }
-        send(DisplayMessage::FrameUpdate(encoded.update)).await?;
-        in_flight.push_back(sequence);
+        if !window.wants(keyframe) {
+            continue;
+        }
+        let frame = LinkFrame { sequence, keyframe };
+        send(DisplayMessage::FrameUpdate(encoded.update), Some(frame)).await?;
+        window.sent(sequence, keyframe);
         shared.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
         shared
             .stats
             .max_in_flight
-            .fetch_max(in_flight.len() as u64, Ordering::Relaxed);
+            .fetch_max(window.in_flight() as u64, Ordering::Relaxed);
     }
 }

@@ -9,6 +9,7 @@
 //! the network's, not the compositor's.
 
 pub mod identity;
+mod relay;
 pub mod resolver;
 mod viewer;
 

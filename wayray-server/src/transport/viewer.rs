@@ -1,168 +1,105 @@
-//! One viewer connection: handshake, the resolver's verdict on the token, then the relay
-//! between the viewer's streams and its session's link — control (acks, keyframe and resize
-//! requests; pings answered here), input, and display messages out, one per stream.
+//! One viewer connection, driven by the sans-IO [`ServerConnection`]: this file only moves
+//! bytes and timers. The handshake (hello, attach, the resolver's verdict on the token) is
+//! here; the attached relay is in [`super::relay`].
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use quinn::{Connection, SendStream};
-use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
-use wayray_protocol::messages::control::{Attached, Disconnect, DisconnectReason, PeerInfo};
-use wayray_protocol::messages::link::{LinkAttach, LinkReply, LinkRequest};
-use wayray_protocol::quic::{MessageReader, ReadError, write_message};
-use wayray_protocol::{Capabilities, ControlMessage, InputMessage, WireMessage};
+use quinn::{Connection, RecvStream, SendStream};
+use tracing::Instrument;
+use wayray_protocol::messages::control::{Attach, DisconnectReason};
+use wayray_protocol::messages::link::LinkAttach;
+use wayray_protocol::quic::{MessageReader, write_message};
+use wayray_protocol::session::{Close, ServerConfig, ServerConnection, ServerEvent};
+use wayray_protocol::{Channel, ControlMessage};
 
+use super::relay::relay;
 use super::resolver::{AttachRequest, Resolver};
-use crate::link::client::{ViewerLink, attach_viewer};
-use crate::link::{LinkError, write_link};
+use crate::link::client::attach_viewer;
 
 /// QUIC application close codes (the `DisconnectReason` tag).
-fn close_code(reason: DisconnectReason) -> quinn::VarInt {
+pub(super) fn close_code(reason: DisconnectReason) -> quinn::VarInt {
     quinn::VarInt::from_u32(reason.code())
 }
 
-#[derive(Debug, thiserror::Error)]
-enum ViewerError {
-    #[error("connection: {0}")]
-    Connection(#[from] quinn::ConnectionError),
-    #[error("read: {0}")]
-    Read(#[from] ReadError),
-    #[error("read: {0}")]
-    ReadExact(#[from] quinn::ReadExactError),
-    #[error("write: {0}")]
-    Write(#[from] quinn::WriteError),
-    #[error("{1}")]
-    Refused(DisconnectReason, String),
-    #[error("no hello and attach within {} s", HANDSHAKE_TIMEOUT.as_secs())]
-    HandshakeTimeout,
+/// A connection's control stream and its machine.
+pub(super) struct Control {
+    pub machine: ServerConnection,
+    pub send: SendStream,
+    pub conn: Connection,
 }
 
-/// How long a new connection may take to say hello and present its token; a peer that says
-/// nothing does not get to hold a connection open with keep-alives.
-const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+impl Control {
+    /// Writes what the machine wants sent.
+    pub async fn flush(&mut self) {
+        while let Some(msg) = self.machine.poll_transmit() {
+            let last = matches!(msg, ControlMessage::Disconnect(_));
+            if write_message(&mut self.send, &msg).await.is_err() {
+                break;
+            }
+            if last {
+                let _ = self.send.finish();
+            }
+        }
+    }
 
-/// `step` of the handshake, given until `deadline`.
-async fn within<T>(
-    deadline: tokio::time::Instant,
-    step: impl std::future::Future<Output = Result<T, ViewerError>>,
-) -> Result<T, ViewerError> {
-    tokio::time::timeout_at(deadline, step)
-        .await
-        .unwrap_or(Err(ViewerError::HandshakeTimeout))
+    /// Ends the connection with `close`'s reason (after its `Disconnect` was written).
+    pub fn close_transport(&self, close: &Close) {
+        if close.by_peer {
+            tracing::info!(reason = ?close.reason, message = %close.message, "viewer disconnects");
+        } else {
+            tracing::info!(reason = ?close.reason, message = %close.message, "closing the viewer");
+        }
+        self.conn
+            .close(close_code(close.reason), close.message.as_bytes());
+    }
 }
 
 pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>) {
     while let Some(incoming) = endpoint.accept().await {
         let resolver = resolver.clone();
-        tokio::spawn(async move {
-            let conn = match incoming.await {
-                Ok(conn) => conn,
-                Err(err) => {
-                    tracing::debug!(%err, "handshake failed");
-                    return;
-                }
-            };
-            let remote = conn.remote_address();
-            match serve(&conn, &resolver).await {
-                Ok(()) => tracing::info!(%remote, "viewer left"),
-                Err(ViewerError::Refused(reason, text)) => {
-                    tracing::info!(%remote, ?reason, %text, "viewer refused or closed");
-                    conn.close(close_code(reason), text.as_bytes());
-                }
-                Err(err) => {
-                    tracing::info!(%remote, %err, "viewer disconnected");
-                    conn.close(
-                        close_code(DisconnectReason::ProtocolError),
-                        err.to_string().as_bytes(),
-                    );
-                }
+        let remote = incoming.remote_address();
+        let span = tracing::info_span!("viewer", %remote, session = tracing::field::Empty);
+        tokio::spawn(
+            async move {
+                let conn = match incoming.await {
+                    Ok(conn) => conn,
+                    Err(err) => {
+                        tracing::debug!(%err, "handshake failed");
+                        return;
+                    }
+                };
+                serve(conn, resolver).await;
+                tracing::info!("viewer left");
             }
-        });
+            .instrument(span),
+        );
     }
 }
 
-async fn send(stream: &mut SendStream, msg: &impl WireMessage) -> Result<(), ViewerError> {
-    write_message(stream, msg)
-        .await
-        .map_err(|e| ViewerError::Refused(DisconnectReason::InternalError, e.to_string()))
-}
-
-/// Answers with a `Disconnect` on the control stream, then refuses.
-async fn refuse(control: &mut SendStream, reason: DisconnectReason, text: String) -> ViewerError {
-    let msg = ControlMessage::Disconnect(Disconnect {
-        reason,
-        message: text.clone(),
-    });
-    let _ = send(control, &msg).await;
-    let _ = control.finish();
-    ViewerError::Refused(reason, text)
-}
-
-async fn serve(conn: &Connection, resolver: &Arc<dyn Resolver>) -> Result<(), ViewerError> {
-    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
-    let (mut control_send, mut control_recv) =
-        within(deadline, async { Ok(conn.accept_bi().await?) }).await?;
-
-    // Hello, read raw so that a hello from any version gets a precise answer.
-    let mut prefix = [0u8; 4];
-    within(deadline, async {
-        Ok(control_recv.read_exact(&mut prefix).await?)
-    })
-    .await?;
-    let len = u32::from_le_bytes(prefix) as usize;
-    if len > wayray_protocol::Channel::Control.max_message_size() {
-        return Err(refuse(
-            &mut control_send,
-            DisconnectReason::ProtocolError,
-            "hello too large".into(),
-        )
-        .await);
-    }
-    let mut body = vec![0u8; len];
-    within(deadline, async {
-        Ok(control_recv.read_exact(&mut body).await?)
-    })
-    .await?;
-    let server = PeerInfo {
-        name: "wayray-server".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
+async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
+    let machine = ServerConnection::new(Instant::now(), ServerConfig::default());
+    let deadline = machine.poll_timeout().map(tokio::time::Instant::from_std);
+    let accepted = match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, conn.accept_bi()).await,
+        None => Ok(conn.accept_bi().await),
     };
-    let ours = Capabilities::CURSOR
-        | Capabilities::COPY_RECT
-        | Capabilities::FRACTIONAL_SCALE
-        | Capabilities::TOUCH;
-    let ours = if wayray_protocol::codec::h264_available() {
-        ours | Capabilities::H264
-    } else {
-        ours
-    };
-    let (hello, reply) = match wayray_protocol::version::accept_hello(&body, ours, server) {
-        Ok(ok) => ok,
-        Err(err) => {
-            let reason = match err {
-                wayray_protocol::version::HandshakeError::Negotiate(
-                    wayray_protocol::NegotiateError::UnsupportedVersion { .. },
-                ) => DisconnectReason::UnsupportedVersion,
-                _ => DisconnectReason::ProtocolError,
-            };
-            return Err(refuse(&mut control_send, reason, err.to_string()).await);
+    let (send, recv) = match accepted {
+        Ok(Ok(streams)) => streams,
+        Ok(Err(err)) => return tracing::debug!(%err, "no control stream"),
+        Err(_) => {
+            let secs = ServerConfig::default().handshake_timeout.as_secs();
+            let text = format!("no hello and attach within {secs} s");
+            return conn.close(close_code(DisconnectReason::Timeout), text.as_bytes());
         }
     };
-    tracing::info!(client = %hello.client.name, version = %hello.client.version, "viewer hello");
-    send(&mut control_send, &ControlMessage::ServerHello(reply)).await?;
-
-    let mut control = MessageReader::<ControlMessage>::new(control_recv);
-    let attach = match within(deadline, async { Ok(control.next().await?) }).await? {
-        Some(ControlMessage::Attach(attach)) => attach,
-        other => {
-            let got = other.as_ref().map_or("end of stream", |m| m.name());
-            return Err(refuse(
-                &mut control_send,
-                DisconnectReason::ProtocolError,
-                format!("expected Attach, got {got}"),
-            )
-            .await);
-        }
+    let mut control = Control {
+        machine,
+        send,
+        conn: conn.clone(),
+    };
+    let Some((attach, reader)) = handshake(&mut control, recv).await else {
+        return;
     };
     let attachment = match resolver
         .attach(AttachRequest {
@@ -173,180 +110,92 @@ async fn serve(conn: &Connection, resolver: &Arc<dyn Resolver>) -> Result<(), Vi
         .await
     {
         Ok(attachment) => attachment,
-        Err(refusal) => {
-            return Err(refuse(&mut control_send, refusal.reason, refusal.message).await);
-        }
+        Err(refusal) => return refuse(&mut control, refusal.reason, refusal.message).await,
     };
-    let linked = attach_viewer(
-        &attachment.link,
-        LinkAttach {
-            viewer: conn.remote_address().to_string(),
-            preferred_mode: attach.preferred_mode,
-        },
-    )
-    .await;
-    let (mode, link) = match linked {
+    tracing::Span::current().record("session", attachment.session_id.as_str());
+    let request = LinkAttach {
+        viewer: conn.remote_address().to_string(),
+        preferred_mode: attach.preferred_mode,
+    };
+    let (mode, link) = match attach_viewer(&attachment.link, request).await {
         Ok(linked) => linked,
         Err(err) => {
-            resolver.detached(&attachment.session_id, conn);
-            tracing::warn!(session = %attachment.session_id, %err, "session link failed");
-            return Err(refuse(
-                &mut control_send,
-                DisconnectReason::SessionEnded,
-                "the session is not running any more; connect again to start a new one".into(),
-            )
-            .await);
+            resolver.detached(&attachment.session_id, &conn);
+            tracing::warn!(%err, "session link failed");
+            let text = "the session is not running any more; connect again to start a new one";
+            return refuse(&mut control, DisconnectReason::SessionEnded, text.into()).await;
         }
     };
-    send(
-        &mut control_send,
-        &ControlMessage::Attached(Attached {
-            session_id: attachment.session_id.clone(),
-            mode,
-        }),
-    )
-    .await?;
-    tracing::info!(session = %attachment.session_id, viewer = %conn.remote_address(), "viewer attached");
+    control.machine.accept(attachment.session_id.clone(), mode);
+    control.flush().await;
+    tracing::info!("viewer attached");
+    relay(&mut control, reader, link).await;
+    resolver.detached(&attachment.session_id, &conn);
+}
 
-    let result = relay(conn, &mut control, &mut control_send, link).await;
-    resolver.detached(&attachment.session_id, conn);
-    // A viewer that closes the connection itself has simply left.
-    match result {
-        Err(ViewerError::Read(ReadError::Stream(quinn::ReadError::ConnectionLost(
-            quinn::ConnectionError::ApplicationClosed(_) | quinn::ConnectionError::LocallyClosed,
-        ))))
-        | Err(ViewerError::Connection(
-            quinn::ConnectionError::ApplicationClosed(_) | quinn::ConnectionError::LocallyClosed,
-        )) => Ok(()),
-        other => other,
+async fn refuse(control: &mut Control, reason: DisconnectReason, message: String) {
+    tracing::info!(?reason, %message, "viewer refused");
+    control.machine.refuse(reason, message);
+    finish(control).await;
+}
+
+/// Writes the machine's last messages and closes with its reason.
+async fn finish(control: &mut Control) {
+    control.flush().await;
+    while let Some(event) = control.machine.poll_event() {
+        if let ServerEvent::Closed(close) = event {
+            control.close_transport(&close);
+        }
     }
 }
 
-/// Relays until either side ends. Messages towards the session go through one writer task
-/// with a small queue: a session that stops reading slows the viewer's streams down, nothing
-/// piles up here.
-async fn relay(
-    conn: &Connection,
-    control: &mut MessageReader<ControlMessage>,
-    control_send: &mut SendStream,
-    link: ViewerLink,
-) -> Result<(), ViewerError> {
-    let ViewerLink { mut reader, writer } = link;
-    let (to_session, mut outgoing) = mpsc::channel::<LinkRequest>(64);
-    let link_writer = tokio::spawn(async move {
-        let mut writer = writer;
-        while let Some(request) = outgoing.recv().await {
-            if write_link(&mut writer, &request).await.is_err() {
-                return;
-            }
+/// Hello (read raw, so that a hello from any version gets a precise answer) and attach.
+/// Returns the attach request and the control stream's reader, or `None` when the connection
+/// ended.
+async fn handshake(
+    control: &mut Control,
+    mut recv: RecvStream,
+) -> Option<(Attach, MessageReader<ControlMessage>)> {
+    let step = async {
+        let mut prefix = [0u8; 4];
+        recv.read_exact(&mut prefix).await.ok()?;
+        let len = u32::from_le_bytes(prefix) as usize;
+        if len > Channel::Control.max_message_size() {
+            return Some(Err("hello too large"));
         }
-        let _ = writer.shutdown().await;
-    });
-    let input = tokio::spawn(input_loop(conn.clone(), to_session.clone()));
-    let result = tokio::select! {
-        r = control_loop(control, control_send, &to_session) => r,
-        r = display_loop(conn, &mut reader) => r,
+        let mut body = vec![0u8; len];
+        recv.read_exact(&mut body).await.ok()?;
+        Some(Ok(body))
     };
-    input.abort();
-    drop(to_session);
-    let _ = link_writer.await;
-    result
-}
-
-async fn input_loop(conn: Connection, to_session: mpsc::Sender<LinkRequest>) {
-    while let Ok(recv) = conn.accept_uni().await {
-        let mut reader = MessageReader::<InputMessage>::new(recv);
-        loop {
-            match reader.next().await {
-                Ok(Some(event)) => {
-                    if to_session.send(LinkRequest::Input(event)).await.is_err() {
-                        return;
-                    }
-                }
-                Ok(None) => break,
-                Err(err) => {
-                    tracing::info!(%err, "bad input stream; closing the connection");
-                    conn.close(
-                        close_code(DisconnectReason::ProtocolError),
-                        err.to_string().as_bytes(),
-                    );
-                    return;
-                }
-            }
-        }
+    let deadline = control.machine.poll_timeout()?;
+    let hello = tokio::time::timeout_at(deadline.into(), step).await;
+    match hello {
+        Ok(Some(Ok(body))) => control.machine.handle_hello(Instant::now(), &body),
+        Ok(Some(Err(what))) => control.machine.close(DisconnectReason::ProtocolError, what),
+        Ok(None) => return None,
+        Err(_) => control.machine.handle_timeout(Instant::now()),
     }
-}
-
-async fn control_loop(
-    control: &mut MessageReader<ControlMessage>,
-    send_half: &mut SendStream,
-    to_session: &mpsc::Sender<LinkRequest>,
-) -> Result<(), ViewerError> {
-    while let Some(msg) = control.next().await? {
-        match msg {
-            ControlMessage::Ping(ping) => send(send_half, &ControlMessage::Pong(ping)).await?,
-            ControlMessage::Pong(_) => {}
-            ControlMessage::FrameAck(_)
-            | ControlMessage::KeyframeRequest
-            | ControlMessage::ResizeRequest(_) => {
-                if to_session.send(LinkRequest::Control(msg)).await.is_err() {
-                    return Err(session_ended());
-                }
-            }
-            ControlMessage::Disconnect(d) => {
-                tracing::info!(reason = ?d.reason, message = %d.message, "viewer disconnects");
-                return Ok(());
-            }
-            other => {
-                return Err(ViewerError::Refused(
-                    DisconnectReason::ProtocolError,
-                    format!("unexpected {} on the control stream", other.name()),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn session_ended() -> ViewerError {
-    ViewerError::Refused(DisconnectReason::SessionEnded, "the session ended".into())
-}
-
-/// Display messages from the session, each on its own unidirectional stream, bytes unchanged.
-async fn display_loop<R: tokio::io::AsyncRead + Unpin>(
-    conn: &Connection,
-    link: &mut crate::link::LinkReader<LinkReply, R>,
-) -> Result<(), ViewerError> {
+    let mut reader = MessageReader::<ControlMessage>::new(recv);
     loop {
-        let reply = tokio::select! {
-            reply = link.next() => reply,
-            _ = conn.closed() => return Ok(()),
-        };
-        match reply {
-            Ok(Some(LinkReply::Display(bytes))) => {
-                let mut stream = conn.open_uni().await?;
-                stream.write_all(&bytes).await?;
-                let _ = stream.finish();
+        control.flush().await;
+        while let Some(event) = control.machine.poll_event() {
+            match event {
+                ServerEvent::AttachRequested(attach) => return Some((attach, reader)),
+                ServerEvent::Closed(close) => {
+                    control.close_transport(&close);
+                    return None;
+                }
+                _ => {}
             }
-            Ok(Some(LinkReply::ViewerDetached)) => {
-                return Err(ViewerError::Refused(
-                    DisconnectReason::Normal,
-                    "the viewer was detached from the session".into(),
-                ));
-            }
-            Ok(Some(other)) => {
-                tracing::debug!(reply = other.name(), "link reply ignored by the relay");
-            }
-            Ok(None) | Err(LinkError::Io(_)) | Err(LinkError::Closed) => {
-                return Err(session_ended());
-            }
-            Err(err) => {
-                tracing::warn!(%err, "bad message from the session");
-                return Err(ViewerError::Refused(
-                    DisconnectReason::InternalError,
-                    "the session sent a bad message".into(),
-                ));
-            }
+        }
+        let deadline = control.machine.poll_timeout()?;
+        match tokio::time::timeout_at(deadline.into(), reader.next()).await {
+            Ok(Ok(Some(msg))) => control.machine.handle_message(Instant::now(), msg),
+            Ok(Ok(None)) => return None,
+            Ok(Err(err)) => control
+                .machine
+                .close(DisconnectReason::ProtocolError, err.to_string()),
+            Err(_) => control.machine.handle_timeout(Instant::now()),
         }
     }
 }

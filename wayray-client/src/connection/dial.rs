@@ -1,0 +1,147 @@
+//! Reaching the server: QUIC with TLS 1.3 and ALPN `wayray/1`, the server's identity checked
+//! against the pinned fingerprint (or pinned on first use when the policy allows).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use quinn::Connection;
+
+use super::errors::ConnectError;
+use super::{ALPN, ConnectOptions};
+use crate::known_servers;
+use crate::pin::PinVerifier;
+
+/// How an unknown or changed server identity is treated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PinPolicy {
+    /// Only a server pinned in the known-servers file is accepted.
+    Known,
+    /// A server not pinned yet is accepted and pinned (a changed identity is still refused).
+    AcceptNew,
+    /// Exactly this fingerprint (`sha256:HEX`) is accepted, and pinned.
+    Fingerprint(String),
+}
+
+async fn attempt(
+    opts: &ConnectOptions,
+    expected: Option<String>,
+) -> Result<(quinn::Endpoint, Connection), (ConnectError, Option<String>)> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let (verifier, seen) = PinVerifier::new(expected, provider.clone());
+    let server = opts.label.clone();
+    let proto = |detail: String| {
+        (
+            ConnectError::Protocol {
+                server: server.clone(),
+                detail,
+            },
+            None,
+        )
+    };
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| proto(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![ALPN.to_vec()];
+    let crypto =
+        quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| proto(e.to_string()))?;
+    let mut config = quinn::ClientConfig::new(Arc::new(crypto));
+    let mut transport = quinn::TransportConfig::default();
+    transport.max_idle_timeout(Some(
+        opts.timeout
+            .try_into()
+            .map_err(|_| proto("bad timeout".into()))?,
+    ));
+    transport.keep_alive_interval(Some(Duration::from_secs(2)));
+    config.transport_config(Arc::new(transport));
+    let bind: SocketAddr = if opts.server.is_ipv6() {
+        "[::]:0".parse()
+    } else {
+        "0.0.0.0:0".parse()
+    }
+    .map_err(|_| proto("bad bind address".into()))?;
+    let mut endpoint = quinn::Endpoint::client(bind).map_err(|e| proto(e.to_string()))?;
+    endpoint.set_default_client_config(config);
+    let connecting = endpoint
+        .connect(opts.server, "wayray")
+        .map_err(|e| proto(e.to_string()))?;
+    match tokio::time::timeout(opts.timeout, connecting).await {
+        Ok(Ok(conn)) => Ok((endpoint, conn)),
+        Ok(Err(err)) => {
+            let presented = seen.lock().ok().and_then(|s| s.clone());
+            let error = ConnectError::Unreachable {
+                server: server.clone(),
+                detail: err.to_string(),
+            };
+            Err((error, presented))
+        }
+        Err(_) => Err((
+            ConnectError::Unreachable {
+                server,
+                detail: format!("no answer within {:?}", opts.timeout),
+            },
+            None,
+        )),
+    }
+}
+
+/// Connects, verifying or pinning the server's identity; returns the endpoint, the connection
+/// and the fingerprint pinned.
+pub(super) async fn dial(
+    opts: &ConnectOptions,
+) -> Result<(quinn::Endpoint, Connection, String), ConnectError> {
+    let file = opts.known_servers.clone();
+    let kerr = |source| ConnectError::KnownServers {
+        file: file.clone(),
+        source,
+    };
+    let pinned = known_servers::lookup(&opts.known_servers, &opts.label).map_err(kerr)?;
+    let expected = match &opts.pin {
+        PinPolicy::Fingerprint(f) => Some(f.clone()),
+        _ => pinned.clone(),
+    };
+    let (endpoint, conn) = match attempt(opts, expected.clone()).await {
+        Ok(ok) => ok,
+        Err((error, None)) => return Err(error),
+        Err((_, Some(presented))) => match (&expected, &opts.pin) {
+            (Some(expected), _) => {
+                return Err(ConnectError::PinMismatch {
+                    server: opts.label.clone(),
+                    expected: expected.clone(),
+                    presented,
+                    file: opts.known_servers.clone(),
+                });
+            }
+            (None, PinPolicy::AcceptNew) => {
+                let ok = attempt(opts, Some(presented.clone()))
+                    .await
+                    .map_err(|(e, _)| e)?;
+                known_servers::add(&opts.known_servers, &opts.label, &presented).map_err(kerr)?;
+                ok
+            }
+            (None, _) => {
+                return Err(ConnectError::NewServer {
+                    server: opts.label.clone(),
+                    fingerprint: presented,
+                });
+            }
+        },
+    };
+    let fingerprint = expected
+        .clone()
+        .or_else(|| {
+            known_servers::lookup(&opts.known_servers, &opts.label)
+                .ok()
+                .flatten()
+        })
+        .unwrap_or_default();
+    if let PinPolicy::Fingerprint(f) = &opts.pin
+        && pinned.as_ref() != Some(f)
+    {
+        known_servers::add(&opts.known_servers, &opts.label, f).map_err(kerr)?;
+    }
+    Ok((endpoint, conn, fingerprint))
+}

@@ -1,0 +1,377 @@
+//! A viewer's connection to a server, driven by the sans-IO [`ViewerConnection`]: this module
+//! only moves messages and timers. Pinned TLS ([`dial`]), the handshake, then frames in
+//! (handed out in sequence by the machine, applied to the [`Framebuffer`], acknowledged) and
+//! input out on its own stream.
+
+mod dial;
+mod display;
+mod errors;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use quinn::{Connection, SendStream};
+use tokio::sync::mpsc;
+use wayray_protocol::framing::encode_frame_to_vec;
+use wayray_protocol::messages::control::OutputMode;
+use wayray_protocol::messages::display::CursorShape;
+use wayray_protocol::messages::input::KeymapLayout;
+use wayray_protocol::quic::{MessageReader, ReadError, write_message};
+use wayray_protocol::secret::Token;
+use wayray_protocol::session::{Close, ViewerConfig, ViewerConnection, ViewerEvent};
+use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, Rect};
+
+pub use dial::PinPolicy;
+use display::{Received, receive_display};
+use errors::closed_error;
+pub use errors::{ConnectError, ViewerError};
+
+use crate::framebuffer::Framebuffer;
+use crate::stats::Stats;
+
+/// ALPN protocol id.
+pub const ALPN: &[u8] = b"wayray/1";
+/// Display messages received and not yet handed to the machine. The server keeps only a few
+/// frames in flight, so this bounds memory without ever filling in normal operation.
+const DISPLAY_QUEUE: usize = 32;
+/// Control messages waiting to be written: acknowledgements (one per frame, at most a window
+/// of them), a ping a second, requests. A server that stops reading fills it and ends the
+/// connection instead of growing it.
+const CONTROL_QUEUE: usize = 256;
+
+/// Everything needed to connect.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// Server address.
+    pub server: SocketAddr,
+    /// The name the server is pinned under (`HOST:PORT` as typed).
+    pub label: String,
+    /// Known-servers file.
+    pub known_servers: PathBuf,
+    /// Pinning policy.
+    pub pin: PinPolicy,
+    /// Session token.
+    pub token: Token,
+    /// Output mode to ask for.
+    pub preferred_mode: Option<OutputMode>,
+    /// Keyboard layout of this desk.
+    pub keymap: KeymapLayout,
+    /// How long to wait for the server.
+    pub timeout: Duration,
+}
+
+/// A viewer attached to a session.
+pub struct Viewer {
+    conn: Connection,
+    _endpoint: quinn::Endpoint,
+    machine: ViewerConnection,
+    control_out: mpsc::Sender<ControlMessage>,
+    control_writer: Option<tokio::task::JoinHandle<()>>,
+    control_in: mpsc::Receiver<Result<ControlMessage, ViewerError>>,
+    display: mpsc::Receiver<Received>,
+    input: SendStream,
+    /// The session output as this viewer has it.
+    pub framebuffer: Framebuffer,
+    /// The session's id.
+    pub session_id: String,
+    /// The session output's mode when attaching.
+    pub mode: OutputMode,
+    /// Frames applied.
+    pub frames: u64,
+    /// Display bytes received.
+    pub bytes: u64,
+    /// The cursor the session wants (client-side cursor).
+    pub cursor: Option<DisplayMessage>,
+    /// The server's fingerprint.
+    pub fingerprint: String,
+    /// Rates, codec mix and keystroke latency (overlay and report).
+    pub stats: Stats,
+}
+
+impl std::fmt::Debug for Viewer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Viewer")
+            .field("session_id", &self.session_id)
+            .field("frames", &self.frames)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Viewer {
+    /// Connects, verifies the server's identity, says hello and attaches with the token.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Self, ConnectError> {
+        let (endpoint, conn, fingerprint) = dial::dial(opts).await?;
+        let server = opts.label.clone();
+        let proto = |detail: String| ConnectError::Protocol {
+            server: server.clone(),
+            detail,
+        };
+        let refused = |close: Close| ConnectError::Refused {
+            server: opts.label.clone(),
+            reason: close.reason,
+            message: close.message,
+        };
+        let (mut control_send, control_recv) =
+            conn.open_bi().await.map_err(|e| proto(e.to_string()))?;
+        let mut control = MessageReader::<ControlMessage>::new(control_recv);
+        let mut config = ViewerConfig::new(opts.token.clone());
+        config.preferred_mode = opts.preferred_mode;
+        let mut machine = ViewerConnection::new(Instant::now(), config);
+        let attached = loop {
+            while let Some(msg) = machine.poll_transmit() {
+                let written = write_message(&mut control_send, &msg).await;
+                written.map_err(|e| proto(e.to_string()))?;
+            }
+            match machine.poll_event() {
+                Some(ViewerEvent::Attached(attached)) => break attached,
+                Some(ViewerEvent::Closed(close)) => return Err(refused(close)),
+                Some(_) => continue,
+                None => {}
+            }
+            // A server that refuses sends a Disconnect and closes the connection with the
+            // same reason; whichever arrives first tells the user why.
+            match control.next().await {
+                Ok(Some(msg)) => machine.handle_message(Instant::now(), msg),
+                Ok(None) => return Err(proto("the server closed the control stream".into())),
+                Err(ReadError::Stream(quinn::ReadError::ConnectionLost(
+                    quinn::ConnectionError::ApplicationClosed(close),
+                ))) => {
+                    return Err(ConnectError::Refused {
+                        server: opts.label.clone(),
+                        reason: wayray_protocol::messages::control::DisconnectReason::from_code(
+                            close.error_code.into_inner(),
+                        )
+                        .unwrap_or(
+                            wayray_protocol::messages::control::DisconnectReason::ProtocolError,
+                        ),
+                        message: String::from_utf8_lossy(&close.reason).into_owned(),
+                    });
+                }
+                Err(e) => return Err(proto(e.to_string())),
+            }
+        };
+        let mut input = conn.open_uni().await.map_err(|e| proto(e.to_string()))?;
+        let keymap = InputMessage::Keymap(opts.keymap.clone());
+        write_message(&mut input, &keymap)
+            .await
+            .map_err(|e| proto(e.to_string()))?;
+        // Writes and reads run in their own tasks, so that a caller that gives up waiting (a
+        // timeout around next_update) never cuts a message or a frame in half.
+        let (control_out, mut outgoing) = mpsc::channel::<ControlMessage>(CONTROL_QUEUE);
+        let control_writer = tokio::spawn(async move {
+            while let Some(msg) = outgoing.recv().await {
+                if write_message(&mut control_send, &msg).await.is_err() {
+                    return;
+                }
+            }
+            let _ = control_send.finish();
+        });
+        let (incoming, control_in) = mpsc::channel(DISPLAY_QUEUE);
+        tokio::spawn(async move {
+            loop {
+                let next = match control.next().await {
+                    Ok(Some(msg)) => Ok(msg),
+                    Ok(None) => Err(ViewerError::Stream("the control stream ended".into())),
+                    Err(ReadError::Stream(quinn::ReadError::ConnectionLost(e))) => {
+                        Err(closed_error(e))
+                    }
+                    Err(e) => Err(ViewerError::Stream(e.to_string())),
+                };
+                let end = next.is_err();
+                if incoming.send(next).await.is_err() || end {
+                    return;
+                }
+            }
+        });
+        let (display_tx, display) = mpsc::channel(DISPLAY_QUEUE);
+        tokio::spawn(receive_display(conn.clone(), display_tx));
+        let mut viewer = Self {
+            conn,
+            _endpoint: endpoint,
+            machine,
+            control_out,
+            control_writer: Some(control_writer),
+            control_in,
+            display,
+            input,
+            framebuffer: Framebuffer::new().map_err(|e| proto(e.to_string()))?,
+            session_id: attached.session_id,
+            mode: attached.mode,
+            frames: 0,
+            bytes: 0,
+            cursor: None,
+            fingerprint,
+            stats: Stats::default(),
+        };
+        viewer.flush().map_err(|e| proto(e.to_string()))?;
+        Ok(viewer)
+    }
+
+    /// Sends an input event.
+    pub async fn send_input(&mut self, event: &InputMessage) -> Result<(), ViewerError> {
+        if let InputMessage::Key(key) = event {
+            let pressed = key.state == wayray_protocol::messages::input::ButtonState::Pressed;
+            self.stats.key_sent(key.code, pressed, Instant::now());
+        }
+        let bytes = encode_frame_to_vec(event).map_err(|e| ViewerError::Stream(e.to_string()))?;
+        let written = self.input.write_all(&bytes).await;
+        written.map_err(|e| self.explain(ViewerError::Stream(e.to_string())))
+    }
+
+    /// The connection's own end, when it has one, rather than `err`: a stream that fails
+    /// because the server closed the connection must report the server's reason (a viewer
+    /// whose session moved to another desk must not resume it).
+    pub fn explain(&self, err: ViewerError) -> ViewerError {
+        match (self.conn.close_reason(), &err) {
+            (_, ViewerError::Disconnected { .. }) | (None, _) => err,
+            (Some(reason), _) => closed_error(reason),
+        }
+    }
+
+    /// Asks the server to change the session output (the window's size and scale).
+    pub async fn resize(&mut self, mode: OutputMode) -> Result<(), ViewerError> {
+        self.machine.resize(Instant::now(), mode);
+        self.flush()
+    }
+
+    /// Asks for a full frame.
+    pub async fn request_keyframe(&mut self) -> Result<(), ViewerError> {
+        self.machine.request_keyframe(Instant::now());
+        self.flush()
+    }
+
+    /// Hands what the machine wants sent to the control writer.
+    fn flush(&mut self) -> Result<(), ViewerError> {
+        while let Some(msg) = self.machine.poll_transmit() {
+            if self.control_out.try_send(msg).is_err() {
+                let stalled = ViewerError::Stream("the control stream is stalled or closed".into());
+                return Err(self.explain(stalled));
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the next display message, applies it, acknowledges frames; returns the
+    /// rectangles that changed (empty for cursor updates). Cancel-safe.
+    pub async fn next_update(&mut self) -> Result<Vec<Rect>, ViewerError> {
+        loop {
+            let mut changed = Vec::new();
+            let mut cursor = false;
+            while let Some(event) = self.machine.poll_event() {
+                match event {
+                    ViewerEvent::Frame(update) => changed.extend(self.apply(update)),
+                    ViewerEvent::Cursor(msg) => {
+                        self.cursor = Some(msg);
+                        cursor = true;
+                    }
+                    ViewerEvent::Closed(close) => {
+                        let _ = self.flush();
+                        return Err(match close.by_peer {
+                            true => ViewerError::Disconnected {
+                                reason: Some(close.reason),
+                                message: close.message,
+                            },
+                            false => ViewerError::Protocol(close.message),
+                        });
+                    }
+                    ViewerEvent::Connected(_) | ViewerEvent::Attached(_) => {}
+                }
+            }
+            self.flush()?;
+            if !changed.is_empty() || cursor {
+                return Ok(changed);
+            }
+            let timer = self.machine.poll_timeout();
+            tokio::select! {
+                received = self.display.recv() => {
+                    let (msg, len, stream) = match received {
+                        Some(result) => result.map_err(|e| self.explain(e))?,
+                        None => {
+                            let stopped = ViewerError::Stream("the display receiver stopped".into());
+                            return Err(self.explain(stopped));
+                        }
+                    };
+                    self.bytes += len as u64;
+                    self.stats.received(len, Instant::now());
+                    self.machine.handle_display(Instant::now(), msg, stream);
+                }
+                msg = self.control_in.recv() => match msg {
+                    Some(Ok(msg)) => self.machine.handle_message(Instant::now(), msg),
+                    Some(Err(err)) => return Err(self.explain(err)),
+                    None => {
+                        let stopped = ViewerError::Stream("the control reader stopped".into());
+                        return Err(self.explain(stopped));
+                    }
+                },
+                () = sleep_until(timer) => self.machine.handle_timeout(Instant::now()),
+            }
+        }
+    }
+
+    /// Applies one frame the machine handed out; a frame that does not apply (a decode
+    /// error, a gap) makes the machine ask for a keyframe, and the connection goes on.
+    fn apply(&mut self, update: wayray_protocol::messages::display::FrameUpdate) -> Vec<Rect> {
+        let now = Instant::now();
+        match self.framebuffer.apply(&update) {
+            Ok(changed) => {
+                self.stats.applied(&update, now);
+                self.frames += 1;
+                self.machine.frame_applied(now, update.sequence);
+                changed
+            }
+            Err(err) => {
+                tracing::warn!(%err, "frame not applied; asking for a keyframe");
+                self.machine.frame_failed(now, update.sequence);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Applies updates until none arrives for `quiet` (or `deadline` passes).
+    pub async fn settle(&mut self, quiet: Duration, deadline: Instant) -> Result<(), ViewerError> {
+        while Instant::now() < deadline {
+            match tokio::time::timeout(quiet, self.next_update()).await {
+                Ok(result) => {
+                    result?;
+                }
+                Err(_) => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaves the session politely.
+    pub async fn disconnect(mut self) {
+        self.machine.close("viewer closed");
+        let _ = self.flush();
+        // Closing the channel lets the writer finish the stream after the last message.
+        let (closed, _) = mpsc::channel(1);
+        self.control_out = closed;
+        if let Some(writer) = self.control_writer.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+        }
+        self.conn
+            .close(quinn::VarInt::from_u32(0), b"viewer closed");
+    }
+
+    /// The median of the recent round-trip times to the server (pinged once a second).
+    pub fn rtt(&self) -> Option<Duration> {
+        self.machine.rtt()
+    }
+
+    /// The cursor shape asked for, if it is a named shape.
+    pub fn cursor_shape(&self) -> Option<CursorShape> {
+        match &self.cursor {
+            Some(DisplayMessage::CursorShape(shape)) => Some(*shape),
+            _ => None,
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}

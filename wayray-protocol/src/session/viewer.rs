@@ -1,0 +1,375 @@
+//! The viewer's side of a connection.
+//!
+//! Phases: `Hello` sent, waiting for `ServerHello` → `Attach` sent, waiting for `Attached` →
+//! attached → closed.
+//!
+//! Attached, display messages come in on separate streams and may overtake each other. The
+//! machine hands frames to the application strictly in sequence ([`ViewerEvent::Frame`]),
+//! a keyframe superseding everything before it; the application applies each one and answers
+//! with [`ViewerConnection::frame_applied`] (which acknowledges it) or
+//! [`ViewerConnection::frame_failed`] (a decode error: the machine asks for a keyframe; the
+//! connection stays up). More than [`ViewerConfig::max_pending`] frames waiting behind a
+//! missing one also lead to a keyframe request, and so does a frame missing for longer than
+//! [`ViewerConfig::gap_timeout`] plus two round trips where that is set: QUIC delivers every
+//! stream or fails the whole connection, so a gap there only means a big frame is still on its
+//! way (asking for a keyframe would only add another big frame); a transport that can lose
+//! display messages turns it on. A ping goes out every [`ViewerConfig::ping_interval`].
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::Close;
+use super::rtt::RttMeter;
+use super::throttle::Throttle;
+use crate::messages::control::{
+    Attach, Attached, DisconnectReason, FrameAck, Hello, OutputMode, PeerInfo, ServerHello,
+};
+use crate::messages::display::FrameUpdate;
+use crate::secret::Token;
+use crate::{Capabilities, ControlMessage, DisplayMessage, PROTOCOL_VERSION, WireMessage};
+
+/// How a viewer connection behaves.
+#[derive(Clone, Debug)]
+pub struct ViewerConfig {
+    /// Features this viewer supports.
+    pub capabilities: Capabilities,
+    /// Who the viewer is.
+    pub client: PeerInfo,
+    /// The session token.
+    pub token: Token,
+    /// The output mode to ask for when attaching.
+    pub preferred_mode: Option<OutputMode>,
+    /// How often to ping.
+    pub ping_interval: Duration,
+    /// How long a missing frame may hold up the ones after it (two round trips are added)
+    /// before it counts as lost; `None`: frames are never lost (QUIC streams).
+    pub gap_timeout: Option<Duration>,
+    /// Most frames kept waiting behind a missing one.
+    pub max_pending: usize,
+    /// Resize requests closer together than this are held, the newest winning.
+    pub resize_interval: Duration,
+}
+
+impl ViewerConfig {
+    /// The defaults, for this token.
+    pub fn new(token: Token) -> Self {
+        Self {
+            capabilities: Capabilities::implemented(),
+            client: PeerInfo {
+                name: "wayray-client".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            token,
+            preferred_mode: None,
+            ping_interval: Duration::from_secs(1),
+            gap_timeout: None,
+            max_pending: 16,
+            resize_interval: Duration::from_millis(50),
+        }
+    }
+}
+
+/// What the application must act on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ViewerEvent {
+    /// The server answered the hello.
+    Connected(ServerHello),
+    /// The viewer is attached to a session.
+    Attached(Attached),
+    /// The next frame to apply, in sequence; answer with `frame_applied` or `frame_failed`.
+    Frame(FrameUpdate),
+    /// The session's cursor changed.
+    Cursor(DisplayMessage),
+    /// The connection ended.
+    Closed(Close),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    AwaitServerHello,
+    AwaitAttached,
+    Attached,
+    Closed,
+}
+
+/// The viewer's side of a connection.
+#[derive(Debug)]
+pub struct ViewerConnection {
+    config: ViewerConfig,
+    phase: Phase,
+    capabilities: Capabilities,
+    rtt: RttMeter,
+    next_ping: Option<Instant>,
+    /// The newest frame handed out (and not failed).
+    shown: Option<u64>,
+    pending: BTreeMap<u64, FrameUpdate>,
+    gap_since: Option<Instant>,
+    /// Since when a keyframe is awaited (asked for, or expected after attaching).
+    awaiting_keyframe: Option<Instant>,
+    cursor_stream: Option<u64>,
+    resizes: Throttle<OutputMode>,
+    transmits: VecDeque<ControlMessage>,
+    events: VecDeque<ViewerEvent>,
+}
+
+impl ViewerConnection {
+    /// A connection that began at `now`; its `Hello` is the first transmit.
+    pub fn new(now: Instant, config: ViewerConfig) -> Self {
+        let hello = ControlMessage::Hello(Hello {
+            protocol_version: PROTOCOL_VERSION,
+            capabilities: config.capabilities,
+            client: config.client.clone(),
+        });
+        Self {
+            phase: Phase::AwaitServerHello,
+            capabilities: Capabilities::empty(),
+            rtt: RttMeter::new(now),
+            next_ping: None,
+            shown: None,
+            pending: BTreeMap::new(),
+            gap_since: None,
+            awaiting_keyframe: None,
+            cursor_stream: None,
+            resizes: Throttle::new(config.resize_interval),
+            transmits: VecDeque::from([hello]),
+            events: VecDeque::new(),
+            config,
+        }
+    }
+
+    /// A message from the server's control stream.
+    pub fn handle_message(&mut self, now: Instant, msg: ControlMessage) {
+        match (self.phase, msg) {
+            (Phase::Closed, _) => {}
+            (_, ControlMessage::Disconnect(d)) => self.finish(Close::peer(d)),
+            (Phase::AwaitServerHello, ControlMessage::ServerHello(hello)) => {
+                if !crate::version::SUPPORTED.contains(&hello.protocol_version) {
+                    let v = hello.protocol_version;
+                    return self.protocol_error(&format!("the server chose version {v}"));
+                }
+                self.capabilities = hello.capabilities.intersect(self.config.capabilities);
+                self.events.push_back(ViewerEvent::Connected(hello));
+                self.transmits.push_back(ControlMessage::Attach(Attach {
+                    token: self.config.token.clone(),
+                    preferred_mode: self.config.preferred_mode,
+                }));
+                self.phase = Phase::AwaitAttached;
+            }
+            (Phase::AwaitAttached, ControlMessage::Attached(attached)) => {
+                self.phase = Phase::Attached;
+                self.next_ping = Some(now);
+                // The server sends a keyframe on attach (it may have overtaken this message
+                // and be waiting already).
+                self.awaiting_keyframe = Some(now);
+                self.events.push_back(ViewerEvent::Attached(attached));
+                self.release(now);
+                self.handle_timeout(now);
+            }
+            (Phase::Attached, ControlMessage::Pong(pong)) => self.rtt.pong(now, &pong),
+            (Phase::Attached, ControlMessage::Ping(ping)) => {
+                self.transmits.push_back(ControlMessage::Pong(ping));
+            }
+            (_, other) => self.protocol_error(&format!("unexpected {}", other.name())),
+        }
+    }
+
+    /// A display message, with the number of the stream it came on (streams are numbered in
+    /// the order they were opened; a cursor from an older stream than the one shown is stale).
+    pub fn handle_display(&mut self, now: Instant, msg: DisplayMessage, stream: u64) {
+        if !matches!(self.phase, Phase::AwaitAttached | Phase::Attached) {
+            return;
+        }
+        match msg {
+            DisplayMessage::FrameUpdate(update) => self.frame_arrived(now, update),
+            cursor => {
+                if self.cursor_stream.is_none_or(|shown| stream > shown) {
+                    self.cursor_stream = Some(stream);
+                    self.events.push_back(ViewerEvent::Cursor(cursor));
+                }
+            }
+        }
+    }
+
+    fn frame_arrived(&mut self, now: Instant, update: FrameUpdate) {
+        let sequence = update.sequence;
+        if self.shown.is_some_and(|shown| sequence <= shown) {
+            return; // superseded by a keyframe, or a duplicate
+        }
+        if update.keyframe {
+            self.pending.retain(|seq, _| *seq > sequence);
+        }
+        self.pending.insert(sequence, update);
+        self.release(now);
+    }
+
+    /// Hands out the frames that are next in sequence (once attached).
+    fn release(&mut self, now: Instant) {
+        if self.phase != Phase::Attached {
+            return;
+        }
+        while let Some(entry) = self.pending.first_entry() {
+            let next = entry.get();
+            let in_order = self.awaiting_keyframe.is_none()
+                && self
+                    .shown
+                    .is_some_and(|s| next.sequence == s.wrapping_add(1));
+            if !(next.keyframe || in_order) {
+                break;
+            }
+            let frame = entry.remove();
+            if frame.keyframe {
+                self.awaiting_keyframe = None;
+            }
+            self.shown = Some(frame.sequence);
+            self.events.push_back(ViewerEvent::Frame(frame));
+        }
+        self.gap_since = match self.pending.is_empty() {
+            true => None,
+            false => self.gap_since.or(Some(now)),
+        };
+        while self.pending.len() > self.config.max_pending {
+            self.pending.pop_first();
+            self.want_keyframe(now);
+        }
+    }
+
+    /// The application applied frame `sequence`: it is acknowledged.
+    pub fn frame_applied(&mut self, _now: Instant, sequence: u64) {
+        if self.phase == Phase::Attached {
+            let ack = ControlMessage::FrameAck(FrameAck { sequence });
+            self.transmits.push_back(ack);
+        }
+    }
+
+    /// Frame `sequence` could not be applied (a decode error): the frames handed out after it
+    /// build on a broken picture, so they are taken back and a keyframe is requested.
+    pub fn frame_failed(&mut self, now: Instant, sequence: u64) {
+        self.events
+            .retain(|e| !matches!(e, ViewerEvent::Frame(f) if f.sequence > sequence));
+        self.awaiting_keyframe = None;
+        self.want_keyframe(now);
+    }
+
+    /// Asks for a full frame.
+    pub fn request_keyframe(&mut self, now: Instant) {
+        self.awaiting_keyframe = None;
+        self.want_keyframe(now);
+    }
+
+    fn want_keyframe(&mut self, now: Instant) {
+        if self.phase != Phase::Attached || self.awaiting_keyframe.is_some() {
+            return;
+        }
+        self.awaiting_keyframe = Some(now);
+        self.gap_since = None;
+        self.transmits.push_back(ControlMessage::KeyframeRequest);
+    }
+
+    /// Asks for another output mode (the window's size and scale).
+    pub fn resize(&mut self, now: Instant, mode: OutputMode) {
+        if self.phase != Phase::Attached {
+            return;
+        }
+        if let Some(mode) = self.resizes.offer(now, mode) {
+            self.transmits
+                .push_back(ControlMessage::ResizeRequest(mode));
+        }
+    }
+
+    /// Leaves the session; the `Disconnect` is the last transmit.
+    pub fn close(&mut self, message: impl Into<String>) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        let close = Close::local(DisconnectReason::Normal, message);
+        self.transmits
+            .push_back(ControlMessage::Disconnect(close.message()));
+        self.finish(close);
+    }
+
+    /// Time passed: pings, missing frames, held resizes.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.phase != Phase::Attached {
+            return;
+        }
+        if self.next_ping.is_some_and(|at| now >= at) {
+            let ping = self.rtt.ping(now);
+            self.transmits.push_back(ControlMessage::Ping(ping));
+            self.next_ping = Some(now + self.config.ping_interval);
+        }
+        if self.gap_deadline().is_some_and(|at| now >= at) {
+            self.want_keyframe(now);
+        }
+        if let Some(mode) = self.resizes.poll(now) {
+            self.transmits
+                .push_back(ControlMessage::ResizeRequest(mode));
+        }
+    }
+
+    fn gap_deadline(&self) -> Option<Instant> {
+        let since = self.gap_since?;
+        if self.awaiting_keyframe.is_some() {
+            return None;
+        }
+        let rtt = self.rtt.median().unwrap_or_default();
+        Some(since + self.config.gap_timeout? + 2 * rtt)
+    }
+
+    /// The next control message to write.
+    pub fn poll_transmit(&mut self) -> Option<ControlMessage> {
+        self.transmits.pop_front()
+    }
+
+    /// The next thing for the application to do.
+    pub fn poll_event(&mut self) -> Option<ViewerEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`ViewerConnection::handle_timeout`] must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.phase != Phase::Attached {
+            return None;
+        }
+        [self.next_ping, self.gap_deadline(), self.resizes.deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// The median of recent round-trip times.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.rtt.median()
+    }
+
+    /// The features both sides support, once the server answered.
+    pub fn capabilities(&self) -> Capabilities {
+        self.capabilities
+    }
+
+    /// The newest frame handed out.
+    pub fn shown(&self) -> Option<u64> {
+        self.shown
+    }
+
+    /// Whether the viewer is attached.
+    pub fn is_attached(&self) -> bool {
+        self.phase == Phase::Attached
+    }
+
+    /// Whether the connection has ended.
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    fn protocol_error(&mut self, what: &str) {
+        let close = Close::local(DisconnectReason::ProtocolError, what);
+        self.transmits
+            .push_back(ControlMessage::Disconnect(close.message()));
+        self.finish(close);
+    }
+
+    fn finish(&mut self, close: Close) {
+        self.phase = Phase::Closed;
+        self.events.push_back(ViewerEvent::Closed(close));
+    }
+}
