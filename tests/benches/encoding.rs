@@ -16,9 +16,9 @@ use wayray_client::Framebuffer;
 use wayray_protocol::InputMessage;
 use wayray_protocol::Rect;
 use wayray_protocol::messages::input::{ButtonState, Key, PointerButton, PointerMotion};
-use wayray_server::capture::{CapturedFrame, MoveHint};
-use wayray_server::encode::{Encoder, FrameInput};
 use wayray_server::session::SessionCommand;
+use wayray_server::session::capture::{CapturedFrame, MoveHint};
+use wayray_server::session::encode::{Encoder, FrameInput};
 use wayray_tests::fixture::{Fixture, run_with_timeout};
 use wayray_tests::programs::require;
 

@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use wayray_server::capture::CapturedFrame;
 use wayray_server::session::SessionCommand;
+use wayray_server::session::capture::CapturedFrame;
 use wayray_tests::fixture::Fixture;
 use wayray_tests::wl_client::WlClient;
 

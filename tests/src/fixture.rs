@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use wayray_server::output::OutputConfig;
+use wayray_server::session::output::OutputConfig;
 use wayray_server::session::{Screenshot, SessionConfig, SessionHandle};
 
 use crate::runtime_dir::RuntimeDir;

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use wayray_server::render::BACKGROUND;
 use wayray_server::session::Screenshot;
+use wayray_server::session::render::BACKGROUND;
 
 /// The compositor's background colour as BGRA bytes.
 pub fn background() -> [u8; 4] {

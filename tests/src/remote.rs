@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use wayray_protocol::messages::control::OutputMode;
 use wayray_protocol::secret::Token;
-use wayray_server::encode::pipeline::Pipeline;
-use wayray_server::link::{LinkConfig, LinkServer};
+use wayray_server::daemon::transport::{Identity, SingleSession, Transport, TransportConfig};
 use wayray_server::session::SessionCommand;
-use wayray_server::transport::{Identity, SingleSession, Transport, TransportConfig};
+use wayray_server::session::encode::pipeline::Pipeline;
+use wayray_server::session::link::{LinkConfig, LinkServer};
 
 use crate::fixture::Fixture;
 
@@ -43,7 +43,7 @@ pub fn serve(
         .send(SessionCommand::SetSink(Box::new(sink)));
     let shot = fixture.session.screenshot().expect("screenshot");
     let path = fixture.dir.path().join("link.sock");
-    let link = wayray_server::link::start(
+    let link = wayray_server::session::link::start(
         LinkConfig {
             path: path.clone(),
             frames_in_flight,
@@ -67,7 +67,7 @@ pub fn serve(
         "test-session".into(),
         path,
     ));
-    let transport = wayray_server::transport::start(TransportConfig {
+    let transport = wayray_server::daemon::transport::start(TransportConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         identity,
         resolver,

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use wayray_client::Framebuffer;
 use wayray_protocol::messages::display::Codec;
-use wayray_server::encode::pipeline::{Encoded, Pipeline};
 use wayray_server::session::SessionCommand;
+use wayray_server::session::encode::pipeline::{Encoded, Pipeline};
 use wayray_tests::fixture::Fixture;
 use wayray_tests::programs::require;
 

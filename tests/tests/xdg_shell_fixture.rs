@@ -94,8 +94,8 @@ fn popup_is_constrained_to_the_output_and_drawn() {
 
 #[test]
 fn output_mode_changes_at_run_time_and_maximized_windows_follow() {
-    use wayray_server::output::OutputConfig;
     use wayray_server::session::SessionCommand;
+    use wayray_server::session::output::OutputConfig;
     let fixture = Fixture::new("xdg-resize", 1280, 720);
     let mut c = client(&fixture);
     let window = mapped(&mut c, 0xff00aa00);

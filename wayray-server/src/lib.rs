@@ -1,24 +1,14 @@
-//! The WayRay server: the headless session compositor (this crate's library, also used by the
-//! end-to-end tests) and the daemon.
+//! The WayRay server. Its two processes have a folder each:
 //!
-//! Data path inside a session: client commit → [`render`] (damage only) → [`capture`] (damaged
-//! rectangles + read access to the output) → [`encode`] → [`link`] (the session's Unix socket)
-//! → [`transport`] (the QUIC front end, in the [`daemon`] or a single-session server). Input
-//! goes the other way through [`input`] and the window manager ([`wm`]).
+//! * [`daemon`]: `wayray-server serve` — the QUIC front end ([`daemon::transport`]), the
+//!   token registry, the session supervisor, the admin socket, and the daemon's end of each
+//!   session's link. The only process that parses network bytes.
+//! * [`session`]: one process per session — the headless compositor, its window manager,
+//!   capture and encoding, and the session's end of the link.
+//!
+//! [`link_io`] (framed messages over the link's Unix sockets) is the one piece both use.
+//! `session` never imports `daemon`; `daemon` uses `session` only through the link protocol.
 
-pub mod apps;
-pub mod backend;
-pub mod capture;
-pub mod cursor;
 pub mod daemon;
-pub mod encode;
-mod handlers;
-pub mod input;
-pub mod link;
-pub mod output;
-pub mod render;
+pub mod link_io;
 pub mod session;
-mod shell;
-pub mod state;
-pub mod transport;
-pub mod wm;

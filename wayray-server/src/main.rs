@@ -7,16 +7,16 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use std::sync::Arc;
-use wayray_server::output::{OutputConfig, parse_size};
+use wayray_server::session::output::{OutputConfig, parse_size};
 
 use wayray_protocol::messages::control::OutputMode;
 use wayray_protocol::secret::Token;
 use wayray_server::daemon::DaemonOptions;
 use wayray_server::daemon::config::Config;
-use wayray_server::encode::pipeline::Pipeline;
-use wayray_server::link::{LinkConfig, LinkServer};
+use wayray_server::daemon::transport::{Identity, SingleSession, TransportConfig};
+use wayray_server::session::encode::pipeline::Pipeline;
+use wayray_server::session::link::{LinkConfig, LinkServer};
 use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle};
-use wayray_server::transport::{Identity, SingleSession, TransportConfig};
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -209,7 +209,7 @@ fn run_nested(args: NestedArgs) -> Result<()> {
         command: args.command,
         keyboard_layout: args.keyboard_layout,
     };
-    wayray_server::backend::nested::run(config).map_err(|err| {
+    wayray_server::session::backend::nested::run(config).map_err(|err| {
         miette!(
             help = "nested mode needs a desktop: run it inside an X11 or Wayland session (or \
                     Xvfb with DISPLAY set)",
@@ -311,15 +311,19 @@ fn serve_link(
         mode,
         wayland_display: session.socket_name().to_owned(),
     };
-    let link =
-        wayray_server::link::start(config, frames, pipeline.clone(), session.command_sender())
-            .map_err(|e| {
-                miette!(
-                    help = "check that XDG_RUNTIME_DIR is writable",
-                    "cannot serve the session link at {}: {e}",
-                    path.display()
-                )
-            })?;
+    let link = wayray_server::session::link::start(
+        config,
+        frames,
+        pipeline.clone(),
+        session.command_sender(),
+    )
+    .map_err(|e| {
+        miette!(
+            help = "check that XDG_RUNTIME_DIR is writable",
+            "cannot serve the session link at {}: {e}",
+            path.display()
+        )
+    })?;
     session.send(SessionCommand::SetCursorSink(link.cursor_sink()));
     Ok((link, pipeline))
 }
@@ -329,7 +333,7 @@ fn serve_quic(
     listen: std::net::SocketAddr,
     link: &std::path::Path,
     args: &SessionArgs,
-) -> Result<wayray_server::transport::Transport> {
+) -> Result<wayray_server::daemon::transport::Transport> {
     let token_file = args
         .token_file
         .as_ref()
@@ -352,7 +356,7 @@ fn serve_quic(
         "local".into(),
         link.to_owned(),
     ));
-    let transport = wayray_server::transport::start(TransportConfig {
+    let transport = wayray_server::daemon::transport::start(TransportConfig {
         listen,
         identity,
         resolver,

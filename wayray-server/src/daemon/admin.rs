@@ -16,9 +16,9 @@ use wayray_protocol::messages::control::DisconnectReason;
 use wayray_protocol::messages::link::{LinkReply, LinkRequest};
 
 use super::registry::SessionRow;
+use super::session_link;
 use super::supervisor::Supervisor;
 use super::tokens;
-use crate::link::client;
 
 /// Longest request line accepted.
 const MAX_LINE: usize = 64 * 1024;
@@ -223,7 +223,7 @@ async fn handle(supervisor: &Arc<Supervisor>, request: AdminRequest) -> AdminRep
                     "put the program after --, e.g. wayray-ctl session run 1 -- foot",
                 );
             }
-            match client::request(&link, &LinkRequest::Run(command.clone())).await {
+            match session_link::request(&link, &LinkRequest::Run(command.clone())).await {
                 Ok(LinkReply::Started(pid)) => {
                     supervisor.audit("run", Some(id), None, &command.join(" "));
                     AdminReply::Started { pid }
@@ -322,7 +322,7 @@ async fn screenshot(supervisor: &Supervisor, id: u64, path: &str) -> AdminReply 
             "wayray-ctl sends absolute paths; pass one when talking to the socket directly",
         );
     }
-    match client::request(&link, &LinkRequest::Screenshot).await {
+    match session_link::request(&link, &LinkRequest::Screenshot).await {
         Ok(LinkReply::Screenshot(png)) => match std::fs::write(path, &png) {
             Ok(()) => AdminReply::Done {
                 message: format!("wrote {path} ({} bytes)", png.len()),

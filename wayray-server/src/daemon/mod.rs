@@ -13,8 +13,10 @@ pub mod config;
 pub mod lifecycle;
 pub mod registry;
 pub mod resolver;
+pub mod session_link;
 pub mod supervisor;
 pub mod tokens;
+pub mod transport;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,7 +27,7 @@ use config::Config;
 use registry::Registry;
 use supervisor::{Paths, Supervisor, private_dir};
 
-use crate::transport::Identity;
+use crate::daemon::transport::Identity;
 
 /// Starting the daemon failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +48,7 @@ pub enum DaemonError {
     Identity(String),
     /// QUIC could not be set up.
     #[error(transparent)]
-    Transport(#[from] crate::transport::TransportError),
+    Transport(#[from] crate::daemon::transport::TransportError),
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> DaemonError {
@@ -106,7 +108,7 @@ pub fn run(
         .build()
         .map_err(io("cannot start the runtime"))?;
     runtime.block_on(async move {
-        let endpoint = crate::transport::endpoint(&identity, options.config.listen)?;
+        let endpoint = crate::daemon::transport::endpoint(&identity, options.config.listen)?;
         let listen = endpoint
             .local_addr()
             .map_err(io("cannot read the listening address"))?;
@@ -147,7 +149,7 @@ pub fn run(
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
                 .map_err(io("cannot handle SIGTERM"))?;
         tokio::select! {
-            () = crate::transport::serve(endpoint.clone(), resolver) => {}
+            () = crate::daemon::transport::serve(endpoint.clone(), resolver) => {}
             () = admin::serve(admin, supervisor.clone()) => {}
             () = idle => {}
             _ = tokio::signal::ctrl_c() => {}

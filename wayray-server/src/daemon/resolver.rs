@@ -9,7 +9,7 @@ use wayray_protocol::messages::control::DisconnectReason;
 use super::lifecycle::Event;
 use super::supervisor::{Supervisor, Viewer};
 use super::tokens;
-use crate::transport::resolver::{
+use crate::daemon::transport::resolver::{
     AttachRequest, Attachment, BoxFuture, Refusal, Resolver, close_moved,
 };
 

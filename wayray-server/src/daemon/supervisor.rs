@@ -19,7 +19,7 @@ use wayray_protocol::messages::link::{LinkReply, LinkRequest};
 use super::config::Config;
 use super::lifecycle::{Event, SessionState};
 use super::registry::{Registry, now};
-use crate::link::client;
+use super::session_link;
 
 /// How long a new session process may take to open its link.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -196,7 +196,7 @@ impl Supervisor {
             ));
         };
         let ready = tokio::select! {
-            ready = client::wait_ready(&link, START_TIMEOUT) => ready.map_err(|e| e.to_string()),
+            ready = session_link::wait_ready(&link, START_TIMEOUT) => ready.map_err(|e| e.to_string()),
             status = child.wait() => Err(format!(
                 "the session process exited at start ({}); see {}",
                 status.map_or_else(|e| e.to_string(), |s| s.to_string()),
@@ -247,7 +247,7 @@ impl Supervisor {
         for row in rows {
             let link = row.link.as_deref().map(PathBuf::from);
             let status = match &link {
-                Some(link) => client::request(link, &LinkRequest::Status).await.ok(),
+                Some(link) => session_link::request(link, &LinkRequest::Status).await.ok(),
                 None => None,
             };
             match (link, status) {
@@ -284,7 +284,7 @@ impl Supervisor {
     fn watch(self: &Arc<Self>, id: u64, link: PathBuf) {
         let supervisor = self.clone();
         tokio::spawn(async move {
-            let _ = client::watch(&link).await;
+            let _ = session_link::watch(&link).await;
             supervisor.ended(id, "exited");
         });
     }
@@ -325,7 +325,7 @@ impl Supervisor {
             session.stop_reason = Some(reason.to_owned());
             (session.link.clone(), session.pid)
         };
-        let _ = client::request(&link, &LinkRequest::Stop).await;
+        let _ = session_link::request(&link, &LinkRequest::Stop).await;
         if self.wait_gone(id, STOP_TIMEOUT).await {
             return Ok(());
         }

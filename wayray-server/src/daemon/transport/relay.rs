@@ -1,0 +1,190 @@
+//! The attached viewer's relay: one loop that feeds the [`ServerConnection`] what arrives
+//! (control and input from the viewer, display messages from the session's link, timers)
+//! and carries out what it decides. Writes to the viewer's display streams and to the link
+//! run in their own tasks behind small queues, so a slow peer slows its own direction only.
+
+use std::time::Instant;
+
+use quinn::Connection;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+use wayray_protocol::messages::control::DisconnectReason;
+use wayray_protocol::messages::link::{LinkDisplay, LinkReply, LinkRequest};
+use wayray_protocol::quic::MessageReader;
+use wayray_protocol::session::ServerEvent;
+use wayray_protocol::{ControlMessage, InputMessage, WireMessage};
+
+use super::viewer::Control;
+use crate::daemon::session_link::ViewerLink;
+use crate::link_io::{LinkError, write_link};
+
+/// Display messages queued for the viewer's streams: the session sends at most its in-flight
+/// window of frames plus cursor changes, so this never fills in normal operation.
+const DISPLAY_QUEUE: usize = 8;
+/// Requests queued for the session.
+const LINK_QUEUE: usize = 64;
+/// Input events read ahead from the viewer.
+const INPUT_QUEUE: usize = 64;
+
+/// Relays until either side ends.
+pub(super) async fn relay(
+    control: &mut Control,
+    mut reader: MessageReader<ControlMessage>,
+    link: ViewerLink,
+) {
+    let ViewerLink {
+        reader: mut link_reader,
+        writer,
+    } = link;
+    let (to_session, mut outgoing) = mpsc::channel::<LinkRequest>(LINK_QUEUE);
+    let link_writer = tokio::spawn(async move {
+        let mut writer = writer;
+        while let Some(request) = outgoing.recv().await {
+            if write_link(&mut writer, &request).await.is_err() {
+                return;
+            }
+        }
+        let _ = writer.shutdown().await;
+    });
+    let (display_tx, display_rx) = mpsc::channel::<Vec<u8>>(DISPLAY_QUEUE);
+    let display_writer = tokio::spawn(write_display(control.conn.clone(), display_rx));
+    let (input_tx, mut input_rx) = mpsc::channel::<Result<InputMessage, String>>(INPUT_QUEUE);
+    let input_reader = tokio::spawn(read_input(control.conn.clone(), input_tx));
+
+    loop {
+        control.flush().await;
+        let mut ended = None;
+        while let Some(event) = control.machine.poll_event() {
+            let request = match event {
+                ServerEvent::Input(event) => LinkRequest::Input(event),
+                ServerEvent::FrameAcked(sequence) => {
+                    let ack = wayray_protocol::messages::control::FrameAck { sequence };
+                    LinkRequest::Control(ControlMessage::FrameAck(ack))
+                }
+                ServerEvent::KeyframeRequested => {
+                    LinkRequest::Control(ControlMessage::KeyframeRequest)
+                }
+                ServerEvent::Resize(mode) => {
+                    LinkRequest::Control(ControlMessage::ResizeRequest(mode))
+                }
+                ServerEvent::Closed(close) => {
+                    ended = Some(close);
+                    continue;
+                }
+                ServerEvent::AttachRequested(_) => continue,
+            };
+            if to_session.send(request).await.is_err() {
+                control
+                    .machine
+                    .close(DisconnectReason::SessionEnded, "the session ended");
+            }
+        }
+        if let Some(close) = ended {
+            control.flush().await;
+            control.close_transport(&close);
+            break;
+        }
+        let timer = control.machine.poll_timeout();
+        let now = Instant::now();
+        tokio::select! {
+            msg = reader.next() => match msg {
+                Ok(Some(msg)) => control.machine.handle_message(now, msg),
+                Ok(None) => break,
+                Err(err) if is_closed(&err) => break,
+                Err(err) => control.machine.close(DisconnectReason::ProtocolError, err.to_string()),
+            },
+            input = input_rx.recv() => match input {
+                Some(Ok(event)) => control.machine.handle_input(now, event),
+                Some(Err(err)) => control.machine.close(DisconnectReason::ProtocolError, err),
+                None => break,
+            },
+            reply = link_reader.next() => match reply {
+                Ok(Some(LinkReply::Display(LinkDisplay { frame, bytes }))) => {
+                    if let Some(frame) = frame {
+                        control.machine.frame_sent(now, frame.sequence, frame.keyframe);
+                    }
+                    if display_tx.send(bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(Some(LinkReply::ViewerDetached)) => control.machine.close(
+                    DisconnectReason::Normal,
+                    "the viewer was detached from the session",
+                ),
+                Ok(Some(other)) => {
+                    tracing::debug!(reply = other.name(), "link reply ignored by the relay");
+                }
+                Ok(None) | Err(LinkError::Io(_)) | Err(LinkError::Closed) => {
+                    control.machine.close(DisconnectReason::SessionEnded, "the session ended");
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "bad message from the session");
+                    control.machine.close(
+                        DisconnectReason::InternalError,
+                        "the session sent a bad message",
+                    );
+                }
+            },
+            () = sleep_until(timer) => control.machine.handle_timeout(Instant::now()),
+            _ = control.conn.closed() => break,
+        }
+    }
+    input_reader.abort();
+    drop(display_tx);
+    let _ = display_writer.await;
+    drop(to_session);
+    let _ = link_writer.await;
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A read that failed because the viewer closed the connection: it simply left.
+fn is_closed(err: &wayray_protocol::quic::ReadError) -> bool {
+    matches!(
+        err,
+        wayray_protocol::quic::ReadError::Stream(quinn::ReadError::ConnectionLost(
+            quinn::ConnectionError::ApplicationClosed(_) | quinn::ConnectionError::LocallyClosed,
+        ))
+    )
+}
+
+/// Display messages, each on its own unidirectional stream, bytes unchanged.
+async fn write_display(conn: Connection, mut queue: mpsc::Receiver<Vec<u8>>) {
+    while let Some(bytes) = queue.recv().await {
+        let Ok(mut stream) = conn.open_uni().await else {
+            return;
+        };
+        if stream.write_all(&bytes).await.is_err() {
+            return;
+        }
+        let _ = stream.finish();
+    }
+}
+
+/// The viewer's input streams, read ahead into a small queue; a stream that does not decode
+/// ends the connection with the reason.
+async fn read_input(conn: Connection, out: mpsc::Sender<Result<InputMessage, String>>) {
+    while let Ok(recv) = conn.accept_uni().await {
+        let mut reader = MessageReader::<InputMessage>::new(recv);
+        loop {
+            match reader.next().await {
+                Ok(Some(event)) => {
+                    if out.send(Ok(event)).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    tracing::info!(%err, "bad input stream");
+                    let _ = out.send(Err(err.to_string())).await;
+                    return;
+                }
+            }
+        }
+    }
+}

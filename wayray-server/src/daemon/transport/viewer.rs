@@ -1,0 +1,201 @@
+//! One viewer connection, driven by the sans-IO [`ServerConnection`]: this file only moves
+//! bytes and timers. The handshake (hello, attach, the resolver's verdict on the token) is
+//! here; the attached relay is in [`super::relay`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use quinn::{Connection, RecvStream, SendStream};
+use tracing::Instrument;
+use wayray_protocol::messages::control::{Attach, DisconnectReason};
+use wayray_protocol::messages::link::LinkAttach;
+use wayray_protocol::quic::{MessageReader, write_message};
+use wayray_protocol::session::{Close, ServerConfig, ServerConnection, ServerEvent};
+use wayray_protocol::{Channel, ControlMessage};
+
+use super::relay::relay;
+use super::resolver::{AttachRequest, Resolver};
+use crate::daemon::session_link::attach_viewer;
+
+/// QUIC application close codes (the `DisconnectReason` tag).
+pub(super) fn close_code(reason: DisconnectReason) -> quinn::VarInt {
+    quinn::VarInt::from_u32(reason.code())
+}
+
+/// A connection's control stream and its machine.
+pub(super) struct Control {
+    pub machine: ServerConnection,
+    pub send: SendStream,
+    pub conn: Connection,
+}
+
+impl Control {
+    /// Writes what the machine wants sent.
+    pub async fn flush(&mut self) {
+        while let Some(msg) = self.machine.poll_transmit() {
+            let last = matches!(msg, ControlMessage::Disconnect(_));
+            if write_message(&mut self.send, &msg).await.is_err() {
+                break;
+            }
+            if last {
+                let _ = self.send.finish();
+            }
+        }
+    }
+
+    /// Ends the connection with `close`'s reason (after its `Disconnect` was written).
+    pub fn close_transport(&self, close: &Close) {
+        if close.by_peer {
+            tracing::info!(reason = ?close.reason, message = %close.message, "viewer disconnects");
+        } else {
+            tracing::info!(reason = ?close.reason, message = %close.message, "closing the viewer");
+        }
+        self.conn
+            .close(close_code(close.reason), close.message.as_bytes());
+    }
+}
+
+pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>) {
+    while let Some(incoming) = endpoint.accept().await {
+        let resolver = resolver.clone();
+        let remote = incoming.remote_address();
+        let span = tracing::info_span!("viewer", %remote, session = tracing::field::Empty);
+        tokio::spawn(
+            async move {
+                let conn = match incoming.await {
+                    Ok(conn) => conn,
+                    Err(err) => {
+                        tracing::debug!(%err, "handshake failed");
+                        return;
+                    }
+                };
+                serve(conn, resolver).await;
+                tracing::info!("viewer left");
+            }
+            .instrument(span),
+        );
+    }
+}
+
+async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
+    let machine = ServerConnection::new(Instant::now(), ServerConfig::default());
+    let deadline = machine.poll_timeout().map(tokio::time::Instant::from_std);
+    let accepted = match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, conn.accept_bi()).await,
+        None => Ok(conn.accept_bi().await),
+    };
+    let (send, recv) = match accepted {
+        Ok(Ok(streams)) => streams,
+        Ok(Err(err)) => return tracing::debug!(%err, "no control stream"),
+        Err(_) => {
+            let secs = ServerConfig::default().handshake_timeout.as_secs();
+            let text = format!("no hello and attach within {secs} s");
+            return conn.close(close_code(DisconnectReason::Timeout), text.as_bytes());
+        }
+    };
+    let mut control = Control {
+        machine,
+        send,
+        conn: conn.clone(),
+    };
+    let Some((attach, reader)) = handshake(&mut control, recv).await else {
+        return;
+    };
+    let attachment = match resolver
+        .attach(AttachRequest {
+            token: attach.token,
+            viewer: conn.remote_address(),
+            connection: conn.clone(),
+        })
+        .await
+    {
+        Ok(attachment) => attachment,
+        Err(refusal) => return refuse(&mut control, refusal.reason, refusal.message).await,
+    };
+    tracing::Span::current().record("session", attachment.session_id.as_str());
+    let request = LinkAttach {
+        viewer: conn.remote_address().to_string(),
+        preferred_mode: attach.preferred_mode,
+    };
+    let (mode, link) = match attach_viewer(&attachment.link, request).await {
+        Ok(linked) => linked,
+        Err(err) => {
+            resolver.detached(&attachment.session_id, &conn);
+            tracing::warn!(%err, "session link failed");
+            let text = "the session is not running any more; connect again to start a new one";
+            return refuse(&mut control, DisconnectReason::SessionEnded, text.into()).await;
+        }
+    };
+    control.machine.accept(attachment.session_id.clone(), mode);
+    control.flush().await;
+    tracing::info!("viewer attached");
+    relay(&mut control, reader, link).await;
+    resolver.detached(&attachment.session_id, &conn);
+}
+
+async fn refuse(control: &mut Control, reason: DisconnectReason, message: String) {
+    tracing::info!(?reason, %message, "viewer refused");
+    control.machine.refuse(reason, message);
+    finish(control).await;
+}
+
+/// Writes the machine's last messages and closes with its reason.
+async fn finish(control: &mut Control) {
+    control.flush().await;
+    while let Some(event) = control.machine.poll_event() {
+        if let ServerEvent::Closed(close) = event {
+            control.close_transport(&close);
+        }
+    }
+}
+
+/// Hello (read raw, so that a hello from any version gets a precise answer) and attach.
+/// Returns the attach request and the control stream's reader, or `None` when the connection
+/// ended.
+async fn handshake(
+    control: &mut Control,
+    mut recv: RecvStream,
+) -> Option<(Attach, MessageReader<ControlMessage>)> {
+    let step = async {
+        let mut prefix = [0u8; 4];
+        recv.read_exact(&mut prefix).await.ok()?;
+        let len = u32::from_le_bytes(prefix) as usize;
+        if len > Channel::Control.max_message_size() {
+            return Some(Err("hello too large"));
+        }
+        let mut body = vec![0u8; len];
+        recv.read_exact(&mut body).await.ok()?;
+        Some(Ok(body))
+    };
+    let deadline = control.machine.poll_timeout()?;
+    let hello = tokio::time::timeout_at(deadline.into(), step).await;
+    match hello {
+        Ok(Some(Ok(body))) => control.machine.handle_hello(Instant::now(), &body),
+        Ok(Some(Err(what))) => control.machine.close(DisconnectReason::ProtocolError, what),
+        Ok(None) => return None,
+        Err(_) => control.machine.handle_timeout(Instant::now()),
+    }
+    let mut reader = MessageReader::<ControlMessage>::new(recv);
+    loop {
+        control.flush().await;
+        while let Some(event) = control.machine.poll_event() {
+            match event {
+                ServerEvent::AttachRequested(attach) => return Some((attach, reader)),
+                ServerEvent::Closed(close) => {
+                    control.close_transport(&close);
+                    return None;
+                }
+                _ => {}
+            }
+        }
+        let deadline = control.machine.poll_timeout()?;
+        match tokio::time::timeout_at(deadline.into(), reader.next()).await {
+            Ok(Ok(Some(msg))) => control.machine.handle_message(Instant::now(), msg),
+            Ok(Ok(None)) => return None,
+            Ok(Err(err)) => control
+                .machine
+                .close(DisconnectReason::ProtocolError, err.to_string()),
+            Err(_) => control.machine.handle_timeout(Instant::now()),
+        }
+    }
+}

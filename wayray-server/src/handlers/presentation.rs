@@ -1,8 +1,0 @@
-//! presentation-time: feedback is sent after a frame has been rendered and captured
-//! (see `render.rs`).
-
-use smithay::delegate_presentation;
-
-use crate::state::State;
-
-delegate_presentation!(State);

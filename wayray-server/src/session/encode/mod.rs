@@ -1,0 +1,392 @@
+//! The frame encoder: damage → tiles → per-tile codec, with scroll/move detection. It keeps a
+//! shadow copy of what the viewer has, so every codec can be lossless against it (delta) and
+//! unchanged tiles are skipped by comparing with it.
+//!
+//! `Encoder` is synchronous and owns no thread; `pipeline` runs it off the compositor thread.
+
+mod choose;
+pub mod pipeline;
+mod scroll;
+mod tiles;
+pub mod video;
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+use wayray_protocol::Rect;
+
+use crate::session::capture::MoveHint;
+use wayray_protocol::codec::{PixelView, PixelViewMut, ZstdContext, copy_rect, encode_copy_rect};
+use wayray_protocol::messages::display::{Codec, FrameUpdate, RegionUpdate};
+
+pub use tiles::TILE;
+
+/// Per-frame figures, for stats and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameStats {
+    /// Tiles the damage touched.
+    pub tiles_damaged: usize,
+    /// Tiles that had not changed and were skipped.
+    pub tiles_unchanged: usize,
+    /// Copy-rectangle regions sent.
+    pub copies: usize,
+    /// Payload bytes of the frame.
+    pub bytes: usize,
+    /// Bytes of H.264 video in the frame.
+    pub video_bytes: usize,
+    /// Tiles refreshed losslessly after their video stopped.
+    pub refreshed: usize,
+}
+
+/// One frame to encode.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameInput<'a> {
+    /// The whole output, tightly packed BGRA.
+    pub pixels: &'a [u8],
+    /// Output width.
+    pub width: u32,
+    /// Output height.
+    pub height: u32,
+    /// What changed since the previous encoded frame.
+    pub damage: &'a [Rect],
+    /// Windows that moved since the previous encoded frame.
+    pub moves: &'a [MoveHint],
+    /// Send the whole output, depending on nothing earlier.
+    pub keyframe: bool,
+    /// Capture time (drives motion detection and video refresh).
+    pub now: Instant,
+}
+
+impl<'a> FrameInput<'a> {
+    /// A frame with `damage` and no move hints.
+    pub fn new(
+        pixels: &'a [u8],
+        width: u32,
+        height: u32,
+        damage: &'a [Rect],
+        now: Instant,
+    ) -> Self {
+        Self {
+            pixels,
+            width,
+            height,
+            damage,
+            moves: &[],
+            keyframe: false,
+            now,
+        }
+    }
+
+    /// The same frame as a keyframe.
+    pub fn keyframe(mut self, keyframe: bool) -> Self {
+        self.keyframe = keyframe;
+        self
+    }
+}
+
+/// Encodes output frames into `FrameUpdate`s against a shadow of what the viewer shows.
+pub struct Encoder {
+    width: u32,
+    height: u32,
+    shadow: Vec<u8>,
+    sequence: u64,
+    /// Below this many tiles, encoding on one thread beats the cost of fanning out.
+    parallel_threshold: usize,
+    video_enabled: bool,
+    motion: video::Motion,
+    tile: u32,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("sequence", &self.sequence)
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    static ZSTD: std::cell::RefCell<Option<ZstdContext>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's reusable zstd context.
+fn with_zstd<T>(f: impl FnOnce(&mut ZstdContext) -> T) -> T {
+    ZSTD.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let ctx = slot.get_or_insert_with(|| ZstdContext::new().expect("zstd context"));
+        f(ctx)
+    })
+}
+
+impl Encoder {
+    /// An encoder for a `width` × `height` output; its first frame is a keyframe.
+    pub fn new(width: u32, height: u32) -> Self {
+        Self {
+            width,
+            height,
+            shadow: Vec::new(),
+            sequence: 0,
+            parallel_threshold: 8,
+            video_enabled: true,
+            motion: video::Motion::new(width, height, TILE, false),
+            tile: TILE,
+        }
+    }
+
+    /// Uses `tile` × `tile` tiles instead of [`TILE`] (measurements; 16 to 256).
+    pub fn with_tile_size(mut self, tile: u32) -> Self {
+        self.tile = tile.clamp(16, 256);
+        self.motion = video::Motion::new(self.width, self.height, self.tile, self.video_enabled);
+        self
+    }
+
+    /// Allows or forbids H.264 video regions (the viewer's capability; FFmpeg must be there too).
+    pub fn set_video(&mut self, enabled: bool) {
+        self.video_enabled = enabled;
+        self.motion = video::Motion::new(self.width, self.height, self.tile, enabled);
+    }
+
+    /// Frees the shadow of the viewer's pixels (no viewer is attached); the next frame is then
+    /// a keyframe. The sequence numbers carry on.
+    pub fn release(&mut self) {
+        self.shadow = Vec::new();
+        self.motion = video::Motion::new(self.width, self.height, self.tile, self.video_enabled);
+    }
+
+    /// When the current video region is due for its lossless refresh: call
+    /// [`Encoder::encode`] with no damage at that time.
+    pub fn refresh_due(&self) -> Option<Instant> {
+        self.motion.refresh_due()
+    }
+
+    /// Encodes what changed in `current` (the whole output, tightly packed BGRA) inside
+    /// `damage`. With `keyframe`, or after a size change, the whole output is sent losslessly
+    /// and depends on nothing earlier. `now` drives motion detection and video refresh.
+    pub fn encode(&mut self, input: &FrameInput<'_>) -> (FrameUpdate, FrameStats) {
+        let FrameInput {
+            pixels: current,
+            width,
+            height,
+            damage,
+            moves,
+            keyframe,
+            now,
+        } = *input;
+        let full = Rect::new(0, 0, width, height);
+        let keyframe =
+            keyframe || width != self.width || height != self.height || self.shadow.is_empty();
+        if keyframe {
+            self.width = width;
+            self.height = height;
+            self.shadow.clear();
+            self.shadow.resize(width as usize * height as usize * 4, 0);
+            self.motion = video::Motion::new(width, height, self.tile, self.video_enabled);
+        }
+        let Some(src) = PixelView::packed(current, width, height) else {
+            // A frame of the wrong size is a caller bug; send nothing rather than garbage.
+            tracing::error!(
+                len = current.len(),
+                width,
+                height,
+                "frame buffer size mismatch"
+            );
+            return (self.empty_update(), FrameStats::default());
+        };
+        let damage: Vec<Rect> = if keyframe {
+            vec![full]
+        } else {
+            damage.iter().filter_map(|r| clip(*r, full)).collect()
+        };
+        let mut stats = FrameStats::default();
+        let mut regions = Vec::new();
+
+        // Copies move what the viewer shows; with lossy video on screen that could spread
+        // blur outside the stream, so scroll detection waits until the video is refreshed.
+        if !keyframe && self.motion.active().is_none() {
+            self.detect_copies(&src, &damage, moves, &mut regions, &mut stats);
+        }
+
+        let tiles = tiles::cover(&damage, width, height, self.tile);
+        stats.tiles_damaged = tiles.len();
+        // A view of the field alone, so the motion tracker stays usable alongside it.
+        let shadow = PixelView::packed(&self.shadow, width, height).expect("shadow size");
+        // Each changed tile with the part of it that changed (the whole tile when the viewer's
+        // copy cannot be trusted).
+        let mut parts: Vec<(Rect, Rect)> = tiles
+            .into_iter()
+            .filter_map(|t| {
+                if keyframe || self.motion.is_lossy(t) {
+                    Some((t, t))
+                } else {
+                    tiles::changed_bounds(&src, &shadow, t).map(|part| (t, part))
+                }
+            })
+            .collect();
+        let changed: Vec<Rect> = parts.iter().map(|(t, _)| *t).collect();
+        stats.tiles_unchanged = stats.tiles_damaged - changed.len();
+
+        if !keyframe
+            && let Some(rect) = self.motion.update_region(&changed, width, height, now)
+            && changed.iter().any(|t| video::contains(rect, *t))
+            && let Some((rect, payload)) = self.motion.encode(&src)
+        {
+            stats.video_bytes = payload.len();
+            regions.push(RegionUpdate {
+                rect,
+                codec: Codec::H264,
+                payload,
+            });
+            parts.retain(|(t, _)| !video::contains(rect, *t));
+            // The region keeps counting as motion while it streams.
+            let in_region: Vec<Rect> = changed
+                .iter()
+                .copied()
+                .filter(|t| video::contains(rect, *t))
+                .collect();
+            self.motion.record(in_region, now);
+        }
+        // Lossy tiles are resent absolutely: the viewer's pixels are not the shadow's.
+        let mut changed: Vec<(Rect, bool)> = parts
+            .into_iter()
+            .map(|(t, part)| {
+                let absolute = keyframe || self.motion.is_lossy(t);
+                (if absolute { t } else { part }, absolute)
+            })
+            .collect();
+        if !keyframe {
+            for tile in self.motion.end_if_idle(now) {
+                let Some(tile) = clip(tile, full) else {
+                    continue;
+                };
+                match changed.iter_mut().find(|(t, _)| video::contains(tile, *t)) {
+                    Some((part, absolute)) => (*part, *absolute) = (tile, true),
+                    None => {
+                        changed.push((tile, true));
+                        stats.refreshed += 1;
+                    }
+                }
+            }
+        }
+        let encode = |&(tile, absolute): &(Rect, bool)| {
+            with_zstd(|ctx| choose::encode_tile(ctx, &src, &shadow, tile, absolute))
+        };
+        let encoded: Vec<RegionUpdate> = if changed.len() >= self.parallel_threshold {
+            changed.par_iter().map(encode).collect()
+        } else {
+            changed.iter().map(encode).collect()
+        };
+        // Lossy tiles were resent whole and absolutely; other parts belong to exact tiles.
+        for region in &encoded {
+            self.motion.clear_lossy(region.rect);
+        }
+        if !keyframe {
+            let costly = encoded
+                .iter()
+                .filter(|r| r.payload.len() >= video::COSTLY_BYTES)
+                .map(|r| tiles::tile_of(r.rect, self.tile));
+            self.motion.record(costly, now);
+        }
+        let mut shadow =
+            PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
+        for region in regions
+            .iter()
+            .filter(|r| r.codec == Codec::H264)
+            .chain(&encoded)
+        {
+            // For video the shadow holds what the viewer should converge to; the lossy flags
+            // remember that it does not have it yet.
+            shadow.copy_from(&src, region.rect);
+        }
+        regions.extend(encoded);
+        stats.bytes = regions.iter().map(|r| r.payload.len()).sum();
+        // An empty update is not sent, so it must not use up a sequence number.
+        if keyframe || !regions.is_empty() {
+            self.sequence += 1;
+        }
+        (
+            FrameUpdate {
+                sequence: self.sequence,
+                output_width: width,
+                output_height: height,
+                keyframe,
+                regions,
+            },
+            stats,
+        )
+    }
+
+    fn detect_copies(
+        &mut self,
+        src: &PixelView<'_>,
+        damage: &[Rect],
+        moves: &[MoveHint],
+        regions: &mut Vec<RegionUpdate>,
+        stats: &mut FrameStats,
+    ) {
+        let (width, height) = (self.width, self.height);
+        // Window moves the compositor reported, then scrolls found by searching the damage.
+        let shadow = self.shadow_view();
+        let mut copies: Vec<((u32, u32), Rect)> = moves
+            .iter()
+            .filter_map(|hint| scroll::verify_move(src, &shadow, *hint))
+            .collect();
+        copies.extend(damage.iter().filter_map(|rect| {
+            scroll::detect(src, &shadow, *rect).map(|(src_y, dst)| ((dst.x, src_y), dst))
+        }));
+        for (source, dst) in copies {
+            // Checked again against the shadow as the copies before it left it.
+            let shift = (
+                i64::from(dst.x) - i64::from(source.0),
+                i64::from(dst.y) - i64::from(source.1),
+            );
+            if scroll::longest_run(src, &self.shadow_view(), dst, shift) != Some(dst) {
+                continue;
+            }
+            let mut shadow =
+                PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
+            if copy_rect(&mut shadow, source, dst).is_ok() {
+                regions.push(RegionUpdate {
+                    rect: dst,
+                    codec: Codec::CopyRect,
+                    payload: encode_copy_rect(source.0, source.1),
+                });
+                stats.copies += 1;
+            }
+        }
+    }
+
+    /// What the viewer shows, as far as the encoder knows (tests compare it with decoders).
+    pub fn shadow(&self) -> &[u8] {
+        &self.shadow
+    }
+
+    fn shadow_view(&self) -> PixelView<'_> {
+        PixelView::packed(&self.shadow, self.width, self.height).expect("shadow size")
+    }
+
+    fn empty_update(&self) -> FrameUpdate {
+        FrameUpdate {
+            sequence: self.sequence,
+            output_width: self.width.max(1),
+            output_height: self.height.max(1),
+            keyframe: false,
+            regions: Vec::new(),
+        }
+    }
+}
+
+/// `rect` clipped to `bounds`, or `None` when nothing is left.
+pub(crate) fn clip(rect: Rect, bounds: Rect) -> Option<Rect> {
+    let x0 = rect.x.max(bounds.x);
+    let y0 = rect.y.max(bounds.y);
+    let x1 = (u64::from(rect.x) + u64::from(rect.width))
+        .min(u64::from(bounds.x) + u64::from(bounds.width)) as u32;
+    let y1 = (u64::from(rect.y) + u64::from(rect.height))
+        .min(u64::from(bounds.y) + u64::from(bounds.height)) as u32;
+    (x1 > x0 && y1 > y0).then(|| Rect::new(x0, y0, x1 - x0, y1 - y0))
+}
+
+#[cfg(test)]
+mod tests;

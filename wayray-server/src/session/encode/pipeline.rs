@@ -1,0 +1,318 @@
+//! Runs the encoder off the compositor thread. The compositor's sink only copies the damaged
+//! rows into a staging frame and adds the rectangles to a pending list (a memcpy of what
+//! changed, never a wait); the encoder thread takes everything pending at once. When the
+//! encoder or the consumer is slow, damage keeps accumulating in the single staging frame, so
+//! newer frames replace older unsent ones instead of queueing. The only queue is the bounded
+//! output channel.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use wayray_protocol::Rect;
+use wayray_protocol::messages::display::FrameUpdate;
+
+use super::{Encoder, FrameInput, FrameStats};
+use crate::session::capture::{CapturedFrame, FrameSink, MoveHint};
+
+/// More pending rectangles than this are merged into their bounding box.
+const MAX_PENDING_RECTS: usize = 256;
+
+#[derive(Debug, Default)]
+struct Pending {
+    width: u32,
+    height: u32,
+    staging: Vec<u8>,
+    dirty: Vec<Rect>,
+    moves: Vec<MoveHint>,
+    keyframe: bool,
+    stop: bool,
+    /// Frames captured since the encoder last took the pending damage.
+    coalesced: u64,
+}
+
+#[derive(Debug)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+    /// Whether anybody takes encoded frames; while not, the encoder holds no frame buffers.
+    active: AtomicBool,
+    /// The encoder is waiting with its buffers freed.
+    parked: AtomicBool,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            pending: Mutex::default(),
+            wake: Condvar::new(),
+            active: AtomicBool::new(true),
+            parked: AtomicBool::new(false),
+        }
+    }
+}
+
+/// An encoded frame and what it cost.
+#[derive(Debug)]
+pub struct Encoded {
+    /// The frame update to send.
+    pub update: FrameUpdate,
+    /// Tile and byte counts.
+    pub stats: FrameStats,
+    /// Encoding time in microseconds.
+    pub encode_us: u64,
+    /// Captured frames merged into this update (1 = none coalesced).
+    pub frames: u64,
+}
+
+/// The encoder thread and its input side.
+#[derive(Debug)]
+pub struct Pipeline {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// The capture side: give it to the session as its frame sink.
+#[derive(Debug)]
+pub struct PipelineSink {
+    shared: Arc<Shared>,
+}
+
+impl Pipeline {
+    /// Starts the encoder thread. Encoded frames go to the returned receiver, which holds at
+    /// most `capacity` frames; when it is full the encoder waits and damage coalesces. `video`
+    /// allows H.264 regions (the viewer must support them).
+    pub fn start(capacity: usize, video: bool) -> (Self, PipelineSink, Receiver<Encoded>) {
+        let shared = Arc::new(Shared::default());
+        let (tx, rx) = sync_channel(capacity.max(1));
+        let worker = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("wayray-encoder".into())
+            .spawn(move || run(&worker, &tx, video))
+            .expect("spawn encoder thread");
+        (
+            Self {
+                shared: shared.clone(),
+                thread: Some(thread),
+            },
+            PipelineSink { shared },
+            rx,
+        )
+    }
+
+    /// Whether encoded frames are wanted (a viewer is attached). While not, the encoder frees
+    /// its copies of the frame and the staging frame, and waits; captured frames are dropped
+    /// meanwhile. A new pipeline is active.
+    ///
+    /// Returns whether the pipeline holds no frame to encode from: then the compositor must
+    /// capture a whole frame (the next keyframe waits for it). Once this returned after
+    /// activation, the pipeline can no longer park on its own.
+    pub fn set_active(&self, active: bool) -> bool {
+        self.shared.active.store(active, Ordering::SeqCst);
+        let pending = lock(&self.shared);
+        self.shared.wake.notify_one();
+        pending.width == 0
+    }
+
+    /// Whether the encoder is inactive and has freed its buffers.
+    pub fn is_parked(&self) -> bool {
+        self.shared.parked.load(Ordering::SeqCst)
+    }
+
+    /// Asks for a full frame of the current output (new viewer, lost state).
+    pub fn request_keyframe(&self) {
+        let mut pending = lock(&self.shared);
+        pending.keyframe = true;
+        self.shared.wake.notify_one();
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        lock(&self.shared).stop = true;
+        self.shared.wake.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Pending> {
+    // A panic on the other side must not take the session down with a poisoned lock.
+    shared.pending.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl FrameSink for PipelineSink {
+    fn frame(&mut self, frame: &CapturedFrame<'_>) {
+        let mut pending = lock(&self.shared);
+        let (width, height) = (frame.width(), frame.height());
+        if pending.width == 0 && !self.shared.active.load(Ordering::SeqCst) {
+            // Parked without a viewer: the next viewer's keyframe starts from a fresh capture.
+            return;
+        }
+        if pending.width != width || pending.height != height {
+            pending.width = width;
+            pending.height = height;
+            pending.staging = frame.to_bgra();
+            pending.dirty.clear();
+            pending.moves.clear();
+            pending.keyframe = true;
+        } else {
+            let row_bytes = width as usize * 4;
+            for r in frame.damage() {
+                let rect = Rect::new(
+                    r.loc.x as u32,
+                    r.loc.y as u32,
+                    r.size.w as u32,
+                    r.size.h as u32,
+                );
+                for y in rect.y..rect.y + rect.height {
+                    let start = y as usize * row_bytes + rect.x as usize * 4;
+                    pending.staging[start..start + rect.width as usize * 4]
+                        .copy_from_slice(frame.row(rect.x, y, rect.width));
+                }
+                pending.dirty.push(rect);
+            }
+            for hint in frame.moves() {
+                // Coalesced frames: the window moved from where the viewer last saw it to
+                // where it is now.
+                match pending.moves.iter_mut().find(|m| m.id == hint.id) {
+                    Some(known) => known.to = hint.to,
+                    None => pending.moves.push(*hint),
+                }
+            }
+            if pending.dirty.len() > MAX_PENDING_RECTS {
+                let bounds = bounding_box(&pending.dirty);
+                pending.dirty = vec![bounds];
+            }
+        }
+        pending.coalesced += 1;
+        self.shared.wake.notify_one();
+    }
+}
+
+/// Returns freed heap memory to the system: frame-sized buffers freed after many reallocations
+/// live in the allocator's arenas, not in their own mappings, and would stay in the RSS.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own free lists; no pointer of ours is involved.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+fn bounding_box(rects: &[Rect]) -> Rect {
+    let x0 = rects.iter().map(|r| r.x).min().unwrap_or(0);
+    let y0 = rects.iter().map(|r| r.y).min().unwrap_or(0);
+    let x1 = rects.iter().map(|r| r.x + r.width).max().unwrap_or(0);
+    let y1 = rects.iter().map(|r| r.y + r.height).max().unwrap_or(0);
+    Rect::new(x0, y0, x1 - x0, y1 - y0)
+}
+
+fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
+    let mut encoder = Encoder::new(0, 0);
+    encoder.set_video(video);
+    let mut current: Vec<u8> = Vec::new();
+    loop {
+        let (dirty, moves, keyframe, width, height, frames) = {
+            let mut pending = lock(shared);
+            loop {
+                if pending.stop {
+                    return;
+                }
+                if !shared.active.load(Ordering::SeqCst) {
+                    // Nobody takes frames: hold no copies of the output meanwhile. Emptied
+                    // under the lock, so `set_active` sees whether a new capture is needed.
+                    // (Again if a frame was captured since: activated and deactivated while
+                    // this thread slept.)
+                    if !shared.parked.swap(true, Ordering::SeqCst) || pending.width != 0 {
+                        encoder.release();
+                        current = Vec::new();
+                        pending.staging = Vec::new();
+                        pending.dirty = Vec::new();
+                        pending.moves = Vec::new();
+                        (pending.width, pending.height) = (0, 0);
+                        give_back_memory();
+                    }
+                    pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                    continue;
+                }
+                shared.parked.store(false, Ordering::SeqCst);
+                if pending.width == 0 {
+                    // No frame captured yet (a new or just unparked pipeline): a keyframe
+                    // asked for meanwhile comes with the first frame.
+                    pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                    continue;
+                }
+                if !pending.dirty.is_empty() || pending.keyframe {
+                    break;
+                }
+                // A video region that went quiet is refreshed losslessly when due, even if
+                // nothing else happens.
+                match encoder.refresh_due() {
+                    Some(due) if Instant::now() >= due => break,
+                    Some(due) => {
+                        let timeout = due.saturating_duration_since(Instant::now());
+                        pending = shared
+                            .wake
+                            .wait_timeout(pending, timeout)
+                            .map(|(guard, _)| guard)
+                            .unwrap_or_else(|e| e.into_inner().0);
+                    }
+                    None => {
+                        pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                    }
+                }
+            }
+            let (width, height) = (pending.width, pending.height);
+            let keyframe = std::mem::take(&mut pending.keyframe);
+            let dirty = std::mem::take(&mut pending.dirty);
+            let moves = std::mem::take(&mut pending.moves);
+            if keyframe || current.len() != pending.staging.len() {
+                current.clone_from(&pending.staging);
+            } else {
+                let row_bytes = width as usize * 4;
+                for rect in &dirty {
+                    for y in rect.y..rect.y + rect.height {
+                        let start = y as usize * row_bytes + rect.x as usize * 4;
+                        let end = start + rect.width as usize * 4;
+                        current[start..end].copy_from_slice(&pending.staging[start..end]);
+                    }
+                }
+            }
+            (
+                dirty,
+                moves,
+                keyframe,
+                width,
+                height,
+                std::mem::take(&mut pending.coalesced),
+            )
+        };
+        let started = Instant::now();
+        let (update, stats) = encoder.encode(&FrameInput {
+            pixels: &current,
+            width,
+            height,
+            damage: &dirty,
+            moves: &moves,
+            keyframe,
+            now: started,
+        });
+        let encode_us = started.elapsed().as_micros() as u64;
+        if update.regions.is_empty() && !keyframe {
+            continue;
+        }
+        let encoded = Encoded {
+            update,
+            stats,
+            encode_us,
+            frames,
+        };
+        if out.send(encoded).is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Encoder round trips: whatever the encoder sends, a decoder that applies it in order ends up
+//! with exactly the frame the encoder saw.
+
+use std::time::{Duration, Instant};
+
+use wayray_protocol::Rect;
+use wayray_protocol::codec::{PixelViewMut, ZstdContext, decode_region};
+use wayray_protocol::messages::display::{Codec, FrameUpdate};
+
+use super::{Encoder, FrameInput};
+
+const W: u32 = 640;
+const H: u32 = 480;
+
+fn apply(fb: &mut [u8], update: &FrameUpdate, ctx: &mut ZstdContext) {
+    let mut view = PixelViewMut::packed(fb, update.output_width, update.output_height).unwrap();
+    for region in &update.regions {
+        decode_region(&mut view, region, ctx).unwrap();
+    }
+}
+
+/// Text-like rows: each "line" of 16 pixels has a distinct pattern.
+fn terminal(first_line: u32) -> Vec<u8> {
+    let mut out = vec![0u8; (W * H * 4) as usize];
+    for y in 0..H {
+        let line = first_line + y / 16;
+        for x in 0..W {
+            let on =
+                (x / 8 + line) % 3 == 0 && (y % 16) < 12 && (x * 7 + y * 3 + line * 13) % 5 != 0;
+            let i = ((y * W + x) * 4) as usize;
+            let v = if on {
+                [0xee, 0xee, 0xee, 0xff]
+            } else {
+                [0x11, 0x11, 0x11, 0xff]
+            };
+            out[i..i + 4].copy_from_slice(&v);
+        }
+    }
+    out
+}
+
+#[test]
+fn first_frame_is_a_keyframe_and_decodes_exactly() {
+    let mut encoder = Encoder::new(W, H);
+    let frame = terminal(0);
+    let (update, _) =
+        encoder.encode(&FrameInput::new(&frame, W, H, &[], Instant::now()).keyframe(false));
+    assert!(update.keyframe);
+    let mut fb = vec![0u8; frame.len()];
+    apply(&mut fb, &update, &mut ZstdContext::new().unwrap());
+    assert!(fb == frame);
+}
+
+#[test]
+fn unchanged_damage_sends_nothing() {
+    let mut encoder = Encoder::new(W, H);
+    let frame = terminal(0);
+    encoder.encode(&FrameInput::new(&frame, W, H, &[], Instant::now()).keyframe(true));
+    let (update, stats) = encoder.encode(&FrameInput::new(
+        &frame,
+        W,
+        H,
+        &[Rect::new(0, 0, W, H)],
+        Instant::now(),
+    ));
+    assert!(update.regions.is_empty());
+    assert_eq!(stats.tiles_unchanged, stats.tiles_damaged);
+}
+
+#[test]
+fn a_one_line_scroll_is_a_copy_plus_one_line() {
+    let mut encoder = Encoder::new(W, H);
+    let mut ctx = ZstdContext::new().unwrap();
+    let before = terminal(0);
+    let (key, _) =
+        encoder.encode(&FrameInput::new(&before, W, H, &[], Instant::now()).keyframe(true));
+    let mut fb = vec![0u8; before.len()];
+    apply(&mut fb, &key, &mut ctx);
+    let after = terminal(1);
+    let (update, stats) = encoder.encode(&FrameInput::new(
+        &after,
+        W,
+        H,
+        &[Rect::new(0, 0, W, H)],
+        Instant::now(),
+    ));
+    apply(&mut fb, &update, &mut ctx);
+    assert!(fb == after, "decoded frame differs after the scroll");
+    assert_eq!(stats.copies, 1);
+    assert_eq!(update.regions[0].codec, Codec::CopyRect);
+    let (full, _) = Encoder::new(W, H)
+        .encode(&FrameInput::new(&after, W, H, &[], Instant::now()).keyframe(true));
+    let full_bytes: usize = full.regions.iter().map(|r| r.payload.len()).sum();
+    assert!(
+        stats.bytes * 5 < full_bytes,
+        "scroll cost {} bytes, a full frame {full_bytes}",
+        stats.bytes
+    );
+}
+
+#[test]
+fn random_edits_decode_exactly() {
+    let mut encoder = Encoder::new(W, H);
+    let mut ctx = ZstdContext::new().unwrap();
+    let mut frame = terminal(0);
+    let mut fb = vec![0u8; frame.len()];
+    let mut seed = 12345u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for step in 0..40 {
+        let x = (next() % u64::from(W - 1)) as u32;
+        let y = (next() % u64::from(H - 1)) as u32;
+        let rect = Rect::new(
+            x,
+            y,
+            ((next() % 100) as u32 + 1).min(W - x),
+            ((next() % 100) as u32 + 1).min(H - y),
+        );
+        for row in rect.y..rect.y + rect.height {
+            for col in rect.x..rect.x + rect.width {
+                let i = ((row * W + col) * 4) as usize;
+                frame[i] = frame[i].wrapping_add((step as u8).wrapping_mul(7).wrapping_add(1));
+                frame[i + 1] ^= (col as u8).wrapping_mul(step as u8);
+            }
+        }
+        let (update, _) = encoder
+            .encode(&FrameInput::new(&frame, W, H, &[rect], Instant::now()).keyframe(step == 0));
+        apply(&mut fb, &update, &mut ctx);
+        assert!(fb == frame, "decoded frame differs at step {step}");
+    }
+}
+
+#[test]
+fn continuous_motion_becomes_video_and_is_refreshed_losslessly_when_it_stops() {
+    if !wayray_protocol::codec::h264_available() {
+        return;
+    }
+    let mut encoder = Encoder::new(W, H);
+    encoder.set_video(true);
+    let mut ctx = wayray_protocol::codec::Decoders::new().unwrap();
+    let mut fb = vec![0u8; (W * H * 4) as usize];
+    let start = Instant::now();
+    let mut frame = terminal(0);
+    let area = Rect::new(64, 64, 256, 192);
+    let mut saw_video = false;
+    // 30 updates per second for a second over a 256x192 area: a video.
+    for step in 0..30u32 {
+        for y in area.y..area.y + area.height {
+            for x in area.x..area.x + area.width {
+                let i = ((y * W + x) * 4) as usize;
+                frame[i] = (x + step * 5) as u8;
+                frame[i + 1] = (y * 3 + step) as u8;
+                frame[i + 2] = ((x ^ y) + step * 11) as u8;
+            }
+        }
+        let now = start + Duration::from_millis(u64::from(step) * 33);
+        let (update, stats) =
+            encoder.encode(&FrameInput::new(&frame, W, H, &[area], now).keyframe(step == 0));
+        saw_video |= stats.video_bytes > 0;
+        let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
+        for region in &update.regions {
+            ctx.apply(&mut view, region).unwrap();
+        }
+    }
+    assert!(saw_video, "continuous motion was never sent as video");
+    let due = encoder.refresh_due().expect("a refresh is scheduled");
+    let (refresh, stats) = encoder.encode(&FrameInput::new(&frame, W, H, &[], due).keyframe(false));
+    assert!(stats.refreshed > 0, "nothing was refreshed");
+    let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
+    for region in &refresh.regions {
+        assert_ne!(region.codec, Codec::H264);
+        ctx.apply(&mut view, region).unwrap();
+    }
+    let bad: Vec<(usize, usize)> = fb
+        .chunks_exact(4)
+        .zip(frame.chunks_exact(4))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| (i % W as usize, i / W as usize))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "after the lossless refresh {} pixels differ, first {:?} last {:?}; refreshed {}",
+        bad.len(),
+        bad.first(),
+        bad.last(),
+        stats.refreshed
+    );
+    assert!(encoder.refresh_due().is_none());
+}
+
+#[test]
+fn a_window_move_is_a_copy_plus_the_exposed_background() {
+    use crate::session::capture::MoveHint;
+    let window = |x0: u32, y0: u32| {
+        let mut out = vec![0u8; (W * H * 4) as usize];
+        for y in 0..H {
+            for x in 0..W {
+                let inside = (x0..x0 + 300).contains(&x) && (y0..y0 + 200).contains(&y);
+                let i = ((y * W + x) * 4) as usize;
+                let v = if inside {
+                    [
+                        (x - x0) as u8,
+                        ((y - y0) * 3) as u8,
+                        ((x - x0) ^ (y - y0)) as u8,
+                        0xff,
+                    ]
+                } else {
+                    [0x26, 0x1e, 0x1a, 0xff]
+                };
+                out[i..i + 4].copy_from_slice(&v);
+            }
+        }
+        out
+    };
+    let mut encoder = Encoder::new(W, H);
+    let mut ctx = ZstdContext::new().unwrap();
+    let before = window(50, 40);
+    let (key, _) =
+        encoder.encode(&FrameInput::new(&before, W, H, &[], Instant::now()).keyframe(true));
+    let mut fb = vec![0u8; before.len()];
+    apply(&mut fb, &key, &mut ctx);
+    let after = window(87, 51);
+    let hint = MoveHint {
+        id: 1,
+        from: Rect::new(50, 40, 300, 200),
+        to: Rect::new(87, 51, 300, 200),
+    };
+    let damage = [Rect::new(50, 40, 337, 211)];
+    let (update, stats) = encoder.encode(&FrameInput {
+        moves: &[hint],
+        ..FrameInput::new(&after, W, H, &damage, Instant::now())
+    });
+    apply(&mut fb, &update, &mut ctx);
+    assert!(fb == after, "decoded frame differs after the move");
+    assert_eq!(stats.copies, 1);
+    assert!(stats.bytes < 1500, "a move cost {} bytes", stats.bytes);
+}

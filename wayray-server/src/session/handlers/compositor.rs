@@ -1,0 +1,76 @@
+//! wl_compositor, wl_subcompositor, wl_shm, viewporter, single-pixel-buffer, fractional-scale:
+//! surface commits. A commit never renders directly; it schedules one render for the loop's
+//! next idle point, so many commits in one dispatch cost one frame.
+
+use smithay::backend::renderer::utils::on_commit_buffer_handler;
+use smithay::reexports::wayland_server::Client;
+use smithay::reexports::wayland_server::protocol::{wl_buffer::WlBuffer, wl_surface::WlSurface};
+use smithay::wayland::buffer::BufferHandler;
+use smithay::wayland::compositor::{
+    CompositorClientState, CompositorHandler, CompositorState, get_parent, is_sync_subsurface,
+};
+use smithay::wayland::fractional_scale::FractionalScaleHandler;
+use smithay::wayland::shm::{ShmHandler, ShmState};
+use smithay::{
+    delegate_compositor, delegate_fractional_scale, delegate_shm, delegate_single_pixel_buffer,
+    delegate_viewporter,
+};
+
+use crate::session::state::{ClientState, State};
+
+impl CompositorHandler for State {
+    fn compositor_state(&mut self) -> &mut CompositorState {
+        &mut self.core.compositor
+    }
+
+    fn client_compositor_state<'a>(&self, client: &'a Client) -> &'a CompositorClientState {
+        match client.get_data::<ClientState>() {
+            Some(data) => &data.compositor_state,
+            None => {
+                // Every client is inserted with ClientState; reaching this is a bug in insertion.
+                static FALLBACK: std::sync::OnceLock<CompositorClientState> =
+                    std::sync::OnceLock::new();
+                FALLBACK.get_or_init(CompositorClientState::default)
+            }
+        }
+    }
+
+    fn commit(&mut self, surface: &WlSurface) {
+        on_commit_buffer_handler::<Self>(surface);
+        if !is_sync_subsurface(surface) {
+            let mut root = surface.clone();
+            while let Some(parent) = get_parent(&root) {
+                root = parent;
+            }
+            if let Some(window) = self.window_for_surface(&root) {
+                window.on_commit();
+            }
+        }
+        self.xdg_commit(surface);
+        self.popups.commit(surface);
+        self.cursor_committed(surface);
+        self.schedule_render();
+    }
+}
+
+impl BufferHandler for State {
+    fn buffer_destroyed(&mut self, _buffer: &WlBuffer) {}
+}
+
+impl ShmHandler for State {
+    fn shm_state(&self) -> &ShmState {
+        &self.core.shm
+    }
+}
+
+impl FractionalScaleHandler for State {
+    fn new_fractional_scale(&mut self, surface: WlSurface) {
+        self.send_scale(&surface);
+    }
+}
+
+delegate_compositor!(State);
+delegate_shm!(State);
+delegate_viewporter!(State);
+delegate_single_pixel_buffer!(State);
+delegate_fractional_scale!(State);

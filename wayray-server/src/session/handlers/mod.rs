@@ -1,0 +1,15 @@
+//! One file per Wayland protocol: the `impl XHandler for State` and its `delegate_*!` macro.
+//! Handlers translate protocol requests into calls on the state or the window manager; policy
+//! (where a window goes, who gets focus) lives in `crate::session::wm`, not here.
+
+mod compositor;
+mod decoration;
+mod keyboard_shortcuts_inhibit;
+mod output;
+mod pointer;
+mod presentation;
+mod seat;
+
+mod selection;
+mod xdg_activation;
+mod xdg_shell;

@@ -1,0 +1,98 @@
+//! wl_seat (keyboard, pointer, touch), cursor-shape, and popup grabs.
+//!
+//! The cursor the session wants is recorded in `State::cursor` and sent to the viewer
+//! (client-side cursor, see `crate::session::cursor`); it is never drawn into the captured frame.
+
+use smithay::desktop::{PopupKeyboardGrab, PopupKind, PopupPointerGrab, PopupUngrabStrategy};
+use smithay::input::pointer::{CursorImageStatus, Focus};
+use smithay::input::{Seat, SeatHandler, SeatState};
+use smithay::reexports::wayland_server::Resource;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::Serial;
+use smithay::wayland::selection::data_device::set_data_device_focus;
+use smithay::wayland::selection::primary_selection::set_primary_focus;
+use smithay::wayland::tablet_manager::TabletSeatHandler;
+use smithay::{delegate_cursor_shape, delegate_seat};
+
+use crate::session::state::State;
+
+impl SeatHandler for State {
+    type KeyboardFocus = WlSurface;
+    type PointerFocus = WlSurface;
+    type TouchFocus = WlSurface;
+
+    fn seat_state(&mut self) -> &mut SeatState<Self> {
+        &mut self.core.seat_state
+    }
+
+    fn focus_changed(&mut self, seat: &Seat<Self>, focused: Option<&WlSurface>) {
+        // Clipboard clients (wl-paste) read the selection only once their surface has focus.
+        let client = focused.and_then(|s| self.display_handle.get_client(s.id()).ok());
+        set_data_device_focus(&self.display_handle, seat, client.clone());
+        set_primary_focus(&self.display_handle, seat, client);
+    }
+
+    fn cursor_image(&mut self, _seat: &Seat<Self>, image: CursorImageStatus) {
+        self.cursor = image;
+        self.send_cursor();
+    }
+}
+
+impl TabletSeatHandler for State {}
+
+delegate_seat!(State);
+delegate_cursor_shape!(State);
+
+impl State {
+    /// Starts an xdg_popup grab: keyboard and pointer go to the popup chain until dismissed.
+    pub(crate) fn popup_grab(&mut self, popup: PopupKind, seat: &Seat<State>, serial: Serial) {
+        let Ok(root) = smithay::desktop::find_popup_root_surface(&popup) else {
+            return;
+        };
+        let Ok(mut grab) = self.popups_mut().grab_popup(root, popup, seat, serial) else {
+            return;
+        };
+        if let Some(keyboard) = seat.get_keyboard() {
+            if keyboard.is_grabbed()
+                && !(keyboard.has_grab(serial)
+                    || keyboard.has_grab(grab.previous_serial().unwrap_or(serial)))
+            {
+                grab.ungrab(PopupUngrabStrategy::All);
+                return;
+            }
+            keyboard.set_focus(self, grab.current_grab(), serial);
+            keyboard.set_grab(self, PopupKeyboardGrab::new(&grab), serial);
+        }
+        if let Some(pointer) = seat.get_pointer() {
+            if pointer.is_grabbed()
+                && !(pointer.has_grab(serial)
+                    || pointer.has_grab(grab.previous_serial().unwrap_or_else(|| grab.serial())))
+            {
+                grab.ungrab(PopupUngrabStrategy::All);
+                return;
+            }
+            pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
+        }
+    }
+}
+
+impl State {
+    /// Tells the viewer about the session's cursor if it changed since it was last told.
+    pub(crate) fn send_cursor(&mut self) {
+        let Some(sink) = &self.cursor_sink else {
+            return;
+        };
+        let cursor = crate::session::cursor::of(&self.cursor);
+        if self.cursor_sent.as_ref() != Some(&cursor) {
+            sink(cursor.clone());
+            self.cursor_sent = Some(cursor);
+        }
+    }
+
+    /// A commit on `surface`: a cursor surface may have drawn a new image.
+    pub(crate) fn cursor_committed(&mut self, surface: &WlSurface) {
+        if matches!(&self.cursor, CursorImageStatus::Surface(s) if s == surface) {
+            self.send_cursor();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! xdg_shell: toplevels and popups. Placement and focus decisions are the window manager's.
+
+use smithay::delegate_xdg_shell;
+use smithay::desktop::{
+    PopupKind, PopupManager, Window, find_popup_root_surface, get_popup_toplevel_coords,
+};
+use smithay::input::Seat;
+use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+use smithay::reexports::wayland_server::protocol::{
+    wl_output::WlOutput, wl_seat, wl_surface::WlSurface,
+};
+use smithay::utils::{Rectangle, Serial};
+use smithay::wayland::compositor::with_states;
+use smithay::wayland::shell::xdg::{
+    Configure, PopupSurface, PositionerState, ToplevelSurface, XdgShellHandler, XdgShellState,
+    XdgToplevelSurfaceData,
+};
+
+use crate::session::state::State;
+
+impl XdgShellHandler for State {
+    fn xdg_shell_state(&mut self) -> &mut XdgShellState {
+        &mut self.core.xdg_shell
+    }
+
+    fn new_toplevel(&mut self, surface: ToplevelSurface) {
+        let window = Window::new_wayland_window(surface);
+        self.wm_add_window(window);
+    }
+
+    fn toplevel_destroyed(&mut self, surface: ToplevelSurface) {
+        if let Some(window) = self.window_for_surface(surface.wl_surface()) {
+            self.wm_remove_window(&window);
+        }
+        self.schedule_render();
+    }
+
+    fn new_popup(&mut self, surface: PopupSurface, positioner: PositionerState) {
+        self.unconstrain_popup(&surface, &positioner);
+        if let Err(err) = self.popups.track_popup(PopupKind::Xdg(surface)) {
+            tracing::warn!(%err, "cannot track popup");
+        }
+    }
+
+    fn reposition_request(
+        &mut self,
+        surface: PopupSurface,
+        positioner: PositionerState,
+        token: u32,
+    ) {
+        self.unconstrain_popup(&surface, &positioner);
+        surface.send_repositioned(token);
+        if let Err(err) = surface.send_configure() {
+            tracing::debug!(%err, "popup reposition configure");
+        }
+    }
+
+    fn grab(&mut self, surface: PopupSurface, seat: wl_seat::WlSeat, serial: Serial) {
+        let Some(seat) = Seat::<State>::from_resource(&seat) else {
+            return;
+        };
+        self.popup_grab(PopupKind::Xdg(surface), &seat, serial);
+    }
+
+    fn ack_configure(&mut self, surface: WlSurface, _configure: Configure) {
+        if let Some(window) = self.window_for_surface(&surface) {
+            self.wm_configure_acked(&window);
+        }
+    }
+
+    fn maximize_request(&mut self, surface: ToplevelSurface) {
+        if let Some(window) = self.window_for_surface(surface.wl_surface()) {
+            self.wm_request_maximize(&window, true);
+        }
+    }
+
+    fn unmaximize_request(&mut self, surface: ToplevelSurface) {
+        if let Some(window) = self.window_for_surface(surface.wl_surface()) {
+            self.wm_request_maximize(&window, false);
+        }
+    }
+
+    fn fullscreen_request(&mut self, surface: ToplevelSurface, _output: Option<WlOutput>) {
+        if let Some(window) = self.window_for_surface(surface.wl_surface()) {
+            self.wm_request_fullscreen(&window, true);
+        }
+    }
+
+    fn unfullscreen_request(&mut self, surface: ToplevelSurface) {
+        if let Some(window) = self.window_for_surface(surface.wl_surface()) {
+            self.wm_request_fullscreen(&window, false);
+        }
+    }
+
+    fn move_request(&mut self, surface: ToplevelSurface, _seat: wl_seat::WlSeat, _serial: Serial) {
+        if let Some(window) = self.window_for_surface(surface.wl_surface()) {
+            self.wm_begin_interactive(&window, false);
+        }
+    }
+
+    fn resize_request(
+        &mut self,
+        surface: ToplevelSurface,
+        _seat: wl_seat::WlSeat,
+        _serial: Serial,
+        _edges: xdg_toplevel::ResizeEdge,
+    ) {
+        if let Some(window) = self.window_for_surface(surface.wl_surface()) {
+            self.wm_begin_interactive(&window, true);
+        }
+    }
+}
+
+delegate_xdg_shell!(State);
+
+impl State {
+    /// The mapped window whose toplevel surface is `surface`.
+    pub fn window_for_surface(&self, surface: &WlSurface) -> Option<Window> {
+        self.space
+            .elements()
+            .find(|w| w.toplevel().is_some_and(|t| t.wl_surface() == surface))
+            .cloned()
+    }
+
+    /// Initial configures: a toplevel or popup gets its first configure on its first commit.
+    pub(crate) fn xdg_commit(&mut self, surface: &WlSurface) {
+        if let Some(window) = self.window_for_surface(surface) {
+            let initial_sent = with_states(surface, |states| {
+                states
+                    .data_map
+                    .get::<XdgToplevelSurfaceData>()
+                    .and_then(|data| data.lock().ok().map(|d| d.initial_configure_sent))
+                    .unwrap_or(true)
+            });
+            if !initial_sent && let Some(toplevel) = window.toplevel() {
+                toplevel.send_configure();
+            }
+            self.wm_committed(&window);
+        }
+        if let Some(PopupKind::Xdg(popup)) = self.popups.find_popup(surface)
+            && !popup.is_initial_configure_sent()
+            && let Err(err) = popup.send_configure()
+        {
+            tracing::debug!(%err, "initial popup configure");
+        }
+    }
+
+    /// Keeps a popup inside the output (slide, then resize), as xdg_positioner allows.
+    fn unconstrain_popup(&self, popup: &PopupSurface, positioner: &PositionerState) {
+        let Ok(root) = find_popup_root_surface(&PopupKind::Xdg(popup.clone())) else {
+            return;
+        };
+        let Some(window) = self.window_for_surface(&root) else {
+            return;
+        };
+        let Some(window_loc) = self.space.element_location(&window) else {
+            return;
+        };
+        let output_rect = self.output_logical_rect();
+        // The target rectangle in the coordinates of the popup's parent.
+        let parent_offset = window_loc
+            + window.geometry().loc
+            + get_popup_toplevel_coords(&PopupKind::Xdg(popup.clone()));
+        let mut target = output_rect;
+        target.loc -= parent_offset;
+        let geometry = positioner.get_unconstrained_geometry(target);
+        popup.with_pending_state(|state| {
+            state.geometry = geometry;
+            state.positioner = *positioner;
+        });
+    }
+
+    /// The output's area in logical coordinates.
+    pub fn output_logical_rect(&self) -> Rectangle<i32, smithay::utils::Logical> {
+        self.space
+            .output_geometry(&self.output)
+            .unwrap_or_else(|| Rectangle::from_size(self.output_config.logical_size()))
+    }
+
+    pub(crate) fn popups_mut(&mut self) -> &mut PopupManager {
+        &mut self.popups
+    }
+}

@@ -1,0 +1,342 @@
+//! Input from the viewer (or the nested window) into the seat. Events arrive as
+//! `wayray_protocol` input messages in physical output pixels; the WM sees them first (focus,
+//! Alt+drag, shortcuts), then whatever it does not consume goes to the client under the pointer
+//! or with keyboard focus.
+
+use smithay::backend::input::{Axis, AxisSource, ButtonState as SmithayButton, KeyState};
+use smithay::desktop::WindowSurfaceType;
+use smithay::input::keyboard::{FilterResult, Keycode, Keysym, ModifiersState, XkbConfig};
+use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent, RelativeMotionEvent};
+use smithay::input::touch::{DownEvent, MotionEvent as TouchMotionEvent, UpEvent};
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{Logical, Point, SERIAL_COUNTER};
+use wayray_protocol::messages::input::{ButtonState, InputMessage, KeymapLayout, ScrollSource};
+
+use crate::session::state::State;
+use crate::session::wm::{Button, Modifiers, Shortcut};
+
+/// Linux evdev offset between key codes and xkb key codes.
+const EVDEV_XKB_OFFSET: u32 = 8;
+const BTN_LEFT: u32 = 0x110;
+
+/// A surface under a point and that surface's origin, in output logical coordinates.
+pub type SurfaceHit = Option<(WlSurface, Point<f64, Logical>)>;
+const BTN_RIGHT: u32 = 0x111;
+const BTN_MIDDLE: u32 = 0x112;
+
+impl State {
+    /// Applies one input event. Events for nothing (no window under the pointer, no focus) are
+    /// dropped; nothing here can fail on peer values (the protocol crate validated them).
+    pub fn handle_input(&mut self, event: InputMessage) {
+        match event {
+            InputMessage::Keymap(layout) => self.set_keymap(&layout),
+            InputMessage::Key(key) => self.key(key.code, key.state, key.time_ms),
+            InputMessage::PointerMotion(m) => {
+                self.pointer_motion(self.to_logical(m.x, m.y), m.time_ms)
+            }
+            InputMessage::PointerButton(b) => self.pointer_button(b.button, b.state, b.time_ms),
+            InputMessage::Scroll(s) => self.scroll(s),
+            InputMessage::TouchDown(t) => {
+                let (location, focus) = self.touch_target(&t);
+                if let Some(touch) = self.seat.get_touch() {
+                    touch.down(
+                        self,
+                        focus,
+                        &DownEvent {
+                            slot: Some(t.id).into(),
+                            location,
+                            serial: SERIAL_COUNTER.next_serial(),
+                            time: t.time_ms,
+                        },
+                    );
+                }
+            }
+            InputMessage::TouchMotion(t) => {
+                let (location, focus) = self.touch_target(&t);
+                if let Some(touch) = self.seat.get_touch() {
+                    touch.motion(
+                        self,
+                        focus,
+                        &TouchMotionEvent {
+                            slot: Some(t.id).into(),
+                            location,
+                            time: t.time_ms,
+                        },
+                    );
+                }
+            }
+            InputMessage::TouchUp(t) => {
+                if let Some(touch) = self.seat.get_touch() {
+                    touch.up(
+                        self,
+                        &UpEvent {
+                            slot: Some(t.id).into(),
+                            serial: SERIAL_COUNTER.next_serial(),
+                            time: t.time_ms,
+                        },
+                    );
+                }
+            }
+            InputMessage::TouchFrame => {
+                if let Some(touch) = self.seat.get_touch() {
+                    touch.frame(self);
+                }
+            }
+            InputMessage::TouchCancel => {
+                if let Some(touch) = self.seat.get_touch() {
+                    touch.cancel(self);
+                }
+            }
+            InputMessage::ReleaseAll { time_ms } => self.release_all(time_ms),
+        }
+    }
+
+    /// Where a touch point is, and the surface under it.
+    fn touch_target(
+        &self,
+        t: &wayray_protocol::messages::input::TouchPoint,
+    ) -> (Point<f64, Logical>, SurfaceHit) {
+        let location = self.to_logical(t.x, t.y);
+        (location, self.surface_under(location))
+    }
+
+    fn to_logical(&self, x: f64, y: f64) -> Point<f64, Logical> {
+        let scale = self.output_config.scale();
+        let size = self.output_config.logical_size();
+        // Clamp: a viewer window a little larger than the output must not point outside it.
+        Point::from((
+            (x / scale).clamp(0.0, f64::from(size.w - 1)),
+            (y / scale).clamp(0.0, f64::from(size.h - 1)),
+        ))
+    }
+
+    /// The surface under a point and that surface's origin, both in output logical coordinates.
+    pub fn surface_under(&self, pos: Point<f64, Logical>) -> SurfaceHit {
+        let (window, loc) = self.space.element_under(pos)?;
+        let render_loc = loc - window.geometry().loc;
+        window
+            .surface_under(pos - render_loc.to_f64(), WindowSurfaceType::ALL)
+            .map(|(surface, offset)| (surface, (offset + render_loc).to_f64()))
+    }
+
+    fn modifiers(&self) -> Modifiers {
+        let mods = self
+            .seat
+            .get_keyboard()
+            .map(|k| k.modifier_state())
+            .unwrap_or_default();
+        Modifiers {
+            alt: mods.alt,
+            ctrl: mods.ctrl,
+            shift: mods.shift,
+            logo: mods.logo,
+        }
+    }
+
+    fn set_keymap(&mut self, layout: &KeymapLayout) {
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        let config = XkbConfig {
+            rules: &layout.rules,
+            model: &layout.model,
+            layout: &layout.layout,
+            variant: &layout.variant,
+            options: (!layout.options.is_empty()).then(|| layout.options.clone()),
+        };
+        if let Err(err) = keyboard.set_xkb_config(self, config) {
+            tracing::warn!(?err, layout = %layout.layout, "unknown keyboard layout; keeping the current one");
+        }
+    }
+
+    fn key(&mut self, code: u32, state: ButtonState, time: u32) {
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        let state = match state {
+            ButtonState::Pressed => KeyState::Pressed,
+            ButtonState::Released => KeyState::Released,
+        };
+        let keycode = Keycode::new(code.saturating_add(EVDEV_XKB_OFFSET));
+        let inhibited = self.shortcuts_inhibited();
+        let shortcut = keyboard.input(
+            self,
+            keycode,
+            state,
+            SERIAL_COUNTER.next_serial(),
+            time,
+            |data, mods, keysym| match state {
+                KeyState::Pressed if inhibited => FilterResult::Forward,
+                KeyState::Pressed => match shortcut_for(mods, keysym.modified_sym()) {
+                    Some(shortcut) => {
+                        data.intercepted_keys.insert(code);
+                        FilterResult::Intercept(Some(shortcut))
+                    }
+                    None => FilterResult::Forward,
+                },
+                // A client never saw the press (focus may even have moved to it since).
+                KeyState::Released if data.intercepted_keys.remove(&code) => {
+                    FilterResult::Intercept(None)
+                }
+                KeyState::Released => FilterResult::Forward,
+            },
+        );
+        if let Some(Some(shortcut)) = shortcut {
+            self.wm.handle_key(shortcut);
+            self.apply_wm_actions();
+        }
+    }
+
+    fn release_all(&mut self, time: u32) {
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        for keycode in keyboard.pressed_keys() {
+            let code = keycode.raw().saturating_sub(EVDEV_XKB_OFFSET);
+            keyboard.input::<(), _>(
+                self,
+                keycode,
+                KeyState::Released,
+                SERIAL_COUNTER.next_serial(),
+                time,
+                |data, _, _| {
+                    if data.intercepted_keys.remove(&code) {
+                        FilterResult::Intercept(())
+                    } else {
+                        FilterResult::Forward
+                    }
+                },
+            );
+        }
+        self.intercepted_keys.clear();
+        if let Some(pointer) = self.seat.get_pointer() {
+            for button in [BTN_LEFT, BTN_RIGHT, BTN_MIDDLE] {
+                if pointer.is_grabbed() || pointer.current_focus().is_some() {
+                    pointer.button(
+                        self,
+                        &ButtonEvent {
+                            serial: SERIAL_COUNTER.next_serial(),
+                            time,
+                            button,
+                            state: SmithayButton::Released,
+                        },
+                    );
+                }
+            }
+            pointer.frame(self);
+        }
+    }
+
+    fn pointer_motion(&mut self, location: Point<f64, Logical>, time: u32) {
+        let Some(pointer) = self.seat.get_pointer() else {
+            return;
+        };
+        let wm_pos = crate::session::wm::Point::new(location.x as i32, location.y as i32);
+        if self.wm.pointer_motion(wm_pos) {
+            self.apply_wm_actions();
+        }
+        let previous = pointer.current_location();
+        let focus = if self.wm.is_grabbing() {
+            None
+        } else {
+            self.surface_under(location)
+        };
+        pointer.motion(
+            self,
+            focus.clone(),
+            &MotionEvent {
+                location,
+                serial: SERIAL_COUNTER.next_serial(),
+                time,
+            },
+        );
+        let delta = location - previous;
+        pointer.relative_motion(
+            self,
+            focus,
+            &RelativeMotionEvent {
+                delta,
+                delta_unaccel: delta,
+                utime: u64::from(time) * 1000,
+            },
+        );
+        pointer.frame(self);
+    }
+
+    fn pointer_button(&mut self, button: u32, state: ButtonState, time: u32) {
+        let Some(pointer) = self.seat.get_pointer() else {
+            return;
+        };
+        let location = pointer.current_location();
+        let pressed = state == ButtonState::Pressed;
+        let wm_button = match button {
+            BTN_LEFT => Button::Left,
+            BTN_RIGHT => Button::Right,
+            BTN_MIDDLE => Button::Middle,
+            _ => Button::Other,
+        };
+        let pos = crate::session::wm::Point::new(location.x as i32, location.y as i32);
+        let consumed = self
+            .wm
+            .pointer_button(pos, wm_button, pressed, self.modifiers());
+        self.apply_wm_actions();
+        if consumed {
+            return;
+        }
+        pointer.button(
+            self,
+            &ButtonEvent {
+                serial: SERIAL_COUNTER.next_serial(),
+                time,
+                button,
+                state: if pressed {
+                    SmithayButton::Pressed
+                } else {
+                    SmithayButton::Released
+                },
+            },
+        );
+        pointer.frame(self);
+    }
+
+    fn scroll(&mut self, s: wayray_protocol::messages::input::Scroll) {
+        let Some(pointer) = self.seat.get_pointer() else {
+            return;
+        };
+        let source = match s.source {
+            ScrollSource::Wheel => AxisSource::Wheel,
+            ScrollSource::Finger => AxisSource::Finger,
+            ScrollSource::Continuous => AxisSource::Continuous,
+            ScrollSource::WheelTilt => AxisSource::WheelTilt,
+        };
+        let mut frame = AxisFrame::new(s.time_ms).source(source);
+        for (axis, value, v120, stop) in [
+            (Axis::Horizontal, s.horizontal, s.horizontal_v120, s.stop.0),
+            (Axis::Vertical, s.vertical, s.vertical_v120, s.stop.1),
+        ] {
+            if value != 0.0 {
+                frame = frame.value(axis, value);
+            }
+            if v120 != 0 {
+                frame = frame.v120(axis, v120);
+            }
+            if stop {
+                frame = frame.stop(axis);
+            }
+        }
+        pointer.axis(self, frame);
+        pointer.frame(self);
+    }
+}
+
+/// The compositor's own key bindings.
+fn shortcut_for(mods: &ModifiersState, sym: Keysym) -> Option<Shortcut> {
+    match sym {
+        Keysym::Tab | Keysym::ISO_Left_Tab if mods.alt && mods.shift => Some(Shortcut::AltShiftTab),
+        Keysym::Tab if mods.alt => Some(Shortcut::AltTab),
+        Keysym::F4 if mods.alt => Some(Shortcut::AltF4),
+        Keysym::Up if mods.logo => Some(Shortcut::SuperUp),
+        Keysym::Down if mods.logo => Some(Shortcut::SuperDown),
+        _ => None,
+    }
+}

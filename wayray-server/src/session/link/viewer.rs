@@ -1,0 +1,266 @@
+//! A link connection that carries a viewer: the viewer's control and input messages come in,
+//! display messages go out with at most `frames_in_flight` unacknowledged. A newer viewer
+//! connection replaces this one ("newest viewer wins").
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::io::AsyncRead;
+use tokio::sync::{Notify, mpsc, watch};
+use wayray_protocol::framing::encode_frame_to_vec;
+use wayray_protocol::messages::control::OutputMode;
+use wayray_protocol::messages::link::{LinkAttach, LinkDisplay, LinkFrame, LinkReply, LinkRequest};
+use wayray_protocol::session::FrameWindow;
+use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage};
+
+use super::{LinkError, LinkReader, Shared};
+use crate::session::SessionCommand;
+use crate::session::output::OutputConfig;
+
+/// How long a session without a viewer keeps its encoder ready before freeing its buffers.
+const IDLE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+pub(super) async fn serve<R: AsyncRead + Unpin>(
+    id: u64,
+    reader: &mut LinkReader<LinkRequest, R>,
+    replies: &mpsc::Sender<LinkReply>,
+    shared: &Arc<Shared>,
+    attach: LinkAttach,
+) -> Result<(), LinkError> {
+    let replaced = Arc::new(Notify::new());
+    let previous = shared.viewer.lock().ok().and_then(|mut v| {
+        if shared.pipeline.set_active(true) {
+            // The idle encoder gave its frames back: the keyframe needs a fresh capture.
+            let _ = shared.session.send(SessionCommand::CaptureAll);
+        }
+        v.replace((id, replaced.clone()))
+    });
+    if let Some((_, previous)) = previous {
+        previous.notify_one();
+    }
+    tracing::info!(viewer = %attach.viewer, "viewer attached");
+    if let Some(mode) = attach.preferred_mode {
+        set_mode(shared, mode);
+    }
+    let mode = shared.mode.lock().map(|m| *m).unwrap_or(shared.config.mode);
+    replies
+        .send(LinkReply::Attached(mode))
+        .await
+        .map_err(|_| LinkError::Closed)?;
+    // Asked at once, so that the keyframe is encoded while the viewer's relay gets ready. The
+    // replaced viewer or a drain may still take it: `display` asks again if that happened.
+    let keyframes_taken = shared.keyframes_taken.load(Ordering::SeqCst);
+    shared.pipeline.request_keyframe();
+
+    let (flow_tx, flow_rx) = watch::channel(Flow::default());
+    let result = tokio::select! {
+        r = requests(reader, replies, shared, flow_tx) => r,
+        r = display(replies, shared, flow_rx, keyframes_taken) => r,
+        () = replaced.notified() => {
+            tracing::info!(viewer = %attach.viewer, "viewer replaced or detached");
+            let _ = replies.send(LinkReply::ViewerDetached).await;
+            Ok(())
+        }
+    };
+    // No stuck keys: whatever the viewer held is released when it goes.
+    let _ = shared
+        .session
+        .send(SessionCommand::Input(InputMessage::ReleaseAll {
+            time_ms: 0,
+        }));
+    let last = match shared.viewer.lock() {
+        Ok(mut viewer) if viewer.as_ref().is_some_and(|(current, _)| *current == id) => {
+            *viewer = None;
+            true
+        }
+        _ => false,
+    };
+    if last {
+        // A viewer that comes back soon (hot-desking, a reconnect) finds the encoder ready;
+        // a session left alone gives its frame buffers back.
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(IDLE_GRACE).await;
+            let alone = match shared.viewer.lock() {
+                Ok(viewer) if viewer.is_none() => {
+                    let _ = shared.pipeline.set_active(false);
+                    true
+                }
+                _ => false,
+            };
+            if alone {
+                drain(&shared).await;
+            }
+        });
+    }
+    tracing::info!(viewer = %attach.viewer, "viewer left");
+    result
+}
+
+/// With no viewer left, discards the frames still on their way until the encoder has parked
+/// (and freed its buffers), or a new viewer arrives.
+async fn drain(shared: &Shared) {
+    let Ok(mut frames) = shared.frames.try_lock() else {
+        return;
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        while let Ok(frame) = frames.try_recv() {
+            if frame.update.keyframe {
+                shared.keyframes_taken.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let viewer_back = shared.viewer.lock().is_ok_and(|v| v.is_some());
+        if viewer_back || shared.pipeline.is_parked() || tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Changes the session output and remembers it for the next viewer's `Attached`.
+fn set_mode(shared: &Shared, mode: OutputMode) {
+    if let Ok(mut current) = shared.mode.lock() {
+        *current = mode;
+    }
+    let _ = shared.session.send(SessionCommand::SetOutput(OutputConfig {
+        width: mode.width,
+        height: mode.height,
+        scale_120: mode.scale_120,
+        ..OutputConfig::default()
+    }));
+}
+
+/// What the viewer said about frames: its newest acknowledgement and how many keyframes it
+/// asked for (each one restarts the in-flight window).
+#[derive(Clone, Copy, Debug, Default)]
+struct Flow {
+    acked: Option<u64>,
+    restarts: u64,
+}
+
+async fn requests<R: AsyncRead + Unpin>(
+    reader: &mut LinkReader<LinkRequest, R>,
+    replies: &mpsc::Sender<LinkReply>,
+    shared: &Shared,
+    flow: watch::Sender<Flow>,
+) -> Result<(), LinkError> {
+    while let Some(request) = reader.next().await? {
+        match request {
+            LinkRequest::Input(event) => {
+                if shared.session.send(SessionCommand::Input(event)).is_err() {
+                    return Err(LinkError::Closed);
+                }
+            }
+            LinkRequest::Control(ControlMessage::FrameAck(ack)) => {
+                flow.send_if_modified(|flow| {
+                    let newer = flow.acked.is_none_or(|last| ack.sequence > last);
+                    if newer {
+                        flow.acked = Some(ack.sequence);
+                    }
+                    newer
+                });
+            }
+            LinkRequest::Control(ControlMessage::KeyframeRequest) => {
+                flow.send_modify(|flow| flow.restarts += 1);
+                shared.pipeline.request_keyframe();
+            }
+            LinkRequest::Control(ControlMessage::ResizeRequest(mode)) => set_mode(shared, mode),
+            LinkRequest::Control(other) => {
+                tracing::debug!(
+                    message = other.name(),
+                    "control message not for the session"
+                );
+            }
+            LinkRequest::DetachViewer => {
+                let _ = replies.send(LinkReply::ViewerDetached).await;
+                return Ok(());
+            }
+            other => {
+                let reply = super::manage::answer(shared, other).await;
+                replies.send(reply).await.map_err(|_| LinkError::Closed)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn display(
+    replies: &mpsc::Sender<LinkReply>,
+    shared: &Shared,
+    mut flow: watch::Receiver<Flow>,
+    keyframes_taken: u64,
+) -> Result<(), LinkError> {
+    let mut frames = shared.frames.lock().await;
+    // Frames are only taken while holding them, so this sees every keyframe taken since the
+    // request: one of them may have been this viewer's.
+    if shared.keyframes_taken.load(Ordering::SeqCst) != keyframes_taken {
+        shared.pipeline.request_keyframe();
+    }
+    // Backpressure: at most `frames_in_flight` frames sent and not acknowledged; meanwhile
+    // the encoder coalesces newer damage. Frames before the keyframe this viewer needs build
+    // on state it does not have and are skipped.
+    let mut window = FrameWindow::new(shared.config.frames_in_flight);
+    let mut restarts = flow.borrow().restarts;
+    let send = |msg: DisplayMessage, frame: Option<LinkFrame>| async move {
+        let bytes = encode_frame_to_vec(&msg)?;
+        replies
+            .send(LinkReply::Display(LinkDisplay { frame, bytes }))
+            .await
+            .map_err(|_| LinkError::Closed)
+    };
+    // The viewer shows the session's cursor itself: the current one now, then every change.
+    let mut cursor = shared.cursor.subscribe();
+    let current = cursor.borrow_and_update().message();
+    send(current, None).await?;
+    loop {
+        let encoded = tokio::select! {
+            frame = frames.recv() => match frame {
+                Some(frame) => frame,
+                None => return Ok(()),
+            },
+            changed = cursor.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                let current = cursor.borrow_and_update().message();
+                send(current, None).await?;
+                continue;
+            }
+            () = replies.closed() => return Ok(()),
+        };
+        let (sequence, keyframe) = (encoded.update.sequence, encoded.update.keyframe);
+        if keyframe {
+            shared.keyframes_taken.fetch_add(1, Ordering::SeqCst);
+        }
+        loop {
+            let now = *flow.borrow_and_update();
+            if now.restarts != restarts {
+                restarts = now.restarts;
+                window.restart();
+            }
+            if let Some(acked) = now.acked
+                && let Err(err) = window.ack(acked)
+            {
+                tracing::debug!(%err, "acknowledgement ignored");
+            }
+            if !window.wants(keyframe) || window.has_room() {
+                break;
+            }
+            if flow.changed().await.is_err() {
+                return Ok(());
+            }
+        }
+        if !window.wants(keyframe) {
+            continue;
+        }
+        let frame = LinkFrame { sequence, keyframe };
+        send(DisplayMessage::FrameUpdate(encoded.update), Some(frame)).await?;
+        window.sent(sequence, keyframe);
+        shared.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
+        shared
+            .stats
+            .max_in_flight
+            .fetch_max(window.in_flight() as u64, Ordering::Relaxed);
+    }
+}

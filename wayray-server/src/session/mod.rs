@@ -1,0 +1,29 @@
+//! The session process: a headless compositor with no display and no GPU, one output, a
+//! Wayland socket, and the session's applications. The daemon spawns one process per session
+//! running this; tests and benchmarks run it on a thread through [`SessionHandle`].
+//!
+//! Data path: client commit → [`render`] (damage only) → [`capture`] (damaged rectangles +
+//! read access to the output) → [`encode`] → [`link`] (the session's Unix socket, towards the
+//! daemon). Input comes the other way through [`input`] and the window manager ([`wm`]).
+//! Nothing here parses network bytes or knows the daemon's registry.
+
+pub mod apps;
+pub mod backend;
+pub mod capture;
+mod command;
+pub mod cursor;
+pub mod encode;
+mod handle;
+mod handlers;
+pub mod input;
+pub mod link;
+pub mod output;
+pub mod render;
+mod run;
+mod shell;
+pub mod state;
+pub mod wm;
+
+pub use command::{RenderStats, Screenshot, SessionCommand, SessionConfig, SessionError};
+pub use handle::SessionHandle;
+pub use run::Session;

@@ -1,0 +1,284 @@
+//! The session's event loop: the compositor with no display and no GPU, one output, a Wayland
+//! socket, and the session's applications.
+//!
+//! The event loop blocks until a client, a command or a child event needs it: no timer runs, so
+//! an idle session uses no CPU.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use smithay::desktop::{PopupManager, Space};
+use smithay::input::keyboard::XkbConfig;
+use smithay::reexports::calloop::channel::{Channel, Event as ChannelEvent, Sender, channel};
+use smithay::reexports::calloop::generic::Generic;
+use smithay::reexports::calloop::{EventLoop, Interest, Mode, PostAction};
+use smithay::reexports::wayland_server::Display;
+use smithay::reexports::wayland_server::ListeningSocket;
+use smithay::utils::Clock;
+
+use crate::session::capture::{FrameSink, NullSink};
+use crate::session::render::RenderTarget;
+use crate::session::state::{Core, State, new_client_data};
+use crate::session::wm::{Size, WindowManager};
+
+use super::{RenderStats, Screenshot, SessionCommand, SessionConfig, SessionError};
+
+/// A session being set up: the loop, the state, and the socket name clients use.
+pub struct Session {
+    event_loop: EventLoop<'static, State>,
+    state: State,
+    socket_name: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("socket_name", &self.socket_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Creates the compositor and binds its socket; starts no application yet.
+    pub fn new(config: &SessionConfig) -> Result<Self, SessionError> {
+        let event_loop: EventLoop<'static, State> =
+            EventLoop::try_new().map_err(|e| SessionError::Display(e.to_string()))?;
+        let display: Display<State> =
+            Display::new().map_err(|e| SessionError::Display(e.to_string()))?;
+        let dh = display.handle();
+        let handle = event_loop.handle();
+
+        let runtime_dir = match &config.runtime_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("XDG_RUNTIME_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| SessionError::Socket("XDG_RUNTIME_DIR is not set".into()))?,
+        };
+        let (socket, socket_name) = bind_socket(&runtime_dir, config.socket_name.as_deref())?;
+        handle
+            .insert_source(
+                Generic::new(socket, Interest::READ, Mode::Level),
+                |_, socket, state| {
+                    loop {
+                        match socket.accept() {
+                            Ok(Some(stream)) => {
+                                if let Err(err) = state
+                                    .display_handle
+                                    .insert_client(stream, new_client_data())
+                                {
+                                    tracing::warn!(%err, "cannot accept a Wayland client");
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(err) => {
+                                tracing::warn!(%err, "accepting a Wayland client failed");
+                                break;
+                            }
+                        }
+                    }
+                    Ok(PostAction::Continue)
+                },
+            )
+            .map_err(|e| SessionError::Socket(e.to_string()))?;
+        handle
+            .insert_source(
+                Generic::new(display, Interest::READ, Mode::Level),
+                |_, display, state| {
+                    // SAFETY: the display is owned by this source and never dropped while the
+                    // loop dispatches it.
+                    let display = unsafe { display.get_mut() };
+                    if let Err(err) = display.dispatch_clients(state) {
+                        // Misbehaving clients are disconnected by wayland-server itself; an
+                        // error here is about the socket, which must not end the session.
+                        tracing::warn!(%err, "dispatching clients failed");
+                    }
+                    Ok(PostAction::Continue)
+                },
+            )
+            .map_err(|e| SessionError::Display(e.to_string()))?;
+
+        let mut core = Core::new(&dh);
+        let output = config.output.create_output();
+        let _global = output.create_global::<State>(&dh);
+        let mut space = Space::default();
+        space.map_output(&output, (0, 0));
+        let target = RenderTarget::new(
+            &output,
+            config.output.width,
+            config.output.height,
+            Box::new(NullSink),
+        )?;
+        let mut seat = core.seat_state.new_wl_seat(&dh, "seat0");
+        let xkb = XkbConfig {
+            layout: &config.keyboard_layout,
+            ..XkbConfig::default()
+        };
+        if seat.add_keyboard(xkb, 400, 30).is_err() {
+            tracing::warn!(layout = %config.keyboard_layout, "unknown keyboard layout, using us");
+            seat.add_keyboard(XkbConfig::default(), 400, 30)
+                .map_err(|e| SessionError::Display(format!("no usable keymap: {e:?}")))?;
+        }
+        seat.add_pointer();
+        seat.add_touch();
+        let logical = config.output.logical_size();
+        let state = State {
+            core,
+            display_handle: dh,
+            loop_handle: handle,
+            seat,
+            space,
+            popups: PopupManager::default(),
+            wm: WindowManager::new(Size::new(logical.w, logical.h)),
+            output,
+            output_config: config.output,
+            target,
+            render_scheduled: false,
+            start: Instant::now(),
+            clock: Clock::new(),
+            frames: 0,
+            window_rects: std::collections::HashMap::new(),
+            render_time: std::time::Duration::ZERO,
+            running: true,
+            cursor: smithay::input::pointer::CursorImageStatus::default_named(),
+            cursor_sink: None,
+            cursor_sent: None,
+            intercepted_keys: std::collections::HashSet::new(),
+            apps: crate::session::apps::Apps::new(socket_name.clone(), runtime_dir.clone()),
+        };
+        Ok(Self {
+            event_loop,
+            state,
+            socket_name,
+        })
+    }
+
+    /// The event loop, for backends that add their own event sources.
+    pub fn loop_handle(&self) -> smithay::reexports::calloop::LoopHandle<'static, State> {
+        self.event_loop.handle()
+    }
+
+    /// The Wayland socket name (`WAYLAND_DISPLAY`) of this session.
+    pub fn socket_name(&self) -> &str {
+        &self.socket_name
+    }
+
+    /// Accepts commands from another thread.
+    pub fn command_channel(&mut self) -> Sender<SessionCommand> {
+        let (sender, receiver): (Sender<SessionCommand>, Channel<SessionCommand>) = channel();
+        let inserted = self
+            .event_loop
+            .handle()
+            .insert_source(receiver, |event, _, state| match event {
+                ChannelEvent::Msg(command) => state.handle_command(command),
+                // Every sender is gone: nobody can stop us any more, so stop now.
+                ChannelEvent::Closed => state.running = false,
+            });
+        if let Err(err) = inserted {
+            tracing::error!(%err, "cannot listen for session commands");
+        }
+        sender
+    }
+
+    /// Starts an application inside the session.
+    pub fn spawn(&mut self, command: &[String]) -> Result<(), SessionError> {
+        if command.is_empty() {
+            return Ok(());
+        }
+        self.state
+            .apps
+            .start(command)
+            .map(drop)
+            .map_err(|source| SessionError::Spawn {
+                command: command[0].clone(),
+                source,
+            })
+    }
+
+    /// Sends captured frames to `sink`.
+    pub fn set_sink(&mut self, sink: Box<dyn FrameSink>) {
+        self.state.target.set_sink(sink);
+    }
+
+    /// Runs until stopped; then terminates the applications it started.
+    pub fn run(mut self) -> State {
+        let signal = self.event_loop.get_signal();
+        let result = self.event_loop.run(None, &mut self.state, |state| {
+            if let Err(err) = state.display_handle.flush_clients() {
+                tracing::debug!(%err, "flushing clients");
+            }
+            if !state.running {
+                signal.stop();
+            }
+        });
+        if let Err(err) = result {
+            tracing::error!(%err, "session event loop failed");
+        }
+        self.state.apps.stop_all();
+        self.state
+    }
+}
+
+impl State {
+    fn handle_command(&mut self, command: SessionCommand) {
+        match command {
+            SessionCommand::Input(event) => self.handle_input(event),
+            SessionCommand::Screenshot(reply) => {
+                let frame = self.target.frame();
+                let _ = reply.send(Screenshot {
+                    width: frame.width(),
+                    height: frame.height(),
+                    bgra: frame.to_bgra(),
+                    frames: self.frames,
+                    windows: self.space.elements().count(),
+                });
+            }
+            SessionCommand::SetOutput(config) => self.set_output_config(config),
+            SessionCommand::SetSink(sink) => {
+                self.target.set_sink(sink);
+                self.schedule_render();
+            }
+            SessionCommand::CaptureAll => {
+                self.target.damage_all();
+                self.schedule_render();
+            }
+            SessionCommand::InsertClient(stream) => {
+                if let Err(err) = self.display_handle.insert_client(stream, new_client_data()) {
+                    tracing::warn!(%err, "cannot insert a client");
+                }
+            }
+            SessionCommand::Stats(reply) => {
+                let _ = reply.send(RenderStats {
+                    frames: self.frames,
+                    render_time: self.render_time,
+                    windows: self.space.elements().count(),
+                    output: self.output_config,
+                });
+            }
+            SessionCommand::SetCursorSink(sink) => {
+                self.cursor_sink = Some(sink);
+                self.cursor_sent = None;
+                self.send_cursor();
+            }
+            SessionCommand::Run(command, reply) => {
+                let _ = reply.send(self.apps.start(&command).map_err(|e| e.to_string()));
+            }
+            SessionCommand::Stop => self.running = false,
+        }
+    }
+}
+
+/// Binds `dir/name`, or the first free `dir/wayland-N`.
+fn bind_socket(dir: &Path, name: Option<&str>) -> Result<(ListeningSocket, String), SessionError> {
+    let bind = |name: &str| ListeningSocket::bind_absolute(dir.join(name));
+    match name {
+        Some(name) => bind(name)
+            .map(|s| (s, name.to_owned()))
+            .map_err(|e| SessionError::Socket(format!("{}: {e}", dir.join(name).display()))),
+        None => (1..64)
+            .map(|n| format!("wayland-{n}"))
+            .find_map(|name| bind(&name).ok().map(|s| (s, name)))
+            .ok_or_else(|| {
+                SessionError::Socket(format!("no free wayland-N socket in {}", dir.display()))
+            }),
+    }
+}

@@ -1,0 +1,154 @@
+//! The compositor's state: the Wayland protocol states (`Core`), the windows, the output, and
+//! the render/capture target. One `State` per session process; it lives on the compositor
+//! thread and is never shared.
+//!
+//! Must never block: rendering happens in an idle callback after commits, capture hands pixels
+//! to a sink that does not wait on the network.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use smithay::desktop::{PopupManager, Space, Window};
+use smithay::input::{Seat, SeatState};
+use smithay::output::Output;
+use smithay::reexports::calloop::LoopHandle;
+use smithay::reexports::wayland_server::DisplayHandle;
+use smithay::reexports::wayland_server::backend::{ClientData, ClientId, DisconnectReason};
+use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use smithay::wayland::cursor_shape::CursorShapeManagerState;
+use smithay::wayland::fractional_scale::FractionalScaleManagerState;
+use smithay::wayland::keyboard_shortcuts_inhibit::KeyboardShortcutsInhibitState;
+use smithay::wayland::output::OutputManagerState;
+use smithay::wayland::pointer_constraints::PointerConstraintsState;
+use smithay::wayland::presentation::PresentationState;
+use smithay::wayland::relative_pointer::RelativePointerManagerState;
+use smithay::wayland::selection::data_device::DataDeviceState;
+use smithay::wayland::selection::primary_selection::PrimarySelectionState;
+use smithay::wayland::shell::xdg::XdgShellState;
+use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
+use smithay::wayland::shm::ShmState;
+use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
+use smithay::wayland::viewporter::ViewporterState;
+use smithay::wayland::xdg_activation::XdgActivationState;
+
+use crate::session::output::OutputConfig;
+use crate::session::render::RenderTarget;
+use crate::session::wm::WindowManager;
+
+/// The protocol states of every global the compositor offers.
+#[derive(Debug)]
+pub struct Core {
+    pub compositor: CompositorState,
+    pub xdg_shell: XdgShellState,
+    pub xdg_decoration: XdgDecorationState,
+    pub shm: ShmState,
+    pub seat_state: SeatState<State>,
+    pub output_manager: OutputManagerState,
+    pub data_device: DataDeviceState,
+    pub primary_selection: PrimarySelectionState,
+    pub viewporter: ViewporterState,
+    pub fractional_scale: FractionalScaleManagerState,
+    pub presentation: PresentationState,
+    pub cursor_shape: CursorShapeManagerState,
+    pub single_pixel_buffer: SinglePixelBufferState,
+    pub xdg_activation: XdgActivationState,
+    pub relative_pointer: RelativePointerManagerState,
+    pub pointer_constraints: PointerConstraintsState,
+    pub keyboard_shortcuts_inhibit: KeyboardShortcutsInhibitState,
+}
+
+impl Core {
+    /// Creates every global on `dh`.
+    pub fn new(dh: &DisplayHandle) -> Self {
+        Self {
+            compositor: CompositorState::new::<State>(dh),
+            xdg_shell: XdgShellState::new::<State>(dh),
+            xdg_decoration: XdgDecorationState::new::<State>(dh),
+            shm: ShmState::new::<State>(dh, vec![]),
+            seat_state: SeatState::new(),
+            output_manager: OutputManagerState::new_with_xdg_output::<State>(dh),
+            data_device: DataDeviceState::new::<State>(dh),
+            primary_selection: PrimarySelectionState::new::<State>(dh),
+            viewporter: ViewporterState::new::<State>(dh),
+            fractional_scale: FractionalScaleManagerState::new::<State>(dh),
+            // CLOCK_MONOTONIC: what presentation times are measured in.
+            presentation: PresentationState::new::<State>(dh, 1),
+            cursor_shape: CursorShapeManagerState::new::<State>(dh),
+            single_pixel_buffer: SinglePixelBufferState::new::<State>(dh),
+            xdg_activation: XdgActivationState::new::<State>(dh),
+            relative_pointer: RelativePointerManagerState::new::<State>(dh),
+            pointer_constraints: PointerConstraintsState::new::<State>(dh),
+            keyboard_shortcuts_inhibit: KeyboardShortcutsInhibitState::new::<State>(dh),
+        }
+    }
+}
+
+/// Everything the compositor thread owns.
+pub struct State {
+    pub core: Core,
+    pub display_handle: DisplayHandle,
+    pub loop_handle: LoopHandle<'static, State>,
+    pub seat: Seat<State>,
+    pub space: Space<Window>,
+    pub popups: PopupManager,
+    pub wm: WindowManager<Window>,
+    pub output: Output,
+    pub output_config: OutputConfig,
+    pub target: RenderTarget,
+    /// A render is queued as an idle callback; commits in the meantime join it.
+    pub render_scheduled: bool,
+    pub start: Instant,
+    /// The clock presentation feedback is measured in (CLOCK_MONOTONIC).
+    pub clock: smithay::utils::Clock<smithay::utils::Monotonic>,
+    /// Counts rendered frames (tests and stats read it).
+    pub frames: u64,
+    /// Where each window was at the last render, to tell the encoder about moves.
+    pub window_rects: std::collections::HashMap<u64, wayray_protocol::Rect>,
+    /// Time spent rendering and capturing, summed over all frames (benchmarks read it).
+    pub render_time: Duration,
+    pub running: bool,
+    /// The cursor the focused client asked for; sent to the viewer, never drawn.
+    pub cursor: smithay::input::pointer::CursorImageStatus,
+    /// Where cursor changes go (the link to the viewer), if anywhere.
+    pub cursor_sink: Option<crate::session::cursor::CursorSink>,
+    /// The cursor last sent to the sink.
+    pub cursor_sent: Option<crate::session::cursor::Cursor>,
+    /// Keys whose press was a compositor shortcut: their release is not sent to clients either.
+    pub intercepted_keys: std::collections::HashSet<u32>,
+    /// The applications started in this session.
+    pub apps: crate::session::apps::Apps,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("output_config", &self.output_config)
+            .field("frames", &self.frames)
+            .finish_non_exhaustive()
+    }
+}
+
+impl State {
+    /// Time since the compositor started, for frame callbacks.
+    pub fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+/// Per-client data smithay needs.
+#[derive(Debug, Default)]
+pub struct ClientState {
+    pub compositor_state: CompositorClientState,
+}
+
+impl ClientData for ClientState {
+    fn initialized(&self, _client_id: ClientId) {}
+    fn disconnected(&self, client_id: ClientId, reason: DisconnectReason) {
+        tracing::debug!(?client_id, ?reason, "client disconnected");
+    }
+}
+
+/// Shared handle type for client data.
+pub fn new_client_data() -> Arc<ClientState> {
+    Arc::new(ClientState::default())
+}
