@@ -7,12 +7,15 @@ pub mod advice;
 pub mod config;
 pub mod connection;
 pub mod desk;
+pub mod driver;
 pub mod framebuffer;
+pub mod headless;
 pub mod keys;
 pub mod known_servers;
 pub mod pin;
 pub mod resume;
 pub mod stats;
+#[cfg(feature = "window")]
 pub mod window;
 
 pub use connection::{ConnectError, ConnectOptions, PinPolicy, Viewer, ViewerError};

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use miette::{IntoDiagnostic, Result, miette};
 use wayray_client::config::{self, ClientConfig};
-use wayray_client::resume::resumable;
+use wayray_client::driver::Driver;
+use wayray_client::headless::Headless;
 use wayray_client::{ConnectError, ConnectOptions, PinPolicy, Viewer, keys, known_servers};
 use wayray_protocol::secret::Token;
 
@@ -112,29 +113,54 @@ fn main() -> Result<()> {
             if args.headless {
                 runtime.block_on(headless(viewer, &args, resume, started))
             } else {
-                let title = format!("WayRay — {} — session {}", args.server, viewer.session_id);
-                let window = wayray_client::window::WindowOptions {
-                    title,
-                    resume,
-                    stats: args.stats,
-                    grab_keyboard: args.grab_keyboard,
-                };
-                wayray_client::window::run(viewer, &runtime, window).map_err(|err| match err {
-                    wayray_client::window::WindowError::Disconnected { message, help } => {
-                        miette!(help = help, "{message}")
-                    }
-                    err @ wayray_client::window::WindowError::DeskLost(_) => miette!(
-                        help = "the session keeps running on the server: connect again once the desk's display is back",
-                        "{err}"
-                    ),
-                    other => miette!(
-                        help = "without a display, run with --headless (and --screenshot FILE.png)",
-                        "{other}"
-                    ),
-                })
+                window(viewer, &args, resume, &runtime)
             }
         }
     }
+}
+
+/// Shows the session in a window until it is closed or the connection ends for good.
+#[cfg(feature = "window")]
+fn window(
+    viewer: Viewer,
+    args: &ConnectArgs,
+    resume: Option<(ConnectOptions, Duration)>,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<()> {
+    let title = format!("WayRay — {} — session {}", args.server, viewer.session_id);
+    let window = wayray_client::window::WindowOptions {
+        title,
+        resume,
+        stats: args.stats,
+        grab_keyboard: args.grab_keyboard,
+    };
+    wayray_client::window::run(viewer, runtime, window).map_err(|err| match err {
+        wayray_client::window::WindowError::Disconnected { message, help } => {
+            miette!(help = help, "{message}")
+        }
+        err @ wayray_client::window::WindowError::DeskLost(_) => miette!(
+            help = "the session keeps running on the server: connect again once the desk's display is back",
+            "{err}"
+        ),
+        other => miette!(
+            help = "without a display, run with --headless (and --screenshot FILE.png)",
+            "{other}"
+        ),
+    })
+}
+
+/// This viewer was built without its window.
+#[cfg(not(feature = "window"))]
+fn window(
+    _viewer: Viewer,
+    _args: &ConnectArgs,
+    _resume: Option<(ConnectOptions, Duration)>,
+    _runtime: &tokio::runtime::Runtime,
+) -> Result<()> {
+    Err(miette!(
+        help = "run with --headless, or use a viewer built with the `window` feature",
+        "this viewer was built without a window"
+    ))
 }
 
 fn resolve(server: &str) -> Result<std::net::SocketAddr> {
@@ -248,18 +274,10 @@ async fn open(options: &mut ConnectOptions) -> Result<Viewer> {
     }
 }
 
-/// What the headless viewer counts across connections.
-#[derive(Default)]
-struct Totals {
-    frames: u64,
-    bytes: u64,
-    reconnects: u32,
-}
-
 /// Decodes into memory with no window until an exit condition, then writes what was asked.
 /// A dropped connection is resumed (when `resume` allows), and counts are kept across it.
 async fn headless(
-    mut viewer: Viewer,
+    viewer: Viewer,
     args: &ConnectArgs,
     resume: Option<(ConnectOptions, Duration)>,
     started: Instant,
@@ -267,92 +285,24 @@ async fn headless(
     let deadline = args
         .exit_after_ms
         .map(|ms| started + Duration::from_millis(ms));
-    let mut to_type: std::collections::VecDeque<keys::Stroke> = match &args.r#type {
-        Some(text) => keys::us_strokes(text)
-            .map_err(|c| {
-                miette!(
-                    help = "--type takes printable ASCII, spaces and newlines",
-                    "{c:?} cannot be typed on a US keyboard"
-                )
-            })?
-            .into(),
-        None => Default::default(),
+    let to_type = match &args.r#type {
+        Some(text) => keys::us_strokes(text).map_err(|c| {
+            miette!(
+                help = "--type takes printable ASCII, spaces and newlines",
+                "{c:?} cannot be typed on a US keyboard"
+            )
+        })?,
+        None => Vec::new(),
     };
-    let mut first_frame_ms = None;
-    let mut totals = Totals::default();
-    let mut resumer = resume
-        .as_ref()
-        .map(|(_, limit)| wayray_client::resume::Resumer::new(*limit));
-    loop {
-        if args
-            .exit_after_frames
-            .is_some_and(|n| totals.frames + viewer.frames >= n)
-        {
-            break;
-        }
-        let now = Instant::now();
-        let mut wait = deadline.map_or(Duration::from_secs(3600), |d| {
-            d.saturating_duration_since(now)
-        });
-        if wait.is_zero() {
-            break;
-        }
-        if !to_type.is_empty() {
-            wait = wait.min(Duration::from_millis(50));
-        }
-        let step = async {
-            // Type the next key once the previous one has shown (or given up on).
-            if viewer.frames > 0 && !viewer.stats.key_in_flight(now) {
-                if let Some(stroke) = to_type.pop_front() {
-                    for event in keys::stroke_events(stroke) {
-                        viewer.send_input(&event).await?;
-                    }
-                }
-            }
-            match tokio::time::timeout(wait, viewer.next_update()).await {
-                Ok(result) => result.map(|_| ()),
-                Err(_) => Ok(()),
-            }
-        };
-        let err = match step.await {
-            Ok(()) => {
-                if first_frame_ms.is_none() && viewer.frames > 0 {
-                    first_frame_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
-                }
-                continue;
-            }
-            Err(err) => err,
-        };
-        let ended = |err: &wayray_client::ViewerError| {
-            miette!(help = wayray_client::advice::after_end(err), "{err}")
-        };
-        let (Some((options, _)), Some(resumer)) = (&resume, resumer.as_mut()) else {
-            return Err(ended(&err));
-        };
-        if !resumable(&err) {
-            return Err(ended(&err));
-        }
-        tracing::warn!(%err, "connection lost; resuming the session");
-        let attempt = resumer.resume(options, |e| {
-            tracing::info!(%e, "resuming failed; trying again");
-        });
-        // Resuming does not outlast --exit-after-ms.
-        let next = match deadline {
-            Some(d) => match tokio::time::timeout_at(d.into(), attempt).await {
-                Ok(result) => result,
-                Err(_) => break,
-            },
-            None => attempt.await,
-        }
-        .map_err(report_error)?;
-        totals.frames += viewer.frames;
-        totals.bytes += viewer.bytes;
-        totals.reconnects += 1;
-        // Latencies measured so far stay in the report.
-        let stats = std::mem::take(&mut viewer.stats);
-        viewer = next;
-        viewer.stats = stats;
-    }
+    let mut frontend = Headless::new(started, args.exit_after_frames, to_type);
+    let mut driver = Driver::new(viewer, resume, deadline);
+    // The headless viewer sends nothing but what it types.
+    let (_requests, mut no_requests) = tokio::sync::mpsc::channel(1);
+    driver
+        .run(&mut no_requests, &mut frontend)
+        .await
+        .map_err(|err| miette!(help = err.help(), "{err}"))?;
+    let viewer = &driver.viewer;
     if let Some(path) = &args.screenshot {
         let fb = &viewer.framebuffer;
         if fb.width() == 0 {
@@ -366,11 +316,11 @@ async fn headless(
     if let Some(path) = &args.report {
         let ms = |d: Duration| (d.as_secs_f64() * 1e5).round() / 100.0;
         let mut report = serde_json::json!({
-            "first_frame_ms": first_frame_ms.map(|v| (v * 10.0).round() / 10.0),
-            "frames": totals.frames + viewer.frames,
-            "bytes": totals.bytes + viewer.bytes,
+            "first_frame_ms": frontend.first_frame_ms.map(|v| (v * 10.0).round() / 10.0),
+            "frames": frontend.earlier_frames + viewer.frames,
+            "bytes": frontend.earlier_bytes + viewer.bytes,
             "rtt_ms": viewer.rtt().map(ms),
-            "reconnects": totals.reconnects,
+            "reconnects": driver.reconnects,
         });
         if viewer.stats.latency_samples() > 0 {
             report["keystrokes_measured"] = viewer.stats.latency_samples().into();
@@ -379,7 +329,7 @@ async fn headless(
         }
         std::fs::write(path, format!("{report}\n")).into_diagnostic()?;
     }
-    viewer.disconnect().await;
+    driver.disconnect().await;
     Ok(())
 }
 
