@@ -195,17 +195,16 @@ impl Daemon {
 
     /// Waits until `pred` holds for the session list.
     pub fn wait_sessions(&self, what: &str, pred: impl Fn(&[serde_json::Value]) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        let seen = crate::wait::poll_until(Duration::from_secs(20), || {
             let sessions = self.sessions();
             if pred(&sessions) {
-                return;
+                Ok(())
+            } else {
+                Err(sessions)
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}: {sessions:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        });
+        if let Err(sessions) = seen {
+            panic!("timed out waiting for {what}: {sessions:?}");
         }
     }
 

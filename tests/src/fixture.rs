@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wayray_server::session::output::OutputConfig;
 use wayray_server::session::{Screenshot, SessionConfig, SessionHandle};
@@ -84,16 +84,13 @@ impl Fixture {
         timeout: Duration,
         pred: impl Fn(&Screenshot) -> bool,
     ) -> (bool, Screenshot) {
-        let deadline = Instant::now() + timeout;
-        loop {
+        let found = crate::wait::poll_until(timeout, || {
             let shot = self.session.screenshot().expect("session is running");
-            if pred(&shot) {
-                return (true, shot);
-            }
-            if Instant::now() > deadline {
-                return (false, shot);
-            }
-            std::thread::sleep(Duration::from_millis(50));
+            if pred(&shot) { Ok(shot) } else { Err(shot) }
+        });
+        match found {
+            Ok(shot) => (true, shot),
+            Err(shot) => (false, shot),
         }
     }
 }
@@ -111,19 +108,17 @@ impl Drop for Fixture {
 pub fn run_with_timeout(mut command: Command, timeout: Duration) -> Output {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().expect("command starts");
-    let deadline = Instant::now() + timeout;
-    loop {
-        if child.try_wait().expect("wait works").is_some() {
-            return child.wait_with_output().expect("output");
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let output = child.wait_with_output().expect("output");
-            panic!(
-                "{command:?} did not finish within {timeout:?}; stderr: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let finished = crate::wait::poll_until(timeout, || match child.try_wait() {
+        Ok(Some(_)) => Ok(()),
+        _ => Err(()),
+    });
+    if finished.is_err() {
+        let _ = child.kill();
+        let output = child.wait_with_output().expect("output");
+        panic!(
+            "{command:?} did not finish within {timeout:?}; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
+    child.wait_with_output().expect("output")
 }

@@ -10,5 +10,7 @@ pub mod programs;
 pub mod relay;
 pub mod remote;
 pub mod runtime_dir;
+pub mod viewing;
+pub mod wait;
 pub mod wl_client;
 pub mod xvfb;

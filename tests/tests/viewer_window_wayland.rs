@@ -4,6 +4,7 @@
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+use wayray_tests::wait::wait_until;
 
 use wayray_protocol::InputMessage;
 use wayray_protocol::messages::input::{ButtonState, Key};
@@ -66,14 +67,17 @@ impl Desk {
     /// Waits until the served session's frame appears, pixel for pixel, somewhere on the desk
     /// (inside the viewer's window, below its title bar).
     fn wait_for_the_served_frame(&self) {
-        let deadline = Instant::now() + Duration::from_secs(40);
-        while Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(300));
+        let shown = wayray_tests::wait::poll_until(Duration::from_secs(40), || {
             let served = self.served.session.screenshot().unwrap();
             let desk = self.desk.session.screenshot().unwrap();
             if contains(&desk, &served) {
-                return;
+                Ok(())
+            } else {
+                Err(())
             }
+        });
+        if shown.is_ok() {
+            return;
         }
         panic!(
             "the desk never showed the served session's frame; viewer log: {}",
@@ -176,14 +180,11 @@ fn a_viewer_whose_desk_goes_away_says_so_and_fails() {
     };
     desk.wait_for_the_served_frame();
     desk.desk.session.send(SessionCommand::Stop);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = desk.viewer.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the viewer outlived its desk");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = wait_until(
+        "the viewer to end with its desk",
+        Duration::from_secs(20),
+        || desk.viewer.0.try_wait().unwrap(),
+    );
     assert!(!status.success());
     let log = desk.log();
     assert!(log.contains("lost the desk's display"), "{log}");
@@ -206,16 +207,14 @@ fn the_desks_keyboard_layout_is_read_from_its_compositor() {
             variant: "nodeadkeys,".into(),
             ..KeymapLayout::default()
         })));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let wanted = Some(("de,us".into(), "nodeadkeys,".into()));
+    let read_as = wayray_tests::wait::poll_until(Duration::from_secs(10), || {
         let layout = read();
-        if layout == Some(("de,us".into(), "nodeadkeys,".into())) {
-            break;
+        if layout == wanted {
+            Ok(())
+        } else {
+            Err(layout)
         }
-        assert!(
-            Instant::now() < deadline,
-            "the desk's layout was read as {layout:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
+    assert_eq!(read_as, Ok(()), "the desk's layout was read wrong");
 }

@@ -98,7 +98,7 @@ fn sessions_table(sessions: &[SessionInfo]) -> String {
             .map(|s| {
                 vec![
                     s.id.to_string(),
-                    s.state.clone(),
+                    s.state.to_string(),
                     opt(&s.token_id),
                     if s.attached {
                         opt(&s.viewer)

@@ -143,8 +143,8 @@ pub struct DaemonStatus {
 pub struct SessionInfo {
     /// Session id.
     pub id: u64,
-    /// `starting`, `attached`, `detached` or `ended`.
-    pub state: String,
+    /// Its state (`starting`, `attached`, `detached` or `ended` in JSON).
+    pub state: SessionState,
     /// The token that owns it.
     pub token_id: Option<String>,
     /// Whether a viewer is attached.
@@ -160,7 +160,94 @@ pub struct SessionInfo {
     /// Last attach, Unix seconds.
     pub last_attach: Option<i64>,
     /// Why it ended.
-    pub end_reason: Option<String>,
+    pub end_reason: Option<EndReason>,
+}
+
+/// A session's state; the moves between them are the daemon's (`daemon/lifecycle.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionState {
+    /// The process is being started; no viewer yet.
+    Starting,
+    /// A viewer is attached.
+    Attached,
+    /// Running without a viewer (until its idle timeout).
+    Detached,
+    /// Gone.
+    Ended,
+}
+
+impl SessionState {
+    /// Every state.
+    pub const ALL: [Self; 4] = [Self::Starting, Self::Attached, Self::Detached, Self::Ended];
+
+    /// The name stored in the registry and shown by `wayray-ctl`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Attached => "attached",
+            Self::Detached => "detached",
+            Self::Ended => "ended",
+        }
+    }
+
+    /// The state named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl std::fmt::Display for SessionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a session ended. In JSON: `{"kind": "crashed", "detail": "signal: 9 (SIGKILL)"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum EndReason {
+    /// The session process exited by itself, successfully.
+    Exited,
+    /// The session process failed; its exit status.
+    Crashed(String),
+    /// The daemon lost sight of the process; why.
+    Lost(String),
+    /// The session process could not be started; why.
+    FailedToStart(String),
+    /// An administrator killed it.
+    Killed,
+    /// It stayed without a viewer past its idle timeout.
+    IdleTimeout,
+    /// It was gone when a restarted daemon looked for it.
+    LostWhileDaemonDown,
+    /// The text a registry written by an older daemon holds.
+    Recorded(String),
+}
+
+impl EndReason {
+    /// Whether the session failed rather than ended on purpose.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Self::Crashed(_) | Self::Lost(_) | Self::FailedToStart(_) | Self::LostWhileDaemonDown
+        )
+    }
+}
+
+impl std::fmt::Display for EndReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Exited => f.write_str("exited"),
+            Self::Crashed(status) => write!(f, "crashed ({status})"),
+            Self::Lost(why) => write!(f, "lost ({why})"),
+            Self::FailedToStart(why) => write!(f, "failed to start: {why}"),
+            Self::Killed => f.write_str("killed by an administrator"),
+            Self::IdleTimeout => f.write_str("idle timeout"),
+            Self::LostWhileDaemonDown => f.write_str("lost while the daemon was not running"),
+            Self::Recorded(text) => f.write_str(text),
+        }
+    }
 }
 
 /// One token, without its secret.

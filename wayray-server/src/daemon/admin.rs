@@ -152,7 +152,7 @@ fn info(supervisor: &Supervisor, row: SessionRow) -> SessionInfo {
     let session = live.get(&row.id);
     SessionInfo {
         id: row.id,
-        state: row.state.name().to_owned(),
+        state: row.state,
         token_id: row.token_id,
         attached: session.is_some_and(|s| s.viewer.is_some()),
         viewer: row.viewer,
@@ -202,7 +202,10 @@ async fn handle(supervisor: &Arc<Supervisor>, request: AdminRequest) -> AdminRep
                 return *reply;
             }
             supervisor.audit("kill", Some(id), None, "by an administrator");
-            match supervisor.stop(id, "killed by an administrator").await {
+            match supervisor
+                .stop(id, wayray_protocol::admin::EndReason::Killed)
+                .await
+            {
                 Ok(()) => AdminReply::Done {
                     message: format!("session {id} ended"),
                 },

@@ -8,20 +8,10 @@
 //!      └──────────── process exits / kill ────────┴──▶ ended
 //! ```
 //!
-//! `ended` is final: the session's processes are gone. The registry stores the state's name.
+//! `ended` is final: the session's processes are gone. The registry stores the state's name;
+//! the states themselves are part of the admin wire (`wayray_protocol::admin::SessionState`).
 
-/// A session's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SessionState {
-    /// The process is being started; no viewer yet.
-    Starting,
-    /// A viewer is attached.
-    Attached,
-    /// Running without a viewer (until its idle timeout).
-    Detached,
-    /// Gone.
-    Ended,
-}
+pub use wayray_protocol::admin::SessionState;
 
 /// Something that happens to a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,27 +26,14 @@ pub enum Event {
     Exit,
 }
 
-impl SessionState {
-    /// Every state.
-    pub const ALL: [Self; 4] = [Self::Starting, Self::Attached, Self::Detached, Self::Ended];
-
-    /// The name stored in the registry and shown by `wayray-ctl`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Starting => "starting",
-            Self::Attached => "attached",
-            Self::Detached => "detached",
-            Self::Ended => "ended",
-        }
-    }
-
-    /// The state named `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
-    }
-
+/// The moves between states.
+pub trait Lifecycle: Sized {
     /// The state after `event`, or `None` when the move is not allowed.
-    pub fn next(self, event: Event) -> Option<Self> {
+    fn next(self, event: Event) -> Option<Self>;
+}
+
+impl Lifecycle for SessionState {
+    fn next(self, event: Event) -> Option<Self> {
         use SessionState::{Attached, Detached, Ended, Starting};
         match (self, event) {
             (Ended, _) => None,

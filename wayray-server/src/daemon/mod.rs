@@ -13,6 +13,7 @@ pub mod config;
 pub mod lifecycle;
 pub mod registry;
 pub mod resolver;
+pub mod session_error;
 pub mod session_link;
 pub mod supervisor;
 pub mod tokens;

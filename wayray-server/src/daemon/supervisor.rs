@@ -19,7 +19,9 @@ use wayray_protocol::messages::link::{LinkReply, LinkRequest};
 use super::config::Config;
 use super::lifecycle::{Event, SessionState};
 use super::registry::{Registry, now};
+use super::session_error::SessionError;
 use super::session_link;
+use wayray_protocol::admin::EndReason;
 
 /// How long a new session process may take to open its link.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -58,7 +60,7 @@ pub struct Live {
     /// Its viewer, if any.
     pub viewer: Option<Viewer>,
     /// Set when the daemon stops it, so its end is not reported as a crash.
-    pub stop_reason: Option<String>,
+    pub stop_reason: Option<EndReason>,
 }
 
 /// Sessions and registry of a running daemon.
@@ -128,18 +130,14 @@ impl Supervisor {
     }
 
     /// Starts a new session for `token_id` and binds the token to it.
-    pub async fn start_session(self: &Arc<Self>, token_id: &str) -> Result<u64, String> {
-        let command = self.config.session_command().ok_or_else(|| {
-            format!(
-                "no session command: set [session] command in the configuration, or install \
-                 one of {}",
-                super::config::TERMINALS.join(", ")
-            )
-        })?;
-        let id = self
-            .registry()
-            .create_session(Some(token_id))
-            .map_err(|e| e.to_string())?;
+    pub async fn start_session(self: &Arc<Self>, token_id: &str) -> Result<u64, SessionError> {
+        let command = self
+            .config
+            .session_command()
+            .ok_or_else(|| SessionError::NoCommand {
+                terminals: super::config::TERMINALS.join(", "),
+            })?;
+        let id = self.registry().create_session(Some(token_id))?;
         match self.spawn(id, &command).await {
             Ok(()) => {
                 if let Err(err) = self.registry().bind_token(token_id, id) {
@@ -149,14 +147,21 @@ impl Supervisor {
                 Ok(id)
             }
             Err(err) => {
-                self.transition(id, Event::Exit, Some(&format!("failed to start: {err}")));
-                self.audit("start-failed", Some(id), Some(token_id), &err);
+                let reason = EndReason::FailedToStart(err.to_string());
+                self.transition(id, Event::Exit, Some(&stored(&reason)));
+                self.audit("start-failed", Some(id), Some(token_id), &err.to_string());
                 Err(err)
             }
         }
     }
 
-    async fn spawn(self: &Arc<Self>, id: u64, command: &[String]) -> Result<(), String> {
+    async fn spawn(self: &Arc<Self>, id: u64, command: &[String]) -> Result<(), SessionError> {
+        self.spawn_process(id, command)
+            .await
+            .map_err(SessionError::Start)
+    }
+
+    async fn spawn_process(self: &Arc<Self>, id: u64, command: &[String]) -> Result<(), String> {
         let link = self.paths.sessions_dir.join(format!("{id}.link"));
         let socket = format!("wayray-{id}");
         let log_path = self.paths.logs_dir.join(format!("{id}.log"));
@@ -225,11 +230,11 @@ impl Supervisor {
         tokio::spawn(async move {
             let status = child.wait().await;
             let reason = match status {
-                Ok(status) if status.success() => "exited".to_owned(),
-                Ok(status) => format!("crashed ({status})"),
-                Err(err) => format!("lost ({err})"),
+                Ok(status) if status.success() => EndReason::Exited,
+                Ok(status) => EndReason::Crashed(status.to_string()),
+                Err(err) => EndReason::Lost(err.to_string()),
             };
-            supervisor.ended(id, &reason);
+            supervisor.ended(id, reason);
         });
         Ok(())
     }
@@ -272,7 +277,7 @@ impl Supervisor {
                     self.transition(
                         row.id,
                         Event::Exit,
-                        Some("lost while the daemon was not running"),
+                        Some(&stored(&EndReason::LostWhileDaemonDown)),
                     );
                     self.audit("lost", Some(row.id), row.token_id.as_deref(), "");
                 }
@@ -285,16 +290,16 @@ impl Supervisor {
         let supervisor = self.clone();
         tokio::spawn(async move {
             let _ = session_link::watch(&link).await;
-            supervisor.ended(id, "exited");
+            supervisor.ended(id, EndReason::Exited);
         });
     }
 
     /// Records the end of session `id`; `reason` is used unless the daemon stopped it.
-    fn ended(&self, id: u64, reason: &str) {
+    fn ended(&self, id: u64, reason: EndReason) {
         let Some(live) = self.live().remove(&id) else {
             return;
         };
-        let reason = live.stop_reason.as_deref().unwrap_or(reason);
+        let reason = live.stop_reason.unwrap_or(reason);
         if let Some(viewer) = &live.viewer {
             viewer.connection.close(
                 wayray_protocol::messages::control::DisconnectReason::SessionEnded
@@ -304,25 +309,23 @@ impl Supervisor {
             );
         }
         let _ = std::fs::remove_file(&live.link);
-        self.transition(id, Event::Exit, Some(reason));
-        let event = if reason.starts_with("crashed") {
-            tracing::warn!(session = id, reason, "session crashed");
+        self.transition(id, Event::Exit, Some(&stored(&reason)));
+        let event = if reason.is_failure() {
+            tracing::warn!(session = id, %reason, "session crashed");
             "crashed"
         } else {
-            tracing::info!(session = id, reason, "session ended");
+            tracing::info!(session = id, %reason, "session ended");
             "ended"
         };
-        self.audit(event, Some(id), None, reason);
+        self.audit(event, Some(id), None, &reason.to_string());
     }
 
     /// Stops session `id` and waits until it is gone.
-    pub async fn stop(&self, id: u64, reason: &str) -> Result<(), String> {
+    pub async fn stop(&self, id: u64, reason: EndReason) -> Result<(), SessionError> {
         let (link, pid) = {
             let mut live = self.live();
-            let session = live
-                .get_mut(&id)
-                .ok_or_else(|| format!("session {id} is not running"))?;
-            session.stop_reason = Some(reason.to_owned());
+            let session = live.get_mut(&id).ok_or(SessionError::NotRunning(id))?;
+            session.stop_reason = Some(reason);
             (session.link.clone(), session.pid)
         };
         let _ = session_link::request(&link, &LinkRequest::Stop).await;
@@ -334,7 +337,7 @@ impl Supervisor {
         if self.wait_gone(id, STOP_TIMEOUT).await {
             Ok(())
         } else {
-            Err(format!("session {id} (pid {pid}) does not stop"))
+            Err(SessionError::WontStop { id, pid })
         }
     }
 
@@ -376,7 +379,7 @@ impl Supervisor {
         };
         for id in idle {
             tracing::info!(session = id, "idle timeout");
-            if let Err(err) = self.stop(id, "idle timeout").await {
+            if let Err(err) = self.stop(id, EndReason::IdleTimeout).await {
                 tracing::warn!(%err, "cannot stop an idle session");
             }
         }
@@ -436,6 +439,11 @@ fn kill_group(pid: u32) {
     unsafe {
         libc::kill(-pid, libc::SIGKILL);
     }
+}
+
+/// How an end reason is kept in the registry.
+fn stored(reason: &EndReason) -> String {
+    serde_json::to_string(reason).unwrap_or_else(|_| reason.to_string())
 }
 
 #[cfg(test)]

@@ -2,12 +2,7 @@
 //! run time (the viewer's window size and scale become the output's).
 
 use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
-use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Size, Transform};
-use smithay::wayland::compositor::{send_surface_state, with_states};
-use smithay::wayland::fractional_scale::with_fractional_scale;
-
-use crate::session::state::State;
 
 /// Size, scale and refresh rate of the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +65,7 @@ impl OutputConfig {
         output
     }
 
-    fn apply(&self, output: &Output) {
+    pub(super) fn apply(&self, output: &Output) {
         let mode = self.mode();
         output.change_current_state(
             Some(mode),
@@ -100,39 +95,6 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
             })
     };
     Ok((parse(w)?, parse(h)?))
-}
-
-impl State {
-    /// Changes the output's size and/or scale at run time.
-    pub fn set_output_config(&mut self, config: OutputConfig) {
-        if config == self.output_config {
-            return;
-        }
-        self.output_config = config;
-        config.apply(&self.output);
-        self.space.map_output(&self.output, (0, 0));
-        self.target
-            .resize(&self.output, config.width, config.height);
-        let surfaces: Vec<WlSurface> = self
-            .space
-            .elements()
-            .filter_map(|w| w.toplevel().map(|t| t.wl_surface().clone()))
-            .collect();
-        for surface in &surfaces {
-            self.send_scale(surface);
-        }
-        self.wm_output_resized();
-        self.schedule_render();
-    }
-
-    /// Tells a surface the output's (fractional) scale.
-    pub fn send_scale(&self, surface: &WlSurface) {
-        let scale = self.output_config.scale();
-        with_states(surface, |states| {
-            with_fractional_scale(states, |fractional| fractional.set_preferred_scale(scale));
-            send_surface_state(surface, states, scale.ceil() as i32, Transform::Normal);
-        });
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::lifecycle::{Event, SessionState};
+use super::lifecycle::{Event, Lifecycle, SessionState};
+use wayray_protocol::admin::EndReason;
 use wayray_protocol::secret::same_secret;
 
 /// A registry operation failed.
@@ -82,7 +83,7 @@ pub struct SessionRow {
     /// `WAYLAND_DISPLAY`.
     pub wayland_display: Option<String>,
     /// Why it ended.
-    pub end_reason: Option<String>,
+    pub end_reason: Option<EndReason>,
 }
 
 /// An audit log entry.
@@ -129,7 +130,9 @@ fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
         pid: row.get::<_, Option<i64>>(7)?.map(|p| p as u32),
         link: row.get(8)?,
         wayland_display: row.get(9)?,
-        end_reason: row.get(10)?,
+        end_reason: row
+            .get::<_, Option<String>>(10)?
+            .map(|text| serde_json::from_str(&text).unwrap_or(EndReason::Recorded(text))),
     })
 }
 

@@ -85,12 +85,12 @@ fn sessions_follow_the_lifecycle() {
     );
     assert!(registry.transition(id, Event::ViewerLeft, None).is_err());
     registry
-        .transition(id, Event::Exit, Some("killed"))
+        .transition(id, Event::Exit, Some(r#"{"kind":"killed"}"#))
         .unwrap();
     let row = registry.session(id).unwrap().unwrap();
     assert_eq!(row.state, SessionState::Ended);
     assert_eq!(row.pid, None);
-    assert_eq!(row.end_reason.as_deref(), Some("killed"));
+    assert_eq!(row.end_reason, Some(EndReason::Killed));
     assert!(registry.transition(id, Event::Attach, None).is_err());
     assert!(registry.sessions(false).unwrap().is_empty());
     assert_eq!(registry.sessions(true).unwrap().len(), 1);

@@ -14,7 +14,7 @@ use wayray_protocol::quic::MessageReader;
 use wayray_protocol::session::ServerEvent;
 use wayray_protocol::{ControlMessage, InputMessage, WireMessage};
 
-use super::viewer::Control;
+use super::control::Control;
 use crate::daemon::session_link::ViewerLink;
 use crate::link_io::{LinkError, write_link};
 

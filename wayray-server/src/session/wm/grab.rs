@@ -8,30 +8,10 @@
 //! a grab early.
 
 use super::geometry::{Point, Rect, Size};
+use super::gesture::{Grab, GrabKind};
 use super::input::{Button, Modifiers};
 use super::manager::WindowManager;
 use super::window::{WmWindow, min_size_of};
-
-/// What an active grab does with pointer motion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum GrabKind {
-    /// The window's corner follows the pointer delta.
-    Move { start_loc: Point },
-    /// The window's size follows the pointer delta.
-    Resize { start_size: Size },
-    /// Swallows events until release but changes nothing; used when the
-    /// window cannot be moved (maximised or fullscreen).
-    Hold,
-}
-
-/// An Alt+button gesture in progress.
-#[derive(Debug, Clone)]
-pub(super) struct Grab<W> {
-    pub(super) window: W,
-    pub(super) button: Button,
-    pub(super) start_pointer: Point,
-    pub(super) kind: GrabKind,
-}
 
 impl<W: WmWindow> WindowManager<W> {
     /// Pointer moved to `pos` (output coordinates). Returns `true` when a

@@ -4,7 +4,7 @@
 //! tests after every single operation and may be called from debug builds
 //! of the compositor.
 
-use super::grab::GrabKind;
+use super::gesture::GrabKind;
 use super::manager::WindowManager;
 use super::window::WmWindow;
 

@@ -9,7 +9,7 @@
 
 use super::action::Action;
 use super::geometry::{Point, Rect, Size};
-use super::grab::Grab;
+use super::gesture::Grab;
 use super::placement;
 use super::window::{Managed, WmWindow, min_size_of};
 

@@ -17,6 +17,7 @@
 
 mod action;
 mod geometry;
+mod gesture;
 mod grab;
 mod input;
 mod invariants;

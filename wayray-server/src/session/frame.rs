@@ -1,0 +1,138 @@
+//! When and how the session renders a frame: a commit schedules one render at the loop's
+//! next idle point, the damage is drawn into the output image and handed to capture, and only
+//! then do clients get their frame callbacks and presentation feedback.
+
+use std::time::Duration;
+
+use smithay::backend::renderer::Bind;
+use smithay::desktop::space::space_render_elements;
+use smithay::desktop::utils::{OutputPresentationFeedback, surface_primary_scanout_output};
+use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
+use smithay::reexports::wayland_server::Resource;
+
+use super::capture::{CapturedFrame, MoveHint};
+use super::render::{RenderError, background};
+use super::state::State;
+
+impl State {
+    /// Queues one render for the next idle point of the event loop (once, however many
+    /// commits arrive before it runs).
+    pub fn schedule_render(&mut self) {
+        if self.render_scheduled {
+            return;
+        }
+        self.render_scheduled = true;
+        self.loop_handle.insert_idle(|state| {
+            state.render_scheduled = false;
+            if let Err(err) = state.render_frame() {
+                tracing::warn!(%err, "frame skipped");
+            }
+        });
+    }
+
+    /// Renders the damaged part of the output, hands it to capture, then tells clients.
+    pub fn render_frame(&mut self) -> Result<(), RenderError> {
+        let started = std::time::Instant::now();
+        let moves = self.window_moves();
+        let target = &mut self.target;
+        let elements =
+            space_render_elements(&mut target.renderer, [&self.space], &self.output, 1.0)
+                .map_err(|e| RenderError::Render(e.to_string()))?;
+        let damage = {
+            let mut framebuffer = target
+                .renderer
+                .bind(&mut target.image)
+                .map_err(|e| RenderError::Render(e.to_string()))?;
+            let result = target
+                .damage_tracker
+                .render_output(
+                    &mut target.renderer,
+                    &mut framebuffer,
+                    target.age,
+                    &elements,
+                    background(),
+                )
+                .map_err(|e| RenderError::Render(format!("{e:?}")))?;
+            result.damage.cloned()
+        };
+        target.age = 1;
+        if let Some(damage) = damage.filter(|d| !d.is_empty()) {
+            self.frames += 1;
+            let frame = CapturedFrame::new(&target.image, &damage)
+                .with_sequence(self.frames)
+                .with_moves(&moves);
+            target.sink.frame(&frame);
+        }
+        self.render_time += started.elapsed();
+        self.frame_done();
+        Ok(())
+    }
+
+    /// Windows whose position changed since the last render (same size), in physical pixels.
+    fn window_moves(&mut self) -> Vec<MoveHint> {
+        let scale = self.output_config.scale();
+        let mut now = std::collections::HashMap::new();
+        for window in self.space.elements() {
+            let (Some(toplevel), Some(loc)) =
+                (window.toplevel(), self.space.element_location(window))
+            else {
+                continue;
+            };
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&toplevel.wl_surface().id(), &mut hasher);
+            let id = std::hash::Hasher::finish(&hasher);
+            let size = window.geometry().size;
+            let physical = |v: i32| (f64::from(v.max(0)) * scale).round() as u32;
+            let rect = wayray_protocol::Rect::new(
+                physical(loc.x),
+                physical(loc.y),
+                physical(size.w),
+                physical(size.h),
+            );
+            now.insert(id, rect);
+        }
+        let moves = now
+            .iter()
+            .filter_map(|(id, to)| {
+                let from = self.window_rects.get(id)?;
+                (from != to && (from.width, from.height) == (to.width, to.height)).then_some(
+                    MoveHint {
+                        id: *id,
+                        from: *from,
+                        to: *to,
+                    },
+                )
+            })
+            .collect();
+        self.window_rects = now;
+        moves
+    }
+
+    /// Frame callbacks and presentation feedback, after capture.
+    fn frame_done(&mut self) {
+        let now = self.now();
+        let output = self.output.clone();
+        let mut feedback = OutputPresentationFeedback::new(&output);
+        for window in self.space.elements() {
+            window.send_frame(&output, now, Some(Duration::ZERO), |_, _| {
+                Some(output.clone())
+            });
+            window.take_presentation_feedback(
+                &mut feedback,
+                surface_primary_scanout_output,
+                |_, _| wp_presentation_feedback::Kind::empty(),
+            );
+        }
+        let refresh = Duration::from_nanos(
+            1_000_000_000_000 / u64::from(self.output_config.refresh_mhz.max(1)),
+        );
+        feedback.presented::<_, smithay::utils::Monotonic>(
+            self.clock.now(),
+            smithay::wayland::presentation::Refresh::Fixed(refresh),
+            self.frames,
+            wp_presentation_feedback::Kind::empty(),
+        );
+        self.popups.cleanup();
+        self.space.refresh();
+    }
+}
