@@ -5,6 +5,7 @@
 pub mod daemon;
 pub mod fixture;
 pub mod keys;
+pub mod one_loop;
 pub mod pixels;
 pub mod programs;
 pub mod relay;

@@ -1,16 +1,10 @@
-//! Protocol-level xdg_shell tests: a wayland-client over a socket pair, `roundtrip()`, and insta
-//! snapshots of the configure sequences the compositor sends.
+//! Protocol-level xdg_shell tests: the compositor and a wayland-client on one thread
+//! ([`OneLoop`]: a client's `roundtrip()` turns the compositor's loop), and insta snapshots of
+//! the configure sequences the compositor sends. No sleeps: every run sees the same events.
 
-use std::time::Duration;
-
-use wayray_tests::fixture::Fixture;
+use wayray_tests::one_loop::OneLoop;
 use wayray_tests::pixels::{bbox, rgb, same_rgb};
 use wayray_tests::wl_client::WlClient;
-
-fn client(fixture: &Fixture) -> WlClient {
-    let stream = fixture.session.connect_client().expect("socket pair");
-    WlClient::connect(stream, fixture.dir.path())
-}
 
 /// A toplevel that has acked its first configure and shows a 400x300 buffer of `argb`; the
 /// event log is cleared.
@@ -26,8 +20,8 @@ fn mapped(c: &mut WlClient, argb: u32) -> wayray_tests::wl_client::ShmSurface {
 
 #[test]
 fn toplevel_configure_sequence() {
-    let fixture = Fixture::new("xdg-toplevel", 1280, 720);
-    let mut c = client(&fixture);
+    let fixture = OneLoop::new("xdg-toplevel", 1280, 720);
+    let mut c = fixture.client();
     let mut window = c.toplevel("first");
     c.roundtrip();
     c.ack(&window, 0);
@@ -38,10 +32,7 @@ fn toplevel_configure_sequence() {
     insta::assert_snapshot!("toplevel_lifecycle", c.events.log.join("\n"));
 
     // The window is centred on the output and shows its colour.
-    let (ok, shot) = fixture.wait_for(Duration::from_secs(10), |s| {
-        bbox(s, |p| same_rgb(p, rgb(0xcc0000))).is_some()
-    });
-    assert!(ok, "the toplevel was not drawn");
+    let shot = fixture.screenshot();
     assert_eq!(
         bbox(&shot, |p| same_rgb(p, rgb(0xcc0000))),
         Some((440, 210, 400, 300))
@@ -50,8 +41,8 @@ fn toplevel_configure_sequence() {
 
 #[test]
 fn maximize_and_fullscreen_requests_are_honoured_and_undone() {
-    let fixture = Fixture::new("xdg-modes", 1280, 720);
-    let mut c = client(&fixture);
+    let fixture = OneLoop::new("xdg-modes", 1280, 720);
+    let mut c = fixture.client();
     let window = mapped(&mut c, 0xff00aa00);
     let toplevel = window.toplevel.clone().expect("toplevel");
     toplevel.set_maximized();
@@ -67,8 +58,8 @@ fn maximize_and_fullscreen_requests_are_honoured_and_undone() {
 
 #[test]
 fn popup_is_constrained_to_the_output_and_drawn() {
-    let fixture = Fixture::new("xdg-popup", 1280, 720);
-    let mut c = client(&fixture);
+    let fixture = OneLoop::new("xdg-popup", 1280, 720);
+    let mut c = fixture.client();
     let window = mapped(&mut c, 0xff202020);
     // Anchored at the parent's bottom-right corner and growing down-right: at (840, 510) a
     // 300x300 popup would leave the 1280x720 output, so it must slide back inside.
@@ -80,11 +71,8 @@ fn popup_is_constrained_to_the_output_and_drawn() {
     c.wait_frames();
     insta::assert_snapshot!("popup_constrained", c.events.log.join("\n"));
     let blue = rgb(0x0000ff);
-    let (ok, shot) = fixture.wait_for(Duration::from_secs(10), |s| {
-        bbox(s, |p| same_rgb(p, blue)).is_some()
-    });
-    assert!(ok, "the popup was not drawn");
-    let (x, y, w, h) = bbox(&shot, |p| same_rgb(p, blue)).unwrap();
+    let shot = fixture.screenshot();
+    let (x, y, w, h) = bbox(&shot, |p| same_rgb(p, blue)).expect("the popup is drawn");
     assert_eq!((w, h), (300, 300));
     assert!(
         x + w <= 1280 && y + h <= 720,
@@ -96,31 +84,28 @@ fn popup_is_constrained_to_the_output_and_drawn() {
 fn output_mode_changes_at_run_time_and_maximized_windows_follow() {
     use wayray_server::session::SessionCommand;
     use wayray_server::session::output::OutputConfig;
-    let fixture = Fixture::new("xdg-resize", 1280, 720);
-    let mut c = client(&fixture);
+    let fixture = OneLoop::new("xdg-resize", 1280, 720);
+    let mut c = fixture.client();
     let window = mapped(&mut c, 0xff00aa00);
     window.toplevel.clone().expect("toplevel").set_maximized();
     c.roundtrip();
     c.events.log.clear();
-    fixture
-        .session
-        .send(SessionCommand::SetOutput(OutputConfig {
-            width: 1024,
-            height: 768,
-            ..OutputConfig::default()
-        }));
+    fixture.command(SessionCommand::SetOutput(OutputConfig {
+        width: 1024,
+        height: 768,
+        ..OutputConfig::default()
+    }));
     c.roundtrip();
     insta::assert_snapshot!("output_resized", c.events.log.join("\n"));
-    let (ok, shot) = fixture.wait_for(Duration::from_secs(10), |s| s.width == 1024);
-    assert!(ok, "output is still {}x{}", shot.width, shot.height);
-    assert_eq!(shot.height, 768);
+    let shot = fixture.screenshot();
+    assert_eq!((shot.width, shot.height), (1024, 768));
 }
 
 const KEY_LEFTALT: u32 = 56;
 const KEY_TAB: u32 = 15;
 
 /// Presses Alt+Tab and lets go, through the session's input path.
-fn alt_tab(fixture: &Fixture) {
+fn alt_tab(fixture: &OneLoop) {
     use wayray_protocol::InputMessage;
     use wayray_protocol::messages::input::{ButtonState, Key};
     use wayray_server::session::SessionCommand;
@@ -137,19 +122,19 @@ fn alt_tab(fixture: &Fixture) {
         (KEY_TAB, ButtonState::Released),
         (KEY_LEFTALT, ButtonState::Released),
     ] {
-        fixture.session.send(key(code, state));
+        fixture.command(key(code, state));
     }
 }
 
 #[test]
 fn a_compositor_shortcut_is_kept_from_clients_press_and_release() {
-    let fixture = Fixture::new("xdg-shortcut", 1280, 720);
-    let mut c = client(&fixture);
+    let fixture = OneLoop::new("xdg-shortcut", 1280, 720);
+    let mut c = fixture.client();
     let _window = mapped(&mut c, 0xff20_4060);
     c.record_keys();
-    c.dispatch_for(Duration::from_millis(200));
+    c.roundtrip();
     alt_tab(&fixture);
-    c.dispatch_for(Duration::from_millis(300));
+    c.roundtrip();
     // Alt is a modifier and reaches the window; Tab, press and release, was the window
     // manager's.
     assert_eq!(
@@ -160,8 +145,8 @@ fn a_compositor_shortcut_is_kept_from_clients_press_and_release() {
 
 #[test]
 fn a_window_that_inhibits_shortcuts_gets_their_keys() {
-    let fixture = Fixture::new("xdg-inhibit", 1280, 720);
-    let mut c = client(&fixture);
+    let fixture = OneLoop::new("xdg-inhibit", 1280, 720);
+    let mut c = fixture.client();
     let window = mapped(&mut c, 0xff20_4060);
     let seat = c.record_keys();
     c.inhibit_shortcuts(&window, &seat);
@@ -169,9 +154,9 @@ fn a_window_that_inhibits_shortcuts_gets_their_keys() {
         c.events.shortcuts_inhibited,
         "the compositor did not grant the inhibitor"
     );
-    c.dispatch_for(Duration::from_millis(200));
+    c.roundtrip();
     alt_tab(&fixture);
-    c.dispatch_for(Duration::from_millis(300));
+    c.roundtrip();
     assert_eq!(
         c.events.keys,
         vec![

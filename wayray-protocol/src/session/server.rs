@@ -7,7 +7,8 @@
 //! has its own).
 //!
 //! Attached, it answers pings itself and hands the application what it must act on: input,
-//! keyframe requests (at most one per [`ServerConfig::keyframe_interval`]), resizes (clamped
+//! keyframe requests (a burst, then at most one per [`ServerConfig::keyframe_interval`]),
+//! resizes (clamped
 //! to [`ServerConfig::max_output`], at most one per [`ServerConfig::resize_interval`], the
 //! newest winning) and keymaps (likewise). Frames the application sends are recorded with
 //! [`ServerConnection::frame_sent`]; an acknowledgement of a frame never sent closes the
@@ -42,8 +43,11 @@ pub struct ServerConfig {
     pub frames_in_flight: usize,
     /// The largest output a viewer may ask for (width, height); larger requests are clamped.
     pub max_output: (u32, u32),
-    /// Keyframe requests closer together than this are merged.
+    /// After a burst of [`ServerConfig::keyframe_burst`], keyframe requests closer together
+    /// than this are merged (the last one served when the interval is up).
     pub keyframe_interval: Duration,
+    /// Keyframe requests served at once before the interval applies.
+    pub keyframe_burst: u32,
     /// Resizes closer together than this are held, the newest winning.
     pub resize_interval: Duration,
     /// Keymaps closer together than this are held, the newest winning.
@@ -66,6 +70,7 @@ impl Default for ServerConfig {
             frames_in_flight: 2,
             max_output: (7680, 4320),
             keyframe_interval: Duration::from_millis(100),
+            keyframe_burst: 10,
             resize_interval: Duration::from_millis(50),
             keymap_interval: Duration::from_millis(250),
             ack_timeout: None,
@@ -126,7 +131,7 @@ impl ServerConnection {
             capabilities: Capabilities::empty(),
             window: FrameWindow::new(config.frames_in_flight),
             window_moved: now,
-            keyframes: Throttle::new(config.keyframe_interval),
+            keyframes: Throttle::with_burst(config.keyframe_interval, config.keyframe_burst),
             resizes: Throttle::new(config.resize_interval),
             keymaps: Throttle::new(config.keymap_interval),
             transmits: VecDeque::new(),

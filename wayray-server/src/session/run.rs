@@ -199,6 +199,23 @@ impl Session {
         self.state.target.set_sink(sink);
     }
 
+    /// Handles one command at once, on the caller's thread (tests that drive the session and
+    /// their clients on one loop).
+    pub fn command(&mut self, command: SessionCommand) {
+        self.state.handle_command(command);
+    }
+
+    /// Runs the event loop once: what is ready (clients' requests, commands, idle renders),
+    /// waiting at most `timeout` for something to become ready; then flushes the clients.
+    pub fn dispatch(&mut self, timeout: Option<std::time::Duration>) {
+        if let Err(err) = self.event_loop.dispatch(timeout, &mut self.state) {
+            tracing::error!(%err, "session event loop failed");
+        }
+        if let Err(err) = self.state.display_handle.flush_clients() {
+            tracing::debug!(%err, "flushing clients");
+        }
+    }
+
     /// Runs until stopped; then terminates the applications it started.
     pub fn run(mut self) -> State {
         let signal = self.event_loop.get_signal();

@@ -6,19 +6,16 @@ use std::fs::File;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 
+mod dispatch;
+
 use memmap2::MmapMut;
-use wayland_client::globals::{GlobalList, GlobalListContents, registry_queue_init};
-use wayland_client::protocol::{
-    wl_buffer, wl_callback, wl_compositor, wl_keyboard, wl_pointer, wl_registry, wl_seat, wl_shm,
-    wl_shm_pool, wl_surface,
-};
-use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle};
+use wayland_client::globals::{GlobalList, registry_queue_init};
+use wayland_client::protocol::{wl_buffer, wl_compositor, wl_seat, wl_shm, wl_surface};
+use wayland_client::{Connection, EventQueue, QueueHandle};
 use wayland_protocols::wp::cursor_shape::v1::client::{
     wp_cursor_shape_device_v1, wp_cursor_shape_manager_v1,
 };
-use wayland_protocols::wp::keyboard_shortcuts_inhibit::zv1::client::{
-    zwp_keyboard_shortcuts_inhibit_manager_v1, zwp_keyboard_shortcuts_inhibitor_v1,
-};
+use wayland_protocols::wp::keyboard_shortcuts_inhibit::zv1::client::zwp_keyboard_shortcuts_inhibit_manager_v1;
 use wayland_protocols::xdg::shell::client::{
     xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
 };
@@ -45,7 +42,19 @@ pub struct Events {
         wp_cursor_shape_device_v1::WpCursorShapeDeviceV1,
         wp_cursor_shape_device_v1::Shape,
     )>,
+    /// `wl_display.sync` answers received (one-loop round trips).
+    pub synced: u64,
 }
+
+/// The user data of a `wl_display.sync` callback.
+#[derive(Debug)]
+pub struct Synced;
+
+/// Runs the compositor's event loop once, for a client driven on the compositor's own thread.
+pub type Pump = Box<dyn FnMut()>;
+
+/// Round trips of one-loop clients give up after this many turns of the loop.
+const PUMP_TURNS: usize = 10_000;
 
 /// A window or popup of this client.
 #[derive(Debug)]
@@ -73,21 +82,55 @@ pub struct WlClient {
     wm_base: xdg_wm_base::XdgWmBase,
     globals: GlobalList,
     dir: std::path::PathBuf,
+    /// Set for a client that runs on the compositor's thread (`one_loop`).
+    pump: Option<Pump>,
+}
+
+/// The part of connecting that blocks on the compositor: reading its globals. It can run on
+/// another thread than the client (see `one_loop`).
+pub struct Connected {
+    conn: Connection,
+    queue: EventQueue<Events>,
+    events: Events,
+    globals: GlobalList,
+}
+
+impl Connected {
+    /// Connects over `stream` and reads the compositor's globals.
+    pub fn new(stream: UnixStream) -> Self {
+        let conn = Connection::from_socket(stream).expect("wayland connection");
+        let (globals, mut queue): (GlobalList, EventQueue<Events>) =
+            registry_queue_init(&conn).expect("registry");
+        let mut events = Events::default();
+        queue.roundtrip(&mut events).expect("roundtrip");
+        Self {
+            conn,
+            queue,
+            events,
+            globals,
+        }
+    }
 }
 
 impl WlClient {
     /// Connects over `stream`; `dir` holds the shm files (a private runtime dir).
     pub fn connect(stream: UnixStream, dir: &std::path::Path) -> Self {
-        let conn = Connection::from_socket(stream).expect("wayland connection");
-        let (globals, mut queue): (GlobalList, EventQueue<Events>) =
-            registry_queue_init(&conn).expect("registry");
+        Self::from_connected(Connected::new(stream), dir)
+    }
+
+    /// A client from a connection made elsewhere (on another thread).
+    pub fn from_connected(connected: Connected, dir: &std::path::Path) -> Self {
+        let Connected {
+            conn,
+            queue,
+            events,
+            globals,
+        } = connected;
         let qh = queue.handle();
         let compositor = globals.bind(&qh, 4..=6, ()).expect("wl_compositor");
         let shm = globals.bind(&qh, 1..=1, ()).expect("wl_shm");
         let wm_base = globals.bind(&qh, 1..=6, ()).expect("xdg_wm_base");
-        let mut events = Events::default();
-        queue.roundtrip(&mut events).expect("roundtrip");
-        Self {
+        let client = Self {
             _conn: conn,
             queue,
             qh,
@@ -97,7 +140,16 @@ impl WlClient {
             wm_base,
             globals,
             dir: dir.to_owned(),
-        }
+            pump: None,
+        };
+        // The binds above reach the compositor with the next round trip.
+        client
+    }
+
+    /// From now on this client and the compositor run on one thread: a round trip turns the
+    /// compositor's loop with `pump` instead of waiting for another thread.
+    pub fn set_pump(&mut self, pump: Pump) {
+        self.pump = Some(pump);
     }
 
     /// Asks for `shape` as the cursor whenever the pointer enters this client's surfaces
@@ -131,8 +183,12 @@ impl WlClient {
         self.roundtrip();
     }
 
-    /// Dispatches events for up to `timeout` (pointer enters, configures).
+    /// Dispatches events for up to `timeout` (pointer enters, configures). On one loop, a
+    /// round trip already saw everything the compositor had to say.
     pub fn dispatch_for(&mut self, timeout: std::time::Duration) {
+        if self.pump.is_some() {
+            return self.roundtrip();
+        }
         let deadline = std::time::Instant::now() + timeout;
         while std::time::Instant::now() < deadline {
             self.roundtrip();
@@ -142,7 +198,34 @@ impl WlClient {
 
     /// Sends pending requests and waits until the compositor has handled them.
     pub fn roundtrip(&mut self) {
-        self.queue.roundtrip(&mut self.events).expect("roundtrip");
+        if self.pump.is_none() {
+            self.queue.roundtrip(&mut self.events).expect("roundtrip");
+            return;
+        }
+        let target = self.events.synced + 1;
+        self._conn.display().sync(&self.qh, Synced);
+        self.pump_until(|events| events.synced >= target);
+    }
+
+    /// Turns the compositor's loop and reads its answers until `done`.
+    fn pump_until(&mut self, done: impl Fn(&Events) -> bool) {
+        for _ in 0..PUMP_TURNS {
+            self._conn.flush().expect("flush");
+            if let Some(pump) = self.pump.as_mut() {
+                pump();
+            }
+            if let Some(guard) = self.queue.prepare_read() {
+                // Non-blocking: nothing to read yet is not an error here.
+                let _ = guard.read();
+            }
+            self.queue
+                .dispatch_pending(&mut self.events)
+                .expect("dispatch");
+            if done(&self.events) {
+                return;
+            }
+        }
+        panic!("the compositor did not answer within {PUMP_TURNS} turns of its loop");
     }
 
     /// Creates a toplevel (no buffer yet) and commits it, asking for its first configure.
@@ -241,6 +324,9 @@ impl WlClient {
     /// Blocks until every frame callback requested so far has completed, i.e. the compositor
     /// has rendered and captured every commit made so far.
     pub fn wait_frames(&mut self) {
+        if self.pump.is_some() {
+            return self.pump_until(|e| e.frames_done >= e.frames_requested);
+        }
         while self.events.frames_done < self.events.frames_requested {
             self.queue
                 .blocking_dispatch(&mut self.events)
@@ -281,214 +367,3 @@ impl WlClient {
         s.buffer = Some((buffer, map, width, height));
     }
 }
-
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for Events {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-
-impl Dispatch<xdg_wm_base::XdgWmBase, ()> for Events {
-    fn event(
-        _: &mut Self,
-        wm: &xdg_wm_base::XdgWmBase,
-        event: xdg_wm_base::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        if let xdg_wm_base::Event::Ping { serial } = event {
-            wm.pong(serial);
-        }
-    }
-}
-
-impl Dispatch<xdg_surface::XdgSurface, usize> for Events {
-    fn event(
-        state: &mut Self,
-        _: &xdg_surface::XdgSurface,
-        event: xdg_surface::Event,
-        index: &usize,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        if let xdg_surface::Event::Configure { serial } = event {
-            state.serials[*index] = Some(serial);
-            state.log.push(format!("surface {index}: configure"));
-        }
-    }
-}
-
-impl Dispatch<xdg_toplevel::XdgToplevel, usize> for Events {
-    fn event(
-        state: &mut Self,
-        _: &xdg_toplevel::XdgToplevel,
-        event: xdg_toplevel::Event,
-        index: &usize,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        match event {
-            xdg_toplevel::Event::Configure {
-                width,
-                height,
-                states,
-            } => {
-                let names: Vec<String> = states
-                    .chunks_exact(4)
-                    .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-                    .map(|v| match xdg_toplevel::State::try_from(v) {
-                        Ok(s) => format!("{s:?}"),
-                        Err(_) => format!("state{v}"),
-                    })
-                    .collect();
-                state.log.push(format!(
-                    "toplevel {index}: {width}x{height} [{}]",
-                    names.join(", ")
-                ));
-            }
-            xdg_toplevel::Event::Close => {
-                state.closed = true;
-                state.log.push(format!("toplevel {index}: close"));
-            }
-            xdg_toplevel::Event::ConfigureBounds { width, height } => {
-                state
-                    .log
-                    .push(format!("toplevel {index}: bounds {width}x{height}"));
-            }
-            _ => {}
-        }
-    }
-}
-
-impl Dispatch<xdg_popup::XdgPopup, usize> for Events {
-    fn event(
-        state: &mut Self,
-        _: &xdg_popup::XdgPopup,
-        event: xdg_popup::Event,
-        index: &usize,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        match event {
-            xdg_popup::Event::Configure {
-                x,
-                y,
-                width,
-                height,
-            } => {
-                state
-                    .log
-                    .push(format!("popup {index}: at {x},{y} size {width}x{height}"));
-            }
-            xdg_popup::Event::PopupDone => state.log.push(format!("popup {index}: done")),
-            xdg_popup::Event::Repositioned { token } => {
-                state
-                    .log
-                    .push(format!("popup {index}: repositioned {token}"));
-            }
-            _ => {}
-        }
-    }
-}
-
-impl Dispatch<wl_callback::WlCallback, ()> for Events {
-    fn event(
-        state: &mut Self,
-        _: &wl_callback::WlCallback,
-        event: wl_callback::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        if let wl_callback::Event::Done { .. } = event {
-            state.frames_done += 1;
-        }
-    }
-}
-
-impl Dispatch<wl_pointer::WlPointer, ()> for Events {
-    fn event(
-        state: &mut Self,
-        _: &wl_pointer::WlPointer,
-        event: wl_pointer::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        if let wl_pointer::Event::Enter { serial, .. } = event
-            && let Some((device, shape)) = &state.cursor_on_enter
-        {
-            device.set_shape(serial, *shape);
-            state.log.push(format!("pointer enter, cursor {shape:?}"));
-        }
-    }
-}
-
-impl Dispatch<wl_keyboard::WlKeyboard, ()> for Events {
-    fn event(
-        state: &mut Self,
-        _: &wl_keyboard::WlKeyboard,
-        event: wl_keyboard::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        if let wl_keyboard::Event::Key {
-            key,
-            state: wayland_client::WEnum::Value(key_state),
-            ..
-        } = event
-        {
-            state
-                .keys
-                .push((key, key_state == wl_keyboard::KeyState::Pressed));
-        }
-    }
-}
-
-impl Dispatch<zwp_keyboard_shortcuts_inhibitor_v1::ZwpKeyboardShortcutsInhibitorV1, ()> for Events {
-    fn event(
-        state: &mut Self,
-        _: &zwp_keyboard_shortcuts_inhibitor_v1::ZwpKeyboardShortcutsInhibitorV1,
-        event: zwp_keyboard_shortcuts_inhibitor_v1::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        match event {
-            zwp_keyboard_shortcuts_inhibitor_v1::Event::Active => state.shortcuts_inhibited = true,
-            zwp_keyboard_shortcuts_inhibitor_v1::Event::Inactive => {
-                state.shortcuts_inhibited = false;
-            }
-            _ => {}
-        }
-    }
-}
-
-macro_rules! ignore_events {
-    ($($t:ty),*) => {$(
-        impl Dispatch<$t, ()> for Events {
-            fn event(_: &mut Self, _: &$t, _: <$t as wayland_client::Proxy>::Event, _: &(), _: &Connection, _: &QueueHandle<Self>) {}
-        }
-    )*};
-}
-
-ignore_events!(
-    wl_compositor::WlCompositor,
-    wl_surface::WlSurface,
-    wl_shm::WlShm,
-    wl_shm_pool::WlShmPool,
-    wl_buffer::WlBuffer,
-    xdg_positioner::XdgPositioner,
-    wl_seat::WlSeat,
-    wp_cursor_shape_manager_v1::WpCursorShapeManagerV1,
-    wp_cursor_shape_device_v1::WpCursorShapeDeviceV1,
-    zwp_keyboard_shortcuts_inhibit_manager_v1::ZwpKeyboardShortcutsInhibitManagerV1
-);
