@@ -42,6 +42,32 @@ impl Rect {
     }
 }
 
+/// A size given as text (`--size`, `[session] size`) that is not usable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseSizeError {
+    /// Not of the form `WIDTHxHEIGHT`.
+    #[error("{0:?} is not WIDTHxHEIGHT, e.g. 1920x1080")]
+    NotWidthByHeight(String),
+    /// An edge that is not a number from 1 to [`MAX_EDGE`].
+    #[error("{0:?} is not a size between 1 and {MAX_EDGE}")]
+    OutOfRange(String),
+}
+
+/// Parses `WIDTHxHEIGHT`, as in `--size 1920x1080`; each edge from 1 to [`MAX_EDGE`].
+pub fn parse_size(text: &str) -> Result<(u32, u32), ParseSizeError> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| ParseSizeError::NotWidthByHeight(text.to_owned()))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_EDGE).contains(n))
+            .ok_or_else(|| ParseSizeError::OutOfRange(v.to_owned()))
+    };
+    Ok((parse(w)?, parse(h)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

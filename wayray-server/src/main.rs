@@ -242,7 +242,9 @@ fn run_session(args: SessionArgs) -> Result<()> {
     let mut session = SessionHandle::spawn(config)
         .into_diagnostic()
         .wrap_err("cannot start the session")?;
-    tracing::info!(socket = session.socket_name(), "session running");
+    // Everything this thread logs from now on names the session's socket.
+    let _span = tracing::info_span!("session", socket = session.socket_name()).entered();
+    tracing::info!("session running");
     let mode = OutputMode {
         width: args.size.0,
         height: args.size.1,

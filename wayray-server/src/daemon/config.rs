@@ -113,7 +113,7 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), String> {
-        crate::session::output::parse_size(&self.session.size)
+        wayray_protocol::geometry::parse_size(&self.session.size)
             .map_err(|e| format!("[session] size: {e}"))?;
         if !(0.5..=8.0).contains(&self.session.scale) {
             return Err("[session] scale must be between 0.5 and 8".into());

@@ -21,6 +21,7 @@ use super::lifecycle::{Event, SessionState};
 use super::registry::{Registry, now};
 use super::session_error::SessionError;
 use super::session_link;
+use tracing::Instrument;
 use wayray_protocol::admin::EndReason;
 
 /// How long a new session process may take to open its link.
@@ -227,15 +228,19 @@ impl Supervisor {
         );
         tracing::info!(session = id, pid, "session started");
         let supervisor = self.clone();
-        tokio::spawn(async move {
-            let status = child.wait().await;
-            let reason = match status {
-                Ok(status) if status.success() => EndReason::Exited,
-                Ok(status) => EndReason::Crashed(status.to_string()),
-                Err(err) => EndReason::Lost(err.to_string()),
-            };
-            supervisor.ended(id, reason);
-        });
+        let span = tracing::info_span!("session", session = id);
+        tokio::spawn(
+            async move {
+                let status = child.wait().await;
+                let reason = match status {
+                    Ok(status) if status.success() => EndReason::Exited,
+                    Ok(status) => EndReason::Crashed(status.to_string()),
+                    Err(err) => EndReason::Lost(err.to_string()),
+                };
+                supervisor.ended(id, reason);
+            }
+            .instrument(span),
+        );
         Ok(())
     }
 
@@ -288,10 +293,14 @@ impl Supervisor {
     /// Notices an adopted session's end: its link connection closes when the process exits.
     fn watch(self: &Arc<Self>, id: u64, link: PathBuf) {
         let supervisor = self.clone();
-        tokio::spawn(async move {
-            let _ = session_link::watch(&link).await;
-            supervisor.ended(id, EndReason::Exited);
-        });
+        let span = tracing::info_span!("session", session = id);
+        tokio::spawn(
+            async move {
+                let _ = session_link::watch(&link).await;
+                supervisor.ended(id, EndReason::Exited);
+            }
+            .instrument(span),
+        );
     }
 
     /// Records the end of session `id`; `reason` is used unless the daemon stopped it.
@@ -311,10 +320,10 @@ impl Supervisor {
         let _ = std::fs::remove_file(&live.link);
         self.transition(id, Event::Exit, Some(&stored(&reason)));
         let event = if reason.is_failure() {
-            tracing::warn!(session = id, %reason, "session crashed");
+            tracing::warn!(%reason, "session crashed");
             "crashed"
         } else {
-            tracing::info!(session = id, %reason, "session ended");
+            tracing::info!(%reason, "session ended");
             "ended"
         };
         self.audit(event, Some(id), None, &reason.to_string());

@@ -77,25 +77,7 @@ impl OutputConfig {
     }
 }
 
-/// Parses `WIDTHxHEIGHT`, as in `--size 1920x1080`.
-pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let (w, h) = text
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("{text:?} is not WIDTHxHEIGHT, e.g. 1920x1080"))?;
-    let parse = |v: &str| {
-        v.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=wayray_protocol::geometry::MAX_EDGE).contains(n))
-            .ok_or_else(|| {
-                format!(
-                    "{v:?} is not a size between 1 and {}",
-                    wayray_protocol::geometry::MAX_EDGE
-                )
-            })
-    };
-    Ok((parse(w)?, parse(h)?))
-}
+pub use wayray_protocol::geometry::parse_size;
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use wayray_protocol::messages::control::DisconnectReason;
 use wayray_protocol::messages::link::{LinkDisplay, LinkReply, LinkRequest};
-use wayray_protocol::quic::MessageReader;
+use wayray_protocol::quic::{MessageReader, ReadError};
 use wayray_protocol::session::ServerEvent;
 use wayray_protocol::{ControlMessage, InputMessage, WireMessage};
 
@@ -48,7 +48,7 @@ pub(super) async fn relay(
     });
     let (display_tx, display_rx) = mpsc::channel::<Vec<u8>>(DISPLAY_QUEUE);
     let display_writer = tokio::spawn(write_display(control.conn.clone(), display_rx));
-    let (input_tx, mut input_rx) = mpsc::channel::<Result<InputMessage, String>>(INPUT_QUEUE);
+    let (input_tx, mut input_rx) = mpsc::channel::<Result<InputMessage, ReadError>>(INPUT_QUEUE);
     let input_reader = tokio::spawn(read_input(control.conn.clone(), input_tx));
 
     loop {
@@ -95,7 +95,9 @@ pub(super) async fn relay(
             },
             input = input_rx.recv() => match input {
                 Some(Ok(event)) => control.machine.handle_input(now, event),
-                Some(Err(err)) => control.machine.close(DisconnectReason::ProtocolError, err),
+                Some(Err(err)) => {
+                    control.machine.close(DisconnectReason::ProtocolError, err.to_string());
+                }
                 None => break,
             },
             reply = link_reader.next() => match reply {
@@ -144,10 +146,10 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 /// A read that failed because the viewer closed the connection: it simply left.
-fn is_closed(err: &wayray_protocol::quic::ReadError) -> bool {
+fn is_closed(err: &ReadError) -> bool {
     matches!(
         err,
-        wayray_protocol::quic::ReadError::Stream(quinn::ReadError::ConnectionLost(
+        ReadError::Stream(quinn::ReadError::ConnectionLost(
             quinn::ConnectionError::ApplicationClosed(_) | quinn::ConnectionError::LocallyClosed,
         ))
     )
@@ -168,7 +170,7 @@ async fn write_display(conn: Connection, mut queue: mpsc::Receiver<Vec<u8>>) {
 
 /// The viewer's input streams, read ahead into a small queue; a stream that does not decode
 /// ends the connection with the reason.
-async fn read_input(conn: Connection, out: mpsc::Sender<Result<InputMessage, String>>) {
+async fn read_input(conn: Connection, out: mpsc::Sender<Result<InputMessage, ReadError>>) {
     while let Ok(recv) = conn.accept_uni().await {
         let mut reader = MessageReader::<InputMessage>::new(recv);
         loop {
@@ -181,7 +183,7 @@ async fn read_input(conn: Connection, out: mpsc::Sender<Result<InputMessage, Str
                 Ok(None) => break,
                 Err(err) => {
                     tracing::info!(%err, "bad input stream");
-                    let _ = out.send(Err(err.to_string())).await;
+                    let _ = out.send(Err(err)).await;
                     return;
                 }
             }
