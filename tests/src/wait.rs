@@ -11,19 +11,34 @@ fn backoff(interval: Duration) -> Duration {
 
 /// Polls `probe` until it returns `Ok`, at most for `timeout`; `Err(last)` after that, with
 /// what the probe last saw.
-pub fn poll_until<T, E>(
+pub fn poll_until<T, E>(timeout: Duration, probe: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    poll(timeout, None, probe)
+}
+
+/// [`poll_until`] for a probe that costs something itself (a screenshot of an X server):
+/// at most one probe per `interval`.
+pub fn poll_every<T, E>(
     timeout: Duration,
+    interval: Duration,
+    probe: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    poll(timeout, Some(interval), probe)
+}
+
+fn poll<T, E>(
+    timeout: Duration,
+    fixed: Option<Duration>,
     mut probe: impl FnMut() -> Result<T, E>,
 ) -> Result<T, E> {
     let deadline = Instant::now() + timeout;
-    let mut interval = Duration::from_millis(10);
+    let mut interval = fixed.unwrap_or(Duration::from_millis(10));
     loop {
         match probe() {
             Ok(value) => return Ok(value),
             Err(last) if Instant::now() >= deadline => return Err(last),
             Err(_) => std::thread::sleep(interval),
         }
-        interval = backoff(interval);
+        interval = fixed.unwrap_or_else(|| backoff(interval));
     }
 }
 

@@ -67,15 +67,19 @@ impl Desk {
     /// Waits until the served session's frame appears, pixel for pixel, somewhere on the desk
     /// (inside the viewer's window, below its title bar).
     fn wait_for_the_served_frame(&self) {
-        let shown = wayray_tests::wait::poll_until(Duration::from_secs(40), || {
-            let served = self.served.session.screenshot().unwrap();
-            let desk = self.desk.session.screenshot().unwrap();
-            if contains(&desk, &served) {
-                Ok(())
-            } else {
-                Err(())
-            }
-        });
+        let shown = wayray_tests::wait::poll_every(
+            Duration::from_secs(40),
+            Duration::from_millis(300),
+            || {
+                let served = self.served.session.screenshot().unwrap();
+                let desk = self.desk.session.screenshot().unwrap();
+                if contains(&desk, &served) {
+                    Ok(())
+                } else {
+                    Err(())
+                }
+            },
+        );
         if shown.is_ok() {
             return;
         }

@@ -3,7 +3,8 @@
 //! holds the X keyboard.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use wayray_tests::wait::{poll_every, wait_until};
 
 use wayray_tests::fixture::Fixture;
 use wayray_tests::programs::{KillOnDrop, require, workspace_binary};
@@ -70,22 +71,23 @@ impl Scene {
     /// Waits until the window's pixels, compared with the server's frame, satisfy `done`
     /// (called with the window's RGB pixels, the server's BGRA frame and its size).
     fn wait_until(&self, what: &str, done: impl Fn(&[[u8; 3]], &[u8], u32) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(40);
-        while Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(500));
+        let shown = poll_every(Duration::from_secs(40), Duration::from_millis(500), || {
             // The viewer asks for its window's size, so compare at the server's current size.
             let server = self.fixture.session.screenshot().unwrap();
-            let Some(window) =
-                self.xvfb
-                    .screenshot(self.fixture.dir.path(), server.width, server.height)
-            else {
-                continue;
-            };
+            let window = self
+                .xvfb
+                .screenshot(self.fixture.dir.path(), server.width, server.height)
+                .ok_or(())?;
             if done(&window, &server.bgra, server.width) {
-                // The window opened at the size of the first frame and the session kept it.
-                assert_eq!((server.width, server.height), (640, 480));
-                return;
+                Ok(server)
+            } else {
+                Err(())
             }
+        });
+        if let Ok(server) = shown {
+            // The window opened at the size of the first frame and the session kept it.
+            assert_eq!((server.width, server.height), (640, 480));
+            return;
         }
         let log = std::fs::read_to_string(self.fixture.dir.path().join("viewer.log"));
         panic!("the viewer window never showed {what}; viewer log: {log:?}");
@@ -122,14 +124,11 @@ fn the_keyboard_grab_holds_the_keyboard_for_the_window() {
         return;
     };
     scene.wait_until("the server's frame", exact);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !scene.xvfb.keyboard_is_grabbed() {
-        assert!(
-            Instant::now() < deadline,
-            "the viewer never grabbed the keyboard"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until(
+        "the viewer to grab the keyboard",
+        Duration::from_secs(10),
+        || scene.xvfb.keyboard_is_grabbed().then_some(()),
+    );
 }
 
 #[test]

@@ -5,21 +5,15 @@
 //! an idle session uses no CPU.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use smithay::desktop::{PopupManager, Space};
-use smithay::input::keyboard::XkbConfig;
 use smithay::reexports::calloop::channel::{Channel, Event as ChannelEvent, Sender, channel};
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{EventLoop, Interest, Mode, PostAction};
 use smithay::reexports::wayland_server::Display;
 use smithay::reexports::wayland_server::ListeningSocket;
-use smithay::utils::Clock;
 
-use crate::session::capture::{FrameSink, NullSink};
-use crate::session::render::RenderTarget;
-use crate::session::state::{Core, State, new_client_data};
-use crate::session::wm::{Size, WindowManager};
+use crate::session::capture::FrameSink;
+use crate::session::state::{State, new_client_data};
 
 use super::{RenderStats, Screenshot, SessionCommand, SessionConfig, SessionError};
 
@@ -97,54 +91,8 @@ impl Session {
             )
             .map_err(|e| SessionError::Display(e.to_string()))?;
 
-        let mut core = Core::new(&dh);
-        let output = config.output.create_output();
-        let _global = output.create_global::<State>(&dh);
-        let mut space = Space::default();
-        space.map_output(&output, (0, 0));
-        let target = RenderTarget::new(
-            &output,
-            config.output.width,
-            config.output.height,
-            Box::new(NullSink),
-        )?;
-        let mut seat = core.seat_state.new_wl_seat(&dh, "seat0");
-        let xkb = XkbConfig {
-            layout: &config.keyboard_layout,
-            ..XkbConfig::default()
-        };
-        if seat.add_keyboard(xkb, 400, 30).is_err() {
-            tracing::warn!(layout = %config.keyboard_layout, "unknown keyboard layout, using us");
-            seat.add_keyboard(XkbConfig::default(), 400, 30)
-                .map_err(|e| SessionError::Display(format!("no usable keymap: {e:?}")))?;
-        }
-        seat.add_pointer();
-        seat.add_touch();
-        let logical = config.output.logical_size();
-        let state = State {
-            core,
-            display_handle: dh,
-            loop_handle: handle,
-            seat,
-            space,
-            popups: PopupManager::default(),
-            wm: WindowManager::new(Size::new(logical.w, logical.h)),
-            output,
-            output_config: config.output,
-            target,
-            render_scheduled: false,
-            start: Instant::now(),
-            clock: Clock::new(),
-            frames: 0,
-            window_rects: std::collections::HashMap::new(),
-            render_time: std::time::Duration::ZERO,
-            running: true,
-            cursor: smithay::input::pointer::CursorImageStatus::default_named(),
-            cursor_sink: None,
-            cursor_sent: None,
-            intercepted_keys: std::collections::HashSet::new(),
-            apps: crate::session::apps::Apps::new(socket_name.clone(), runtime_dir.clone()),
-        };
+        let apps = crate::session::apps::Apps::new(socket_name.clone(), runtime_dir.clone());
+        let state = State::new(dh, handle, config, apps)?;
         Ok(Self {
             event_loop,
             state,

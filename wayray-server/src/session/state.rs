@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use smithay::desktop::{PopupManager, Space, Window};
+use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
 use smithay::output::Output;
 use smithay::reexports::calloop::LoopHandle;
@@ -31,9 +32,10 @@ use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
 use smithay::wayland::viewporter::ViewporterState;
 use smithay::wayland::xdg_activation::XdgActivationState;
 
+use crate::session::command::{SessionConfig, SessionError};
 use crate::session::output::OutputConfig;
 use crate::session::render::RenderTarget;
-use crate::session::wm::WindowManager;
+use crate::session::wm::{Size, WindowManager};
 
 /// The protocol states of every global the compositor offers.
 #[derive(Debug)]
@@ -129,6 +131,64 @@ impl std::fmt::Debug for State {
 }
 
 impl State {
+    /// The compositor's state for `config`: every global, the output and its render target,
+    /// the seat with keyboard, pointer and touch, and no window yet.
+    pub fn new(
+        dh: DisplayHandle,
+        loop_handle: LoopHandle<'static, State>,
+        config: &SessionConfig,
+        apps: crate::session::apps::Apps,
+    ) -> Result<Self, SessionError> {
+        let mut core = Core::new(&dh);
+        let output = config.output.create_output();
+        let _global = output.create_global::<State>(&dh);
+        let mut space = Space::default();
+        space.map_output(&output, (0, 0));
+        let target = RenderTarget::new(
+            &output,
+            config.output.width,
+            config.output.height,
+            Box::new(crate::session::capture::NullSink),
+        )?;
+        let mut seat = core.seat_state.new_wl_seat(&dh, "seat0");
+        let xkb = XkbConfig {
+            layout: &config.keyboard_layout,
+            ..XkbConfig::default()
+        };
+        if seat.add_keyboard(xkb, 400, 30).is_err() {
+            tracing::warn!(layout = %config.keyboard_layout, "unknown keyboard layout, using us");
+            seat.add_keyboard(XkbConfig::default(), 400, 30)
+                .map_err(|e| SessionError::Display(format!("no usable keymap: {e:?}")))?;
+        }
+        seat.add_pointer();
+        seat.add_touch();
+        let logical = config.output.logical_size();
+        Ok(State {
+            core,
+            display_handle: dh,
+            loop_handle,
+            seat,
+            space,
+            popups: PopupManager::default(),
+            wm: WindowManager::new(Size::new(logical.w, logical.h)),
+            output,
+            output_config: config.output,
+            target,
+            render_scheduled: false,
+            start: Instant::now(),
+            clock: smithay::utils::Clock::new(),
+            frames: 0,
+            window_rects: std::collections::HashMap::new(),
+            render_time: std::time::Duration::ZERO,
+            running: true,
+            cursor: smithay::input::pointer::CursorImageStatus::default_named(),
+            cursor_sink: None,
+            cursor_sent: None,
+            intercepted_keys: std::collections::HashSet::new(),
+            apps,
+        })
+    }
+
     /// Time since the compositor started, for frame callbacks.
     pub fn now(&self) -> Duration {
         self.start.elapsed()
