@@ -10,6 +10,19 @@ use wayray_server::session::{Screenshot, SessionConfig, SessionHandle};
 
 use crate::runtime_dir::RuntimeDir;
 
+/// A `width` × `height` session at scale 1 in the private runtime dir `dir`.
+pub fn config(dir: &RuntimeDir, width: u32, height: u32) -> SessionConfig {
+    SessionConfig {
+        output: OutputConfig {
+            width,
+            height,
+            ..OutputConfig::default()
+        },
+        runtime_dir: Some(dir.path().to_owned()),
+        ..SessionConfig::default()
+    }
+}
+
 /// A running session and its clients.
 pub struct Fixture {
     children: Vec<Child>,
@@ -23,16 +36,7 @@ impl Fixture {
     /// Starts a `width` × `height` session at scale 1.
     pub fn new(label: &str, width: u32, height: u32) -> Self {
         let dir = RuntimeDir::new(label).expect("private runtime dir");
-        let config = SessionConfig {
-            output: OutputConfig {
-                width,
-                height,
-                ..OutputConfig::default()
-            },
-            runtime_dir: Some(dir.path().to_owned()),
-            ..SessionConfig::default()
-        };
-        let session = SessionHandle::spawn(config).expect("session starts");
+        let session = SessionHandle::spawn(config(&dir, width, height)).expect("session starts");
         Self {
             children: Vec::new(),
             session,

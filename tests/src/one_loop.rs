@@ -8,9 +8,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use wayray_protocol::InputMessage;
-use wayray_server::session::output::OutputConfig;
-use wayray_server::session::{Screenshot, Session, SessionCommand, SessionConfig};
+use wayray_server::session::{Screenshot, Session, SessionCommand};
 
+use crate::fixture::config;
 use crate::runtime_dir::RuntimeDir;
 use crate::wl_client::{Connected, WlClient};
 
@@ -25,16 +25,7 @@ impl OneLoop {
     /// A `width` × `height` session at scale 1.
     pub fn new(label: &str, width: u32, height: u32) -> Self {
         let dir = RuntimeDir::new(label).expect("private runtime dir");
-        let config = SessionConfig {
-            output: OutputConfig {
-                width,
-                height,
-                ..OutputConfig::default()
-            },
-            runtime_dir: Some(dir.path().to_owned()),
-            ..SessionConfig::default()
-        };
-        let session = Session::new(&config).expect("session starts");
+        let session = Session::new(&config(&dir, width, height)).expect("session starts");
         Self {
             session: Rc::new(RefCell::new(session)),
             dir,
