@@ -258,6 +258,7 @@ impl Daemon {
                 ..Default::default()
             },
             timeout: Duration::from_secs(20),
+            capabilities: wayray_protocol::Capabilities::implemented(),
         }
     }
 

@@ -102,6 +102,7 @@ pub fn viewer_options(
             ..Default::default()
         },
         timeout: std::time::Duration::from_secs(10),
+        capabilities: wayray_protocol::Capabilities::implemented(),
     }
 }
 

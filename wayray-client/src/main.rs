@@ -253,6 +253,7 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectO
         timeout: args
             .timeout
             .map_or_else(|| config.timeout(), Duration::from_secs),
+        capabilities: wayray_protocol::Capabilities::implemented(),
     })
 }
 

@@ -20,7 +20,7 @@ use wayray_protocol::messages::input::KeymapLayout;
 use wayray_protocol::quic::{MessageReader, ReadError, write_message};
 use wayray_protocol::secret::Token;
 use wayray_protocol::session::{Close, ViewerConfig, ViewerConnection, ViewerEvent};
-use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, Rect};
+use wayray_protocol::{Capabilities, ControlMessage, DisplayMessage, InputMessage, Rect};
 
 pub use dial::PinPolicy;
 use display::{Received, receive_display};
@@ -59,6 +59,8 @@ pub struct ConnectOptions {
     pub keymap: KeymapLayout,
     /// How long to wait for the server.
     pub timeout: Duration,
+    /// What this viewer announces (normally `Capabilities::implemented()`).
+    pub capabilities: Capabilities,
 }
 
 /// A viewer attached to a session.
@@ -117,6 +119,7 @@ impl Viewer {
         let mut control = MessageReader::<ControlMessage>::new(control_recv);
         let mut config = ViewerConfig::new(opts.token.clone());
         config.preferred_mode = opts.preferred_mode;
+        config.capabilities = opts.capabilities;
         let mut machine = ViewerConnection::new(Instant::now(), config);
         let attached = loop {
             while let Some(msg) = machine.poll_transmit() {

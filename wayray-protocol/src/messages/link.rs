@@ -47,6 +47,8 @@ pub struct LinkAttach {
     pub viewer: String,
     /// The output mode the viewer would like.
     pub preferred_mode: Option<OutputMode>,
+    /// What the connection negotiated: the session sends only what the viewer decodes.
+    pub capabilities: crate::Capabilities,
 }
 
 /// Session process → daemon.

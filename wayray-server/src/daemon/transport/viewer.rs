@@ -77,6 +77,7 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
     };
     tracing::Span::current().record("session", attachment.session_id.as_str());
     let request = LinkAttach {
+        capabilities: control.machine.capabilities(),
         viewer: conn.remote_address().to_string(),
         preferred_mode: attach.preferred_mode,
     };

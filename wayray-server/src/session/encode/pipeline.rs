@@ -41,6 +41,8 @@ struct Shared {
     active: AtomicBool,
     /// The encoder is waiting with its buffers freed.
     parked: AtomicBool,
+    /// The attached viewer decodes H.264 (a viewer without it gets lossless frames only).
+    viewer_video: AtomicBool,
 }
 
 impl Default for Shared {
@@ -50,6 +52,7 @@ impl Default for Shared {
             wake: Condvar::new(),
             active: AtomicBool::new(true),
             parked: AtomicBool::new(false),
+            viewer_video: AtomicBool::new(true),
         }
     }
 }
@@ -119,6 +122,12 @@ impl Pipeline {
     /// Whether the encoder is inactive and has freed its buffers.
     pub fn is_parked(&self) -> bool {
         self.shared.parked.load(Ordering::SeqCst)
+    }
+
+    /// Whether the attached viewer decodes H.264: without it, motion is sent losslessly (H.264
+    /// still needs the pipeline's own `video` to be on).
+    pub fn set_viewer_video(&self, decodes: bool) {
+        self.shared.viewer_video.store(decodes, Ordering::SeqCst);
     }
 
     /// Asks for a full frame of the current output (new viewer, lost state).
@@ -213,7 +222,8 @@ fn bounding_box(rects: &[Rect]) -> Rect {
 
 fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
     let mut encoder = Encoder::new(0, 0);
-    encoder.set_video(video);
+    let mut video_now = video;
+    encoder.set_video(video_now);
     let mut current: Vec<u8> = Vec::new();
     loop {
         let (dirty, moves, keyframe, width, height, frames) = {
@@ -268,6 +278,13 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             }
             let (width, height) = (pending.width, pending.height);
             let keyframe = std::mem::take(&mut pending.keyframe);
+            // The viewer may have changed (one with H.264, one without); read with the frame,
+            // so a new viewer's keyframe already follows it.
+            let wanted = video && shared.viewer_video.load(Ordering::SeqCst);
+            if wanted != video_now {
+                video_now = wanted;
+                encoder.set_video(video_now);
+            }
             let dirty = std::mem::take(&mut pending.dirty);
             let moves = std::mem::take(&mut pending.moves);
             if keyframe || current.len() != pending.staging.len() {

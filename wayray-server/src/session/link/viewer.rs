@@ -28,6 +28,11 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     attach: LinkAttach,
 ) -> Result<(), LinkError> {
     let replaced = Arc::new(Notify::new());
+    // Only what this viewer decodes: without H.264, motion goes losslessly.
+    let h264 = attach
+        .capabilities
+        .contains(wayray_protocol::Capabilities::H264);
+    shared.pipeline.set_viewer_video(h264);
     let previous = shared.viewer.lock().ok().and_then(|mut v| {
         if shared.pipeline.set_active(true) {
             // The idle encoder gave its frames back: the keyframe needs a fresh capture.
