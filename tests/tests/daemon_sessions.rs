@@ -293,8 +293,13 @@ async fn a_crashed_session_is_reported_and_others_carry_on() {
         closed_reason(&mut v1).await,
         Some(DisconnectReason::SessionEnded)
     );
-    let shown = daemon.ctl_json(&["session", "show", &v1.session_id]);
-    assert_eq!(shown["state"], "ended");
+    // The viewer hears of the end from its relay, the registry from the process's exit: the
+    // session may show as detached for a moment first.
+    let shown =
+        wayray_tests::wait::wait_until("the session to end", Duration::from_secs(10), || {
+            let shown = daemon.ctl_json(&["session", "show", &v1.session_id]);
+            (shown["state"] == "ended").then_some(shown)
+        });
     assert_eq!(shown["end_reason"]["kind"], "crashed", "{shown}");
     assert!(
         shown["end_reason"]["detail"]

@@ -305,10 +305,16 @@ impl Supervisor {
 
     /// Records the end of session `id`; `reason` is used unless the daemon stopped it.
     fn ended(&self, id: u64, reason: EndReason) {
+        // The registry says "ended" before the session leaves the live set or its viewer is
+        // told: whoever sees either (a `session kill` waiting for it) also sees the end.
+        let Some(stop_reason) = self.live().get(&id).map(|l| l.stop_reason.clone()) else {
+            return;
+        };
+        let reason = stop_reason.unwrap_or(reason);
+        self.transition(id, Event::Exit, Some(&stored(&reason)));
         let Some(live) = self.live().remove(&id) else {
             return;
         };
-        let reason = live.stop_reason.unwrap_or(reason);
         if let Some(viewer) = &live.viewer {
             viewer.connection.close(
                 wayray_protocol::messages::control::DisconnectReason::SessionEnded
@@ -318,7 +324,6 @@ impl Supervisor {
             );
         }
         let _ = std::fs::remove_file(&live.link);
-        self.transition(id, Event::Exit, Some(&stored(&reason)));
         let event = if reason.is_failure() {
             tracing::warn!(%reason, "session crashed");
             "crashed"
