@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use wayray_protocol::session::ServerConfig;
@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         ..ServerConfig::default()
     };
     let seed = u64::from(u16::from_le_bytes([head[4], head[5]]));
-    let mut pair = Pair::new(seed, network, config);
+    let mut pair = Pair::new(Instant::now(), seed, network, config);
     for op in Op::parse(rest).iter().take(400) {
         pair.apply(op);
         if let Err(err) = pair.check() {

@@ -147,12 +147,13 @@ pub struct Log {
 }
 
 impl Pair {
-    /// A viewer connecting to a server over `network`, with randomness from `seed`. The
+    /// A viewer connecting to a server over `network` at simulated time `start` (the caller's
+    /// clock: the simulation reads none), with randomness from `seed`. The
     /// simulated network can lose display messages ([`Op::DropNextFrame`]), so both sides
     /// detect lost frames: the viewer after a 200 ms gap, the server after 2 s without an
     /// acknowledgement (where `server` sets no other).
-    pub fn new(seed: u64, network: Network, mut server: ServerConfig) -> Self {
-        let now = Instant::now();
+    pub fn new(start: Instant, seed: u64, network: Network, mut server: ServerConfig) -> Self {
+        let now = start;
         server.ack_timeout = server.ack_timeout.or(Some(Duration::from_secs(2)));
         let mut config = ViewerConfig::new(Token::new("sim-token".into()));
         config.gap_timeout = Some(Duration::from_millis(200));

@@ -44,7 +44,7 @@ fn typing(pair: &mut Pair, keystrokes: usize) {
 
 #[test]
 fn a_clean_link_attaches_and_shows_every_change() {
-    let mut pair = Pair::new(1, lan(), ServerConfig::default());
+    let mut pair = Pair::new(Instant::now(), 1, lan(), ServerConfig::default());
     pair.run_for(ms(20));
     assert!(pair.viewer.is_attached() && pair.server.is_attached());
     assert!(pair.log.first_frame.is_some(), "the keyframe arrived");
@@ -59,7 +59,7 @@ fn a_clean_link_attaches_and_shows_every_change() {
 #[test]
 fn loss_and_delay_end_in_the_exact_picture_without_a_keyframe() {
     for seed in 1..20 {
-        let mut pair = Pair::new(seed, lossy(), ServerConfig::default());
+        let mut pair = Pair::new(Instant::now(), seed, lossy(), ServerConfig::default());
         typing(&mut pair, 60);
         pair.settle(ms(5000));
         pair.check_settled().unwrap();
@@ -79,7 +79,7 @@ fn frames_that_overtake_each_other_are_applied_in_order() {
         frames_in_flight: 8,
         ..ServerConfig::default()
     };
-    let mut pair = Pair::new(7, network, config);
+    let mut pair = Pair::new(Instant::now(), 7, network, config);
     for i in 0..200 {
         pair.apply(&Op::Damage {
             cell: i,
@@ -97,7 +97,7 @@ fn frames_that_overtake_each_other_are_applied_in_order() {
 
 #[test]
 fn a_decode_error_asks_for_a_keyframe_and_keeps_the_connection() {
-    let mut pair = Pair::new(3, lan(), ServerConfig::default());
+    let mut pair = Pair::new(Instant::now(), 3, lan(), ServerConfig::default());
     typing(&mut pair, 5);
     pair.apply(&Op::CorruptNextFrame);
     typing(&mut pair, 5);
@@ -110,7 +110,7 @@ fn a_decode_error_asks_for_a_keyframe_and_keeps_the_connection() {
 
 #[test]
 fn a_lost_frame_followed_by_others_is_recovered_by_a_keyframe() {
-    let mut pair = Pair::new(4, lan(), ServerConfig::default());
+    let mut pair = Pair::new(Instant::now(), 4, lan(), ServerConfig::default());
     typing(&mut pair, 3);
     pair.apply(&Op::DropNextFrame);
     typing(&mut pair, 3);
@@ -128,7 +128,7 @@ fn a_lost_last_frame_cannot_freeze_the_picture() {
         ..ServerConfig::default()
     };
     let timeout = config.ack_timeout.unwrap_or(Duration::from_secs(2));
-    let mut pair = Pair::new(5, lan(), config);
+    let mut pair = Pair::new(Instant::now(), 5, lan(), config);
     typing(&mut pair, 2);
     pair.apply(&Op::DropNextFrame);
     pair.apply(&Op::Damage { cell: 3, value: 99 });
@@ -141,7 +141,7 @@ fn a_lost_last_frame_cannot_freeze_the_picture() {
 
 #[test]
 fn a_keyframe_request_flood_reaches_the_session_at_a_bounded_rate() {
-    let mut pair = Pair::new(6, lan(), ServerConfig::default());
+    let mut pair = Pair::new(Instant::now(), 6, lan(), ServerConfig::default());
     pair.run_for(ms(10));
     let start = pair.log.keyframe_requests;
     for _ in 0..1000 {
@@ -159,7 +159,7 @@ fn a_keyframe_request_flood_reaches_the_session_at_a_bounded_rate() {
 
 #[test]
 fn resizes_are_clamped_and_the_newest_of_a_burst_wins() {
-    let mut pair = Pair::new(8, lan(), ServerConfig::default());
+    let mut pair = Pair::new(Instant::now(), 8, lan(), ServerConfig::default());
     pair.run_for(ms(10));
     for w in 1..=100 {
         pair.apply(&Op::Resize(100 + w, 100));
@@ -314,7 +314,7 @@ proptest! {
     ) {
         let network = Network { latency: ms(latency), jitter: ms(jitter), loss };
         let config = ServerConfig { frames_in_flight: window, ..ServerConfig::default() };
-        let mut pair = Pair::new(seed, network, config);
+        let mut pair = Pair::new(Instant::now(), seed, network, config);
         for op in &ops {
             pair.apply(op);
             prop_assert_eq!(pair.check(), Ok(()));
