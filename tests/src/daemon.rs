@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use wayray_client::{ConnectOptions, PinPolicy};
 use wayray_protocol::secret::Token;
+use wayray_protocol::session::Credentials;
 
 use crate::programs::require;
 use crate::programs::workspace_binary;
@@ -251,7 +252,7 @@ impl Daemon {
             label: format!("localhost:{}", self.addr.port()),
             known_servers: self.dir.path().join("known_servers"),
             pin: PinPolicy::AcceptNew,
-            token: Token::new(token.into()),
+            credentials: Credentials::Token(Token::new(token.into())),
             preferred_mode: None,
             keymap: wayray_protocol::messages::input::KeymapLayout {
                 layout: "us".into(),

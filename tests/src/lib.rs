@@ -2,9 +2,11 @@
 //! (a missing one skips a test on a developer's machine but fails it in CI), a running session
 //! with real clients, and pixel helpers.
 
+pub mod accounts;
 pub mod daemon;
 pub mod fixture;
 pub mod keys;
+pub mod multi_user;
 pub mod one_loop;
 pub mod pixels;
 pub mod programs;

@@ -95,7 +95,7 @@ pub fn viewer_options(
         label: format!("localhost:{}", served.addr.port()),
         known_servers: fixture.dir.path().join("known_servers"),
         pin,
-        token: Token::new(token.into()),
+        credentials: wayray_protocol::session::Credentials::Token(Token::new(token.into())),
         preferred_mode: None,
         keymap: wayray_protocol::messages::input::KeymapLayout {
             layout: "us".into(),

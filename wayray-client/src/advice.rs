@@ -46,7 +46,7 @@ fn refused(reason: Option<DisconnectReason>) -> &'static str {
             "the session has ended; connect again to start a new one, or ask your administrator"
         }
         Some(DisconnectReason::AuthenticationFailed) => {
-            "check the token file, or ask your administrator for a new token"
+            "check your user name and password (or the token file), or ask your administrator"
         }
         Some(DisconnectReason::UnsupportedVersion) => {
             "install a wayray-client version that matches the server"

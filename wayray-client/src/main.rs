@@ -10,7 +10,8 @@ use wayray_client::config::{self, ClientConfig};
 use wayray_client::driver::Driver;
 use wayray_client::headless::Headless;
 use wayray_client::{ConnectError, ConnectOptions, PinPolicy, Viewer, keys, known_servers};
-use wayray_protocol::secret::Token;
+use wayray_protocol::secret::{Secret, Token};
+use wayray_protocol::session::Credentials;
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -30,9 +31,19 @@ enum Command {
 struct ConnectArgs {
     /// The server, HOST:PORT.
     server: String,
-    /// File holding the session token.
-    #[arg(long)]
-    token_file: PathBuf,
+    /// File holding the session token (or the desk token saved after a login).
+    #[arg(long, required_unless_present = "user", conflicts_with = "user")]
+    token_file: Option<PathBuf>,
+    /// Log in as this Unix user (servers with login enabled) instead of presenting a token.
+    #[arg(long, requires = "password_file")]
+    user: Option<String>,
+    /// With --user: file holding the password (its first line).
+    #[arg(long, requires = "user")]
+    password_file: Option<PathBuf>,
+    /// After a login: save the session's desk token in FILE (mode 0600); presenting it with
+    /// --token-file moves the session to any desk without the password.
+    #[arg(long, requires = "user", value_name = "FILE")]
+    save_token: Option<PathBuf>,
     /// Accept and pin a server seen for the first time without asking.
     #[arg(long, conflicts_with = "fingerprint")]
     accept_new: bool,
@@ -106,6 +117,13 @@ fn main() -> Result<()> {
             let config = load_config(&args)?;
             let mut options = connect_options(&args, &config)?;
             let viewer = runtime.block_on(open(&mut options))?;
+            // Reconnects present the desk token, never the password again.
+            if let Some(desk) = &viewer.desk_token {
+                options.credentials = Credentials::Token(desk.clone());
+                if let Some(path) = &args.save_token {
+                    save_token(path, desk.expose())?;
+                }
+            }
             let reconnect_for = args
                 .reconnect_for
                 .map_or_else(|| config.reconnect_for(), Duration::from_secs);
@@ -212,18 +230,59 @@ fn load_config(args: &ConnectArgs) -> Result<ClientConfig> {
     }
 }
 
+/// Writes the desk token, readable by this user only.
+fn save_token(path: &std::path::Path, token: &str) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut file| file.write_all(format!("{token}\n").as_bytes()));
+    written.map_err(|e| {
+        miette!(
+            help = "choose a file in a directory you can write (--save-token)",
+            "cannot save the desk token to {}: {e}",
+            path.display()
+        )
+    })
+}
+
+/// The first line of `path`, for a token or a password.
+fn read_secret(path: &std::path::Path, help: &'static str) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| miette!(help = help, "cannot read {}: {e}", path.display()))?;
+    Ok(text.lines().next().unwrap_or_default().trim_end().to_owned())
+}
+
+/// A token, or a user name and password.
+fn credentials(args: &ConnectArgs) -> Result<Credentials> {
+    match (&args.token_file, &args.user, &args.password_file) {
+        (_, Some(user), Some(password)) => Ok(Credentials::Login {
+            user: user.clone(),
+            password: Secret::new(read_secret(
+                password,
+                "pass a file holding your password with --password-file",
+            )?),
+        }),
+        (Some(token), _, _) => Ok(Credentials::Token(Token::new(
+            read_secret(
+                token,
+                "pass the file your administrator gave you with --token-file",
+            )?
+            .trim()
+            .to_owned(),
+        ))),
+        _ => Err(miette!(
+            help = "pass --token-file FILE, or --user NAME --password-file FILE",
+            "no token and no login given"
+        )),
+    }
+}
+
 /// Everything needed to connect (and to connect again), from the flags and the configuration.
 fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectOptions> {
-    let token = std::fs::read_to_string(&args.token_file)
-        .map_err(|e| {
-            miette!(
-                help = "pass the file your administrator gave you with --token-file",
-                "cannot read {}: {e}",
-                args.token_file.display()
-            )
-        })?
-        .trim()
-        .to_owned();
     let known = args
         .known_servers
         .clone()
@@ -243,7 +302,7 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectO
             (None, true) => PinPolicy::AcceptNew,
             (None, false) => PinPolicy::Known,
         },
-        token: Token::new(token),
+        credentials: credentials(args)?,
         preferred_mode: None,
         keymap: config.keymap(
             args.keyboard_layout.as_deref(),

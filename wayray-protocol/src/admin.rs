@@ -161,6 +161,9 @@ pub struct SessionInfo {
     pub last_attach: Option<i64>,
     /// Why it ended.
     pub end_reason: Option<EndReason>,
+    /// The Unix user it runs as (sessions started by a login).
+    #[serde(default)]
+    pub user: Option<String>,
 }
 
 /// A session's state; the moves between them are the daemon's (`daemon/lifecycle.rs`).

@@ -23,6 +23,8 @@ impl Capabilities {
     pub const FRACTIONAL_SCALE: Self = Self(1 << 4);
     /// The viewer applies copy-rectangle (scroll/move) updates.
     pub const COPY_RECT: Self = Self(1 << 5);
+    /// The server accepts a user name and password (`Login`); the viewer can send them.
+    pub const LOGIN: Self = Self(1 << 6);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -32,12 +34,18 @@ impl Capabilities {
         (Self::TOUCH, "touch"),
         (Self::FRACTIONAL_SCALE, "fractional-scale"),
         (Self::COPY_RECT, "copy-rect"),
+        (Self::LOGIN, "login"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
-    /// and what a server offers. H.264 only when FFmpeg is built in.
+    /// and what a server offers. H.264 only when FFmpeg is built in. A server offers
+    /// [`Capabilities::LOGIN`] only where login is enabled (it removes it otherwise).
     pub fn implemented() -> Self {
-        let base = Self::CURSOR | Self::COPY_RECT | Self::FRACTIONAL_SCALE | Self::TOUCH;
+        let base = Self::CURSOR
+            | Self::COPY_RECT
+            | Self::FRACTIONAL_SCALE
+            | Self::TOUCH
+            | Self::LOGIN;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

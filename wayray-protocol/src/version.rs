@@ -11,10 +11,11 @@ use crate::messages::control::{Hello, PeerInfo, ServerHello};
 use crate::{Capabilities, ControlMessage, DecodeError, NegotiateError, WireMessage};
 
 /// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
-/// The versions this crate can speak. The viewer's version must lie in this range.
-pub const SUPPORTED: RangeInclusive<u16> = 1..=PROTOCOL_VERSION;
+/// The versions this crate can speak. The viewer's version must lie in this range. Version 2
+/// added `Login` and the desk token of `Attached`, which version 1 cannot decode.
+pub const SUPPORTED: RangeInclusive<u16> = 2..=PROTOCOL_VERSION;
 
 /// Reads the protocol version from the body (no length prefix) of a peer's first control
 /// message, without decoding the rest, so that a hello from any version can be answered with a

@@ -6,9 +6,17 @@
 //! * [`session`]: one process per session — the headless compositor, its window manager,
 //!   capture and encoding, and the session's end of the link.
 //!
-//! [`link_io`] (framed messages over the link's Unix sockets) is the one piece both use.
-//! `session` never imports `daemon`; `daemon` uses `session` only through the link protocol.
+//! * [`sessiond`]: `wayray-server sessiond` — in multi-user mode, the small privileged helper
+//!   that checks passwords with PAM and starts session processes as their users.
+//!
+//! [`link_io`] (framed messages over the link's Unix sockets) is shared by `daemon` and
+//! `session`; [`sessiond_wire`] (the helper's requests) by `daemon` and `sessiond`; [`users`]
+//! (Unix users and privileges) by `daemon` and `sessiond`. None of the three process folders
+//! imports another; `daemon` reaches the others only through their sockets.
 
 pub mod daemon;
 pub mod link_io;
 pub mod session;
+pub mod sessiond;
+pub mod sessiond_wire;
+pub mod users;

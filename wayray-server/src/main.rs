@@ -12,6 +12,7 @@ use wayray_server::session::output::{OutputConfig, parse_size};
 use wayray_protocol::messages::control::OutputMode;
 use wayray_protocol::secret::Token;
 use wayray_server::daemon::DaemonOptions;
+use wayray_server::daemon::privsep;
 use wayray_server::daemon::config::Config;
 use wayray_server::daemon::transport::{Identity, SingleSession, TransportConfig};
 use wayray_server::session::encode::pipeline::Pipeline;
@@ -37,6 +38,9 @@ enum Command {
     /// Run the session compositor in a window on your desktop, for development: the window's
     /// input goes to the session, and CMD is started inside it.
     Nested(NestedArgs),
+    /// Multi-user mode's privileged helper: checks passwords with PAM and starts sessions as
+    /// their users. `serve` starts it itself; run it by hand only from its systemd unit.
+    Sessiond(SessiondArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -53,6 +57,16 @@ struct ServeArgs {
     /// The admin socket wayray-ctl talks to (overrides `admin_socket`).
     #[arg(long)]
     admin_socket: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct SessiondArgs {
+    /// The daemon's configuration file (its `[login]` and `[session]` tables).
+    #[arg(long)]
+    config: PathBuf,
+    /// The daemon's state dir (overrides `state_dir`; session logs go in it).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,6 +146,7 @@ fn main() -> Result<()> {
         Command::Serve(args) => run_daemon(args),
         Command::Session(args) => run_session(args),
         Command::Nested(args) => run_nested(args),
+        Command::Sessiond(args) => run_sessiond(args),
     }
 }
 
@@ -146,20 +161,60 @@ fn require_runtime_dir() -> Result<()> {
     Ok(())
 }
 
+fn load_config(path: &std::path::Path) -> Result<Config> {
+    Config::load(path).map_err(|e| {
+        miette!(
+            help = "fix the file (every key is listed in the book's wayray-server page), \
+                    or start without --config to use the defaults",
+            "{e}"
+        )
+    })
+}
+
+fn run_sessiond(args: SessiondArgs) -> Result<()> {
+    let config = load_config(&args.config)?;
+    let state_dir = args
+        .state_dir
+        .or(config.state_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(privsep::DEFAULT_STATE_DIR));
+    let options = helper_options(&config, &state_dir)
+        .map_err(|e| miette!(help = "start it as root with the daemon's configuration", "{e}"))?;
+    wayray_server::sessiond::run(options)
+        .map_err(|e| miette!(help = "check that the runtime dir is writable", "{e}"))
+}
+
+/// The helper's settings, from the daemon's configuration.
+fn helper_options(
+    config: &Config,
+    state_dir: &std::path::Path,
+) -> std::result::Result<wayray_server::sessiond::HelperOptions, String> {
+    if !wayray_server::users::is_root() {
+        return Err("the session helper must run as root".into());
+    }
+    let login = &config.login;
+    let daemon = wayray_server::users::lookup(&login.daemon_user)?;
+    Ok(wayray_server::sessiond::HelperOptions {
+        socket: login.helper_socket(),
+        daemon_uid: daemon.uid,
+        daemon_gid: daemon.gid,
+        pam_service: login.pam_service.clone(),
+        sessions_dir: login.sessions_dir(),
+        logs_dir: state_dir.join("sessions"),
+        user_runtime_base: login.user_runtime_base.clone(),
+        command: config
+            .session_command()
+            .ok_or("no session command: set [session] command")?,
+        exe: std::env::current_exe().map_err(|e| e.to_string())?,
+    })
+}
+
 fn run_daemon(args: ServeArgs) -> Result<()> {
-    require_runtime_dir()?;
     let config_path = args
         .config
         .clone()
         .or_else(|| Config::default_path().filter(|p| p.is_file()));
     let mut config = match &config_path {
-        Some(path) => Config::load(path).map_err(|e| {
-            miette!(
-                help = "fix the file (every key is listed in the book's wayray-server page), \
-                        or start without --config to use the defaults",
-                "{e}"
-            )
-        })?,
+        Some(path) => load_config(path)?,
         None => Config::default(),
     };
     if let Some(listen) = args.listen {
@@ -176,11 +231,37 @@ fn run_daemon(args: ServeArgs) -> Result<()> {
             "no terminal found for new sessions; set [session] command in the configuration"
         );
     }
-    let options = DaemonOptions {
-        config,
-        runtime_dir: std::env::var_os("XDG_RUNTIME_DIR")
+    // Multi-user mode: the helper starts as root, this process continues as the daemon's
+    // user; the helper ends with it.
+    let _helper = match (&config_path, config.login.enabled) {
+        (Some(path), true) => {
+            let state_dir = config
+                .state_dir
+                .get_or_insert_with(|| PathBuf::from(privsep::DEFAULT_STATE_DIR))
+                .clone();
+            Some(privsep::start(&config, path, &state_dir).map_err(|e| {
+                miette!(
+                    help = "multi-user mode starts as root (sudo, or the systemd unit) and runs \
+                            the daemon as [login] daemon_user, which must exist \
+                            (useradd --system wayray)",
+                    "{e}"
+                )
+            })?)
+        }
+        _ => {
+            require_runtime_dir()?;
+            None
+        }
+    };
+    let runtime_dir = match config.login.enabled {
+        true => config.login.runtime_dir.clone(),
+        false => std::env::var_os("XDG_RUNTIME_DIR")
             .map(PathBuf::from)
             .unwrap_or_default(),
+    };
+    let options = DaemonOptions {
+        config,
+        runtime_dir,
         default_state_dir: default_state_dir(),
     };
     wayray_server::daemon::run(options, |listen, fingerprint| {

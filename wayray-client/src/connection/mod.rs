@@ -19,7 +19,7 @@ use wayray_protocol::messages::display::CursorShape;
 use wayray_protocol::messages::input::KeymapLayout;
 use wayray_protocol::quic::{MessageReader, ReadError, write_message};
 use wayray_protocol::secret::Token;
-use wayray_protocol::session::{Close, ViewerConfig, ViewerConnection, ViewerEvent};
+use wayray_protocol::session::{Close, Credentials, ViewerConfig, ViewerConnection, ViewerEvent};
 use wayray_protocol::{Capabilities, ControlMessage, DisplayMessage, InputMessage, Rect};
 
 pub use dial::PinPolicy;
@@ -51,8 +51,8 @@ pub struct ConnectOptions {
     pub known_servers: PathBuf,
     /// Pinning policy.
     pub pin: PinPolicy,
-    /// Session token.
-    pub token: Token,
+    /// A session token, or a user name and password where the server offers login.
+    pub credentials: Credentials,
     /// Output mode to ask for.
     pub preferred_mode: Option<OutputMode>,
     /// Keyboard layout of this desk.
@@ -87,6 +87,9 @@ pub struct Viewer {
     pub cursor: Option<DisplayMessage>,
     /// The server's fingerprint.
     pub fingerprint: String,
+    /// After a login: the hot-desk token of the session (reconnects present it instead of the
+    /// password; `--save-token` keeps it).
+    pub desk_token: Option<Token>,
     /// Rates, codec mix and keystroke latency (overlay and report).
     pub stats: Stats,
 }
@@ -117,7 +120,7 @@ impl Viewer {
         let (mut control_send, control_recv) =
             conn.open_bi().await.map_err(|e| proto(e.to_string()))?;
         let mut control = MessageReader::<ControlMessage>::new(control_recv);
-        let mut config = ViewerConfig::new(opts.token.clone());
+        let mut config = ViewerConfig::with_credentials(opts.credentials.clone());
         config.preferred_mode = opts.preferred_mode;
         config.capabilities = opts.capabilities;
         let mut machine = ViewerConnection::new(Instant::now(), config);
@@ -205,6 +208,7 @@ impl Viewer {
             bytes: 0,
             cursor: None,
             fingerprint,
+            desk_token: attached.desk_token,
             stats: Stats::default(),
         };
         viewer.flush().map_err(|e| proto(e.to_string()))?;

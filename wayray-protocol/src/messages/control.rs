@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{MAX_NAME, MAX_TEXT, check_len, check_range};
 use crate::geometry::MAX_EDGE;
-use crate::secret::Token;
+use crate::secret::{Secret, Token};
 use crate::{Capabilities, Channel, ValidationError, WireMessage};
 
 /// A message on the control stream.
@@ -31,6 +31,9 @@ pub enum ControlMessage {
     ResizeRequest(OutputMode),
     /// Either way, last message: why the connection ends.
     Disconnect(Disconnect),
+    /// Viewer → server, instead of `Attach` where the server offers
+    /// [`Capabilities::LOGIN`]: log in with a user name and password.
+    Login(Login),
 }
 
 /// Name and version of a program, for logs and `wayray-ctl`.
@@ -77,6 +80,18 @@ pub struct Attach {
     pub preferred_mode: Option<OutputMode>,
 }
 
+/// Log in to the server's user's session (started when the user has none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct Login {
+    /// The Unix user name.
+    pub user: String,
+    /// The password. Never logged: its `Debug` is redacted.
+    pub password: Secret<String>,
+    /// The output mode the viewer would like (its window size and scale).
+    pub preferred_mode: Option<OutputMode>,
+}
+
 /// The viewer is attached to a session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
@@ -85,6 +100,9 @@ pub struct Attached {
     pub session_id: String,
     /// The output mode now in effect.
     pub mode: OutputMode,
+    /// After a [`Login`]: a hot-desk token bound to this session, which attaches to it from
+    /// any desk without the password (the viewer saves it when asked). `None` after `Attach`.
+    pub desk_token: Option<Token>,
 }
 
 /// Size and scale of the session output.
@@ -201,6 +219,7 @@ impl WireMessage for ControlMessage {
         "KeyframeRequest",
         "ResizeRequest",
         "Disconnect",
+        "Login",
     ];
 
     fn name(&self) -> &'static str {
@@ -215,6 +234,7 @@ impl WireMessage for ControlMessage {
             Self::KeyframeRequest => "KeyframeRequest",
             Self::ResizeRequest(_) => "ResizeRequest",
             Self::Disconnect(_) => "Disconnect",
+            Self::Login(_) => "Login",
         }
     }
 
@@ -232,8 +252,19 @@ impl WireMessage for ControlMessage {
                     .as_ref()
                     .map_or(Ok(()), OutputMode::validate)
             }
+            Self::Login(login) => {
+                check_len("user name", &login.user, MAX_NAME)?;
+                check_len("password", login.password.expose(), MAX_NAME)?;
+                login
+                    .preferred_mode
+                    .as_ref()
+                    .map_or(Ok(()), OutputMode::validate)
+            }
             Self::Attached(attached) => {
                 check_len("session id", &attached.session_id, MAX_NAME)?;
+                if let Some(token) = &attached.desk_token {
+                    check_len("desk token", token.expose(), MAX_NAME)?;
+                }
                 attached.mode.validate()
             }
             Self::ResizeRequest(mode) => mode.validate(),

@@ -24,10 +24,12 @@ pub mod viewer;
 pub mod window;
 
 #[cfg(test)]
+mod login_tests;
+#[cfg(test)]
 mod tests;
 
 pub use server::{ServerConfig, ServerConnection, ServerEvent};
-pub use viewer::{ViewerConfig, ViewerConnection, ViewerEvent};
+pub use viewer::{Credentials, ViewerConfig, ViewerConnection, ViewerEvent};
 pub use window::{AckError, FrameWindow};
 
 use crate::messages::control::{Disconnect, DisconnectReason};

@@ -1,8 +1,9 @@
 //! The server's side of a connection.
 //!
-//! Phases: waiting for `Hello` → waiting for `Attach` → resolving the token (the application
-//! looks it up and calls [`ServerConnection::accept`] or [`ServerConnection::refuse`]) →
-//! attached → closed. The hello and the attach must both arrive before
+//! Phases: waiting for `Hello` → waiting for `Attach` (a token) or `Login` (a user name and
+//! password, only where the server offers [`Capabilities::LOGIN`]) → resolving it (the
+//! application checks it and calls [`ServerConnection::accept`] or
+//! [`ServerConnection::refuse`]) → attached → closed. The hello and the attach must both arrive before
 //! [`ServerConfig::handshake_timeout`] (resolving has no deadline here: starting a session
 //! has its own).
 //!
@@ -25,7 +26,10 @@ use std::time::{Duration, Instant};
 use super::Close;
 use super::throttle::Throttle;
 use super::window::FrameWindow;
-use crate::messages::control::{Attach, Attached, DisconnectReason, OutputMode, PeerInfo};
+use crate::messages::control::{
+    Attach, Attached, DisconnectReason, Login, OutputMode, PeerInfo,
+};
+use crate::secret::Token;
 use crate::messages::input::KeymapLayout;
 use crate::version::HandshakeError;
 use crate::{Capabilities, ControlMessage, InputMessage, NegotiateError, WireMessage};
@@ -84,6 +88,9 @@ pub enum ServerEvent {
     /// The viewer presents a token: look it up, then [`ServerConnection::accept`] or
     /// [`ServerConnection::refuse`].
     AttachRequested(Attach),
+    /// The viewer logs in: check the password (the application never logs it), then
+    /// [`ServerConnection::accept`] with a desk token or [`ServerConnection::refuse`].
+    LoginRequested(Login),
     /// The viewer acknowledged every frame up to this one.
     FrameAcked(u64),
     /// Send the viewer a full frame.
@@ -180,6 +187,16 @@ impl ServerConnection {
                 self.phase = Phase::Resolving;
                 self.events.push_back(ServerEvent::AttachRequested(attach));
             }
+            (Phase::AwaitAttach, ControlMessage::Login(login)) => {
+                if !self.capabilities.contains(Capabilities::LOGIN) {
+                    return self.close(
+                        DisconnectReason::AuthenticationFailed,
+                        "this server has no login with a user name; present a session token",
+                    );
+                }
+                self.phase = Phase::Resolving;
+                self.events.push_back(ServerEvent::LoginRequested(login));
+            }
             (Phase::Attached, ControlMessage::Ping(ping)) => {
                 self.transmits.push_back(ControlMessage::Pong(ping));
             }
@@ -235,13 +252,18 @@ impl ServerConnection {
         }
     }
 
-    /// The token checked out: the viewer is attached to `session_id` with `mode`.
-    pub fn accept(&mut self, session_id: String, mode: OutputMode) {
+    /// The token or login checked out: the viewer is attached to `session_id` with `mode`;
+    /// after a login, `desk_token` is the hot-desk token the viewer may keep.
+    pub fn accept(&mut self, session_id: String, mode: OutputMode, desk_token: Option<Token>) {
         if self.phase != Phase::Resolving {
             return;
         }
         self.phase = Phase::Attached;
-        let attached = Attached { session_id, mode };
+        let attached = Attached {
+            session_id,
+            mode,
+            desk_token,
+        };
         self.transmits.push_back(ControlMessage::Attached(attached));
     }
 

@@ -327,7 +327,16 @@ impl Pair {
                     height: 200,
                     scale_120: 120,
                 });
-                self.server.accept("sim".into(), mode);
+                self.server.accept("sim".into(), mode, None);
+            }
+            ServerEvent::LoginRequested(login) => {
+                let mode = login.preferred_mode.unwrap_or(OutputMode {
+                    width: 320,
+                    height: 200,
+                    scale_120: 120,
+                });
+                let token = Token::new(format!("desk-{}", login.user));
+                self.server.accept("sim".into(), mode, Some(token));
             }
             ServerEvent::KeyframeRequested => {
                 self.log.keyframe_requests += 1;

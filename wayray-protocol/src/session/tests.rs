@@ -186,7 +186,7 @@ fn server_attached(now: Instant) -> ServerConnection {
         height: 64,
         scale_120: 120,
     };
-    server.accept("s".into(), mode);
+    server.accept("s".into(), mode, None);
     while server.poll_transmit().is_some() {}
     while server.poll_event().is_some() {}
     server
@@ -277,6 +277,7 @@ fn the_viewer_refuses_a_server_that_skips_the_hello() {
             height: 1,
             scale_120: 120,
         },
+        desk_token: None,
     };
     viewer.handle_message(now, ControlMessage::Attached(attached));
     let closed = std::iter::from_fn(|| viewer.poll_event()).find_map(|e| match e {

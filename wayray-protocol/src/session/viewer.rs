@@ -1,7 +1,7 @@
 //! The viewer's side of a connection.
 //!
-//! Phases: `Hello` sent, waiting for `ServerHello` → `Attach` sent, waiting for `Attached` →
-//! attached → closed.
+//! Phases: `Hello` sent, waiting for `ServerHello` → `Attach` (a token) or `Login` (a user
+//! name and password) sent, waiting for `Attached` → attached → closed.
 //!
 //! Attached, display messages come in on separate streams and may overtake each other. The
 //! machine hands frames to the application strictly in sequence ([`ViewerEvent::Frame`]),
@@ -22,11 +22,25 @@ use super::Close;
 use super::rtt::RttMeter;
 use super::throttle::Throttle;
 use crate::messages::control::{
-    Attach, Attached, DisconnectReason, FrameAck, Hello, OutputMode, PeerInfo, ServerHello,
+    Attach, Attached, DisconnectReason, FrameAck, Hello, Login, OutputMode, PeerInfo, ServerHello,
 };
 use crate::messages::display::FrameUpdate;
-use crate::secret::Token;
+use crate::secret::{Secret, Token};
 use crate::{Capabilities, ControlMessage, DisplayMessage, PROTOCOL_VERSION, WireMessage};
+
+/// Who the viewer says it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// A session token (issued by an administrator, or the desk token of an earlier login).
+    Token(Token),
+    /// A Unix user name and password, where the server offers login.
+    Login {
+        /// The user name.
+        user: String,
+        /// The password (its `Debug` is redacted).
+        password: Secret<String>,
+    },
+}
 
 /// How a viewer connection behaves.
 #[derive(Clone, Debug)]
@@ -35,8 +49,8 @@ pub struct ViewerConfig {
     pub capabilities: Capabilities,
     /// Who the viewer is.
     pub client: PeerInfo,
-    /// The session token.
-    pub token: Token,
+    /// A token or a login.
+    pub credentials: Credentials,
     /// The output mode to ask for when attaching.
     pub preferred_mode: Option<OutputMode>,
     /// How often to ping.
@@ -53,13 +67,18 @@ pub struct ViewerConfig {
 impl ViewerConfig {
     /// The defaults, for this token.
     pub fn new(token: Token) -> Self {
+        Self::with_credentials(Credentials::Token(token))
+    }
+
+    /// The defaults, for a token or a login.
+    pub fn with_credentials(credentials: Credentials) -> Self {
         Self {
             capabilities: Capabilities::implemented(),
             client: PeerInfo {
                 name: "wayray-client".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
             },
-            token,
+            credentials,
             preferred_mode: None,
             ping_interval: Duration::from_secs(1),
             gap_timeout: None,
@@ -149,10 +168,31 @@ impl ViewerConnection {
                 }
                 self.capabilities = hello.capabilities.intersect(self.config.capabilities);
                 self.events.push_back(ViewerEvent::Connected(hello));
-                self.transmits.push_back(ControlMessage::Attach(Attach {
-                    token: self.config.token.clone(),
-                    preferred_mode: self.config.preferred_mode,
-                }));
+                let preferred_mode = self.config.preferred_mode;
+                let msg = match &self.config.credentials {
+                    Credentials::Token(token) => ControlMessage::Attach(Attach {
+                        token: token.clone(),
+                        preferred_mode,
+                    }),
+                    Credentials::Login { .. }
+                        if !self.capabilities.contains(Capabilities::LOGIN) =>
+                    {
+                        let close = Close::local(
+                            DisconnectReason::AuthenticationFailed,
+                            "this server has no login with a user name; present a session \
+                             token instead",
+                        );
+                        self.transmits
+                            .push_back(ControlMessage::Disconnect(close.message()));
+                        return self.finish(close);
+                    }
+                    Credentials::Login { user, password } => ControlMessage::Login(Login {
+                        user: user.clone(),
+                        password: password.clone(),
+                        preferred_mode,
+                    }),
+                };
+                self.transmits.push_back(msg);
                 self.phase = Phase::AwaitAttached;
             }
             (Phase::AwaitAttached, ControlMessage::Attached(attached)) => {

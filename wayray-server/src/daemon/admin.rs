@@ -26,7 +26,7 @@ const MAX_LINE: usize = 64 * 1024;
 /// Binds the admin socket (mode 0600).
 pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     if let Some(dir) = path.parent() {
-        super::supervisor::ensure_dir(dir)?;
+        super::dirs::ensure_dir(dir)?;
     }
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path)?;
@@ -161,6 +161,7 @@ fn info(supervisor: &Supervisor, row: SessionRow) -> SessionInfo {
         created: row.created,
         last_attach: row.last_attach,
         end_reason: row.end_reason,
+        user: row.user,
     }
 }
 

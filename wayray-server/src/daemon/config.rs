@@ -28,6 +28,53 @@ pub struct Config {
     pub frames_in_flight: usize,
     /// What each session runs.
     pub session: SessionDefaults,
+    /// Logging in with Unix accounts (multi-user mode).
+    pub login: LoginConfig,
+}
+
+/// The `[login]` table: multi-user mode. Started as root with `enabled = true`, `serve` runs
+/// a privileged helper for PAM and session processes and the network daemon as
+/// `daemon_user`; viewers log in with their Unix user name and password.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoginConfig {
+    /// Whether viewers log in with a user name and password.
+    pub enabled: bool,
+    /// The unprivileged user the network daemon runs as.
+    pub daemon_user: String,
+    /// The PAM service (`/etc/pam.d/NAME`).
+    pub pam_service: String,
+    /// Sessions one user may have; a login beyond that attaches to the newest.
+    pub sessions_per_user: usize,
+    /// The daemon's runtime directory: admin socket, helper socket, session link sockets.
+    pub runtime_dir: PathBuf,
+    /// Where users' runtime directories are (`/run/user/UID`), created when missing.
+    pub user_runtime_base: PathBuf,
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            daemon_user: "wayray".into(),
+            pam_service: "wayray".into(),
+            sessions_per_user: 1,
+            runtime_dir: PathBuf::from("/run/wayray"),
+            user_runtime_base: PathBuf::from("/run/user"),
+        }
+    }
+}
+
+impl LoginConfig {
+    /// The helper's socket.
+    pub fn helper_socket(&self) -> PathBuf {
+        self.runtime_dir.join("sessiond.sock")
+    }
+
+    /// Where the session link sockets are (one directory per session).
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.runtime_dir.join("sessions")
+    }
 }
 
 /// The `[session]` table.
@@ -55,6 +102,7 @@ impl Default for Config {
             auto_create: false,
             frames_in_flight: 2,
             session: SessionDefaults::default(),
+            login: LoginConfig::default(),
         }
     }
 }
@@ -124,6 +172,17 @@ impl Config {
         if self.session.command.as_ref().is_some_and(Vec::is_empty) {
             return Err("[session] command must name a program".into());
         }
+        if self.login.enabled && self.auto_create {
+            return Err("auto_create cannot be used with [login] enabled: every session \
+                        belongs to a user who logged in"
+                .into());
+        }
+        if !(1..=16).contains(&self.login.sessions_per_user) {
+            return Err("[login] sessions_per_user must be between 1 and 16".into());
+        }
+        if !self.login.runtime_dir.is_absolute() || !self.login.user_runtime_base.is_absolute() {
+            return Err("[login] runtime_dir and user_runtime_base must be absolute".into());
+        }
         Ok(())
     }
 
@@ -172,6 +231,13 @@ mod tests {
             scale = 1.5
             keyboard_layout = "de"
             idle_timeout_secs = 60
+            [login]
+            enabled = false
+            daemon_user = "wr-daemon"
+            pam_service = "wayray-test"
+            sessions_per_user = 2
+            runtime_dir = "/run/wr"
+            user_runtime_base = "/run/user"
             "#,
         )
         .unwrap();
@@ -183,6 +249,8 @@ mod tests {
             ["weston-terminal", "--shell=/bin/sh"]
         );
         assert_eq!(config.session.idle_timeout_secs, 60);
+        assert_eq!(config.login.daemon_user, "wr-daemon");
+        assert_eq!(config.login.helper_socket(), PathBuf::from("/run/wr/sessiond.sock"));
     }
 
     #[test]
@@ -193,5 +261,9 @@ mod tests {
         assert!(size.contains("size"), "{size}");
         assert!(Config::parse("frames_in_flight = 0").is_err());
         assert!(Config::parse("[session]\ncommand = []").is_err());
+        let both = Config::parse("auto_create = true\n[login]\nenabled = true").unwrap_err();
+        assert!(both.contains("auto_create"), "{both}");
+        assert!(Config::parse("[login]\nsessions_per_user = 0").is_err());
+        assert!(Config::parse("[login]\nruntime_dir = \"run\"").is_err());
     }
 }

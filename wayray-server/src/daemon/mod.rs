@@ -10,7 +10,10 @@
 
 pub mod admin;
 pub mod config;
+pub mod dirs;
 pub mod lifecycle;
+pub mod login;
+pub mod privsep;
 pub mod registry;
 pub mod resolver;
 pub mod session_error;
@@ -26,7 +29,8 @@ use std::time::Duration;
 
 use config::Config;
 use registry::Registry;
-use supervisor::{Paths, Supervisor, private_dir};
+use dirs::private_dir;
+use supervisor::{Paths, Supervisor};
 
 use crate::daemon::transport::Identity;
 
@@ -75,14 +79,24 @@ pub fn paths(options: &DaemonOptions) -> Paths {
         .state_dir
         .clone()
         .unwrap_or_else(|| options.default_state_dir.clone());
+    let login = &options.config.login;
     let admin_socket = options.config.admin_socket.clone().unwrap_or_else(|| {
-        options
-            .runtime_dir
-            .join(wayray_protocol::admin::ADMIN_SOCKET)
+        if login.enabled {
+            login.runtime_dir.join("admin.sock")
+        } else {
+            options
+                .runtime_dir
+                .join(wayray_protocol::admin::ADMIN_SOCKET)
+        }
     });
+    let sessions_dir = if login.enabled {
+        login.sessions_dir()
+    } else {
+        options.runtime_dir.join("wayray").join("sessions")
+    };
     Paths {
         logs_dir: state_dir.join("sessions"),
-        sessions_dir: options.runtime_dir.join("wayray").join("sessions"),
+        sessions_dir,
         state_dir,
         admin_socket,
     }
@@ -96,7 +110,12 @@ pub fn run(
     ready: impl FnOnce(SocketAddr, &str),
 ) -> Result<(), DaemonError> {
     let paths = paths(&options);
-    for dir in [&paths.state_dir, &paths.logs_dir, &paths.sessions_dir] {
+    let mut private = vec![&paths.state_dir, &paths.logs_dir];
+    // In multi-user mode the helper (root) owns the sessions' directory.
+    if !options.config.login.enabled {
+        private.push(&paths.sessions_dir);
+    }
+    for dir in private {
         private_dir(dir).map_err(io(format!("cannot create {}", dir.display())))?;
     }
     let identity = Identity::load_or_create(&paths.state_dir)

@@ -2,7 +2,11 @@
 //! hash, never the secret), its live session or a new one, and hot-desking — a session's
 //! previous viewer is told that the session moved.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
+
+use wayray_protocol::secret::Token;
 
 use wayray_protocol::messages::control::DisconnectReason;
 
@@ -10,7 +14,7 @@ use super::lifecycle::Event;
 use super::supervisor::{Supervisor, Viewer};
 use super::tokens;
 use crate::daemon::transport::resolver::{
-    AttachRequest, Attachment, BoxFuture, Refusal, Resolver, close_moved,
+    AttachRequest, Attachment, BoxFuture, Presented, Refusal, Resolver, close_moved,
 };
 
 /// The daemon's resolver.
@@ -19,7 +23,28 @@ pub struct DaemonResolver(pub Arc<Supervisor>);
 
 impl Resolver for DaemonResolver {
     fn attach(&self, request: AttachRequest) -> BoxFuture<'_, Result<Attachment, Refusal>> {
-        Box::pin(attach(&self.0, request))
+        Box::pin(async move {
+            let AttachRequest {
+                presented,
+                viewer,
+                connection,
+            } = request;
+            match presented {
+                Presented::Token(token) => attach(&self.0, token, viewer, connection).await,
+                Presented::Login { user, password } => {
+                    let login = super::login::LoginRequest {
+                        user,
+                        password,
+                        viewer,
+                    };
+                    super::login::login(&self.0, login, connection).await
+                }
+            }
+        })
+    }
+
+    fn offers_login(&self) -> bool {
+        self.0.config.login.enabled
     }
 
     fn detached(&self, session_id: &str, connection: &quinn::Connection) {
@@ -58,16 +83,18 @@ impl Resolver for DaemonResolver {
     }
 }
 
-fn refused(reason: DisconnectReason, message: &str) -> Refusal {
+pub(super) fn refused(reason: DisconnectReason, message: &str) -> Refusal {
     Refusal::new(reason, message)
 }
 
 async fn attach(
     supervisor: &Arc<Supervisor>,
-    request: AttachRequest,
+    token: Token,
+    viewer: SocketAddr,
+    connection: quinn::Connection,
 ) -> Result<Attachment, Refusal> {
-    let addr = request.viewer.to_string();
-    let hash = tokens::hash(request.token.expose());
+    let addr = viewer.to_string();
+    let hash = tokens::hash(token.expose());
     let _one_at_a_time = supervisor.attach_lock.lock().await;
     let found = supervisor
         .registry()
@@ -122,6 +149,16 @@ async fn attach(
         .filter(|id| supervisor.live().contains_key(id));
     let id = match running {
         Some(id) => id,
+        // A desk card of a user whose session has ended: that user logs in again (the
+        // daemon never starts a session as itself in multi-user mode).
+        None if supervisor.config.login.enabled => {
+            supervisor.audit("refused", None, Some(&token.id), &format!("ended from {addr}"));
+            return Err(refused(
+                DisconnectReason::SessionEnded,
+                "the session of this token has ended; log in with your user name and password \
+                 to start a new one",
+            ));
+        }
         None => supervisor.start_session(&token.id).await.map_err(|e| {
             refused(
                 DisconnectReason::InternalError,
@@ -129,7 +166,24 @@ async fn attach(
             )
         })?,
     };
+    let link = bind_viewer(supervisor, id, &token.id, connection, &addr)?;
+    Ok(Attachment {
+        session_id: id.to_string(),
+        link,
+        desk_token: None,
+    })
+}
 
+/// Makes `connection` the viewer of live session `id` (telling its previous viewer that the
+/// session moved) and records the attach. Returns the session's link socket. The caller holds
+/// the attach lock.
+pub(super) fn bind_viewer(
+    supervisor: &Arc<Supervisor>,
+    id: u64,
+    token_id: &str,
+    connection: quinn::Connection,
+    addr: &str,
+) -> Result<PathBuf, Refusal> {
     let (link, previous) = {
         let mut live = supervisor.live();
         let session = live.get_mut(&id).ok_or_else(|| {
@@ -139,8 +193,8 @@ async fn attach(
             )
         })?;
         let previous = session.viewer.replace(Viewer {
-            connection: request.connection,
-            token_id: token.id.clone(),
+            connection,
+            token_id: token_id.to_owned(),
         });
         (session.link.clone(), previous)
     };
@@ -149,20 +203,17 @@ async fn attach(
         supervisor.audit(
             "moved",
             Some(id),
-            Some(&token.id),
+            Some(token_id),
             &format!("{} -> {addr}", previous.connection.remote_address()),
         );
     }
     if let Err(err) = supervisor
         .registry()
-        .transition(id, Event::Attach, Some(&addr))
+        .transition(id, Event::Attach, Some(addr))
     {
         tracing::warn!(%err, "session state not updated");
     }
-    supervisor.audit("attach", Some(id), Some(&token.id), &addr);
-    tracing::info!(session = id, token = %token.id, viewer = %addr, "viewer attaching");
-    Ok(Attachment {
-        session_id: id.to_string(),
-        link,
-    })
+    supervisor.audit("attach", Some(id), Some(token_id), addr);
+    tracing::info!(session = id, token = %token_id, viewer = %addr, "viewer attaching");
+    Ok(link)
 }

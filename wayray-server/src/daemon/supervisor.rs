@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -82,6 +82,8 @@ pub struct Supervisor {
     live: Mutex<HashMap<u64, Live>>,
     /// Attaches run one at a time, so one token never starts two sessions.
     pub(super) attach_lock: tokio::sync::Mutex<()>,
+    /// Logins (multi-user mode): the helper, backoff and per-user order.
+    pub logins: super::login::Logins,
 }
 
 impl Supervisor {
@@ -94,7 +96,6 @@ impl Supervisor {
         fingerprint: String,
     ) -> std::io::Result<Self> {
         Ok(Self {
-            config,
             paths,
             listen,
             fingerprint,
@@ -103,6 +104,8 @@ impl Supervisor {
             registry: Mutex::new(registry),
             live: Mutex::new(HashMap::new()),
             attach_lock: tokio::sync::Mutex::new(()),
+            logins: super::login::Logins::new(&config.login),
+            config,
         })
     }
 
@@ -290,8 +293,9 @@ impl Supervisor {
         }
     }
 
-    /// Notices an adopted session's end: its link connection closes when the process exits.
-    fn watch(self: &Arc<Self>, id: u64, link: PathBuf) {
+    /// Notices the end of a session this daemon did not start itself (adopted after a
+    /// restart, or started by the login helper): its link closes when the process exits.
+    pub(super) fn watch(self: &Arc<Self>, id: u64, link: PathBuf) {
         let supervisor = self.clone();
         let span = tracing::info_span!("session", session = id);
         tokio::spawn(
@@ -304,7 +308,7 @@ impl Supervisor {
     }
 
     /// Records the end of session `id`; `reason` is used unless the daemon stopped it.
-    fn ended(&self, id: u64, reason: EndReason) {
+    pub(super) fn ended(&self, id: u64, reason: EndReason) {
         // The registry says "ended" before the session leaves the live set or its viewer is
         // told: whoever sees either (a `session kill` waiting for it) also sees the end.
         let Some(stop_reason) = self.live().get(&id).map(|l| l.stop_reason.clone()) else {
@@ -347,7 +351,12 @@ impl Supervisor {
             return Ok(());
         }
         tracing::warn!(session = id, pid, "session did not stop; killing it");
-        kill_group(pid);
+        if self.config.login.enabled {
+            // Sessions of other users: only the privileged helper may signal them.
+            super::login::kill(self, id).await;
+        } else {
+            kill_group(pid);
+        }
         if self.wait_gone(id, STOP_TIMEOUT).await {
             Ok(())
         } else {
@@ -400,45 +409,6 @@ impl Supervisor {
     }
 }
 
-/// Makes `dir` private to this user: created (with missing parents) as 0700, or, when it
-/// exists and belongs to this user, set to 0700. A directory of another user, or one meant to
-/// be shared (world-writable or sticky, such as `/tmp`), is never changed: that is refused.
-pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-    if !dir.exists() {
-        return std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir);
-    }
-    // SAFETY: geteuid(2) has no preconditions.
-    let me = unsafe { libc::geteuid() };
-    let meta = std::fs::metadata(dir)?;
-    if meta.uid() != me || meta.mode() & 0o1002 != 0 {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::PermissionDenied,
-            format!(
-                "{} is shared with other users; choose a directory of your own",
-                dir.display()
-            ),
-        ));
-    }
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-}
-
-/// Creates `dir` (0700, with missing parents) if it is missing; an existing one is left as it
-/// is (the admin socket in it is 0600 and checks who connects).
-pub fn ensure_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if dir.exists() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
 /// Kills a session process and the applications it started: the session leads its own
 /// process group, which its applications inherit.
 fn kill_group(pid: u32) {
@@ -458,32 +428,4 @@ fn kill_group(pid: u32) {
 /// How an end reason is kept in the registry.
 fn stored(reason: &EndReason) -> String {
     serde_json::to_string(reason).unwrap_or_else(|_| reason.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use std::os::unix::fs::PermissionsExt;
-
-    use super::private_dir;
-
-    fn mode(path: &std::path::Path) -> u32 {
-        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
-    }
-
-    #[test]
-    fn private_dirs_are_created_or_made_0700_and_shared_ones_refused() {
-        let base = std::env::temp_dir().join(format!("wayray-private-{}", std::process::id()));
-        let nested = base.join("a/b");
-        private_dir(&nested).unwrap();
-        assert_eq!(mode(&nested), 0o700);
-        std::fs::set_permissions(&nested, std::fs::Permissions::from_mode(0o755)).unwrap();
-        private_dir(&nested).unwrap();
-        assert_eq!(mode(&nested), 0o700);
-        let shared = base.join("shared");
-        std::fs::create_dir(&shared).unwrap();
-        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
-        assert!(private_dir(&shared).is_err());
-        assert_eq!(mode(&shared), 0o1777, "a shared directory was changed");
-        std::fs::remove_dir_all(&base).unwrap();
-    }
 }

@@ -33,4 +33,7 @@ pub const MIGRATIONS: &[&str] = &[
         token_id TEXT,
         detail TEXT
     );",
+    // 2: the Unix user a session belongs to (multi-user mode), looked up at each login.
+    "ALTER TABLE sessions ADD COLUMN user TEXT;
+    CREATE INDEX sessions_by_user ON sessions (user, state);",
 ];

@@ -84,6 +84,8 @@ pub struct SessionRow {
     pub wayland_display: Option<String>,
     /// Why it ended.
     pub end_reason: Option<EndReason>,
+    /// The Unix user it runs as, for sessions started by a login.
+    pub user: Option<String>,
 }
 
 /// An audit log entry.
@@ -115,7 +117,7 @@ pub struct Registry {
 }
 
 const SESSION_COLUMNS: &str = "id, state, token_id, created, last_attach, detached_at, viewer, \
-                               pid, link, wayland_display, end_reason";
+                               pid, link, wayland_display, end_reason, user";
 
 fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
     let state: String = row.get(1)?;
@@ -133,6 +135,7 @@ fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
         end_reason: row
             .get::<_, Option<String>>(10)?
             .map(|text| serde_json::from_str(&text).unwrap_or(EndReason::Recorded(text))),
+        user: row.get(11)?,
     })
 }
 
@@ -265,6 +268,24 @@ impl Registry {
             params![SessionState::Starting.name(), token, now()],
         )?;
         Ok(self.conn.last_insert_rowid() as u64)
+    }
+
+    /// Creates a session in state `starting` for Unix user `user` (a login).
+    pub fn create_user_session(&self, user: &str) -> Result<u64, RegistryError> {
+        self.conn.execute(
+            "INSERT INTO sessions (state, user, created) VALUES (?1, ?2, ?3)",
+            params![SessionState::Starting.name(), user, now()],
+        )?;
+        Ok(self.conn.last_insert_rowid() as u64)
+    }
+
+    /// The sessions of `user` that have not ended, newest first.
+    pub fn user_sessions(&self, user: &str) -> Result<Vec<u64>, RegistryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM sessions WHERE user = ?1 AND state != 'ended' ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([user], |row| row.get::<_, i64>(0))?;
+        Ok(rows.map(|r| r.map(|id| id as u64)).collect::<Result<_, _>>()?)
     }
 
     /// Session `id`.

@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use identity::Identity;
-pub use resolver::{AttachRequest, Attachment, Refusal, Resolver, SingleSession};
+pub use resolver::{AttachRequest, Attachment, Presented, Refusal, Resolver, SingleSession};
 
 /// ALPN protocol id.
 pub const ALPN: &[u8] = b"wayray/1";

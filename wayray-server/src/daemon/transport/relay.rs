@@ -71,7 +71,7 @@ pub(super) async fn relay(
                     ended = Some(close);
                     continue;
                 }
-                ServerEvent::AttachRequested(_) => continue,
+                ServerEvent::AttachRequested(_) | ServerEvent::LoginRequested(_) => continue,
             };
             if to_session.send(request).await.is_err() {
                 control

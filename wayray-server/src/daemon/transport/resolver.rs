@@ -9,13 +9,27 @@ use std::pin::Pin;
 use std::sync::Mutex;
 
 use wayray_protocol::messages::control::DisconnectReason;
-use wayray_protocol::secret::{Token, same_secret};
+use wayray_protocol::secret::{Secret, Token, same_secret};
+
+/// Who a viewer says it is.
+#[derive(Debug)]
+pub enum Presented {
+    /// A session token.
+    Token(Token),
+    /// A user name and password (only where the resolver offers login).
+    Login {
+        /// The user name.
+        user: String,
+        /// The password (redacted in `Debug`; never logged).
+        password: Secret<String>,
+    },
+}
 
 /// A viewer asks to attach.
 #[derive(Debug)]
 pub struct AttachRequest {
-    /// The token it presented.
-    pub token: Token,
+    /// Its token or login.
+    pub presented: Presented,
     /// Its address.
     pub viewer: SocketAddr,
     /// Its connection (the resolver closes the previous viewer of the session with it).
@@ -29,6 +43,8 @@ pub struct Attachment {
     pub session_id: String,
     /// The session's link socket.
     pub link: PathBuf,
+    /// After a login: the hot-desk token for the viewer to keep.
+    pub desk_token: Option<Token>,
 }
 
 /// Why a viewer was refused.
@@ -61,6 +77,11 @@ pub trait Resolver: Send + Sync + 'static {
 
     /// The viewer `connection` of `session_id` has gone.
     fn detached(&self, session_id: &str, connection: &quinn::Connection);
+
+    /// Whether viewers may log in with a user name and password.
+    fn offers_login(&self) -> bool {
+        false
+    }
 }
 
 /// One session, one token (`wayray-server session --listen`, and tests).
@@ -76,7 +97,11 @@ impl SingleSession {
     pub fn new(token: Token, session_id: String, link: PathBuf) -> Self {
         Self {
             token,
-            attachment: Attachment { session_id, link },
+            attachment: Attachment {
+                session_id,
+                link,
+                desk_token: None,
+            },
             current: Mutex::new(None),
         }
     }
@@ -93,10 +118,13 @@ pub fn close_moved(previous: &quinn::Connection) {
 impl Resolver for SingleSession {
     fn attach(&self, request: AttachRequest) -> BoxFuture<'_, Result<Attachment, Refusal>> {
         Box::pin(async move {
-            if !same_secret(
-                request.token.expose().as_bytes(),
-                self.token.expose().as_bytes(),
-            ) {
+            let Presented::Token(token) = &request.presented else {
+                return Err(Refusal::new(
+                    DisconnectReason::AuthenticationFailed,
+                    "this server has no login with a user name; present a session token",
+                ));
+            };
+            if !same_secret(token.expose().as_bytes(), self.token.expose().as_bytes()) {
                 return Err(Refusal::new(
                     DisconnectReason::AuthenticationFailed,
                     "the session token is not valid for this server",

@@ -7,15 +7,15 @@ use std::time::Instant;
 
 use quinn::{Connection, RecvStream};
 use tracing::Instrument;
-use wayray_protocol::messages::control::{Attach, DisconnectReason};
+use wayray_protocol::messages::control::{Attach, DisconnectReason, Login};
 use wayray_protocol::messages::link::LinkAttach;
 use wayray_protocol::quic::MessageReader;
 use wayray_protocol::session::{ServerConfig, ServerConnection, ServerEvent};
-use wayray_protocol::{Channel, ControlMessage};
+use wayray_protocol::{Capabilities, Channel, ControlMessage};
 
 use super::control::{Control, close_code};
 use super::relay::relay;
-use super::resolver::{AttachRequest, Resolver};
+use super::resolver::{AttachRequest, Presented, Resolver};
 use crate::daemon::session_link::attach_viewer;
 
 pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>) {
@@ -40,8 +40,19 @@ pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>)
     }
 }
 
+/// The connection's rules: login offered only where the resolver takes it.
+fn server_config(resolver: &dyn Resolver) -> ServerConfig {
+    let mut config = ServerConfig::default();
+    if !resolver.offers_login() {
+        config.capabilities = config
+            .capabilities
+            .intersect(Capabilities::from_bits(!Capabilities::LOGIN.bits()));
+    }
+    config
+}
+
 async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
-    let machine = ServerConnection::new(Instant::now(), ServerConfig::default());
+    let machine = ServerConnection::new(Instant::now(), server_config(resolver.as_ref()));
     let deadline = machine.poll_timeout().map(tokio::time::Instant::from_std);
     let accepted = match deadline {
         Some(deadline) => tokio::time::timeout_at(deadline, conn.accept_bi()).await,
@@ -61,12 +72,22 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
         send,
         conn: conn.clone(),
     };
-    let Some((attach, reader)) = handshake(&mut control, recv).await else {
+    let Some((asked, reader)) = handshake(&mut control, recv).await else {
         return;
+    };
+    let (presented, preferred_mode) = match asked {
+        Asked::Attach(attach) => (Presented::Token(attach.token), attach.preferred_mode),
+        Asked::Login(login) => {
+            let presented = Presented::Login {
+                user: login.user,
+                password: login.password,
+            };
+            (presented, login.preferred_mode)
+        }
     };
     let attachment = match resolver
         .attach(AttachRequest {
-            token: attach.token,
+            presented,
             viewer: conn.remote_address(),
             connection: conn.clone(),
         })
@@ -79,7 +100,7 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
     let request = LinkAttach {
         capabilities: control.machine.capabilities(),
         viewer: conn.remote_address().to_string(),
-        preferred_mode: attach.preferred_mode,
+        preferred_mode,
     };
     let (mode, link) = match attach_viewer(&attachment.link, request).await {
         Ok(linked) => linked,
@@ -90,7 +111,10 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
             return refuse(&mut control, DisconnectReason::SessionEnded, text.into()).await;
         }
     };
-    control.machine.accept(attachment.session_id.clone(), mode);
+    let desk_token = attachment.desk_token.clone();
+    control
+        .machine
+        .accept(attachment.session_id.clone(), mode, desk_token);
     control.flush().await;
     tracing::info!("viewer attached");
     relay(&mut control, reader, link).await;
@@ -113,13 +137,19 @@ async fn finish(control: &mut Control) {
     }
 }
 
-/// Hello (read raw, so that a hello from any version gets a precise answer) and attach.
-/// Returns the attach request and the control stream's reader, or `None` when the connection
+/// What a viewer asked for after its hello.
+enum Asked {
+    Attach(Attach),
+    Login(Login),
+}
+
+/// Hello (read raw, so that a hello from any version gets a precise answer) and attach or
+/// login. Returns the request and the control stream's reader, or `None` when the connection
 /// ended.
 async fn handshake(
     control: &mut Control,
     mut recv: RecvStream,
-) -> Option<(Attach, MessageReader<ControlMessage>)> {
+) -> Option<(Asked, MessageReader<ControlMessage>)> {
     let step = async {
         let mut prefix = [0u8; 4];
         recv.read_exact(&mut prefix).await.ok()?;
@@ -144,7 +174,10 @@ async fn handshake(
         control.flush().await;
         while let Some(event) = control.machine.poll_event() {
             match event {
-                ServerEvent::AttachRequested(attach) => return Some((attach, reader)),
+                ServerEvent::AttachRequested(attach) => {
+                    return Some((Asked::Attach(attach), reader));
+                }
+                ServerEvent::LoginRequested(login) => return Some((Asked::Login(login), reader)),
                 ServerEvent::Closed(close) => {
                     control.close_transport(&close);
                     return None;

@@ -120,7 +120,9 @@ pub fn start(
         let _guard = runtime.enter();
         UnixListener::bind(&config.path)?
     };
-    std::fs::set_permissions(&config.path, std::fs::Permissions::from_mode(0o600))?;
+    // Owner and group: in multi-user mode the socket's directory gives it the daemon's group
+    // (and shuts everyone else out); otherwise the directory is private to this user.
+    std::fs::set_permissions(&config.path, std::fs::Permissions::from_mode(0o660))?;
     tracing::info!(path = %config.path.display(), "link listening");
 
     // Frames cross from the encoder thread into the runtime through a one-slot channel: while

@@ -1,0 +1,205 @@
+//! A multi-user server as an administrator runs it: `wayray-server serve` started as root with
+//! `[login] enabled`, which starts the PAM helper and continues as an unprivileged daemon
+//! user. Its programs are copied into a directory every user can reach (the build tree may not
+//! be), and everything lives under one temporary directory removed on drop.
+
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::accounts::{TestAccounts, TestUser};
+use crate::daemon::FOOT_INI;
+use crate::programs::{require, workspace_binary};
+
+/// A running multi-user server.
+pub struct MultiUserServer {
+    /// Everything lives in here (mode 0711: users may pass, not list).
+    pub dir: PathBuf,
+    /// Where viewers connect.
+    pub addr: SocketAddr,
+    server: Child,
+    client: PathBuf,
+    ctl: PathBuf,
+}
+
+fn copy_program(name: &str, bin: &Path) -> Option<PathBuf> {
+    let from = workspace_binary(name)?;
+    let to = bin.join(name);
+    std::fs::copy(&from, &to).expect("copy program");
+    std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    Some(to)
+}
+
+impl MultiUserServer {
+    /// Starts a server whose sessions run `session_script` (a shell script, given the
+    /// session's environment) followed by foot. `None` (skip) without the programs outside CI.
+    pub fn start(label: &str, accounts: &TestAccounts, session_script: &str) -> Option<Self> {
+        let foot = require("foot")?;
+        let dir = std::env::temp_dir().join(format!("wayray-mu-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).expect("test dir");
+        for d in [&dir, &bin] {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o711)).expect("chmod");
+        }
+        let server = copy_program("wayray-server", &bin)?;
+        let client = copy_program("wayray-client", &bin)?;
+        let ctl = copy_program("wayray-ctl", &bin)?;
+        let foot_ini = dir.join("foot.ini");
+        std::fs::write(&foot_ini, FOOT_INI).expect("foot.ini");
+        let script = dir.join("session.sh");
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\n{session_script}\nexec {foot:?} --config {foot_ini:?}\n"),
+        )
+        .expect("session script");
+        for f in [&foot_ini, &script] {
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let config = dir.join("server.toml");
+        let toml = format!(
+            "listen = \"127.0.0.1:0\"\nstate_dir = {state:?}\n\n[session]\n\
+             command = [\"/bin/sh\", {script:?}]\nsize = \"640x480\"\n\n[login]\nenabled = true\n\
+             daemon_user = {daemon:?}\npam_service = {pam:?}\nruntime_dir = {run:?}\n\
+             user_runtime_base = {users:?}\n",
+            state = dir.join("state"),
+            daemon = accounts.daemon.name,
+            pam = accounts.pam_service,
+            run = dir.join("run"),
+            users = dir.join("user"),
+        );
+        std::fs::write(&config, toml).expect("server.toml");
+        let log = std::fs::File::create(dir.join("serve.log")).expect("log");
+        let mut child = Command::new(&server)
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            else {
+                let log = std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default();
+                panic!("the multi-user server did not start; log:\n{log}");
+            };
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                break addr.parse().expect("address");
+            }
+        };
+        Some(Self {
+            dir,
+            addr,
+            server: child,
+            client,
+            ctl,
+        })
+    }
+
+    /// A headless viewer logging in as `user` with `password`; it pins the server into a
+    /// known-servers file of its own and saves its desk token to `token_out`.
+    pub fn login(&self, user: &str, password: &str, token_out: &Path) -> Command {
+        let password_file = self.dir.join(format!("password-{user}-{}", password.len()));
+        std::fs::write(&password_file, format!("{password}\n")).expect("password file");
+        let mut command = self.viewer();
+        command
+            .args(["--user", user, "--password-file"])
+            .arg(&password_file)
+            .arg("--save-token")
+            .arg(token_out);
+        command
+    }
+
+    /// A headless viewer presenting the token in `token_file`.
+    pub fn with_token(&self, token_file: &Path) -> Command {
+        let mut command = self.viewer();
+        command.arg("--token-file").arg(token_file);
+        command
+    }
+
+    fn viewer(&self) -> Command {
+        let mut command = Command::new(&self.client);
+        command
+            .args(["connect", &self.addr.to_string()])
+            .arg("--known-servers")
+            .arg(self.dir.join("known_servers"))
+            .args(["--accept-new", "--headless", "--reconnect-for", "0"]);
+        command
+    }
+
+    /// `wayray-ctl --json ARGS` as root against the admin socket; it must succeed.
+    pub fn ctl_json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.ctl_as(None, args);
+        assert!(
+            out.status.success(),
+            "wayray-ctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    }
+
+    /// `wayray-ctl --json ARGS` against the admin socket, as `user` (root when `None`).
+    pub fn ctl_as(&self, user: Option<&TestUser>, args: &[&str]) -> Output {
+        let mut command = Command::new(&self.ctl);
+        command
+            .arg("--socket")
+            .arg(self.admin_socket())
+            .arg("--json")
+            .args(args);
+        if let Some(user) = user {
+            as_user(&mut command, user);
+        }
+        command.output().expect("wayray-ctl runs")
+    }
+
+    /// The admin socket.
+    pub fn admin_socket(&self) -> PathBuf {
+        self.dir.join("run").join("admin.sock")
+    }
+
+    /// The server's state dir (identity, registry, session logs).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.join("state")
+    }
+
+    /// What the server and its sessions logged.
+    pub fn logs(&self) -> String {
+        let mut all = std::fs::read_to_string(self.dir.join("serve.log")).unwrap_or_default();
+        if let Ok(entries) = std::fs::read_dir(self.state_dir().join("sessions")) {
+            for entry in entries.flatten() {
+                all += &std::fs::read_to_string(entry.path()).unwrap_or_default();
+            }
+        }
+        all
+    }
+}
+
+/// Runs `command` as `user` (uid, primary gid, no other groups), like a program in the
+/// user's session.
+pub fn as_user(command: &mut Command, user: &TestUser) {
+    use std::os::unix::process::CommandExt;
+    command.uid(user.uid).gid(user.gid).env("HOME", &user.home);
+}
+
+impl Drop for MultiUserServer {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
