@@ -253,7 +253,12 @@ fn save_token(path: &std::path::Path, token: &str) -> Result<()> {
 fn read_secret(path: &std::path::Path, help: &'static str) -> Result<String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| miette!(help = help, "cannot read {}: {e}", path.display()))?;
-    Ok(text.lines().next().unwrap_or_default().trim_end().to_owned())
+    Ok(text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .to_owned())
 }
 
 /// A token, or a user name and password.

@@ -41,11 +41,8 @@ impl Capabilities {
     /// and what a server offers. H.264 only when FFmpeg is built in. A server offers
     /// [`Capabilities::LOGIN`] only where login is enabled (it removes it otherwise).
     pub fn implemented() -> Self {
-        let base = Self::CURSOR
-            | Self::COPY_RECT
-            | Self::FRACTIONAL_SCALE
-            | Self::TOUCH
-            | Self::LOGIN;
+        let base =
+            Self::CURSOR | Self::COPY_RECT | Self::FRACTIONAL_SCALE | Self::TOUCH | Self::LOGIN;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

@@ -12,8 +12,8 @@ use wayray_server::session::output::{OutputConfig, parse_size};
 use wayray_protocol::messages::control::OutputMode;
 use wayray_protocol::secret::Token;
 use wayray_server::daemon::DaemonOptions;
-use wayray_server::daemon::privsep;
 use wayray_server::daemon::config::Config;
+use wayray_server::daemon::privsep;
 use wayray_server::daemon::transport::{Identity, SingleSession, TransportConfig};
 use wayray_server::session::encode::pipeline::Pipeline;
 use wayray_server::session::link::{LinkConfig, LinkServer};
@@ -177,8 +177,12 @@ fn run_sessiond(args: SessiondArgs) -> Result<()> {
         .state_dir
         .or(config.state_dir.clone())
         .unwrap_or_else(|| PathBuf::from(privsep::DEFAULT_STATE_DIR));
-    let options = helper_options(&config, &state_dir)
-        .map_err(|e| miette!(help = "start it as root with the daemon's configuration", "{e}"))?;
+    let options = helper_options(&config, &state_dir).map_err(|e| {
+        miette!(
+            help = "start it as root with the daemon's configuration",
+            "{e}"
+        )
+    })?;
     wayray_server::sessiond::run(options)
         .map_err(|e| miette!(help = "check that the runtime dir is writable", "{e}"))
 }

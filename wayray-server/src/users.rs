@@ -5,8 +5,8 @@
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
-pub use nix::unistd::{Gid, Uid};
 use nix::unistd::User;
+pub use nix::unistd::{Gid, Uid};
 
 /// What the system knows of a user.
 #[derive(Debug, Clone, PartialEq, Eq)]

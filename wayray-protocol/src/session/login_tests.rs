@@ -7,9 +7,9 @@ use super::{
     Credentials, ServerConfig, ServerConnection, ServerEvent, ViewerConfig, ViewerConnection,
     ViewerEvent,
 };
+use crate::framing::{decode_body, encode_frame_to_vec};
 use crate::messages::control::{DisconnectReason, OutputMode};
 use crate::secret::{Secret, Token};
-use crate::framing::{decode_body, encode_frame_to_vec};
 use crate::{Capabilities, ControlMessage};
 
 fn login_viewer(now: Instant) -> ViewerConnection {
@@ -114,9 +114,8 @@ fn a_viewer_never_sends_its_password_to_a_server_without_login() {
     let now = Instant::now();
     let mut viewer = login_viewer(now);
     let config = ServerConfig {
-        capabilities: Capabilities::implemented().intersect(Capabilities::from_bits(
-            !Capabilities::LOGIN.bits(),
-        )),
+        capabilities: Capabilities::implemented()
+            .intersect(Capabilities::from_bits(!Capabilities::LOGIN.bits())),
         ..ServerConfig::default()
     };
     let mut server = ServerConnection::new(now, config);
@@ -171,5 +170,8 @@ fn a_server_without_login_refuses_a_login_message() {
         ServerEvent::Closed(c) => Some(c),
         _ => None,
     });
-    assert_eq!(closed.unwrap().reason, DisconnectReason::AuthenticationFailed);
+    assert_eq!(
+        closed.unwrap().reason,
+        DisconnectReason::AuthenticationFailed
+    );
 }

@@ -26,11 +26,9 @@ use std::time::{Duration, Instant};
 use super::Close;
 use super::throttle::Throttle;
 use super::window::FrameWindow;
-use crate::messages::control::{
-    Attach, Attached, DisconnectReason, Login, OutputMode, PeerInfo,
-};
-use crate::secret::Token;
+use crate::messages::control::{Attach, Attached, DisconnectReason, Login, OutputMode, PeerInfo};
 use crate::messages::input::KeymapLayout;
+use crate::secret::Token;
 use crate::version::HandshakeError;
 use crate::{Capabilities, ControlMessage, InputMessage, NegotiateError, WireMessage};
 

@@ -173,9 +173,11 @@ impl Config {
             return Err("[session] command must name a program".into());
         }
         if self.login.enabled && self.auto_create {
-            return Err("auto_create cannot be used with [login] enabled: every session \
+            return Err(
+                "auto_create cannot be used with [login] enabled: every session \
                         belongs to a user who logged in"
-                .into());
+                    .into(),
+            );
         }
         if !(1..=16).contains(&self.login.sessions_per_user) {
             return Err("[login] sessions_per_user must be between 1 and 16".into());
@@ -250,7 +252,10 @@ mod tests {
         );
         assert_eq!(config.session.idle_timeout_secs, 60);
         assert_eq!(config.login.daemon_user, "wr-daemon");
-        assert_eq!(config.login.helper_socket(), PathBuf::from("/run/wr/sessiond.sock"));
+        assert_eq!(
+            config.login.helper_socket(),
+            PathBuf::from("/run/wr/sessiond.sock")
+        );
     }
 
     #[test]

@@ -28,8 +28,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use config::Config;
-use registry::Registry;
 use dirs::private_dir;
+use registry::Registry;
 use supervisor::{Paths, Supervisor};
 
 use crate::daemon::transport::Identity;

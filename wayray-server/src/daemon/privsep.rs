@@ -65,7 +65,10 @@ pub fn start(config: &Config, config_path: &Path, state_dir: &Path) -> Result<Ch
     }
     let login = &config.login;
     let daemon = users::lookup(&login.daemon_user).map_err(|_| {
-        PrivsepError::NoDaemonUser(format!("there is no user {} to run the daemon as", login.daemon_user))
+        PrivsepError::NoDaemonUser(format!(
+            "there is no user {} to run the daemon as",
+            login.daemon_user
+        ))
     })?;
     // The daemon's runtime dir: its admin socket, the helper's socket; others may pass
     // through (to their session's link directory) but not list it.
@@ -112,7 +115,10 @@ pub fn start(config: &Config, config_path: &Path, state_dir: &Path) -> Result<Ch
     }
 
     let groups = users::gids(&[daemon.gid]);
-    let (uid, gid) = (users::Uid::from_raw(daemon.uid), users::Gid::from_raw(daemon.gid));
+    let (uid, gid) = (
+        users::Uid::from_raw(daemon.uid),
+        users::Gid::from_raw(daemon.gid),
+    );
     users::become_user(uid, gid, &groups).map_err(|source| PrivsepError::Drop {
         user: daemon.name.clone(),
         source,

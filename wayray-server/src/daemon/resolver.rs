@@ -152,7 +152,12 @@ async fn attach(
         // A desk card of a user whose session has ended: that user logs in again (the
         // daemon never starts a session as itself in multi-user mode).
         None if supervisor.config.login.enabled => {
-            supervisor.audit("refused", None, Some(&token.id), &format!("ended from {addr}"));
+            supervisor.audit(
+                "refused",
+                None,
+                Some(&token.id),
+                &format!("ended from {addr}"),
+            );
             return Err(refused(
                 DisconnectReason::SessionEnded,
                 "the session of this token has ended; log in with your user name and password \

@@ -112,9 +112,10 @@ fn serve(helper: &Arc<Helper>, stream: UnixStream) {
     let read = BufReader::new(&stream)
         .take(MAX_REQUEST as u64)
         .read_line(&mut line);
-    let answer = match read.map_err(|e| e.to_string()).and_then(|_| {
-        serde_json::from_str::<HelperRequest>(&line).map_err(|e| e.to_string())
-    }) {
+    let answer = match read
+        .map_err(|e| e.to_string())
+        .and_then(|_| serde_json::from_str::<HelperRequest>(&line).map_err(|e| e.to_string()))
+    {
         Ok(request) => handle(helper, request),
         Err(err) => HelperReply::Failed {
             message: format!("bad request: {err}"),

@@ -120,7 +120,11 @@ fn keep(
             };
             let _ = result.send(Ok((reply, pid)));
             let status = child.wait();
-            tracing::info!(session = id, ?status, "session ended; closing its PAM session");
+            tracing::info!(
+                session = id,
+                ?status,
+                "session ended; closing its PAM session"
+            );
         }
         Err(err) => {
             users::kill_group(pid);
@@ -236,9 +240,11 @@ fn launch(
         .args(&session[1..])
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .envs(["LANG", "LC_ALL", "TZ"].iter().filter_map(|k| {
-            std::env::var_os(k).map(|v| (OsString::from(k), v))
-        }))
+        .envs(
+            ["LANG", "LC_ALL", "TZ"]
+                .iter()
+                .filter_map(|k| std::env::var_os(k).map(|v| (OsString::from(k), v))),
+        )
         .envs(pam_env.iter().map(|(k, v)| (k, v)))
         .env("HOME", &home)
         .env("USER", &user.name)
@@ -251,7 +257,10 @@ fn launch(
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(log_err))
         .process_group(0);
-    let (uid, gid) = (users::Uid::from_raw(user.uid), users::Gid::from_raw(user.gid));
+    let (uid, gid) = (
+        users::Uid::from_raw(user.uid),
+        users::Gid::from_raw(user.gid),
+    );
     let groups = users::gids(&user.groups);
     // SAFETY: the closure runs between fork and exec and only makes system calls (setgroups,
     // setresgid, setresuid, getresuid) on memory prepared before the fork.
@@ -268,7 +277,8 @@ fn launch(
 fn user_runtime_dir(base: &Path, user: &UserInfo) -> Result<PathBuf, String> {
     let dir = base.join(user.uid.to_string());
     if !dir.exists() {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         std::os::unix::fs::chown(&dir, Some(user.uid), Some(user.gid))
             .map_err(|e| format!("cannot hand over {}: {e}", dir.display()))?;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))

@@ -140,12 +140,18 @@ mod tests {
         for _ in 0..10 {
             backoff.failure(now, A, "alice");
         }
-        assert!(backoff.check(now, B, "bob").is_ok(), "another user elsewhere");
+        assert!(
+            backoff.check(now, B, "bob").is_ok(),
+            "another user elsewhere"
+        );
         assert!(backoff.check(now, A, "bob").is_err(), "the flooding source");
         assert!(backoff.check(now, B, "alice").is_err(), "the attacked user");
         backoff.success("alice");
         assert!(backoff.check(now, B, "alice").is_ok());
-        assert!(backoff.check(now, A, "alice").is_err(), "the source is still held");
+        assert!(
+            backoff.check(now, A, "alice").is_err(),
+            "the source is still held"
+        );
     }
 
     #[test]

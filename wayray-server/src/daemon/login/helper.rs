@@ -13,9 +13,12 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// Asks the helper listening on `socket`.
 pub async fn ask(socket: &Path, request: &HelperRequest) -> Result<HelperReply, String> {
     let exchange = async {
-        let stream = tokio::net::UnixStream::connect(socket)
-            .await
-            .map_err(|e| format!("cannot reach the session helper at {}: {e}", socket.display()))?;
+        let stream = tokio::net::UnixStream::connect(socket).await.map_err(|e| {
+            format!(
+                "cannot reach the session helper at {}: {e}",
+                socket.display()
+            )
+        })?;
         let (read, mut write) = stream.into_split();
         let mut line = serde_json::to_vec(request).map_err(|e| e.to_string())?;
         line.push(b'\n');

@@ -81,17 +81,37 @@ pub async fn login(
     let addr = request.viewer.to_string();
     let user = request.user.clone();
     let refuse = |why: &str| {
-        supervisor.audit("login-refused", None, None, &format!("{user} from {addr}: {why}"));
+        supervisor.audit(
+            "login-refused",
+            None,
+            None,
+            &format!("{user} from {addr}: {why}"),
+        );
         tracing::info!(%user, why, "login refused");
         refused(DisconnectReason::AuthenticationFailed, LOGIN_REFUSED)
     };
     if !crate::users::valid_name(&request.user) {
-        supervisor.audit("login-refused", None, None, &format!("from {addr}: bad user name"));
-        return Err(refused(DisconnectReason::AuthenticationFailed, LOGIN_REFUSED));
+        supervisor.audit(
+            "login-refused",
+            None,
+            None,
+            &format!("from {addr}: bad user name"),
+        );
+        return Err(refused(
+            DisconnectReason::AuthenticationFailed,
+            LOGIN_REFUSED,
+        ));
     }
     let source = request.viewer.ip();
-    if let Err(wait) = supervisor.logins.backoff().check(Instant::now(), source, &user) {
-        return Err(refuse(&format!("too many failures, {} s to wait", wait.as_secs() + 1)));
+    if let Err(wait) = supervisor
+        .logins
+        .backoff()
+        .check(Instant::now(), source, &user)
+    {
+        return Err(refuse(&format!(
+            "too many failures, {} s to wait",
+            wait.as_secs() + 1
+        )));
     }
     let user_lock = supervisor.logins.user_lock(&user);
     let _one_login_per_user = user_lock.lock().await;
@@ -108,7 +128,9 @@ pub async fn login(
                 .logins
                 .backoff()
                 .failure(Instant::now(), source, &user);
-            return Err(refuse("wrong user name or password, or account not allowed"));
+            return Err(refuse(
+                "wrong user name or password, or account not allowed",
+            ));
         }
         other => return Err(unavailable(supervisor, &other)),
     }
@@ -118,13 +140,18 @@ pub async fn login(
         Some(id) => id,
         None => start(supervisor, &request, &addr).await?,
     };
-    let desk = tokens::generate()
-        .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
+    let desk =
+        tokens::generate().map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
     supervisor
         .registry()
         .add_token(&desk.id, &tokens::hash(&desk.secret), Some(id))
         .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
-    supervisor.audit("login", Some(id), Some(&desk.id), &format!("{user} from {addr}"));
+    supervisor.audit(
+        "login",
+        Some(id),
+        Some(&desk.id),
+        &format!("{user} from {addr}"),
+    );
 
     let _one_at_a_time = supervisor.attach_lock.lock().await;
     let link = bind_viewer(supervisor, id, &desk.id, connection, &addr)?;
@@ -137,7 +164,10 @@ pub async fn login(
 
 /// The user's newest running session, when the user may not start another.
 fn reusable_session(supervisor: &Supervisor, user: &str) -> Option<u64> {
-    let ids = supervisor.registry().user_sessions(user).unwrap_or_default();
+    let ids = supervisor
+        .registry()
+        .user_sessions(user)
+        .unwrap_or_default();
     let live: Vec<u64> = {
         let live = supervisor.live();
         ids.into_iter().filter(|id| live.contains_key(id)).collect()
@@ -153,7 +183,8 @@ async fn start(
     request: &LoginRequest,
     addr: &str,
 ) -> Result<u64, Refusal> {
-    let internal = |e: &dyn std::fmt::Display| refused(DisconnectReason::InternalError, &e.to_string());
+    let internal =
+        |e: &dyn std::fmt::Display| refused(DisconnectReason::InternalError, &e.to_string());
     let id = supervisor
         .registry()
         .create_user_session(&request.user)
@@ -187,7 +218,9 @@ async fn start(
         };
         let reason = EndReason::FailedToStart(why.clone());
         let stored = serde_json::to_string(&reason).unwrap_or(why.clone());
-        let _ = supervisor.registry().transition(id, Event::Exit, Some(&stored));
+        let _ = supervisor
+            .registry()
+            .transition(id, Event::Exit, Some(&stored));
         supervisor.audit("start-failed", Some(id), None, &why);
         return Err(refused(
             DisconnectReason::InternalError,

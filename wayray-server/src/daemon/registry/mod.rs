@@ -285,7 +285,9 @@ impl Registry {
             "SELECT id FROM sessions WHERE user = ?1 AND state != 'ended' ORDER BY id DESC",
         )?;
         let rows = stmt.query_map([user], |row| row.get::<_, i64>(0))?;
-        Ok(rows.map(|r| r.map(|id| id as u64)).collect::<Result<_, _>>()?)
+        Ok(rows
+            .map(|r| r.map(|id| id as u64))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Session `id`.
