@@ -6,9 +6,13 @@
 //! - [`lifecycle`]: session states and their moves;
 //! - [`supervisor`]: session processes — start, adopt after a restart, stop, idle timeout;
 //! - [`resolver`]: token → session, hot-desking;
+//! - [`login`]: user name and password → the user's session, through the session helper;
+//! - [`attach`]: the last step of both: the viewer bound to its session;
+//! - [`privsep`]: multi-user start — the helper as root, the daemon as its own user;
 //! - [`admin`]: the `wayray-ctl` socket.
 
 pub mod admin;
+pub mod attach;
 pub mod config;
 pub mod dirs;
 pub mod lifecycle;

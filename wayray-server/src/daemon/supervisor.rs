@@ -83,7 +83,7 @@ pub struct Supervisor {
     /// Attaches run one at a time, so one token never starts two sessions.
     pub(super) attach_lock: tokio::sync::Mutex<()>,
     /// Logins (multi-user mode): the helper, backoff and per-user order.
-    pub logins: super::login::Logins,
+    pub logins: super::login::state::Logins,
 }
 
 impl Supervisor {
@@ -104,7 +104,7 @@ impl Supervisor {
             registry: Mutex::new(registry),
             live: Mutex::new(HashMap::new()),
             attach_lock: tokio::sync::Mutex::new(()),
-            logins: super::login::Logins::new(&config.login),
+            logins: super::login::state::Logins::new(&config.login),
             config,
         })
     }
@@ -353,7 +353,7 @@ impl Supervisor {
         tracing::warn!(session = id, pid, "session did not stop; killing it");
         if self.config.login.enabled {
             // Sessions of other users: only the privileged helper may signal them.
-            super::login::kill(self, id).await;
+            super::login::helper::kill(self.logins.helper(), id).await;
         } else {
             kill_group(pid);
         }

@@ -35,3 +35,12 @@ pub async fn ask(socket: &Path, request: &HelperRequest) -> Result<HelperReply, 
         .await
         .map_err(|_| "the session helper did not answer in time".to_owned())?
 }
+
+/// Kills session `id` through the helper listening on `socket` (the session's processes
+/// belong to its user, whom the daemon cannot signal).
+pub async fn kill(socket: &Path, id: u64) {
+    let request = HelperRequest::Kill { session: id };
+    if let Err(err) = ask(socket, &request).await {
+        tracing::warn!(%err, session = id, "the session helper could not kill the session");
+    }
+}

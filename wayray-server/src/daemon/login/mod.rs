@@ -1,30 +1,27 @@
 //! Logging in with a Unix user name and password (multi-user mode): the daemon checks its
-//! backoff, asks the privileged helper ([`crate::sessiond`]) to check the password and, when
+//! backoff, asks the privileged helper (`wayray-server sessiond`) to check the password and, when
 //! the user has no session yet, to start one as the user; then attaches the viewer and hands
 //! it a hot-desk token bound to the session. The daemon never sees more of PAM than
 //! "authenticated" or "refused", and a refusal never says which part was wrong.
 
 pub mod backoff;
 pub mod helper;
+pub mod state;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
 use wayray_protocol::admin::EndReason;
 use wayray_protocol::messages::control::DisconnectReason;
 use wayray_protocol::secret::{Secret, Token};
 
-use super::config::LoginConfig;
+use super::attach::{bind_viewer, refused};
 use super::lifecycle::Event;
-use super::resolver::{bind_viewer, refused};
 use super::supervisor::{Live, Supervisor};
 use super::tokens;
 use crate::daemon::transport::resolver::{Attachment, Refusal};
 use crate::sessiond_wire::{HelperReply, HelperRequest, StartOptions};
-use backoff::Backoff;
 
 /// What a refused viewer is told, whatever the reason.
 pub const LOGIN_REFUSED: &str = "login refused";
@@ -38,38 +35,6 @@ pub struct LoginRequest {
     pub password: Secret<String>,
     /// The viewer's address.
     pub viewer: SocketAddr,
-}
-
-/// The daemon's login state.
-#[derive(Debug)]
-pub struct Logins {
-    helper: PathBuf,
-    backoff: Mutex<Backoff>,
-    /// One login at a time per user (so one user never gets two sessions by racing), any
-    /// number for different users.
-    users: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-}
-
-impl Logins {
-    /// Login state for `config`.
-    pub fn new(config: &LoginConfig) -> Self {
-        Self {
-            helper: config.helper_socket(),
-            backoff: Mutex::new(Backoff::default()),
-            users: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn backoff(&self) -> MutexGuard<'_, Backoff> {
-        self.backoff.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn user_lock(&self, user: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget the locks nobody holds, so the map stays as small as the logins under way.
-        users.retain(|_, lock| Arc::strong_count(lock) > 1);
-        users.entry(user.to_owned()).or_default().clone()
-    }
 }
 
 /// Logs `request` in and attaches `connection` to the user's session.
@@ -121,7 +86,7 @@ pub async fn login(
         password: request.password.clone(),
         remote: addr.clone(),
     };
-    match helper::ask(&supervisor.logins.helper, &authenticate).await {
+    match helper::ask(supervisor.logins.helper(), &authenticate).await {
         Ok(HelperReply::Authenticated { .. }) => {}
         Ok(HelperReply::Refused) => {
             supervisor
@@ -202,7 +167,7 @@ async fn start(
             frames_in_flight: supervisor.config.frames_in_flight,
         },
     };
-    let reply = helper::ask(&supervisor.logins.helper, &start).await;
+    let reply = helper::ask(supervisor.logins.helper(), &start).await;
     let Ok(HelperReply::Started {
         pid,
         link,
@@ -261,12 +226,4 @@ fn unavailable(supervisor: &Supervisor, reply: &Result<HelperReply, String>) -> 
         DisconnectReason::InternalError,
         "the server cannot log you in right now; try again later",
     )
-}
-
-/// Kills session `id` through the helper (its processes belong to its user).
-pub async fn kill(supervisor: &Supervisor, id: u64) {
-    let request = HelperRequest::Kill { session: id };
-    if let Err(err) = helper::ask(&supervisor.logins.helper, &request).await {
-        tracing::warn!(%err, session = id, "the session helper could not kill the session");
-    }
 }
