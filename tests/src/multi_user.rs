@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use wayray_client::{ConnectOptions, PinPolicy};
+use wayray_protocol::session::Credentials;
+
 use crate::accounts::{TestAccounts, TestUser};
 use crate::daemon::FOOT_INI;
 use crate::programs::{require, workspace_binary};
@@ -19,7 +22,10 @@ pub struct MultiUserServer {
     pub dir: PathBuf,
     /// Where viewers connect.
     pub addr: SocketAddr,
-    server: Child,
+    server: Option<Child>,
+    program: PathBuf,
+    config: PathBuf,
+    starts: u32,
     client: PathBuf,
     ctl: PathBuf,
 }
@@ -71,10 +77,31 @@ impl MultiUserServer {
             users = dir.join("user"),
         );
         std::fs::write(&config, toml).expect("server.toml");
-        let log = std::fs::File::create(dir.join("serve.log")).expect("log");
-        let mut child = Command::new(&server)
+        let mut started = Self {
+            dir,
+            addr: "127.0.0.1:0".parse().expect("address"),
+            server: None,
+            program: server,
+            config,
+            starts: 0,
+            client,
+            ctl,
+        };
+        started.launch();
+        Some(started)
+    }
+
+    /// Starts `serve` (again on the same port after the first time) and waits until it
+    /// listens.
+    fn launch(&mut self) {
+        self.starts += 1;
+        let log_path = self.dir.join(format!("serve-{}.log", self.starts));
+        let log = std::fs::File::create(&log_path).expect("log");
+        let mut child = Command::new(&self.program)
             .args(["serve", "--config"])
-            .arg(&config)
+            .arg(&self.config)
+            .arg("--listen")
+            .arg(self.addr.to_string())
             .env("RUST_LOG", "info")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DISPLAY")
@@ -95,23 +122,30 @@ impl MultiUserServer {
             }
         });
         let deadline = Instant::now() + Duration::from_secs(30);
-        let addr = loop {
+        self.addr = loop {
             let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
             else {
-                let log = std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default();
-                panic!("the multi-user server did not start; log:\n{log}");
+                panic!("the multi-user server did not start; log:\n{}", self.logs());
             };
             if let Some(addr) = line.strip_prefix("listening on ") {
                 break addr.parse().expect("address");
             }
         };
-        Some(Self {
-            dir,
-            addr,
-            server: child,
-            client,
-            ctl,
-        })
+        self.server = Some(child);
+    }
+
+    /// Kills `serve` with SIGKILL (its helper follows; sessions keep running) and starts it
+    /// again, as a crash and a restart by the service manager would.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.server.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     /// A headless viewer logging in as `user` with `password`; it pins the server into a
@@ -143,6 +177,25 @@ impl MultiUserServer {
             .arg(self.dir.join("known_servers"))
             .args(["--accept-new", "--headless", "--reconnect-for", "0"]);
         command
+    }
+
+    /// Viewer options (the library) for `credentials`, pinning into this server's own
+    /// known-servers file.
+    pub fn options(&self, credentials: Credentials) -> ConnectOptions {
+        ConnectOptions {
+            server: self.addr,
+            label: format!("localhost:{}", self.addr.port()),
+            known_servers: self.dir.join("known_servers"),
+            pin: PinPolicy::AcceptNew,
+            credentials,
+            preferred_mode: None,
+            keymap: wayray_protocol::messages::input::KeymapLayout {
+                layout: "us".into(),
+                ..Default::default()
+            },
+            timeout: Duration::from_secs(30),
+            capabilities: wayray_protocol::Capabilities::implemented(),
+        }
     }
 
     /// `wayray-ctl --json ARGS` as root against the admin socket; it must succeed.
@@ -182,7 +235,11 @@ impl MultiUserServer {
 
     /// What the server and its sessions logged.
     pub fn logs(&self) -> String {
-        let mut all = std::fs::read_to_string(self.dir.join("serve.log")).unwrap_or_default();
+        let mut all = String::new();
+        for start in 1..=self.starts {
+            let log = self.dir.join(format!("serve-{start}.log"));
+            all += &std::fs::read_to_string(log).unwrap_or_default();
+        }
         if let Ok(entries) = std::fs::read_dir(self.state_dir().join("sessions")) {
             for entry in entries.flatten() {
                 all += &std::fs::read_to_string(entry.path()).unwrap_or_default();
@@ -201,8 +258,7 @@ pub fn as_user(command: &mut Command, user: &TestUser) {
 
 impl Drop for MultiUserServer {
     fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
+        self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

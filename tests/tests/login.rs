@@ -238,3 +238,35 @@ fn users_cannot_reach_the_admin_socket_the_key_or_each_other() {
         );
     }
 }
+
+#[test]
+fn sessions_of_users_survive_a_daemon_crash_and_their_desk_token_reattaches() {
+    let Some(accounts) = accounts() else { return };
+    let Some(mut server) = MultiUserServer::start("restart", &accounts, "") else {
+        return;
+    };
+    let alice = accounts.user_named("wr-alice");
+    let token = server.dir.join("alice.token");
+    let out = server
+        .login(&alice.name, &alice.password, &token)
+        .args(["--exit-after-frames", "1"])
+        .output()
+        .expect("viewer runs");
+    ok(&out, "alice's login", &server);
+    let before = session_of(&server, alice);
+    let pid = before["pid"].as_u64().expect("pid");
+
+    // The daemon and its helper die; the session, running as alice, does not.
+    server.restart();
+    assert_eq!(uid_of(pid), alice.uid, "alice's session survived");
+    let after = session_of(&server, alice);
+    assert_eq!(after["id"], before["id"], "adopted: {after}");
+    assert_eq!(after["state"], "detached", "{after}");
+    let out = server
+        .with_token(&token)
+        .args(["--exit-after-frames", "1"])
+        .output()
+        .expect("viewer runs");
+    ok(&out, "alice's reattach after the restart", &server);
+    assert_eq!(session_of(&server, alice)["id"], before["id"]);
+}
