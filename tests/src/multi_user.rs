@@ -42,6 +42,16 @@ impl MultiUserServer {
     /// Starts a server whose sessions run `session_script` (a shell script, given the
     /// session's environment) followed by foot. `None` (skip) without the programs outside CI.
     pub fn start(label: &str, accounts: &TestAccounts, session_script: &str) -> Option<Self> {
+        Self::start_with(label, accounts, session_script, "")
+    }
+
+    /// [`MultiUserServer::start`] with `login_keys` added to the `[login]` table.
+    pub fn start_with(
+        label: &str,
+        accounts: &TestAccounts,
+        session_script: &str,
+        login_keys: &str,
+    ) -> Option<Self> {
         let foot = require("foot")?;
         let dir = std::env::temp_dir().join(format!("wayray-mu-{label}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -69,7 +79,7 @@ impl MultiUserServer {
             "listen = \"127.0.0.1:0\"\nstate_dir = {state:?}\n\n[session]\n\
              command = [\"/bin/sh\", {script:?}]\nsize = \"640x480\"\n\n[login]\nenabled = true\n\
              daemon_user = {daemon:?}\npam_service = {pam:?}\nruntime_dir = {run:?}\n\
-             user_runtime_base = {users:?}\n",
+             user_runtime_base = {users:?}\n{login_keys}\n",
             state = dir.join("state"),
             daemon = accounts.daemon.name,
             pam = accounts.pam_service,

@@ -199,9 +199,39 @@ fn users_cannot_reach_the_admin_socket_the_key_or_each_other() {
     let bobs = session_of(&server, bob);
     assert_eq!(uid_of(bobs["pid"].as_u64().unwrap()), bob.uid);
 
-    // The admin socket.
+    // The admin socket: alice sees and manages only her own sessions.
     let out = server.ctl_as(Some(alice), &["sessions"]);
-    assert!(!out.status.success(), "alice reached the admin socket");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mine: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let users: Vec<&str> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["user"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(users, ["wr-alice"], "alice's view: {mine}");
+    let bob_id = bobs["id"].to_string();
+    for args in [
+        vec!["session", "kill", bob_id.as_str()],
+        vec!["token", "issue", "--session", bob_id.as_str()],
+        vec!["status"],
+    ] {
+        let out = server.ctl_as(Some(alice), &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("permission denied"),
+            "alice ran {args:?}: {stderr}"
+        );
+    }
+    assert_eq!(
+        session_of(&server, bob)["id"],
+        bobs["id"],
+        "bob's session is untouched"
+    );
     // The server's key and registry.
     for file in ["server.key", "registry.sqlite3"] {
         let mut cat = std::process::Command::new("cat");
@@ -269,4 +299,57 @@ fn sessions_of_users_survive_a_daemon_crash_and_their_desk_token_reattaches() {
         .expect("viewer runs");
     ok(&out, "alice's reattach after the restart", &server);
     assert_eq!(session_of(&server, alice)["id"], before["id"]);
+}
+
+#[test]
+fn one_user_cannot_run_more_processes_than_the_limit() {
+    let Some(accounts) = accounts() else { return };
+    // The limit counts every task of the user, threads included: a user who fills it may
+    // break their own session, never the host or other users.
+    let script = r#"{ ulimit -p; ulimit -n; } > "$HOME/limits.txt"
+(sleep 2; i=0; while [ $i -lt 60 ]; do sleep 60 & i=$((i+1)); done) 2>/dev/null &"#;
+    let limits = "max_processes = 30\nmax_open_files = 1000";
+    let Some(server) = MultiUserServer::start_with("limits", &accounts, script, limits) else {
+        return;
+    };
+    let alice = accounts.user_named("wr-alice");
+    let token = server.dir.join("alice.token");
+    let out = server
+        .login(&alice.name, &alice.password, &token)
+        .args(["--exit-after-frames", "1"])
+        .output()
+        .expect("viewer runs");
+    ok(&out, "alice's login", &server);
+    let path = alice.home.join("limits.txt");
+    let seen = poll_until(Duration::from_secs(20), || {
+        std::fs::read_to_string(&path)
+            .ok()
+            .filter(|t| t.lines().count() == 2)
+            .ok_or(())
+    })
+    .expect("the session wrote its limits");
+    assert_eq!(seen, "30\n1000\n");
+    // The loop has run into the limit by now (60 sleeps asked for).
+    std::thread::sleep(Duration::from_secs(2));
+    let running = tasks_of(alice.uid);
+    assert!((25..=30).contains(&running), "alice runs {running} tasks");
+    // Another user is not held back by alice's limit.
+    let bob = accounts.user_named("wr-bob");
+    let out = server
+        .login(&bob.name, &bob.password, &server.dir.join("bob.token"))
+        .args(["--exit-after-frames", "1"])
+        .output()
+        .expect("viewer runs");
+    ok(&out, "bob's login while alice is at her limit", &server);
+}
+
+/// How many tasks (processes and their threads: what `RLIMIT_NPROC` counts) run as `uid`.
+fn tasks_of(uid: u32) -> usize {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u64>().ok())
+        .filter(|pid| std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| m.uid() == uid))
+        .map(|pid| std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |t| t.count()))
+        .sum()
 }

@@ -209,6 +209,10 @@ fn helper_options(
             .session_command()
             .ok_or("no session command: set [session] command")?,
         exe: std::env::current_exe().map_err(|e| e.to_string())?,
+        limits: wayray_server::sessiond::spawn::Limits {
+            max_processes: login.max_processes,
+            max_open_files: login.max_open_files,
+        },
     })
 }
 

@@ -1,6 +1,7 @@
 //! The admin socket: `wayray-ctl` sends one JSON request per line and reads one JSON reply per
-//! line (types in `wayray_protocol::admin`). The socket is mode 0600 in a 0700 directory, and
-//! every connection's peer credentials are checked: only this user or root may administer.
+//! line (types in `wayray_protocol::admin`). Every connection's peer credentials are checked
+//! ([`super::admin_access`]): this user or root administer; in multi-user mode the socket is
+//! open to every user (mode 0666), who each get a view of their own sessions.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -15,6 +16,7 @@ use wayray_protocol::admin::{
 use wayray_protocol::messages::control::DisconnectReason;
 use wayray_protocol::messages::link::{LinkReply, LinkRequest};
 
+use super::admin_access::{caller, filter, permit};
 use super::registry::SessionRow;
 use super::session_link;
 use super::supervisor::Supervisor;
@@ -23,14 +25,16 @@ use super::tokens;
 /// Longest request line accepted.
 const MAX_LINE: usize = 64 * 1024;
 
-/// Binds the admin socket (mode 0600).
-pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
+/// Binds the admin socket: mode 0600, or 0666 when every user gets a view of their own
+/// (`shared`, multi-user mode).
+pub fn bind(path: &Path, shared: bool) -> std::io::Result<UnixListener> {
     if let Some(dir) = path.parent() {
         super::dirs::ensure_dir(dir)?;
     }
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    let mode = if shared { 0o666 } else { 0o600 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
     Ok(listener)
 }
 
@@ -57,16 +61,19 @@ fn error(kind: ErrorKind, message: impl Into<String>, help: impl Into<String>) -
     })
 }
 
-fn allowed(stream: &UnixStream) -> bool {
-    // SAFETY: getuid(2) cannot fail and touches no memory.
-    let me = unsafe { libc::getuid() };
-    stream
-        .peer_cred()
-        .is_ok_and(|cred| cred.uid() == me || cred.uid() == 0)
-}
-
 async fn connection(stream: UnixStream, supervisor: Arc<Supervisor>) {
-    if !allowed(&stream) {
+    let caller = match stream.peer_cred() {
+        Ok(cred) => {
+            let supervisor = supervisor.clone();
+            // The user database may be slow (NSS over the network): off the async workers.
+            tokio::task::spawn_blocking(move || caller(&supervisor, cred.uid()))
+                .await
+                .ok()
+                .flatten()
+        }
+        Err(_) => None,
+    };
+    let Some(caller) = caller else {
         tracing::warn!("admin connection from another user refused");
         let (_, mut write) = stream.into_split();
         let reply = error(
@@ -76,7 +83,7 @@ async fn connection(stream: UnixStream, supervisor: Arc<Supervisor>) {
         );
         let _ = write_reply(&mut write, &reply).await;
         return;
-    }
+    };
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
     let mut line = Vec::new();
@@ -100,7 +107,10 @@ async fn connection(stream: UnixStream, supervisor: Arc<Supervisor>) {
             return;
         } else {
             match serde_json::from_slice::<AdminRequest>(&line) {
-                Ok(request) => handle(&supervisor, request).await,
+                Ok(request) => match permit(&supervisor, &caller, &request) {
+                    Ok(()) => filter(&supervisor, &caller, handle(&supervisor, request).await),
+                    Err(denied) => denied,
+                },
                 Err(err) => error(
                     ErrorKind::Invalid,
                     format!("not a valid request: {err}"),

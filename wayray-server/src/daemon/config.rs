@@ -50,6 +50,10 @@ pub struct LoginConfig {
     pub runtime_dir: PathBuf,
     /// Where users' runtime directories are (`/run/user/UID`), created when missing.
     pub user_runtime_base: PathBuf,
+    /// Most processes one user may run (`RLIMIT_NPROC` of each session); 0: no limit.
+    pub max_processes: u64,
+    /// Most open files per process of a session (`RLIMIT_NOFILE`); 0: no limit.
+    pub max_open_files: u64,
 }
 
 impl Default for LoginConfig {
@@ -61,6 +65,8 @@ impl Default for LoginConfig {
             sessions_per_user: 1,
             runtime_dir: PathBuf::from("/run/wayray"),
             user_runtime_base: PathBuf::from("/run/user"),
+            max_processes: 2048,
+            max_open_files: 8192,
         }
     }
 }

@@ -12,6 +12,7 @@
 //! - [`admin`]: the `wayray-ctl` socket.
 
 pub mod admin;
+pub mod admin_access;
 pub mod attach;
 pub mod config;
 pub mod dirs;
@@ -136,7 +137,8 @@ pub fn run(
         let listen = endpoint
             .local_addr()
             .map_err(io("cannot read the listening address"))?;
-        let admin = admin::bind(&paths.admin_socket).map_err(io(format!(
+        let shared = options.config.login.enabled;
+        let admin = admin::bind(&paths.admin_socket, shared).map_err(io(format!(
             "cannot create the admin socket {}",
             paths.admin_socket.display()
         )))?;

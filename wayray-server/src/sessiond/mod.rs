@@ -53,6 +53,8 @@ pub struct HelperOptions {
     pub command: Vec<String>,
     /// This program, which sessions run as `session`.
     pub exe: PathBuf,
+    /// Resource limits of each session's processes.
+    pub limits: spawn::Limits,
 }
 
 /// The running helper's state.

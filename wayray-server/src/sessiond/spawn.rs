@@ -24,6 +24,39 @@ use crate::users::{self, UserInfo};
 /// How long a new session may take to open its link socket.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Resource limits of a session's processes (0: none), so that one user cannot exhaust the
+/// host: processes count for the whole user (`RLIMIT_NPROC`), open files per process.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// Most processes of the user.
+    pub max_processes: u64,
+    /// Most open files per process.
+    pub max_open_files: u64,
+}
+
+impl Limits {
+    /// Applies the limits to this process (and what it starts). Only system calls: safe
+    /// between `fork` and `exec`.
+    fn apply(self) -> std::io::Result<()> {
+        use nix::sys::resource::{Resource, setrlimit};
+        if self.max_processes > 0 {
+            setrlimit(
+                Resource::RLIMIT_NPROC,
+                self.max_processes,
+                self.max_processes,
+            )?;
+        }
+        if self.max_open_files > 0 {
+            setrlimit(
+                Resource::RLIMIT_NOFILE,
+                self.max_open_files,
+                self.max_open_files,
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// A login that should start a session.
 #[derive(Debug)]
 pub struct Login {
@@ -262,10 +295,14 @@ fn launch(
         users::Gid::from_raw(user.gid),
     );
     let groups = users::gids(&user.groups);
-    // SAFETY: the closure runs between fork and exec and only makes system calls (setgroups,
-    // setresgid, setresuid, getresuid) on memory prepared before the fork.
+    let limits = options.limits;
+    // SAFETY: the closure runs between fork and exec and only makes system calls (setrlimit,
+    // setgroups, setresgid, setresuid, getresuid) on memory prepared before the fork.
     unsafe {
-        command.pre_exec(move || users::become_user(uid, gid, &groups));
+        command.pre_exec(move || {
+            limits.apply()?;
+            users::become_user(uid, gid, &groups)
+        });
     }
     command
         .spawn()
