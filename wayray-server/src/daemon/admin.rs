@@ -109,7 +109,7 @@ async fn connection(stream: UnixStream, supervisor: Arc<Supervisor>) {
             match serde_json::from_slice::<AdminRequest>(&line) {
                 Ok(request) => match permit(&supervisor, &caller, &request) {
                     Ok(()) => filter(&supervisor, &caller, handle(&supervisor, request).await),
-                    Err(denied) => denied,
+                    Err(denied) => *denied,
                 },
                 Err(err) => error(
                     ErrorKind::Invalid,

@@ -62,7 +62,7 @@ pub fn permit(
     supervisor: &Supervisor,
     caller: &Caller,
     request: &AdminRequest,
-) -> Result<(), AdminReply> {
+) -> Result<(), Box<AdminReply>> {
     let Caller::User(user) = caller else {
         return Ok(());
     };
@@ -74,21 +74,21 @@ pub fn permit(
         | AdminRequest::SessionDetach { id }
         | AdminRequest::SessionRun { id, .. } => match own(*id) {
             true => Ok(()),
-            false => Err(denied(&format!("session {id} is not yours"))),
+            false => Err(Box::new(denied(&format!("session {id} is not yours")))),
         },
         AdminRequest::TokenIssue { session: Some(id) } if own(*id) => Ok(()),
-        AdminRequest::TokenIssue { .. } => {
-            Err(denied("tokens can be issued only for your own sessions"))
-        }
+        AdminRequest::TokenIssue { .. } => Err(Box::new(denied(
+            "tokens can be issued only for your own sessions",
+        ))),
         AdminRequest::TokenRevoke { id } => {
             let session = supervisor.registry().token(id).ok().flatten();
             match session.and_then(|t| t.session) {
                 Some(session) if own(session) => Ok(()),
-                _ => Err(denied(&format!("token {id} is not one of yours"))),
+                _ => Err(Box::new(denied(&format!("token {id} is not one of yours")))),
             }
         }
         AdminRequest::Status | AdminRequest::SessionScreenshot { .. } => {
-            Err(denied("administrators only"))
+            Err(Box::new(denied("administrators only")))
         }
     }
 }
