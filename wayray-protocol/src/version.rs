@@ -121,8 +121,9 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "peer speaks WayRay protocol version {}, this side supports versions 1 to {}",
+                "peer speaks WayRay protocol version {}, this side supports versions {} to {}",
                 PROTOCOL_VERSION + 7,
+                SUPPORTED.start(),
                 PROTOCOL_VERSION
             )
         );

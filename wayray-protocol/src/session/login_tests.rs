@@ -31,13 +31,11 @@ fn wire(msg: ControlMessage) -> ControlMessage {
 
 /// Moves every control message between the two until neither has anything to say.
 fn exchange(now: Instant, viewer: &mut ViewerConnection, server: &mut ServerConnection) {
-    let mut first = true;
     loop {
         let mut moved = false;
         while let Some(msg) = viewer.poll_transmit() {
             moved = true;
-            if first {
-                first = false;
+            if matches!(msg, ControlMessage::Hello(_)) {
                 server.handle_hello(now, &body(&msg));
             } else {
                 server.handle_message(now, wire(msg));
