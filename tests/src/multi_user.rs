@@ -179,6 +179,17 @@ impl MultiUserServer {
         command
     }
 
+    /// The window viewer with no credentials: it shows the login screen.
+    pub fn viewer_window(&self) -> Command {
+        let mut command = Command::new(&self.client);
+        command
+            .args(["connect", &self.addr.to_string()])
+            .arg("--known-servers")
+            .arg(self.dir.join("known_servers"))
+            .args(["--accept-new", "--reconnect-for", "0"]);
+        command
+    }
+
     fn viewer(&self) -> Command {
         let mut command = Command::new(&self.client);
         command

@@ -7,6 +7,7 @@ pub mod advice;
 pub mod config;
 pub mod connection;
 pub mod desk;
+pub mod desk_card;
 pub mod driver;
 pub mod framebuffer;
 pub mod headless;

@@ -31,11 +31,13 @@ enum Command {
 struct ConnectArgs {
     /// The server, HOST:PORT.
     server: String,
-    /// File holding the session token (or the desk token saved after a login).
-    #[arg(long, required_unless_present = "user", conflicts_with = "user")]
+    /// File holding the session token (or the desk card saved after a login). Without it
+    /// (and without --password-file) the window shows a login screen.
+    #[arg(long, conflicts_with = "user")]
     token_file: Option<PathBuf>,
-    /// Log in as this Unix user (servers with login enabled) instead of presenting a token.
-    #[arg(long, requires = "password_file")]
+    /// Log in as this Unix user (servers with login enabled) instead of presenting a token;
+    /// without --password-file the login screen asks for the password.
+    #[arg(long)]
     user: Option<String>,
     /// With --user: file holding the password (its first line).
     #[arg(long, requires = "user")]
@@ -115,18 +117,34 @@ fn main() -> Result<()> {
         Command::Connect(args) => {
             let started = Instant::now();
             let config = load_config(&args)?;
-            let mut options = connect_options(&args, &config)?;
+            let (mut options, login_screen) = connect_options(&args, &config)?;
+            let reconnect_for = args
+                .reconnect_for
+                .map_or_else(|| config.reconnect_for(), Duration::from_secs);
+            if login_screen {
+                if args.headless {
+                    return Err(miette!(
+                        help = "pass --token-file FILE, or --user NAME --password-file FILE",
+                        "no token and no password given"
+                    ));
+                }
+                let resume = (!reconnect_for.is_zero()).then_some((options.clone(), reconnect_for));
+                return login_window(options, &args, resume, &runtime);
+            }
             let viewer = runtime.block_on(open(&mut options))?;
             // Reconnects present the desk token, never the password again.
             if let Some(desk) = &viewer.desk_token {
                 options.credentials = Credentials::Token(desk.clone());
                 if let Some(path) = &args.save_token {
-                    save_token(path, desk.expose())?;
+                    wayray_client::desk_card::save(path, desk.expose()).map_err(|e| {
+                        miette!(
+                            help = "choose a file in a directory you can write (--save-token)",
+                            "cannot save the desk token to {}: {e}",
+                            path.display()
+                        )
+                    })?;
                 }
             }
-            let reconnect_for = args
-                .reconnect_for
-                .map_or_else(|| config.reconnect_for(), Duration::from_secs);
             let resume = (!reconnect_for.is_zero()).then_some((options, reconnect_for));
             if args.headless {
                 runtime.block_on(headless(viewer, &args, resume, started))
@@ -145,14 +163,51 @@ fn window(
     resume: Option<(ConnectOptions, Duration)>,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<()> {
-    let title = format!("WayRay — {} — session {}", args.server, viewer.session_id);
+    let start = wayray_client::window::Start::Attached(Box::new(viewer));
+    show(start, args, resume, runtime)
+}
+
+/// The login screen, then the session, in a window.
+#[cfg(feature = "window")]
+fn login_window(
+    options: ConnectOptions,
+    args: &ConnectArgs,
+    resume: Option<(ConnectOptions, Duration)>,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<()> {
+    let login = wayray_client::window::login::LoginOptions {
+        connect: options,
+        user: args.user.clone(),
+        desk_card: wayray_client::desk_card::default_path(&args.server),
+    };
+    show(
+        wayray_client::window::Start::Login(Box::new(login)),
+        args,
+        resume,
+        runtime,
+    )
+}
+
+#[cfg(feature = "window")]
+fn show(
+    start: wayray_client::window::Start,
+    args: &ConnectArgs,
+    resume: Option<(ConnectOptions, Duration)>,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<()> {
+    let title = match &start {
+        wayray_client::window::Start::Attached(viewer) => {
+            format!("WayRay — {} — session {}", args.server, viewer.session_id)
+        }
+        wayray_client::window::Start::Login(_) => format!("WayRay — {}", args.server),
+    };
     let window = wayray_client::window::WindowOptions {
         title,
         resume,
         stats: args.stats,
         grab_keyboard: args.grab_keyboard,
     };
-    wayray_client::window::run(viewer, runtime, window).map_err(|err| match err {
+    wayray_client::window::run(start, runtime, window).map_err(|err| match err {
         wayray_client::window::WindowError::Disconnected { message, help } => {
             miette!(help = help, "{message}")
         }
@@ -165,6 +220,20 @@ fn window(
             "{other}"
         ),
     })
+}
+
+/// This viewer was built without its window.
+#[cfg(not(feature = "window"))]
+fn login_window(
+    _options: ConnectOptions,
+    _args: &ConnectArgs,
+    _resume: Option<(ConnectOptions, Duration)>,
+    _runtime: &tokio::runtime::Runtime,
+) -> Result<()> {
+    Err(miette!(
+        help = "pass --token-file FILE, or --user NAME --password-file FILE",
+        "this viewer was built without a window, so it has no login screen"
+    ))
 }
 
 /// This viewer was built without its window.
@@ -230,25 +299,6 @@ fn load_config(args: &ConnectArgs) -> Result<ClientConfig> {
     }
 }
 
-/// Writes the desk token, readable by this user only.
-fn save_token(path: &std::path::Path, token: &str) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .and_then(|mut file| file.write_all(format!("{token}\n").as_bytes()));
-    written.map_err(|e| {
-        miette!(
-            help = "choose a file in a directory you can write (--save-token)",
-            "cannot save the desk token to {}: {e}",
-            path.display()
-        )
-    })
-}
-
 /// The first line of `path`, for a token or a password.
 fn read_secret(path: &std::path::Path, help: &'static str) -> Result<String> {
     let text = std::fs::read_to_string(path)
@@ -261,33 +311,38 @@ fn read_secret(path: &std::path::Path, help: &'static str) -> Result<String> {
         .to_owned())
 }
 
-/// A token, or a user name and password.
-fn credentials(args: &ConnectArgs) -> Result<Credentials> {
+/// A token, or a user name and password; `None` when the login screen must ask.
+fn credentials(args: &ConnectArgs) -> Result<Option<Credentials>> {
     match (&args.token_file, &args.user, &args.password_file) {
-        (_, Some(user), Some(password)) => Ok(Credentials::Login {
+        (_, Some(user), Some(password)) => Ok(Some(Credentials::Login {
             user: user.clone(),
             password: Secret::new(read_secret(
                 password,
                 "pass a file holding your password with --password-file",
             )?),
-        }),
-        (Some(token), _, _) => Ok(Credentials::Token(Token::new(
+        })),
+        (Some(token), _, _) => Ok(Some(Credentials::Token(Token::new(
             read_secret(
                 token,
                 "pass the file your administrator gave you with --token-file",
             )?
             .trim()
             .to_owned(),
-        ))),
-        _ => Err(miette!(
-            help = "pass --token-file FILE, or --user NAME --password-file FILE",
-            "no token and no login given"
-        )),
+        )))),
+        _ => Ok(None),
     }
 }
 
-/// Everything needed to connect (and to connect again), from the flags and the configuration.
-fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectOptions> {
+/// Everything needed to connect (and to connect again), from the flags and the configuration,
+/// and whether the login screen must ask for the credentials.
+fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<(ConnectOptions, bool)> {
+    let given = credentials(args)?;
+    let login_screen = given.is_none();
+    // The login screen puts in what is typed.
+    let credentials = given.unwrap_or(Credentials::Login {
+        user: String::new(),
+        password: Secret::new(String::new()),
+    });
     let known = args
         .known_servers
         .clone()
@@ -298,7 +353,7 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectO
                 "no home directory for the known-servers file"
             )
         })?;
-    Ok(ConnectOptions {
+    let options = ConnectOptions {
         server: resolve(&args.server)?,
         label: args.server.clone(),
         known_servers: known,
@@ -307,7 +362,7 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectO
             (None, true) => PinPolicy::AcceptNew,
             (None, false) => PinPolicy::Known,
         },
-        credentials: credentials(args)?,
+        credentials,
         preferred_mode: None,
         keymap: config.keymap(
             args.keyboard_layout.as_deref(),
@@ -318,7 +373,8 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<ConnectO
             .timeout
             .map_or_else(|| config.timeout(), Duration::from_secs),
         capabilities: wayray_protocol::Capabilities::implemented(),
-    })
+    };
+    Ok((options, login_screen))
 }
 
 /// Connects (asking about a new server on a terminal) and attaches. A server accepted on the

@@ -13,7 +13,8 @@ use winit::keyboard::ModifiersState;
 use winit::window::{Fullscreen, Window, WindowId};
 
 use super::input::{self, Shortcut};
-use super::{Shared, Wake, WindowError, cursor, gpu, grab, overlay};
+use super::login::LoginScreen;
+use super::{Shared, Starter, Wake, WindowError, cursor, gpu, grab, overlay};
 use crate::driver::Request;
 
 pub(super) struct App {
@@ -37,6 +38,10 @@ pub(super) struct App {
     reconnecting: bool,
     /// Keys whose press was a viewer shortcut: their release is not sent either.
     swallowed: std::collections::HashSet<winit::keyboard::PhysicalKey>,
+    /// The login screen, shown until a login succeeds.
+    pub login: Option<LoginScreen>,
+    /// Starts the session's network task once the login has given a viewer.
+    pub starter: Option<Starter>,
 }
 
 impl ApplicationHandler<Wake> for App {
@@ -56,17 +61,20 @@ impl ApplicationHandler<Wake> for App {
                 return;
             }
         };
-        match gpu::Gpu::new(window.clone()) {
-            Ok(gpu) => self.gpu = Some(gpu),
-            Err(err) => {
-                self.error = Some(err.into());
-                event_loop.exit();
-                return;
-            }
+        let drawing = match &mut self.login {
+            Some(login) => login.attach(window.clone()),
+            None => gpu::Gpu::new(window.clone()).map(|gpu| self.gpu = Some(gpu)),
+        };
+        if let Err(err) = drawing {
+            self.error = Some(err.into());
+            event_loop.exit();
+            return;
         }
         window.request_redraw();
         self.window = Some(window);
-        self.update_grab();
+        if self.login.is_none() {
+            self.update_grab();
+        }
     }
 
     fn user_event(&mut self, event_loop: &ActiveEventLoop, event: Wake) {
@@ -84,6 +92,7 @@ impl ApplicationHandler<Wake> for App {
                 self.reconnecting = self.shared.lock().is_ok_and(|s| s.reconnecting);
                 self.refresh_title();
             }
+            Wake::Login => self.logged_in(event_loop),
             Wake::Closed => {
                 let reason = self
                     .shared
@@ -99,6 +108,13 @@ impl ApplicationHandler<Wake> for App {
     }
 
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        if let (Some(login), Some(window)) = (&mut self.login, &self.window) {
+            match event {
+                WindowEvent::CloseRequested => event_loop.exit(),
+                event => login.window_event(window, &event),
+            }
+            return;
+        }
         if let WindowEvent::ModifiersChanged(modifiers) = &event {
             self.modifiers = modifiers.state();
         }
@@ -187,7 +203,38 @@ impl App {
             title_shown: String::new(),
             reconnecting: false,
             swallowed: std::collections::HashSet::new(),
+            login: None,
+            starter: None,
         }
+    }
+
+    /// A login finished: on success the window becomes the session's.
+    fn logged_in(&mut self, event_loop: &ActiveEventLoop) {
+        let (Some(login), Some(window)) = (&mut self.login, self.window.clone()) else {
+            return;
+        };
+        let Some(viewer) = login.finish(&window) else {
+            return;
+        };
+        // The login screen's surface goes before the session's is made on the same window.
+        self.login = None;
+        self.title = format!("{} — session {}", self.title, viewer.session_id);
+        match gpu::Gpu::new(window.clone()) {
+            Ok(gpu) => self.gpu = Some(gpu),
+            Err(err) => {
+                self.error = Some(err.into());
+                event_loop.exit();
+                return;
+            }
+        }
+        let size = winit::dpi::PhysicalSize::new(viewer.mode.width, viewer.mode.height);
+        let _ = window.request_inner_size(size);
+        if let Some(starter) = self.starter.take() {
+            starter.start(viewer);
+        }
+        self.refresh_title();
+        self.update_grab();
+        window.request_redraw();
     }
 
     fn act(&mut self, shortcut: Shortcut) {

@@ -28,25 +28,8 @@ pub struct GpuError(pub String);
 impl Gpu {
     /// Sets up rendering into `window`.
     pub fn new(window: Arc<Window>) -> Result<Self, GpuError> {
-        let instance = wgpu::Instance::new(
-            wgpu::InstanceDescriptor::new_with_display_handle_from_env(Box::new(window.clone())),
-        );
         let size = window.inner_size();
-        let surface = instance
-            .create_surface(window)
-            .map_err(|e| GpuError(e.to_string()))?;
-        let adapter = pollster(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            compatible_surface: Some(&surface),
-            ..Default::default()
-        }))
-        .map_err(|e| GpuError(e.to_string()))?;
-        // The adapter's own limits, not wgpu's conservative defaults: a session output may be
-        // larger than 8192 pixels on a side where the GPU allows it.
-        let (device, queue) = pollster(adapter.request_device(&wgpu::DeviceDescriptor {
-            required_limits: adapter.limits(),
-            ..Default::default()
-        }))
-        .map_err(|e| GpuError(e.to_string()))?;
+        let (surface, adapter, device, queue) = open(window)?;
         let caps = surface.get_capabilities(&adapter);
         // The mirror is BGRA; a copy needs the same format up to sRGB-ness.
         let format = caps
@@ -234,6 +217,39 @@ impl Gpu {
         self.queue.submit([encoder.finish()]);
         self.queue.present(frame);
     }
+}
+
+/// A surface on `window`, with an adapter that can draw to it and its device and queue.
+pub fn open(
+    window: Arc<Window>,
+) -> Result<
+    (
+        wgpu::Surface<'static>,
+        wgpu::Adapter,
+        wgpu::Device,
+        wgpu::Queue,
+    ),
+    GpuError,
+> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(
+        Box::new(window.clone()),
+    ));
+    let surface = instance
+        .create_surface(window)
+        .map_err(|e| GpuError(e.to_string()))?;
+    let adapter = pollster(instance.request_adapter(&wgpu::RequestAdapterOptions {
+        compatible_surface: Some(&surface),
+        ..Default::default()
+    }))
+    .map_err(|e| GpuError(e.to_string()))?;
+    // The adapter's own limits, not wgpu's conservative defaults: a session output may be
+    // larger than 8192 pixels on a side where the GPU allows it.
+    let (device, queue) = pollster(adapter.request_device(&wgpu::DeviceDescriptor {
+        required_limits: adapter.limits(),
+        ..Default::default()
+    }))
+    .map_err(|e| GpuError(e.to_string()))?;
+    Ok((surface, adapter, device, queue))
 }
 
 /// Runs a future to completion on this thread (wgpu's setup futures resolve at once natively).

@@ -8,6 +8,7 @@ mod cursor;
 mod gpu;
 pub mod grab;
 pub mod input;
+pub mod login;
 mod network;
 pub mod overlay;
 
@@ -29,13 +30,15 @@ const REQUEST_QUEUE: usize = 1024;
 
 /// Wakes the window thread.
 #[derive(Debug)]
-pub(crate) enum Wake {
+pub enum Wake {
     /// New pixels, a new cursor or new stats are in the shared state.
     Frame,
     /// The connection dropped and is being resumed, or was resumed.
     Status,
     /// The connection ended for good.
     Closed,
+    /// A login from the login screen finished.
+    Login,
 }
 
 #[derive(Debug, Default)]
@@ -92,9 +95,44 @@ pub struct WindowOptions {
     pub grab_keyboard: bool,
 }
 
-/// Shows `viewer`'s session in a window until it is closed or the connection ends for good.
+/// What the window starts with.
+#[derive(Debug)]
+pub enum Start {
+    /// A viewer already attached (a token, or `--user` with `--password-file`).
+    Attached(Box<Viewer>),
+    /// The login screen: the session is shown once a login succeeds.
+    Login(Box<login::LoginOptions>),
+}
+
+/// The session's network task, started once there is a viewer.
+pub(crate) struct Starter {
+    runtime: tokio::runtime::Handle,
+    requests: tokio::sync::mpsc::Receiver<crate::driver::Request>,
+    frontend: WindowFrontend,
+    resume: Option<(ConnectOptions, Duration)>,
+}
+
+impl Starter {
+    /// Runs the network side for `viewer`. A login's viewer resumes with its desk token,
+    /// never with the password.
+    pub(crate) fn start(self, viewer: Viewer) {
+        let mut resume = self.resume;
+        if let (Some((options, _)), Some(token)) = (&mut resume, &viewer.desk_token) {
+            options.credentials = wayray_protocol::session::Credentials::Token(token.clone());
+        }
+        let driver = Driver::new(viewer, resume, None);
+        self.runtime
+            .spawn(drive(driver, self.requests, self.frontend));
+    }
+}
+
+/// The login screen's window size before the session's is known.
+const LOGIN_SIZE: (u32, u32) = (520, 380);
+
+/// Shows the session in a window (after the login screen, when `start` asks for it) until it
+/// is closed or the connection ends for good.
 pub fn run(
-    viewer: Viewer,
+    start: Start,
     runtime: &tokio::runtime::Runtime,
     options: WindowOptions,
 ) -> Result<(), WindowError> {
@@ -109,13 +147,27 @@ pub fn run(
     let (requests_tx, requests_rx) = tokio::sync::mpsc::channel(REQUEST_QUEUE);
     let (resize_tx, resize_rx) = tokio::sync::watch::channel(None);
     runtime.spawn(debounce_resizes(resize_rx, requests_tx.clone()));
-    let initial = (viewer.mode.width, viewer.mode.height);
     let frontend = WindowFrontend {
         shared: shared.clone(),
-        proxy,
+        proxy: proxy.clone(),
     };
-    let driver = Driver::new(viewer, options.resume.clone(), None);
-    runtime.spawn(drive(driver, requests_rx, frontend));
+    let starter = Starter {
+        runtime: runtime.handle().clone(),
+        requests: requests_rx,
+        frontend,
+        resume: options.resume.clone(),
+    };
+    let (initial, login, starter) = match start {
+        Start::Attached(viewer) => {
+            let initial = (viewer.mode.width, viewer.mode.height);
+            starter.start(*viewer);
+            (initial, None, None)
+        }
+        Start::Login(login) => {
+            let screen = login::LoginScreen::new(*login, runtime.handle().clone(), proxy);
+            (LOGIN_SIZE, Some(screen), Some(starter))
+        }
+    };
     let mut app = App::new(
         options.title,
         initial,
@@ -124,6 +176,8 @@ pub fn run(
         resize_tx,
         options.grab_keyboard,
     );
+    app.login = login;
+    app.starter = starter;
     event_loop
         .run_app(&mut app)
         .map_err(|e| WindowError::DeskLost(e.to_string()))?;
