@@ -23,6 +23,10 @@ pub struct MultiUserServer {
     /// Where viewers connect.
     pub addr: SocketAddr,
     server: Option<Child>,
+    /// The helper as a service of its own (the systemd units' way), when split.
+    helper: Option<Child>,
+    /// Run the daemon as this uid/gid with the helper apart, instead of `serve` as root.
+    split: Option<(u32, u32)>,
     program: PathBuf,
     config: PathBuf,
     starts: u32,
@@ -91,6 +95,8 @@ impl MultiUserServer {
             dir,
             addr: "127.0.0.1:0".parse().expect("address"),
             server: None,
+            helper: None,
+            split: None,
             program: server,
             config,
             starts: 0,
@@ -101,13 +107,43 @@ impl MultiUserServer {
         Some(started)
     }
 
+    /// [`MultiUserServer::start`] the way the systemd units run it: `sessiond` as root, and
+    /// `serve` started directly as the daemon's user.
+    pub fn start_split(label: &str, accounts: &TestAccounts) -> Option<Self> {
+        let mut server = Self::start(label, accounts, "")?;
+        server.kill();
+        server.split = Some((accounts.daemon.uid, accounts.daemon.gid));
+        server.launch();
+        Some(server)
+    }
+
     /// Starts `serve` (again on the same port after the first time) and waits until it
     /// listens.
     fn launch(&mut self) {
         self.starts += 1;
         let log_path = self.dir.join(format!("serve-{}.log", self.starts));
         let log = std::fs::File::create(&log_path).expect("log");
-        let mut child = Command::new(&self.program)
+        let mut serve = Command::new(&self.program);
+        if let Some((uid, gid)) = self.split {
+            use std::os::unix::process::CommandExt;
+            let helper_log = std::fs::File::create(self.dir.join("sessiond.log")).expect("log");
+            let helper = Command::new(&self.program)
+                .args(["sessiond", "--config"])
+                .arg(&self.config)
+                .env("RUST_LOG", "info")
+                .stdin(Stdio::null())
+                .stderr(Stdio::from(helper_log))
+                .spawn()
+                .expect("sessiond starts");
+            self.helper = Some(helper);
+            let socket = self.dir.join("run").join("sessiond.sock");
+            crate::wait::poll_until(Duration::from_secs(20), || {
+                socket.exists().then_some(()).ok_or(())
+            })
+            .expect("the helper listens");
+            serve.uid(uid).gid(gid);
+        }
+        let mut child = serve
             .args(["serve", "--config"])
             .arg(&self.config)
             .arg("--listen")
@@ -152,7 +188,10 @@ impl MultiUserServer {
     }
 
     fn kill(&mut self) {
-        if let Some(mut child) = self.server.take() {
+        for mut child in [self.server.take(), self.helper.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -256,7 +295,7 @@ impl MultiUserServer {
 
     /// What the server and its sessions logged.
     pub fn logs(&self) -> String {
-        let mut all = String::new();
+        let mut all = std::fs::read_to_string(self.dir.join("sessiond.log")).unwrap_or_default();
         for start in 1..=self.starts {
             let log = self.dir.join(format!("serve-{start}.log"));
             all += &std::fs::read_to_string(log).unwrap_or_default();

@@ -177,6 +177,13 @@ fn run_sessiond(args: SessiondArgs) -> Result<()> {
         .state_dir
         .or(config.state_dir.clone())
         .unwrap_or_else(|| PathBuf::from(privsep::DEFAULT_STATE_DIR));
+    privsep::prepare_layout(&config, &state_dir).map_err(|e| {
+        miette!(
+            help = "start it as root with the daemon's configuration; [login] daemon_user must \
+                    exist (useradd --system wayray)",
+            "{e}"
+        )
+    })?;
     let options = helper_options(&config, &state_dir).map_err(|e| {
         miette!(
             help = "start it as root with the daemon's configuration",
@@ -242,6 +249,22 @@ fn run_daemon(args: ServeArgs) -> Result<()> {
     // Multi-user mode: the helper starts as root, this process continues as the daemon's
     // user; the helper ends with it.
     let _helper = match (&config_path, config.login.enabled) {
+        // Started unprivileged (the systemd units): the helper runs as its own service.
+        (Some(_), true) if !wayray_server::users::is_root() => {
+            config
+                .state_dir
+                .get_or_insert_with(|| PathBuf::from(privsep::DEFAULT_STATE_DIR));
+            let socket = config.login.helper_socket();
+            if !socket.exists() {
+                return Err(miette!(
+                    help = "start the helper first (systemctl start wayray-sessiond), or start \
+                            serve as root to run both",
+                    "the session helper is not running ({} is missing)",
+                    socket.display()
+                ));
+            }
+            None
+        }
         (Some(path), true) => {
             let state_dir = config
                 .state_dir

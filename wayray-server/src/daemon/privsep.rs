@@ -56,10 +56,9 @@ fn prepare(path: &Path, uid: u32, gid: u32, mode: u32) -> Result<(), PrivsepErro
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(dir)
 }
 
-/// Starts the helper and becomes the daemon's user. `config_path` is passed to the helper so
-/// that both read the same file; `state_dir` is the daemon's. Returns the helper's process
-/// (it ends with this process).
-pub fn start(config: &Config, config_path: &Path, state_dir: &Path) -> Result<Child, PrivsepError> {
+/// Prepares, as root, the directories of a multi-user server for the daemon's user, and
+/// returns that user. The helper does this too when it runs as its own service.
+pub fn prepare_layout(config: &Config, state_dir: &Path) -> Result<users::UserInfo, PrivsepError> {
     if !users::is_root() {
         return Err(PrivsepError::NotRoot);
     }
@@ -76,6 +75,15 @@ pub fn start(config: &Config, config_path: &Path, state_dir: &Path) -> Result<Ch
     prepare(&login.sessions_dir(), 0, 0, 0o711)?;
     prepare(state_dir, daemon.uid, daemon.gid, 0o700)?;
     prepare(&state_dir.join("sessions"), daemon.uid, daemon.gid, 0o700)?;
+    Ok(daemon)
+}
+
+/// Starts the helper and becomes the daemon's user. `config_path` is passed to the helper so
+/// that both read the same file; `state_dir` is the daemon's. Returns the helper's process
+/// (it ends with this process).
+pub fn start(config: &Config, config_path: &Path, state_dir: &Path) -> Result<Child, PrivsepError> {
+    let login = &config.login;
+    let daemon = prepare_layout(config, state_dir)?;
 
     let exe = std::env::current_exe().map_err(|e| PrivsepError::Helper(e.to_string()))?;
     let mut helper = Command::new(exe);
