@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use wayray_client::Viewer;
 use wayray_tests::daemon::Daemon;
-use wayray_tests::keys::type_codes;
+use wayray_tests::keys::typist;
 
 const MOVES: usize = 60;
 const TARGET_P99_MS: f64 = 20.0;
@@ -87,25 +87,6 @@ async fn hot_desk() -> (Vec<f64>, (u64, u64, u64), f64) {
     (samples, idle, unpark_ms)
 }
 
-/// One viewer typing 'a' (and a backspace every 20 keys) once a second; latencies in ms.
-async fn typist(mut viewer: Viewer, until: Instant) -> Vec<f64> {
-    let mut samples = Vec::new();
-    let mut i = 0u32;
-    while Instant::now() < until {
-        let code = if i % 20 == 19 { 14 } else { 30 };
-        i += 1;
-        let t = Instant::now();
-        type_codes(&mut viewer, &[code]).await.expect("input");
-        match tokio::time::timeout(Duration::from_secs(2), viewer.next_update()).await {
-            Ok(Ok(_)) => samples.push(t.elapsed().as_secs_f64() * 1000.0),
-            _ => samples.push(2000.0),
-        }
-        tokio::time::sleep(Duration::from_secs(1).saturating_sub(t.elapsed())).await;
-    }
-    viewer.disconnect().await;
-    samples
-}
-
 async fn concurrent(daemon: &Daemon, viewers: &mut Vec<Viewer>, n: usize) -> f64 {
     while viewers.len() < n {
         let (_, token) = daemon.issue_token();
@@ -130,7 +111,7 @@ async fn concurrent(daemon: &Daemon, viewers: &mut Vec<Viewer>, n: usize) -> f64
     let until = Instant::now() + Duration::from_secs(SECONDS_PER_STEP);
     let tasks: Vec<_> = settled
         .into_iter()
-        .map(|v| tokio::spawn(typist(v, until)))
+        .map(|v| tokio::spawn(typist(v, until, Duration::from_secs(1))))
         .collect();
     let mut all = Vec::new();
     for task in tasks {

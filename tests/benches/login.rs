@@ -17,7 +17,7 @@ use wayray_client::Viewer;
 use wayray_protocol::secret::Secret;
 use wayray_protocol::session::Credentials;
 use wayray_tests::accounts::{TestAccounts, TestUser};
-use wayray_tests::keys::type_codes;
+use wayray_tests::keys::typist;
 use wayray_tests::multi_user::MultiUserServer;
 
 const LOGINS: usize = 20;
@@ -57,25 +57,6 @@ fn report(what: &str, mut samples: Vec<f64>) {
     );
 }
 
-/// Bob types a key every 100 ms until `until`; latencies in ms.
-async fn typist(mut viewer: Viewer, until: Instant) -> Vec<f64> {
-    let mut samples = Vec::new();
-    let mut i = 0u32;
-    while Instant::now() < until {
-        let code = if i % 20 == 19 { 14 } else { 30 };
-        i += 1;
-        let t = Instant::now();
-        type_codes(&mut viewer, &[code]).await.expect("input");
-        match tokio::time::timeout(Duration::from_secs(2), viewer.next_update()).await {
-            Ok(Ok(_)) => samples.push(t.elapsed().as_secs_f64() * 1000.0),
-            _ => samples.push(2000.0),
-        }
-        tokio::time::sleep(Duration::from_millis(100).saturating_sub(t.elapsed())).await;
-    }
-    viewer.disconnect().await;
-    samples
-}
-
 fn main() {
     let accounts = TestAccounts::create(&["wr-alice", "wr-bob"], "wr-daemon", "wayray-test")
         .expect("this benchmark creates accounts: run it as root");
@@ -113,7 +94,7 @@ fn main() {
         let (_, bobs) = to_first_frame(&server, login(&bob, &bob.password)).await;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let until = Instant::now() + Duration::from_secs(10);
-        let typing = tokio::spawn(typist(bobs, until));
+        let typing = tokio::spawn(typist(bobs, until, Duration::from_millis(100)));
         let mut refused = 0;
         let started = Instant::now();
         for i in 0..FAILURES {

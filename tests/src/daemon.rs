@@ -108,31 +108,10 @@ impl Daemon {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("daemon starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut fingerprint = None;
-        loop {
-            let line = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("daemon did not start; log:\n{}", self.logs()));
-            if let Some(f) = line.strip_prefix("server fingerprint: ") {
-                fingerprint = Some(f.to_owned());
-            }
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                self.addr = addr.parse().expect("address");
-                break;
-            }
-        }
+        let Some((fingerprint, addr)) = wait_listening(&mut child) else {
+            panic!("daemon did not start; log:\n{}", self.logs());
+        };
+        self.addr = addr;
         self.fingerprint = fingerprint.expect("fingerprint printed before the address");
         self.child = Some(child);
     }
@@ -281,6 +260,35 @@ impl Daemon {
     /// Process ids of this daemon's session processes (found by their link socket path).
     pub fn session_pids(&self) -> Vec<u32> {
         session_processes(&self.dir.path().join("wayray").join("sessions"))
+    }
+}
+
+/// What `serve` prints once it listens: its fingerprint and its address; `None` when it has
+/// not said so within 30 s.
+pub fn wait_listening(child: &mut Child) -> Option<(Option<String>, SocketAddr)> {
+    let stdout = child.stdout.take()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut fingerprint = None;
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .ok()?;
+        if let Some(f) = line.strip_prefix("server fingerprint: ") {
+            fingerprint = Some(f.to_owned());
+        }
+        if let Some(addr) = line.strip_prefix("listening on ") {
+            return Some((fingerprint, addr.parse().ok()?));
+        }
     }
 }
 

@@ -16,3 +16,28 @@ pub async fn type_codes(viewer: &mut Viewer, codes: &[u32]) -> Result<(), Viewer
     }
     Ok(())
 }
+
+/// Types 'a' (and a backspace every 20 keys) once per `period` until `until`, timing each key
+/// to the next frame (2 s counts as lost); returns the latencies in ms.
+pub async fn typist(
+    mut viewer: Viewer,
+    until: std::time::Instant,
+    period: std::time::Duration,
+) -> Vec<f64> {
+    use std::time::{Duration, Instant};
+    let mut samples = Vec::new();
+    let mut i = 0u32;
+    while Instant::now() < until {
+        let code = if i % 20 == 19 { 14 } else { 30 };
+        i += 1;
+        let t = Instant::now();
+        type_codes(&mut viewer, &[code]).await.expect("input");
+        match tokio::time::timeout(Duration::from_secs(2), viewer.next_update()).await {
+            Ok(Ok(_)) => samples.push(t.elapsed().as_secs_f64() * 1000.0),
+            _ => samples.push(2000.0),
+        }
+        tokio::time::sleep(period.saturating_sub(t.elapsed())).await;
+    }
+    viewer.disconnect().await;
+    samples
+}

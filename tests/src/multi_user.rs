@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wayray_client::{ConnectOptions, PinPolicy};
 use wayray_protocol::session::Credentials;
@@ -156,27 +156,10 @@ impl MultiUserServer {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("serve starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        self.addr = loop {
-            let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            else {
-                panic!("the multi-user server did not start; log:\n{}", self.logs());
-            };
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                break addr.parse().expect("address");
-            }
+        let Some((_, addr)) = crate::daemon::wait_listening(&mut child) else {
+            panic!("the multi-user server did not start; log:\n{}", self.logs());
         };
+        self.addr = addr;
         self.server = Some(child);
     }
 

@@ -31,6 +31,17 @@ fn ok(out: &Output, what: &str, server: &MultiUserServer) {
     );
 }
 
+/// `user` logs in (headless, until the first frame) and keeps the desk card in `token`; it
+/// must succeed.
+fn log_in(server: &MultiUserServer, user: &TestUser, token: &std::path::Path, what: &str) {
+    let out = server
+        .login(&user.name, &user.password, token)
+        .args(["--exit-after-frames", "1"])
+        .output()
+        .expect("viewer runs");
+    ok(&out, what, server);
+}
+
 /// The uid a process runs as.
 fn uid_of(pid: u64) -> u32 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process");
@@ -120,12 +131,7 @@ fn a_login_runs_the_session_as_the_user_with_a_bus_and_its_token_hot_desks() {
 
     // Logging in again gets the same session back, not a second one.
     let again = server.dir.join("alice-2.token");
-    let out = server
-        .login(&alice.name, &alice.password, &again)
-        .args(["--exit-after-frames", "1"])
-        .output()
-        .expect("viewer runs");
-    ok(&out, "alice's second login", &server);
+    log_in(&server, alice, &again, "alice's second login");
     let sessions = server.ctl_json(&["sessions"]);
     assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
     assert_eq!(session_of(&server, alice)["id"], session["id"]);
@@ -189,12 +195,7 @@ fn users_cannot_reach_the_admin_socket_the_key_or_each_other() {
     let bob = accounts.user_named("wr-bob");
     for user in [alice, bob] {
         let token = server.dir.join(format!("{}.token", user.name));
-        let out = server
-            .login(&user.name, &user.password, &token)
-            .args(["--exit-after-frames", "1"])
-            .output()
-            .expect("viewer runs");
-        ok(&out, "a login", &server);
+        log_in(&server, user, &token, "a login");
     }
     let bobs = session_of(&server, bob);
     assert_eq!(uid_of(bobs["pid"].as_u64().unwrap()), bob.uid);
@@ -277,12 +278,7 @@ fn sessions_of_users_survive_a_daemon_crash_and_their_desk_token_reattaches() {
     };
     let alice = accounts.user_named("wr-alice");
     let token = server.dir.join("alice.token");
-    let out = server
-        .login(&alice.name, &alice.password, &token)
-        .args(["--exit-after-frames", "1"])
-        .output()
-        .expect("viewer runs");
-    ok(&out, "alice's login", &server);
+    log_in(&server, alice, &token, "alice's login");
     let before = session_of(&server, alice);
     let pid = before["pid"].as_u64().expect("pid");
 
@@ -314,12 +310,7 @@ fn one_user_cannot_run_more_processes_than_the_limit() {
     };
     let alice = accounts.user_named("wr-alice");
     let token = server.dir.join("alice.token");
-    let out = server
-        .login(&alice.name, &alice.password, &token)
-        .args(["--exit-after-frames", "1"])
-        .output()
-        .expect("viewer runs");
-    ok(&out, "alice's login", &server);
+    log_in(&server, alice, &token, "alice's login");
     let path = alice.home.join("limits.txt");
     let seen = poll_until(Duration::from_secs(20), || {
         std::fs::read_to_string(&path)
@@ -335,12 +326,12 @@ fn one_user_cannot_run_more_processes_than_the_limit() {
     assert!((25..=30).contains(&running), "alice runs {running} tasks");
     // Another user is not held back by alice's limit.
     let bob = accounts.user_named("wr-bob");
-    let out = server
-        .login(&bob.name, &bob.password, &server.dir.join("bob.token"))
-        .args(["--exit-after-frames", "1"])
-        .output()
-        .expect("viewer runs");
-    ok(&out, "bob's login while alice is at her limit", &server);
+    log_in(
+        &server,
+        bob,
+        &server.dir.join("bob.token"),
+        "bob's login while alice is at her limit",
+    );
 }
 
 /// How many tasks (processes and their threads: what `RLIMIT_NPROC` counts) run as `uid`.

@@ -47,17 +47,8 @@ impl Gpu {
         if !caps.usages.contains(wgpu::TextureUsages::COPY_DST) {
             return Err(GpuError("the surface cannot be copied into".into()));
         }
-        let config = wgpu::SurfaceConfiguration {
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_DST,
-            format,
-            color_space: wgpu::SurfaceColorSpace::Auto,
-            width: size.width.max(1),
-            height: size.height.max(1),
-            desired_maximum_frame_latency: 2,
-            present_mode: wgpu::PresentMode::Fifo,
-            alpha_mode: wgpu::CompositeAlphaMode::Auto,
-            view_formats: vec![],
-        };
+        let usage = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_DST;
+        let config = surface_config(format, usage, size);
         surface.configure(&device, &config);
         Ok(Self {
             surface,
@@ -216,6 +207,25 @@ impl Gpu {
         }
         self.queue.submit([encoder.finish()]);
         self.queue.present(frame);
+    }
+}
+
+/// A window surface's settings: vsync, at most two frames queued.
+pub fn surface_config(
+    format: wgpu::TextureFormat,
+    usage: wgpu::TextureUsages,
+    size: winit::dpi::PhysicalSize<u32>,
+) -> wgpu::SurfaceConfiguration {
+    wgpu::SurfaceConfiguration {
+        usage,
+        format,
+        color_space: wgpu::SurfaceColorSpace::Auto,
+        width: size.width.max(1),
+        height: size.height.max(1),
+        desired_maximum_frame_latency: 2,
+        present_mode: wgpu::PresentMode::Fifo,
+        alpha_mode: wgpu::CompositeAlphaMode::Auto,
+        view_formats: vec![],
     }
 }
 
