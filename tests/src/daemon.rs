@@ -44,15 +44,27 @@ impl Daemon {
 
     /// [`Daemon::start`] with the sessions' output `size` and the processes' log filter.
     pub fn start_with(label: &str, extra: &str, size: &str, log: &str) -> Option<Self> {
-        Self::build(label, extra, size, log, 0)
+        Self::build(label, extra, "", size, log, 0)
     }
 
     /// [`Daemon::start`] whose detached sessions end after `secs` without a viewer.
     pub fn start_with_idle_timeout(label: &str, secs: u64) -> Option<Self> {
-        Self::build(label, "", "640x480", "debug", secs)
+        Self::build(label, "", "", "640x480", "debug", secs)
     }
 
-    fn build(label: &str, extra: &str, size: &str, log: &str, idle_secs: u64) -> Option<Self> {
+    /// [`Daemon::start`] with `keys` added to the `[session]` table.
+    pub fn start_with_session_keys(label: &str, keys: &str) -> Option<Self> {
+        Self::build(label, "", keys, "640x480", "debug", 0)
+    }
+
+    fn build(
+        label: &str,
+        extra: &str,
+        session_keys: &str,
+        size: &str,
+        log: &str,
+        idle_secs: u64,
+    ) -> Option<Self> {
         let foot = require("foot")?;
         let server = workspace_binary("wayray-server")?;
         let ctl = workspace_binary("wayray-ctl")?;
@@ -63,7 +75,7 @@ impl Daemon {
         let toml = format!(
             "{extra}\nstate_dir = {state:?}\n\n[session]\ncommand = [{foot:?}, \"--config\", \
              {ini:?}, \"sh\", \"-c\", \"PS1='$ ' exec sh\"]\nsize = {size:?}\n\
-             idle_timeout_secs = {idle_secs}\n",
+             idle_timeout_secs = {idle_secs}\n{session_keys}\n",
             state = dir.path().join("state"),
             foot = foot,
             ini = foot_ini,

@@ -178,3 +178,31 @@ async fn revoking_a_token_disconnects_its_viewer_and_refuses_it_later() {
     // The session itself keeps running, detached.
     daemon.wait_sessions("detached", |s| s.len() == 1 && s[0]["state"] == "detached");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_asking_for_more_than_the_servers_largest_output_gets_the_largest() {
+    use wayray_protocol::messages::control::OutputMode;
+    let Some(daemon) = Daemon::start_with_session_keys("max-size", "max_size = \"800x600\"") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let mut viewer = attach(&daemon, &token).await;
+    viewer
+        .resize(OutputMode {
+            width: 16384,
+            height: 16384,
+            scale_120: 120,
+        })
+        .await
+        .expect("resize sent");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while (viewer.framebuffer.width(), viewer.framebuffer.height()) != (800, 600) {
+        assert!(
+            Instant::now() < deadline,
+            "the output is {}x{}, not the 800x600 cap",
+            viewer.framebuffer.width(),
+            viewer.framebuffer.height()
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(1), viewer.next_update()).await;
+    }
+}

@@ -97,6 +97,8 @@ pub struct SessionDefaults {
     pub keyboard_layout: String,
     /// Seconds a session without a viewer keeps running; 0 keeps it forever.
     pub idle_timeout_secs: u64,
+    /// The largest output a viewer may ask for, `WIDTHxHEIGHT` (larger requests are clamped).
+    pub max_size: String,
 }
 
 impl Default for Config {
@@ -121,6 +123,7 @@ impl Default for SessionDefaults {
             scale: 1.0,
             keyboard_layout: "us".into(),
             idle_timeout_secs: 24 * 60 * 60,
+            max_size: "7680x4320".into(),
         }
     }
 }
@@ -169,6 +172,8 @@ impl Config {
     fn check(&self) -> Result<(), String> {
         wayray_protocol::geometry::parse_size(&self.session.size)
             .map_err(|e| format!("[session] size: {e}"))?;
+        wayray_protocol::geometry::parse_size(&self.session.max_size)
+            .map_err(|e| format!("[session] max_size: {e}"))?;
         if !(0.5..=8.0).contains(&self.session.scale) {
             return Err("[session] scale must be between 0.5 and 8".into());
         }
@@ -200,6 +205,11 @@ impl Config {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
         Some(base.join("wayray").join("server.toml"))
+    }
+
+    /// The largest output a viewer may ask for (checked when the file was read).
+    pub fn max_output(&self) -> (u32, u32) {
+        wayray_protocol::geometry::parse_size(&self.session.max_size).unwrap_or((7680, 4320))
     }
 
     /// The session command: the configured one, or the first terminal on `PATH`.
@@ -239,6 +249,7 @@ mod tests {
             scale = 1.5
             keyboard_layout = "de"
             idle_timeout_secs = 60
+            max_size = "3840x2160"
             [login]
             enabled = false
             daemon_user = "wr-daemon"
@@ -258,6 +269,7 @@ mod tests {
         );
         assert_eq!(config.session.idle_timeout_secs, 60);
         assert_eq!(config.login.daemon_user, "wr-daemon");
+        assert_eq!(config.max_output(), (3840, 2160));
         assert_eq!(
             config.login.helper_socket(),
             PathBuf::from("/run/wr/sessiond.sock")

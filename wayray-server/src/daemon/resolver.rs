@@ -47,6 +47,10 @@ impl Resolver for DaemonResolver {
         self.0.config.login.enabled
     }
 
+    fn max_output(&self) -> (u32, u32) {
+        self.0.config.max_output()
+    }
+
     fn detached(&self, session_id: &str, connection: &quinn::Connection) {
         let Ok(id) = session_id.parse::<u64>() else {
             return;

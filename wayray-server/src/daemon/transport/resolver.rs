@@ -82,6 +82,11 @@ pub trait Resolver: Send + Sync + 'static {
     fn offers_login(&self) -> bool {
         false
     }
+
+    /// The largest output a viewer may ask for (width, height).
+    fn max_output(&self) -> (u32, u32) {
+        wayray_protocol::session::ServerConfig::default().max_output
+    }
 }
 
 /// One session, one token (`wayray-server session --listen`, and tests).

@@ -42,7 +42,10 @@ pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>)
 
 /// The connection's rules: login offered only where the resolver takes it.
 fn server_config(resolver: &dyn Resolver) -> ServerConfig {
-    let mut config = ServerConfig::default();
+    let mut config = ServerConfig {
+        max_output: resolver.max_output(),
+        ..ServerConfig::default()
+    };
     if !resolver.offers_login() {
         config.capabilities = config
             .capabilities
