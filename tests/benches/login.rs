@@ -91,8 +91,15 @@ fn main() {
         }
         report("login, running session → first frame", again);
 
-        let (_, bobs) = to_first_frame(&server, login(&bob, &bob.password)).await;
+        let (_, mut bobs) = to_first_frame(&server, login(&bob, &bob.password)).await;
+        // foot starts and draws; what it sent meanwhile is applied before timing keys.
         tokio::time::sleep(Duration::from_secs(2)).await;
+        bobs.settle(
+            Duration::from_millis(300),
+            Instant::now() + Duration::from_secs(5),
+        )
+        .await
+        .expect("bob's session settles");
         let until = Instant::now() + Duration::from_secs(10);
         let typing = tokio::spawn(typist(bobs, until, Duration::from_millis(100)));
         let mut refused = 0;
