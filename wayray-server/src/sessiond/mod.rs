@@ -155,6 +155,12 @@ fn handle(helper: &Arc<Helper>, request: HelperRequest) -> HelperReply {
             session,
             options,
         } => {
+            // A number in use is another user's running session: never touch its directory.
+            if helper.running().contains_key(&session) {
+                return HelperReply::Failed {
+                    message: format!("session {session} is already running"),
+                };
+            }
             let login = spawn::Login {
                 user: user.clone(),
                 password,

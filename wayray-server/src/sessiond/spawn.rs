@@ -218,8 +218,8 @@ fn launch(
         let what = what.to_owned();
         move |e: std::io::Error| format!("{what} {path}: {e}")
     };
-    // The link's directory: the user creates the socket in it, the daemon's group reaches it
-    // (setgid: the socket gets that group), nobody else can.
+    // The link's directory: the user creates the socket in it, the daemon's group may pass
+    // and connect (setgid: the socket gets that group) but not write, nobody else can.
     let dir = options.sessions_dir.join(id.to_string());
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(at("cannot clear", &dir))?;
@@ -227,7 +227,7 @@ fn launch(
     std::fs::create_dir(&dir).map_err(at("cannot create", &dir))?;
     std::os::unix::fs::chown(&dir, Some(user.uid), Some(options.daemon_gid))
         .map_err(at("cannot hand over", &dir))?;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o2770))
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o2750))
         .map_err(at("cannot secure", &dir))?;
     let runtime = user_runtime_dir(&options.user_runtime_base, user)?;
     let log_path = options.logs_dir.join(format!("{id}.log"));
