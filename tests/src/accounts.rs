@@ -160,6 +160,16 @@ impl TestAccounts {
     }
 }
 
+/// The uid a process runs as.
+pub fn uid_of(pid: u64) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().next()?.parse().ok())
+        .expect("Uid line")
+}
+
 /// Kills every process of `uid` (what a test's sessions left), so the account can go.
 pub fn kill_processes_of(uid: u32) {
     let Ok(entries) = std::fs::read_dir("/proc") else {

@@ -34,8 +34,21 @@ pub struct MultiUserServer {
     ctl: PathBuf,
 }
 
-fn copy_program(name: &str, bin: &Path) -> Option<PathBuf> {
-    let from = workspace_binary(name)?;
+/// Where a server's programs come from and whom it runs as.
+pub struct Setup<'a> {
+    /// A directory of installed programs; `None`: the ones this workspace built.
+    pub programs: Option<&'a Path>,
+    /// `[login] daemon_user`.
+    pub daemon_user: &'a str,
+    /// `[login] pam_service`.
+    pub pam_service: &'a str,
+}
+
+fn copy_program(name: &str, bin: &Path, installed: Option<&Path>) -> Option<PathBuf> {
+    let from = match installed {
+        Some(dir) => dir.join(name),
+        None => workspace_binary(name)?,
+    };
     let to = bin.join(name);
     std::fs::copy(&from, &to).expect("copy program");
     std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -56,6 +69,26 @@ impl MultiUserServer {
         session_script: &str,
         login_keys: &str,
     ) -> Option<Self> {
+        let setup = Setup {
+            programs: None,
+            daemon_user: &accounts.daemon.name,
+            pam_service: &accounts.pam_service,
+        };
+        Self::start_from(label, &setup, session_script, login_keys)
+    }
+
+    /// [`MultiUserServer::start`] from installed programs (in `programs`, e.g. `/usr/bin`),
+    /// with the daemon user and PAM service an installation provides.
+    pub fn start_installed(label: &str, setup: &Setup<'_>) -> Option<Self> {
+        Self::start_from(label, setup, "", "")
+    }
+
+    fn start_from(
+        label: &str,
+        setup: &Setup<'_>,
+        session_script: &str,
+        login_keys: &str,
+    ) -> Option<Self> {
         let foot = require("foot")?;
         let dir = std::env::temp_dir().join(format!("wayray-mu-{label}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -64,9 +97,9 @@ impl MultiUserServer {
         for d in [&dir, &bin] {
             std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o711)).expect("chmod");
         }
-        let server = copy_program("wayray-server", &bin)?;
-        let client = copy_program("wayray-client", &bin)?;
-        let ctl = copy_program("wayray-ctl", &bin)?;
+        let server = copy_program("wayray-server", &bin, setup.programs)?;
+        let client = copy_program("wayray-client", &bin, setup.programs)?;
+        let ctl = copy_program("wayray-ctl", &bin, setup.programs)?;
         let foot_ini = dir.join("foot.ini");
         std::fs::write(&foot_ini, FOOT_INI).expect("foot.ini");
         let script = dir.join("session.sh");
@@ -85,8 +118,8 @@ impl MultiUserServer {
              daemon_user = {daemon:?}\npam_service = {pam:?}\nruntime_dir = {run:?}\n\
              user_runtime_base = {users:?}\n{login_keys}\n",
             state = dir.join("state"),
-            daemon = accounts.daemon.name,
-            pam = accounts.pam_service,
+            daemon = setup.daemon_user,
+            pam = setup.pam_service,
             run = dir.join("run"),
             users = dir.join("user"),
         );
@@ -194,6 +227,22 @@ impl MultiUserServer {
         command
     }
 
+    /// `user` logs in (headless, until the first frame) and keeps the desk card in `token`;
+    /// panics with the server's log unless that succeeded.
+    pub fn log_in(&self, user: &TestUser, token: &Path, what: &str) {
+        let out = self
+            .login(&user.name, &user.password, token)
+            .args(["--exit-after-frames", "1"])
+            .output()
+            .expect("viewer runs");
+        assert!(
+            out.status.success(),
+            "{what} failed: {}\n--- server log ---\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.logs()
+        );
+    }
+
     /// A headless viewer presenting the token in `token_file`.
     pub fn with_token(&self, token_file: &Path) -> Command {
         let mut command = self.viewer();
@@ -264,6 +313,11 @@ impl MultiUserServer {
             as_user(&mut command, user);
         }
         command.output().expect("wayray-ctl runs")
+    }
+
+    /// The process id of `serve` (the network daemon once it dropped root).
+    pub fn daemon_pid(&self) -> u32 {
+        self.server.as_ref().expect("the server runs").id()
     }
 
     /// The admin socket.

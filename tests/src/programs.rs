@@ -56,3 +56,21 @@ pub fn workspace_binary(name: &str) -> Option<PathBuf> {
     eprintln!("skipping: build {name} first (cargo test --workspace does)");
     None
 }
+
+/// `systemd-analyze verify` of unit files: it must pass without a single remark (an unknown
+/// key is only a warning to systemd). Skips (returns) without the program outside CI.
+pub fn assert_units_verify<P: AsRef<std::ffi::OsStr>>(units: &[P]) {
+    let Some(analyze) = require("systemd-analyze") else {
+        return;
+    };
+    let out = std::process::Command::new(analyze)
+        .args(["verify", "--man=no"])
+        .args(units)
+        .output()
+        .expect("systemd-analyze runs");
+    let remarks = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && remarks.trim().is_empty(),
+        "systemd-analyze verify: {remarks}"
+    );
+}

@@ -7,7 +7,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use wayray_server::daemon::registry::Registry;
-use wayray_tests::accounts::{TestAccounts, TestUser};
+use wayray_tests::accounts::{TestAccounts, TestUser, uid_of};
 use wayray_tests::multi_user::{MultiUserServer, as_user};
 use wayray_tests::pixels::read_png_rgb;
 use wayray_tests::wait::poll_until;
@@ -29,27 +29,6 @@ fn ok(out: &Output, what: &str, server: &MultiUserServer) {
         String::from_utf8_lossy(&out.stderr),
         server.logs()
     );
-}
-
-/// `user` logs in (headless, until the first frame) and keeps the desk card in `token`; it
-/// must succeed.
-fn log_in(server: &MultiUserServer, user: &TestUser, token: &std::path::Path, what: &str) {
-    let out = server
-        .login(&user.name, &user.password, token)
-        .args(["--exit-after-frames", "1"])
-        .output()
-        .expect("viewer runs");
-    ok(&out, what, server);
-}
-
-/// The uid a process runs as.
-fn uid_of(pid: u64) -> u32 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().next()?.parse().ok())
-        .expect("Uid line")
 }
 
 /// The session of `user` as `wayray-ctl sessions` shows it.
@@ -131,7 +110,7 @@ fn a_login_runs_the_session_as_the_user_with_a_bus_and_its_token_hot_desks() {
 
     // Logging in again gets the same session back, not a second one.
     let again = server.dir.join("alice-2.token");
-    log_in(&server, alice, &again, "alice's second login");
+    server.log_in(alice, &again, "alice's second login");
     let sessions = server.ctl_json(&["sessions"]);
     assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
     assert_eq!(session_of(&server, alice)["id"], session["id"]);
@@ -195,7 +174,7 @@ fn users_cannot_reach_the_admin_socket_the_key_or_each_other() {
     let bob = accounts.user_named("wr-bob");
     for user in [alice, bob] {
         let token = server.dir.join(format!("{}.token", user.name));
-        log_in(&server, user, &token, "a login");
+        server.log_in(user, &token, "a login");
     }
     let bobs = session_of(&server, bob);
     assert_eq!(uid_of(bobs["pid"].as_u64().unwrap()), bob.uid);
@@ -278,7 +257,7 @@ fn sessions_of_users_survive_a_daemon_crash_and_their_desk_token_reattaches() {
     };
     let alice = accounts.user_named("wr-alice");
     let token = server.dir.join("alice.token");
-    log_in(&server, alice, &token, "alice's login");
+    server.log_in(alice, &token, "alice's login");
     let before = session_of(&server, alice);
     let pid = before["pid"].as_u64().expect("pid");
 
@@ -298,36 +277,38 @@ fn sessions_of_users_survive_a_daemon_crash_and_their_desk_token_reattaches() {
 }
 
 #[test]
-fn one_user_cannot_run_more_processes_than_the_limit() {
+fn one_user_cannot_run_more_processes_or_use_more_memory_than_the_limits() {
     let Some(accounts) = accounts() else { return };
     // The limit counts every task of the user, threads included: a user who fills it may
     // break their own session, never the host or other users.
-    let script = r#"{ ulimit -p; ulimit -n; } > "$HOME/limits.txt"
+    // dd's 300 MiB buffer is more memory than one process may have.
+    let script = r#"{ ulimit -p; ulimit -n; ulimit -d;
+  dd if=/dev/zero of=/dev/null bs=300M count=1 2>/dev/null && echo dd-ran || echo dd-refused;
+} > "$HOME/limits.txt"
 (sleep 2; i=0; while [ $i -lt 60 ]; do sleep 60 & i=$((i+1)); done) 2>/dev/null &"#;
-    let limits = "max_processes = 30\nmax_open_files = 1000";
+    let limits = "max_processes = 30\nmax_open_files = 1000\nmax_process_memory_mib = 256";
     let Some(server) = MultiUserServer::start_with("limits", &accounts, script, limits) else {
         return;
     };
     let alice = accounts.user_named("wr-alice");
     let token = server.dir.join("alice.token");
-    log_in(&server, alice, &token, "alice's login");
+    server.log_in(alice, &token, "alice's login");
     let path = alice.home.join("limits.txt");
     let seen = poll_until(Duration::from_secs(20), || {
         std::fs::read_to_string(&path)
             .ok()
-            .filter(|t| t.lines().count() == 2)
+            .filter(|t| t.lines().count() == 4)
             .ok_or(())
     })
     .expect("the session wrote its limits");
-    assert_eq!(seen, "30\n1000\n");
+    assert_eq!(seen, "30\n1000\n262144\ndd-refused\n");
     // The loop has run into the limit by now (60 sleeps asked for).
     std::thread::sleep(Duration::from_secs(2));
     let running = tasks_of(alice.uid);
     assert!((25..=30).contains(&running), "alice runs {running} tasks");
     // Another user is not held back by alice's limit.
     let bob = accounts.user_named("wr-bob");
-    log_in(
-        &server,
+    server.log_in(
         bob,
         &server.dir.join("bob.token"),
         "bob's login while alice is at her limit",

@@ -2,18 +2,13 @@
 //! the network daemon started directly as its unprivileged user; and the units themselves
 //! pass `systemd-analyze verify`.
 
-use std::process::Command;
-
 use wayray_tests::accounts::TestAccounts;
 use wayray_tests::multi_user::MultiUserServer;
-use wayray_tests::programs::{require, workspace_binary};
+use wayray_tests::programs::{assert_units_verify, workspace_binary};
 
 #[test]
 fn the_systemd_units_pass_verify() {
-    let (Some(analyze), Some(server)) = (
-        require("systemd-analyze"),
-        workspace_binary("wayray-server"),
-    ) else {
+    let Some(server) = workspace_binary("wayray-server") else {
         return;
     };
     let units = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/systemd");
@@ -27,17 +22,7 @@ fn the_systemd_units_pass_verify() {
         std::fs::write(&path, text).unwrap();
         files.push(path);
     }
-    let out = Command::new(analyze)
-        .args(["verify", "--man=no"])
-        .args(&files)
-        .output()
-        .expect("systemd-analyze runs");
-    // An unknown key is only a warning to systemd: any remark fails the test.
-    let remarks = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && remarks.trim().is_empty(),
-        "systemd-analyze verify: {remarks}"
-    );
+    assert_units_verify(&files);
 }
 
 #[test]
@@ -49,21 +34,7 @@ fn the_helper_and_the_daemon_run_as_two_services() {
         return;
     };
     let alice = accounts.user_named("wr-alice");
-    let out = server
-        .login(
-            &alice.name,
-            &alice.password,
-            &server.dir.join("alice.token"),
-        )
-        .args(["--exit-after-frames", "1"])
-        .output()
-        .expect("viewer runs");
-    assert!(
-        out.status.success(),
-        "login: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        server.logs()
-    );
+    server.log_in(alice, &server.dir.join("alice.token"), "alice's login");
     let sessions = server.ctl_json(&["sessions"]);
     assert_eq!(sessions[0]["user"], alice.name.as_str(), "{sessions}");
 }

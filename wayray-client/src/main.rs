@@ -1,10 +1,9 @@
 //! `wayray-client`: the WayRay viewer.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser};
 use miette::{IntoDiagnostic, Result, miette};
 use wayray_client::config::{self, ClientConfig};
 use wayray_client::driver::Driver;
@@ -13,92 +12,8 @@ use wayray_client::{ConnectError, ConnectOptions, PinPolicy, Viewer, keys, known
 use wayray_protocol::secret::{Secret, Token};
 use wayray_protocol::session::Credentials;
 
-/// Command line.
-#[derive(Debug, Parser)]
-#[command(name = "wayray-client", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Connect to a WayRay server and show its session.
-    Connect(ConnectArgs),
-}
-
-#[derive(Debug, clap::Args)]
-struct ConnectArgs {
-    /// The server, HOST:PORT.
-    server: String,
-    /// File holding the session token (or the desk card saved after a login). Without it
-    /// (and without --password-file) the window shows a login screen.
-    #[arg(long, conflicts_with = "user")]
-    token_file: Option<PathBuf>,
-    /// Log in as this Unix user (servers with login enabled) instead of presenting a token;
-    /// without --password-file the login screen asks for the password.
-    #[arg(long)]
-    user: Option<String>,
-    /// With --user: file holding the password (its first line).
-    #[arg(long, requires = "user")]
-    password_file: Option<PathBuf>,
-    /// After a login: save the session's desk token in FILE (mode 0600); presenting it with
-    /// --token-file moves the session to any desk without the password.
-    #[arg(long, requires = "user", value_name = "FILE")]
-    save_token: Option<PathBuf>,
-    /// Accept and pin a server seen for the first time without asking.
-    #[arg(long, conflicts_with = "fingerprint")]
-    accept_new: bool,
-    /// Accept exactly this server identity (as printed by the server), and pin it.
-    #[arg(long, value_name = "sha256:HEX")]
-    fingerprint: Option<String>,
-    /// Known-servers file (default: ~/.config/wayray/known_servers).
-    #[arg(long)]
-    known_servers: Option<PathBuf>,
-    /// Decode into memory with no window (automation, machines without a display).
-    #[arg(long)]
-    headless: bool,
-    /// With --headless: write the framebuffer as PNG when exiting.
-    #[arg(long)]
-    screenshot: Option<PathBuf>,
-    /// Exit after this many frames.
-    #[arg(long)]
-    exit_after_frames: Option<u64>,
-    /// Exit after this many milliseconds.
-    #[arg(long)]
-    exit_after_ms: Option<u64>,
-    /// Write a JSON report (first_frame_ms, frames, bytes, rtt_ms, reconnects and, when keys
-    /// were typed, latency_ms_p50 / latency_ms_p99) when exiting.
-    #[arg(long)]
-    report: Option<PathBuf>,
-    /// With --headless: after the first frame, type TEXT (as keys of a US keyboard), one key
-    /// at a time, timing each key to the frame that shows it.
-    #[arg(long, value_name = "TEXT")]
-    r#type: Option<String>,
-    /// Keyboard layout of this desk for the session (xkb layout name; default: the
-    /// configuration file, then the desk's own layout (Wayland or X11), then
-    /// XKB_DEFAULT_LAYOUT, then us).
-    #[arg(long)]
-    keyboard_layout: Option<String>,
-    /// Show the stats overlay from the start (Ctrl+Alt+S toggles it).
-    #[arg(long)]
-    stats: bool,
-    /// Grab the keyboard from the start, so that shortcuts such as Alt+Tab go to the session
-    /// (Ctrl+Alt+G toggles it; X11 desks, and Wayland desks whose compositor allows it).
-    #[arg(long)]
-    grab_keyboard: bool,
-    /// Seconds without hearing from the server before the connection counts as lost
-    /// (default: the configuration file, then 5).
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
-    timeout: Option<u64>,
-    /// Seconds to keep resuming a dropped connection; 0 does not resume (default: the
-    /// configuration file, then 120).
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86400))]
-    reconnect_for: Option<u64>,
-    /// Viewer configuration file (default: ~/.config/wayray/client.toml).
-    #[arg(long)]
-    config: Option<PathBuf>,
-}
+mod cli;
+use cli::{Cli, Command, ConnectArgs};
 
 fn main() -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -114,6 +29,19 @@ fn main() -> Result<()> {
         .build()
         .into_diagnostic()?;
     match Cli::parse().command {
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "wayray-client", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man { dir } => {
+            let fail =
+                |e: std::io::Error| miette!(help = "choose a directory you can write", "{e}");
+            std::fs::create_dir_all(&dir).map_err(fail)?;
+            clap_mangen::generate_to(Cli::command(), &dir).map_err(fail)?;
+            println!("man pages written to {}", dir.display());
+            Ok(())
+        }
         Command::Connect(args) => {
             let started = Instant::now();
             let config = load_config(&args)?;

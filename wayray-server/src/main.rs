@@ -4,10 +4,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser};
 use miette::{IntoDiagnostic, Result, WrapErr, miette};
 use std::sync::Arc;
-use wayray_server::session::output::{OutputConfig, parse_size};
+use wayray_server::session::output::OutputConfig;
+
+mod cli;
+use cli::{Cli, Command, NestedArgs, ServeArgs, SessionArgs, SessiondArgs, default_state_dir};
 
 use wayray_protocol::messages::control::OutputMode;
 use wayray_protocol::secret::Token;
@@ -18,121 +21,6 @@ use wayray_server::daemon::transport::{Identity, SingleSession, TransportConfig}
 use wayray_server::session::encode::pipeline::Pipeline;
 use wayray_server::session::link::{LinkConfig, LinkServer};
 use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle};
-
-/// Command line.
-#[derive(Debug, Parser)]
-#[command(name = "wayray-server", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the daemon: viewers connect here with a token, each session runs as its own
-    /// process, and `wayray-ctl` administers it through the admin socket.
-    Serve(ServeArgs),
-    /// Run one headless session compositor: no display, no GPU; applications connect to its
-    /// Wayland socket. This is the process the daemon starts for each session.
-    Session(SessionArgs),
-    /// Run the session compositor in a window on your desktop, for development: the window's
-    /// input goes to the session, and CMD is started inside it.
-    Nested(NestedArgs),
-    /// Multi-user mode's privileged helper: checks passwords with PAM and starts sessions as
-    /// their users. `serve` starts it itself; run it by hand only from its systemd unit.
-    Sessiond(SessiondArgs),
-}
-
-#[derive(Debug, clap::Args)]
-struct ServeArgs {
-    /// UDP address viewers connect to (overrides `listen` in the configuration).
-    #[arg(long)]
-    listen: Option<std::net::SocketAddr>,
-    /// Configuration file (default: $XDG_CONFIG_HOME/wayray/server.toml, if it exists).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Identity, registry and session logs (overrides `state_dir`).
-    #[arg(long)]
-    state_dir: Option<PathBuf>,
-    /// The admin socket wayray-ctl talks to (overrides `admin_socket`).
-    #[arg(long)]
-    admin_socket: Option<PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-struct SessiondArgs {
-    /// The daemon's configuration file (its `[login]` and `[session]` tables).
-    #[arg(long)]
-    config: PathBuf,
-    /// The daemon's state dir (overrides `state_dir`; session logs go in it).
-    #[arg(long)]
-    state_dir: Option<PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-struct NestedArgs {
-    /// Window (and output) size in physical pixels.
-    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
-    size: (u32, u32),
-    /// Wayland socket name in $XDG_RUNTIME_DIR (default: the first free wayland-N).
-    #[arg(long)]
-    socket: Option<String>,
-    /// xkb keyboard layout of the session.
-    #[arg(long, default_value = "us")]
-    keyboard_layout: String,
-    /// The application to start in the session, after `--`.
-    #[arg(last = true)]
-    command: Vec<String>,
-}
-
-#[derive(Debug, clap::Args)]
-struct SessionArgs {
-    /// Output size in physical pixels.
-    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
-    size: (u32, u32),
-    /// Output scale (1, 1.5, 2...).
-    #[arg(long, default_value_t = 1.0)]
-    scale: f64,
-    /// Wayland socket name in $XDG_RUNTIME_DIR (default: the first free wayland-N).
-    #[arg(long)]
-    socket: Option<String>,
-    /// xkb keyboard layout of the session.
-    #[arg(long, default_value = "us")]
-    keyboard_layout: String,
-    /// Stop after this many milliseconds (for scripts and tests).
-    #[arg(long)]
-    exit_after_ms: Option<u64>,
-    /// With --exit-after-ms: write the output as a PNG file before stopping.
-    #[arg(long, requires = "exit_after_ms")]
-    screenshot: Option<PathBuf>,
-    /// Serve the session on this Unix socket to the daemon (the daemon passes it).
-    #[arg(long)]
-    link: Option<PathBuf>,
-    /// Serve a viewer over QUIC on this UDP address without a daemon (one session, one
-    /// token). Needs --token-file.
-    #[arg(long, requires = "token_file")]
-    listen: Option<std::net::SocketAddr>,
-    /// File holding the token a viewer must present (keep it mode 0600).
-    #[arg(long)]
-    token_file: Option<PathBuf>,
-    /// Where the server's identity (certificate and key) is kept.
-    #[arg(long, default_value_os_t = default_state_dir())]
-    state_dir: PathBuf,
-    /// Most unacknowledged frames on the wire per viewer.
-    #[arg(long, default_value_t = 2)]
-    frames_in_flight: usize,
-    /// The application to start in the session, after `--`.
-    #[arg(last = true)]
-    command: Vec<String>,
-}
-
-fn default_state_dir() -> PathBuf {
-    std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("wayray")
-}
 
 fn main() -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -147,6 +35,12 @@ fn main() -> Result<()> {
         Command::Session(args) => run_session(args),
         Command::Nested(args) => run_nested(args),
         Command::Sessiond(args) => run_sessiond(args),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "wayray-server", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man { dir } => write_man_pages(&dir),
     }
 }
 
@@ -219,6 +113,7 @@ fn helper_options(
         limits: wayray_server::sessiond::spawn::Limits {
             max_processes: login.max_processes,
             max_open_files: login.max_open_files,
+            max_process_memory_mib: login.max_process_memory_mib,
         },
     })
 }
@@ -483,4 +378,12 @@ fn serve_quic(
     })?;
     println!("listening on {}", transport.local_addr);
     Ok(transport)
+}
+
+fn write_man_pages(dir: &std::path::Path) -> Result<()> {
+    let fail = |e: std::io::Error| miette!(help = "choose a directory you can write", "{e}");
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    clap_mangen::generate_to(Cli::command(), dir).map_err(fail)?;
+    println!("man pages written to {}", dir.display());
+    Ok(())
 }

@@ -54,6 +54,8 @@ pub struct LoginConfig {
     pub max_processes: u64,
     /// Most open files per process of a session (`RLIMIT_NOFILE`); 0: no limit.
     pub max_open_files: u64,
+    /// Most memory one process of a session may allocate, in MiB (`RLIMIT_DATA`); 0: no limit.
+    pub max_process_memory_mib: u64,
 }
 
 impl Default for LoginConfig {
@@ -67,6 +69,7 @@ impl Default for LoginConfig {
             user_runtime_base: PathBuf::from("/run/user"),
             max_processes: 2048,
             max_open_files: 8192,
+            max_process_memory_mib: 0,
         }
     }
 }

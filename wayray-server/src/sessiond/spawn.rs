@@ -25,13 +25,17 @@ use crate::users::{self, UserInfo};
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Resource limits of a session's processes (0: none), so that one user cannot exhaust the
-/// host: processes count for the whole user (`RLIMIT_NPROC`), open files per process.
+/// host: processes count for the whole user (`RLIMIT_NPROC`), open files and memory per
+/// process.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Limits {
     /// Most processes of the user.
     pub max_processes: u64,
     /// Most open files per process.
     pub max_open_files: u64,
+    /// Most memory per process in MiB (`RLIMIT_DATA`: heap and private writable mappings,
+    /// not address space merely reserved, which browsers reserve in plenty).
+    pub max_process_memory_mib: u64,
 }
 
 impl Limits {
@@ -52,6 +56,10 @@ impl Limits {
                 self.max_open_files,
                 self.max_open_files,
             )?;
+        }
+        if self.max_process_memory_mib > 0 {
+            let bytes = self.max_process_memory_mib.saturating_mul(1 << 20);
+            setrlimit(Resource::RLIMIT_DATA, bytes, bytes)?;
         }
         Ok(())
     }
