@@ -10,6 +10,7 @@ pub mod multi_user;
 pub mod one_loop;
 pub mod pixels;
 pub mod programs;
+pub mod raw_quic;
 pub mod relay;
 pub mod remote;
 pub mod runtime_dir;

@@ -10,6 +10,7 @@
 
 mod control;
 pub mod identity;
+pub mod limits;
 mod relay;
 pub mod resolver;
 mod viewer;
@@ -88,7 +89,11 @@ fn server_config(identity: &Identity) -> Result<quinn::ServerConfig, TransportEr
     tls.alpn_protocols = vec![ALPN.to_vec()];
     let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(tls)
         .map_err(|e| TransportError::Config(e.to_string()))?;
-    Ok(quinn::ServerConfig::with_crypto(Arc::new(crypto)))
+    let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    config
+        .transport_config(Arc::new(limits::transport_config()))
+        .max_incoming(2 * limits::MAX_PENDING);
+    Ok(config)
 }
 
 /// The QUIC endpoint for `identity` on `listen`, inside the current tokio runtime.

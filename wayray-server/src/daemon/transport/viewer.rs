@@ -14,25 +14,45 @@ use wayray_protocol::session::{ServerConfig, ServerConnection, ServerEvent};
 use wayray_protocol::{Capabilities, Channel, ControlMessage};
 
 use super::control::{Control, close_code};
+use super::limits::{Admission, PENDING_DEADLINE, Pending, Verdict, grant_attached};
 use super::relay::relay;
 use super::resolver::{AttachRequest, Presented, Resolver};
 use crate::daemon::session_link::attach_viewer;
 
 pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>) {
+    let pending = Pending::default();
     while let Some(incoming) = endpoint.accept().await {
         let resolver = resolver.clone();
         let remote = incoming.remote_address();
+        let admission = match pending.admit(remote.ip(), incoming.remote_address_validated()) {
+            Verdict::Admit(admission) => admission,
+            Verdict::Retry => {
+                if let Err(err) = incoming.retry() {
+                    err.into_incoming().refuse();
+                }
+                continue;
+            }
+            Verdict::Refuse => {
+                tracing::debug!(%remote, "too many connections pending: refused");
+                incoming.refuse();
+                continue;
+            }
+        };
         let span = tracing::info_span!("viewer", %remote, session = tracing::field::Empty);
         tokio::spawn(
             async move {
-                let conn = match incoming.await {
-                    Ok(conn) => conn,
-                    Err(err) => {
+                let conn = match tokio::time::timeout(PENDING_DEADLINE, incoming).await {
+                    Ok(Ok(conn)) => conn,
+                    Ok(Err(err)) => {
                         tracing::debug!(%err, "handshake failed");
                         return;
                     }
+                    Err(_) => {
+                        tracing::debug!("TLS handshake did not finish in time");
+                        return;
+                    }
                 };
-                serve(conn, resolver).await;
+                serve(conn, resolver, admission).await;
                 tracing::info!("viewer left");
             }
             .instrument(span),
@@ -54,7 +74,7 @@ fn server_config(resolver: &dyn Resolver) -> ServerConfig {
     config
 }
 
-async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
+async fn serve(conn: Connection, resolver: Arc<dyn Resolver>, admission: Admission) {
     let machine = ServerConnection::new(Instant::now(), server_config(resolver.as_ref()));
     let deadline = machine.poll_timeout().map(tokio::time::Instant::from_std);
     let accepted = match deadline {
@@ -88,14 +108,16 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
             (presented, login.preferred_mode)
         }
     };
-    let attachment = match resolver
+    let verdict = resolver
         .attach(AttachRequest {
             presented,
             viewer: conn.remote_address(),
             connection: conn.clone(),
         })
-        .await
-    {
+        .await;
+    // Attached or refused, the connection is no longer pending.
+    drop(admission);
+    let attachment = match verdict {
         Ok(attachment) => attachment,
         Err(refusal) => return refuse(&mut control, refusal.reason, refusal.message).await,
     };
@@ -115,6 +137,7 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>) {
         }
     };
     let desk_token = attachment.desk_token.clone();
+    grant_attached(&conn);
     control
         .machine
         .accept(attachment.session_id.clone(), mode, desk_token);

@@ -1,0 +1,76 @@
+//! A raw QUIC peer of a WayRay server, for tests of hostile peers: it completes TLS (pinning
+//! the server's fingerprint, as a viewer does) from an address of the test's choice, and then
+//! does only what the test tells it: no hello, no attach.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wayray_client::pin::PinVerifier;
+
+/// A connected peer; the endpoint lives as long as the connection is used.
+pub struct RawPeer {
+    /// The QUIC connection.
+    pub conn: quinn::Connection,
+    _endpoint: quinn::Endpoint,
+}
+
+/// Connects from `bind` (e.g. `127.0.0.2:0`) to `server`, expecting `fingerprint`. The error
+/// is quinn's, as text (a refusal reads "the server refused to accept a new connection").
+pub async fn connect(
+    server: SocketAddr,
+    fingerprint: &str,
+    bind: SocketAddr,
+) -> Result<RawPeer, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let (verifier, _) = PinVerifier::new(Some(fingerprint.to_owned()), provider.clone());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"wayray/1".to_vec()];
+    let crypto =
+        quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| e.to_string())?;
+    let mut config = quinn::ClientConfig::new(Arc::new(crypto));
+    let mut transport = quinn::TransportConfig::default();
+    transport.keep_alive_interval(Some(Duration::from_secs(1)));
+    config.transport_config(Arc::new(transport));
+    let mut endpoint = quinn::Endpoint::client(bind).map_err(|e| e.to_string())?;
+    endpoint.set_default_client_config(config);
+    let connecting = endpoint
+        .connect(server, "wayray")
+        .map_err(|e| e.to_string())?;
+    let conn = tokio::time::timeout(Duration::from_secs(10), connecting)
+        .await
+        .map_err(|_| "no handshake within 10 s".to_string())?
+        .map_err(|e| e.to_string())?;
+    Ok(RawPeer {
+        conn,
+        _endpoint: endpoint,
+    })
+}
+
+/// What opening one more stream did within a wait.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Opening {
+    /// It opened.
+    Opened,
+    /// It waited for the server's permission, which did not come.
+    Waited,
+    /// The connection failed (the text says why).
+    Failed(String),
+}
+
+/// Opens one more stream with `open` (e.g. `conn.open_uni()`) and waits at most `wait`.
+pub async fn open_within<F, T>(wait: Duration, open: F) -> Opening
+where
+    F: std::future::Future<Output = Result<T, quinn::ConnectionError>>,
+{
+    match tokio::time::timeout(wait, open).await {
+        Ok(Ok(_)) => Opening::Opened,
+        Ok(Err(err)) => Opening::Failed(err.to_string()),
+        Err(_) => Opening::Waited,
+    }
+}
