@@ -217,6 +217,24 @@ impl Daemon {
         Some(command)
     }
 
+    /// A headless viewer with `token` shows the first frame and exits; panics with its error
+    /// and the daemon's log otherwise.
+    pub fn view_first_frame(&self, token: &str) {
+        let Some(mut viewer) = self.viewer_program(token) else {
+            return;
+        };
+        let out = viewer
+            .args(["--exit-after-frames", "1"])
+            .output()
+            .expect("viewer runs");
+        assert!(
+            out.status.success(),
+            "viewer: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.logs()
+        );
+    }
+
     /// [`Daemon::viewer_program`] that runs for `exit_after_ms`, then writes its report and a
     /// screenshot; returns the command and the paths it writes.
     pub fn reporting_viewer(

@@ -7,12 +7,56 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wayray_client::pin::PinVerifier;
+use wayray_protocol::ControlMessage;
+use wayray_protocol::messages::control::DisconnectReason;
+use wayray_protocol::quic::{MessageReader, ReadError, write_message};
+use wayray_protocol::secret::Token;
+use wayray_protocol::session::{ViewerConfig, ViewerConnection, ViewerEvent};
 
 /// A connected peer; the endpoint lives as long as the connection is used.
 pub struct RawPeer {
     /// The QUIC connection.
     pub conn: quinn::Connection,
     _endpoint: quinn::Endpoint,
+}
+
+impl RawPeer {
+    /// Says hello and presents `token`, as a viewer does; `Ok` once attached, or the
+    /// server's reason and message.
+    pub async fn present_token(&self, token: &str) -> Result<(), (DisconnectReason, String)> {
+        let failed = |e: String| (DisconnectReason::ProtocolError, e);
+        let (mut send, recv) = self
+            .conn
+            .open_bi()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let mut reader = MessageReader::<ControlMessage>::new(recv);
+        let config = ViewerConfig::new(Token::new(token.into()));
+        let mut machine = ViewerConnection::new(std::time::Instant::now(), config);
+        loop {
+            while let Some(msg) = machine.poll_transmit() {
+                let written = write_message(&mut send, &msg).await;
+                written.map_err(|e| failed(e.to_string()))?;
+            }
+            match machine.poll_event() {
+                Some(ViewerEvent::Attached(_)) => return Ok(()),
+                Some(ViewerEvent::Closed(close)) => return Err((close.reason, close.message)),
+                Some(_) => continue,
+                None => {}
+            }
+            match reader.next().await {
+                Ok(Some(msg)) => machine.handle_message(std::time::Instant::now(), msg),
+                Err(ReadError::Stream(quinn::ReadError::ConnectionLost(
+                    quinn::ConnectionError::ApplicationClosed(close),
+                ))) => {
+                    let reason = DisconnectReason::from_code(close.error_code.into_inner());
+                    let reason = reason.unwrap_or(DisconnectReason::ProtocolError);
+                    return Err((reason, String::from_utf8_lossy(&close.reason).into_owned()));
+                }
+                other => return Err(failed(format!("{other:?}"))),
+            }
+        }
+    }
 }
 
 /// Connects from `bind` (e.g. `127.0.0.2:0`) to `server`, expecting `fingerprint`. The error

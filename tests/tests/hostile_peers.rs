@@ -65,16 +65,80 @@ fn a_flood_of_unattached_connections_from_one_address_does_not_lock_others_out()
     };
     assert!(error.contains("refused"), "{error}");
     // ...while a viewer from another address attaches and is served.
-    let mut viewer = daemon.viewer_program(&token).expect("viewer");
-    let out = viewer
-        .args(["--exit-after-frames", "1"])
-        .output()
-        .expect("viewer runs");
-    assert!(
-        out.status.success(),
-        "viewer during the flood: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        daemon.logs()
-    );
+    daemon.view_first_frame(&token);
     drop(held);
+}
+
+#[test]
+fn refused_tokens_make_their_source_wait_without_costing_the_registry() {
+    use wayray_protocol::messages::control::DisconnectReason;
+    let Some(daemon) = Daemon::start("raw-tokens", "") else {
+        return;
+    };
+    let (_, good) = daemon.issue_token();
+    let (revoked_id, revoked) = daemon.issue_token();
+    daemon.ctl_json(&["token", "revoke", &revoked_id]);
+    let flood = "127.0.0.2:0".parse().unwrap();
+    let refusal = |token: String| {
+        let daemon = &daemon;
+        async move {
+            let peer = connect(daemon.addr, &daemon.fingerprint, flood)
+                .await
+                .expect("TLS completes");
+            peer.present_token(&token)
+                .await
+                .expect_err("a bad token is refused")
+        }
+    };
+    let rt = runtime();
+    let first = rt.block_on(refusal(revoked));
+    let second = rt.block_on(refusal("not-a-token".into()));
+    assert_eq!(first.0, DisconnectReason::AuthenticationFailed);
+    assert_eq!(first, second, "revoked and unknown tokens read the same");
+    for _ in 0..30 {
+        let refused = rt.block_on(refusal("not-a-token".into()));
+        assert_eq!(refused, second);
+    }
+    // A viewer elsewhere is not held back.
+    daemon.view_first_frame(&good);
+    // 32 refusals, but the source waited after the fourth: only a few reached the audit log.
+    let registry = wayray_server::daemon::registry::Registry::open(
+        &daemon.dir.path().join("state").join("registry.sqlite3"),
+    )
+    .expect("registry");
+    let refused_rows = registry
+        .audit_log(1000)
+        .expect("audit log")
+        .iter()
+        .filter(|row| row.event == "refused")
+        .count();
+    assert!(
+        (4..=6).contains(&refused_rows),
+        "{refused_rows} refusals audited"
+    );
+}
+
+#[test]
+fn a_server_with_max_sessions_running_refuses_another_and_keeps_the_others() {
+    let Some(daemon) = Daemon::start("max-sessions", "max_sessions = 1") else {
+        return;
+    };
+    let (_, first) = daemon.issue_token();
+    let (_, second) = daemon.issue_token();
+    daemon.view_first_frame(&first);
+    let refused = runtime().block_on(async {
+        let peer = connect(
+            daemon.addr,
+            &daemon.fingerprint,
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .expect("TLS completes");
+        peer.present_token(&second).await
+    });
+    let (_, message) = refused.expect_err("a second session is refused");
+    assert!(message.contains("the server is full"), "{message}");
+    // The running session still takes its viewer.
+    daemon.view_first_frame(&first);
+    assert_eq!(daemon.sessions().len(), 1);
 }

@@ -26,6 +26,12 @@ pub struct Config {
     pub auto_create: bool,
     /// Most unacknowledged frames on the wire per viewer.
     pub frames_in_flight: usize,
+    /// Most sessions running at once; a new one beyond that is refused ("the server is full").
+    pub max_sessions: usize,
+    /// Days the audit log keeps an entry; 0 keeps entries until `audit_max_rows` pushes them out.
+    pub audit_retention_days: u64,
+    /// Most entries the audit log keeps (the oldest go first).
+    pub audit_max_rows: u64,
     /// What each session runs.
     pub session: SessionDefaults,
     /// Logging in with Unix accounts (multi-user mode).
@@ -112,6 +118,9 @@ impl Default for Config {
             admin_socket: None,
             auto_create: false,
             frames_in_flight: 2,
+            max_sessions: 256,
+            audit_retention_days: 90,
+            audit_max_rows: 100_000,
             session: SessionDefaults::default(),
             login: LoginConfig::default(),
         }
@@ -182,6 +191,12 @@ impl Config {
         }
         if !(1..=16).contains(&self.frames_in_flight) {
             return Err("frames_in_flight must be between 1 and 16".into());
+        }
+        if !(1..=10_000).contains(&self.max_sessions) {
+            return Err("max_sessions must be between 1 and 10000".into());
+        }
+        if self.audit_max_rows < 100 {
+            return Err("audit_max_rows must be at least 100".into());
         }
         if self.session.command.as_ref().is_some_and(Vec::is_empty) {
             return Err("[session] command must name a program".into());

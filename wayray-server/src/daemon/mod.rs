@@ -153,6 +153,7 @@ pub fn run(
             .map_err(io("cannot find this program's path"))?,
         );
         supervisor.adopt_all().await;
+        supervisor.prune_audit();
         tracing::info!(
             %listen,
             fingerprint = %identity.fingerprint,

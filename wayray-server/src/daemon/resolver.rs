@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use wayray_protocol::secret::Token;
 
@@ -87,6 +88,11 @@ impl Resolver for DaemonResolver {
     }
 }
 
+/// What every refused token hears: unknown and revoked are not told apart (the audit log
+/// says which).
+pub const TOKEN_REFUSED: &str = "this server does not accept the token; ask your administrator \
+                                 for a new one (wayray-ctl token issue)";
+
 async fn attach(
     supervisor: &Arc<Supervisor>,
     token: Token,
@@ -94,59 +100,116 @@ async fn attach(
     connection: quinn::Connection,
 ) -> Result<Attachment, Refusal> {
     let addr = viewer.to_string();
+    let source = viewer.ip();
+    let refusal = || refused(DisconnectReason::AuthenticationFailed, TOKEN_REFUSED);
+    // A source that keeps presenting bad tokens waits, and its refusals cost no registry
+    // work and no audit row while it does: a flood is bounded by the backoff, not the disk.
+    if supervisor
+        .refused_tokens()
+        .check_source(Instant::now(), source)
+        .is_err()
+    {
+        return Err(refusal());
+    }
     let hash = tokens::hash(token.expose());
-    let _one_at_a_time = supervisor.attach_lock.lock().await;
-    let found = supervisor
-        .registry()
-        .find_token(&hash)
-        .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
+    let found = blocking(supervisor, move |s| s.registry().find_token(&hash)).await?;
     let token = match found {
-        Some(token) if token.revoked => {
-            supervisor.audit(
-                "refused",
-                None,
-                Some(&token.id),
-                &format!("revoked token from {addr}"),
-            );
-            return Err(refused(
-                DisconnectReason::AuthenticationFailed,
-                "this token was revoked; ask your administrator for a new one",
-            ));
-        }
-        Some(token) => token,
+        Some(token) if !token.revoked => token,
         None if supervisor.config.auto_create => {
-            let id = tokens::new_id()
-                .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
-            supervisor
-                .registry()
-                .add_token(&id, &hash, None)
-                .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
-            supervisor.audit(
-                "token-created",
-                None,
-                Some(&id),
-                &format!("auto_create for {addr}"),
-            );
-            supervisor
-                .registry()
-                .token(&id)
-                .ok()
-                .flatten()
-                .ok_or_else(|| refused(DisconnectReason::InternalError, "token vanished"))?
+            let _one_at_a_time = supervisor.attach_lock.lock().await;
+            return auto_create(supervisor, hash, &addr, connection).await;
         }
-        None => {
-            supervisor.audit("refused", None, None, &format!("unknown token from {addr}"));
-            return Err(refused(
-                DisconnectReason::AuthenticationFailed,
-                "this server does not know the token; ask your administrator for one \
-                 (wayray-ctl token issue)",
-            ));
+        other => {
+            supervisor
+                .refused_tokens()
+                .source_failure(Instant::now(), source);
+            let (id, what) = match other {
+                Some(token) => (Some(token.id), "revoked"),
+                None => (None, "unknown"),
+            };
+            let detail = format!("{what} token from {addr}");
+            blocking(supervisor, move |s| {
+                s.audit("refused", None, id.as_deref(), &detail);
+                Ok(())
+            })
+            .await?;
+            return Err(refusal());
         }
     };
+    // Only a valid token waits for the lock: floods never hold up real attaches.
+    let _one_at_a_time = supervisor.attach_lock.lock().await;
+    bind_token(supervisor, &token.id, token.session, &addr, connection).await
+}
 
-    let running = token
-        .session
-        .filter(|id| supervisor.live().contains_key(id));
+/// Registry work off the async workers; a failure is an internal error for the viewer.
+async fn blocking<T: Send + 'static>(
+    supervisor: &Arc<Supervisor>,
+    work: impl FnOnce(&Supervisor) -> Result<T, super::registry::RegistryError> + Send + 'static,
+) -> Result<T, Refusal> {
+    let supervisor = supervisor.clone();
+    let internal =
+        |e: &dyn std::fmt::Display| refused(DisconnectReason::InternalError, &e.to_string());
+    tokio::task::spawn_blocking(move || work(&supervisor))
+        .await
+        .map_err(|e| internal(&e))?
+        .map_err(|e| internal(&e))
+}
+
+/// `auto_create`: a token nobody issued becomes a token with a new session. The caller
+/// holds the attach lock.
+async fn auto_create(
+    supervisor: &Arc<Supervisor>,
+    hash: [u8; 32],
+    addr: &str,
+    connection: quinn::Connection,
+) -> Result<Attachment, Refusal> {
+    let internal =
+        |e: &dyn std::fmt::Display| refused(DisconnectReason::InternalError, &e.to_string());
+    if !supervisor.has_room() {
+        return Err(full(supervisor));
+    }
+    let id = tokens::new_id().map_err(|e| internal(&e))?;
+    let detail = format!("auto_create for {addr}");
+    let token = blocking(supervisor, move |s| {
+        // Another attach may have created it meanwhile (the lock is taken after the lookup).
+        if let Some(existing) = s.registry().find_token(&hash)? {
+            return Ok(existing);
+        }
+        s.registry().add_token(&id, &hash, None)?;
+        s.audit("token-created", None, Some(&id), &detail);
+        s.registry()
+            .token(&id)?
+            .ok_or(super::registry::RegistryError::Sqlite(
+                rusqlite::Error::QueryReturnedNoRows,
+            ))
+    })
+    .await?;
+    if token.revoked {
+        return Err(refused(
+            DisconnectReason::AuthenticationFailed,
+            TOKEN_REFUSED,
+        ));
+    }
+    bind_token(supervisor, &token.id, token.session, addr, connection).await
+}
+
+/// The refusal when `max_sessions` are running.
+pub fn full(supervisor: &Supervisor) -> Refusal {
+    refused(
+        DisconnectReason::InternalError,
+        &super::session_error::SessionError::Full(supervisor.config.max_sessions).to_string(),
+    )
+}
+
+/// A valid token: its running session, or a new one. The caller holds the attach lock.
+async fn bind_token(
+    supervisor: &Arc<Supervisor>,
+    token_id: &str,
+    session: Option<u64>,
+    addr: &str,
+    connection: quinn::Connection,
+) -> Result<Attachment, Refusal> {
+    let running = session.filter(|id| supervisor.live().contains_key(id));
     let id = match running {
         Some(id) => id,
         // A desk card of a user whose session has ended: that user logs in again (the
@@ -155,7 +218,7 @@ async fn attach(
             supervisor.audit(
                 "refused",
                 None,
-                Some(&token.id),
+                Some(token_id),
                 &format!("ended from {addr}"),
             );
             return Err(refused(
@@ -164,14 +227,15 @@ async fn attach(
                  to start a new one",
             ));
         }
-        None => supervisor.start_session(&token.id).await.map_err(|e| {
+        None if !supervisor.has_room() => return Err(full(supervisor)),
+        None => supervisor.start_session(token_id).await.map_err(|e| {
             refused(
                 DisconnectReason::InternalError,
                 &format!("cannot start a session: {e}"),
             )
         })?,
     };
-    let link = bind_viewer(supervisor, id, &token.id, connection, &addr)?;
+    let link = bind_viewer(supervisor, id, token_id, connection, addr)?;
     Ok(Attachment {
         session_id: id.to_string(),
         link,

@@ -19,6 +19,9 @@ pub enum SessionError {
     /// The session process did not start or did not open its link.
     #[error("{0}")]
     Start(String),
+    /// `max_sessions` are running.
+    #[error("the server is full ({0} sessions, its max_sessions); try again later")]
+    Full(usize),
     /// The session is not running.
     #[error("session {0} is not running")]
     NotRunning(u64),

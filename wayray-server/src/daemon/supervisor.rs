@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -84,7 +85,14 @@ pub struct Supervisor {
     pub(super) attach_lock: tokio::sync::Mutex<()>,
     /// Logins (multi-user mode): the helper, backoff and per-user order.
     pub logins: super::login::state::Logins,
+    /// Sources whose tokens were refused, and how long they wait before the next try.
+    refused_tokens: Mutex<super::login::backoff::Backoff>,
+    /// Audit entries written since the daemon started (the log is pruned every so many).
+    audit_writes: AtomicU64,
 }
+
+/// The audit log is pruned after this many writes (and at start).
+const PRUNE_EVERY: u64 = 256;
 
 impl Supervisor {
     /// A supervisor with no sessions yet (call [`Supervisor::adopt_all`]).
@@ -105,8 +113,35 @@ impl Supervisor {
             live: Mutex::new(HashMap::new()),
             attach_lock: tokio::sync::Mutex::new(()),
             logins: super::login::state::Logins::new(&config.login),
+            refused_tokens: Mutex::new(super::login::backoff::Backoff::default()),
+            audit_writes: AtomicU64::new(0),
             config,
         })
+    }
+
+    /// The backoff of sources whose tokens were refused.
+    pub fn refused_tokens(&self) -> MutexGuard<'_, super::login::backoff::Backoff> {
+        self.refused_tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether another session may start (`max_sessions`).
+    pub fn has_room(&self) -> bool {
+        self.live().len() < self.config.max_sessions
+    }
+
+    /// Drops audit entries beyond the configured age and count.
+    pub fn prune_audit(&self) {
+        let days = self.config.audit_retention_days;
+        match self
+            .registry()
+            .prune_audit(days.saturating_mul(86_400), self.config.audit_max_rows)
+        {
+            Ok(0) => {}
+            Ok(gone) => tracing::info!(gone, "audit log pruned"),
+            Err(err) => tracing::warn!(%err, "cannot prune the audit log"),
+        }
     }
 
     /// The registry (the lock is held briefly; SQLite calls take microseconds).
@@ -125,6 +160,9 @@ impl Supervisor {
         if let Err(err) = self.registry().audit(event, session, token, detail) {
             tracing::error!(%err, event, "cannot write the audit log");
         }
+        if self.audit_writes.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            self.prune_audit();
+        }
     }
 
     fn transition(&self, id: u64, event: Event, detail: Option<&str>) {
@@ -135,6 +173,9 @@ impl Supervisor {
 
     /// Starts a new session for `token_id` and binds the token to it.
     pub async fn start_session(self: &Arc<Self>, token_id: &str) -> Result<u64, SessionError> {
+        if !self.has_room() {
+            return Err(SessionError::Full(self.config.max_sessions));
+        }
         let command = self
             .config
             .session_command()

@@ -1,6 +1,7 @@
-//! Backoff after failed logins, per source address and per user name: the first few failures
-//! cost nothing, then each one doubles the wait (up to a cap) before that source or that user
-//! may try again. Bounded in memory: entries whose wait is over are forgotten first.
+//! Backoff after failed logins, per source address and per user name (and after refused
+//! tokens, per source address): the first few failures cost nothing, then each one doubles the
+//! wait (up to a cap) before that source or that user may try again. Bounded in memory:
+//! entries whose wait is over are forgotten first.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -41,7 +42,21 @@ pub struct Backoff {
 impl Backoff {
     /// Whether `source` may try to log in as `user` at `now`; `Err` holds how long to wait.
     pub fn check(&self, now: Instant, source: IpAddr, user: &str) -> Result<(), Duration> {
-        let wait = [Key::Source(source), Key::User(user.to_owned())]
+        self.wait(now, &[Key::Source(source), Key::User(user.to_owned())])
+    }
+
+    /// Whether `source` may present a token at `now`; `Err` holds how long to wait.
+    pub fn check_source(&self, now: Instant, source: IpAddr) -> Result<(), Duration> {
+        self.wait(now, &[Key::Source(source)])
+    }
+
+    /// A refused token from `source` at `now`.
+    pub fn source_failure(&mut self, now: Instant, source: IpAddr) {
+        self.fail(now, vec![Key::Source(source)]);
+    }
+
+    fn wait(&self, now: Instant, keys: &[Key]) -> Result<(), Duration> {
+        let wait = keys
             .iter()
             .filter_map(|key| self.entries.get(key))
             .map(|entry| entry.until.saturating_duration_since(now))
@@ -52,10 +67,14 @@ impl Backoff {
 
     /// A failed login of `user` from `source` at `now`.
     pub fn failure(&mut self, now: Instant, source: IpAddr, user: &str) {
+        self.fail(now, vec![Key::Source(source), Key::User(user.to_owned())]);
+    }
+
+    fn fail(&mut self, now: Instant, keys: Vec<Key>) {
         if self.entries.len() >= MAX_ENTRIES {
             self.entries.retain(|_, e| e.forget > now);
         }
-        for key in [Key::Source(source), Key::User(user.to_owned())] {
+        for key in keys {
             if self.entries.len() >= MAX_ENTRIES && !self.entries.contains_key(&key) {
                 // Full of live entries: forget the one closest to being forgotten.
                 if let Some(oldest) = self
@@ -152,6 +171,18 @@ mod tests {
             backoff.check(now, A, "alice").is_err(),
             "the source is still held"
         );
+    }
+
+    #[test]
+    fn refused_tokens_hold_back_their_source_only() {
+        let now = Instant::now();
+        let mut backoff = Backoff::default();
+        for _ in 0..5 {
+            backoff.source_failure(now, A);
+        }
+        assert_eq!(backoff.check_source(now, A), Err(Duration::from_secs(2)));
+        assert!(backoff.check_source(now, B).is_ok());
+        assert!(backoff.check(now, B, "alice").is_ok());
     }
 
     #[test]

@@ -150,6 +150,9 @@ async fn start(
 ) -> Result<u64, Refusal> {
     let internal =
         |e: &dyn std::fmt::Display| refused(DisconnectReason::InternalError, &e.to_string());
+    if !supervisor.has_room() {
+        return Err(crate::daemon::resolver::full(supervisor));
+    }
     let id = supervisor
         .registry()
         .create_user_session(&request.user)

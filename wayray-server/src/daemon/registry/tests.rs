@@ -106,3 +106,27 @@ fn the_audit_log_keeps_order() {
     let events: Vec<_> = log.iter().map(|a| a.event.as_str()).collect();
     assert_eq!(events, ["moved", "detach"]);
 }
+
+#[test]
+fn the_audit_log_keeps_the_newest_rows_and_drops_old_ones() {
+    let registry = Registry::in_memory().unwrap();
+    for n in 0..150 {
+        registry
+            .audit("refused", None, None, Some(&format!("try {n}")))
+            .unwrap();
+    }
+    assert_eq!(registry.prune_audit(0, 100).unwrap(), 50);
+    assert_eq!(registry.audit_len().unwrap(), 100);
+    let newest = registry.audit_log(1).unwrap();
+    assert_eq!(newest[0].detail.as_deref(), Some("try 149"));
+    // An entry older than the retention goes whatever the count.
+    registry
+        .conn
+        .execute(
+            "UPDATE audit SET time = time - 10 * 86400 WHERE detail = 'try 60'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(registry.prune_audit(86_400, 100).unwrap(), 1);
+    assert_eq!(registry.audit_len().unwrap(), 99);
+}
