@@ -128,6 +128,22 @@ impl Daemon {
         self.child = Some(child);
     }
 
+    /// Another `serve` with this daemon's configuration and runtime dir (on a port of its
+    /// own), for tests of what two daemons do.
+    pub fn second_serve(&self) -> Command {
+        let mut command = Command::new(&self.server);
+        command
+            .arg("serve")
+            .arg("--config")
+            .arg(&self.config)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("XDG_RUNTIME_DIR", self.dir.path())
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null());
+        command
+    }
+
     fn log_path(&self, start: u32) -> PathBuf {
         self.dir.path().join(format!("daemon-{start}.log"))
     }
@@ -325,12 +341,8 @@ pub fn wait_listening(child: &mut Child) -> Option<(Option<String>, SocketAddr)>
 /// Processes whose command line names a path under `dir`.
 fn session_processes(dir: &Path) -> Vec<u32> {
     let needle = dir.to_string_lossy().into_owned();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+    crate::programs::pids()
+        .into_iter()
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmd| {
                 cmd.split(|b| *b == 0)

@@ -74,3 +74,14 @@ pub fn assert_units_verify<P: AsRef<std::ffi::OsStr>>(units: &[P]) {
         "systemd-analyze verify: {remarks}"
     );
 }
+
+/// Every process id on the machine, from `/proc`.
+pub fn pids() -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .collect()
+}

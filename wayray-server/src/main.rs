@@ -20,7 +20,7 @@ use wayray_server::daemon::privsep;
 use wayray_server::daemon::transport::{Identity, SingleSession, TransportConfig};
 use wayray_server::session::encode::pipeline::Pipeline;
 use wayray_server::session::link::{LinkConfig, LinkServer};
-use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle};
+use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle, processes};
 
 fn main() -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -194,12 +194,17 @@ fn run_daemon(args: ServeArgs) -> Result<()> {
         println!("server fingerprint: {fingerprint}");
         println!("listening on {listen}");
     })
-    .map_err(|e| {
-        miette!(
+    .map_err(|e| match e {
+        wayray_server::daemon::DaemonError::AlreadyRunning(_) => miette!(
+            help = "stop the other daemon first, or give this one a state dir of its own \
+                    (--state-dir)",
+            "cannot run the daemon: {e}"
+        ),
+        e => miette!(
             help = "check that the state dir and XDG_RUNTIME_DIR are writable and that no \
                     other daemon uses the same port (--listen)",
             "cannot run the daemon: {e}"
-        )
+        ),
     })
 }
 
@@ -246,9 +251,17 @@ fn run_session(args: SessionArgs) -> Result<()> {
         command: args.command.clone(),
         keyboard_layout: args.keyboard_layout.clone(),
     };
+    // Before any thread starts: the stop signals are received by one thread, and every
+    // process the session starts stays below it.
+    processes::block_stop_signals();
+    processes::become_subreaper();
     let mut session = SessionHandle::spawn(config)
         .into_diagnostic()
         .wrap_err("cannot start the session")?;
+    let stopper = session.command_sender();
+    processes::on_stop_signal(move |_| {
+        let _ = stopper.send(SessionCommand::Stop);
+    });
     // Everything this thread logs from now on names the session's socket.
     let _span = tracing::info_span!("session", socket = session.socket_name()).entered();
     tracing::info!("session running");

@@ -15,6 +15,14 @@ pub fn refused(reason: DisconnectReason, message: &str) -> Refusal {
     Refusal::new(reason, message)
 }
 
+/// The refusal when `max_sessions` are running.
+pub fn full(supervisor: &Supervisor) -> Refusal {
+    refused(
+        DisconnectReason::InternalError,
+        &super::session_error::SessionError::Full(supervisor.config.max_sessions).to_string(),
+    )
+}
+
 /// Makes `connection` the viewer of live session `id` (telling its previous viewer that the
 /// session moved) and records the attach. Returns the session's link socket. The caller holds
 /// the attach lock.

@@ -50,6 +50,9 @@ pub enum DaemonError {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// Another daemon holds the state dir.
+    #[error("another wayray-server daemon is running with the state dir {0}")]
+    AlreadyRunning(PathBuf),
     /// The registry could not be opened.
     #[error(transparent)]
     Registry(#[from] registry::RegistryError),
@@ -107,6 +110,23 @@ pub fn paths(options: &DaemonOptions) -> Paths {
     }
 }
 
+/// Takes the state dir's lock file (`daemon.lock`, 0600) for as long as the result lives.
+fn lock_state_dir(
+    state_dir: &std::path::Path,
+) -> Result<nix::fcntl::Flock<std::fs::File>, DaemonError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = state_dir.join("daemon.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io(format!("cannot open {}", path.display())))?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|_| DaemonError::AlreadyRunning(state_dir.to_owned()))
+}
+
 /// Runs the daemon until SIGINT or SIGTERM. Sessions keep running after it stops; the next
 /// daemon adopts them. `ready` is called with the address viewers connect to and the
 /// fingerprint once everything listens.
@@ -123,6 +143,9 @@ pub fn run(
     for dir in private {
         private_dir(dir).map_err(io(format!("cannot create {}", dir.display())))?;
     }
+    // One daemon per state dir: a second one would take over the first's admin socket and
+    // sessions. The lock goes with the process, however it ends.
+    let _one_daemon = lock_state_dir(&paths.state_dir)?;
     let identity = Identity::load_or_create(&paths.state_dir)
         .map_err(|e| DaemonError::Identity(e.to_string()))?;
     let registry = Registry::open(&paths.state_dir.join("registry.sqlite3"))?;

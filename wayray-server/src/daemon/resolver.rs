@@ -10,7 +10,7 @@ use wayray_protocol::secret::Token;
 
 use wayray_protocol::messages::control::DisconnectReason;
 
-use super::attach::{bind_viewer, refused};
+use super::attach::{bind_viewer, full, refused};
 use super::lifecycle::Event;
 use super::supervisor::Supervisor;
 use super::tokens;
@@ -191,14 +191,6 @@ async fn auto_create(
         ));
     }
     bind_token(supervisor, &token.id, token.session, addr, connection).await
-}
-
-/// The refusal when `max_sessions` are running.
-pub fn full(supervisor: &Supervisor) -> Refusal {
-    refused(
-        DisconnectReason::InternalError,
-        &super::session_error::SessionError::Full(supervisor.config.max_sessions).to_string(),
-    )
 }
 
 /// A valid token: its running session, or a new one. The caller holds the attach lock.

@@ -1,15 +1,19 @@
 //! The applications a session started: how they are launched (with the session's
-//! `WAYLAND_DISPLAY`) and that they are reaped and stopped with it.
+//! `WAYLAND_DISPLAY`) and that they are reaped and stopped with it, descendants included
+//! (see [`super::processes`]).
 
 use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Command;
+
+use super::processes;
 
 /// Launches applications into one session and owns them.
 #[derive(Debug)]
 pub struct Apps {
     socket_name: String,
     runtime_dir: PathBuf,
-    children: Vec<Child>,
+    /// Process ids of the applications started and not yet reaped.
+    children: Vec<u32>,
 }
 
 impl Apps {
@@ -37,30 +41,29 @@ impl Apps {
             .env("XDG_RUNTIME_DIR", &self.runtime_dir)
             .env_remove("DISPLAY")
             .spawn()?;
+        // Only the id is kept: reaping is by id (a subreaper reaps every child at once).
         let pid = child.id();
         tracing::info!(pid, program = %program, "started application");
-        self.children.push(child);
+        self.children.push(pid);
         Ok(pid)
     }
 
-    /// Forgets applications that have exited (and collects their exit status).
-    fn reap(&mut self) {
-        self.children.retain_mut(|child| match child.try_wait() {
-            Ok(Some(status)) => {
-                tracing::info!(pid = child.id(), %status, "application exited");
-                false
+    /// Collects applications (and detached descendants) that have exited, so none stays a
+    /// zombie; the session's loop calls it regularly.
+    pub fn reap(&mut self) {
+        for pid in processes::reap(&self.children) {
+            if let Some(at) = self.children.iter().position(|&p| p == pid) {
+                self.children.swap_remove(at);
+                tracing::info!(pid, "application exited");
+            } else {
+                tracing::debug!(pid, "reaped a detached process");
             }
-            Ok(None) => true,
-            Err(_) => false,
-        });
+        }
     }
 
-    /// Terminates every application still running.
+    /// Ends every application still running, and everything they started.
     pub fn stop_all(&mut self) {
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        processes::end_tree(&mut self.children);
         self.children.clear();
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::mpsc;
 
-use smithay::reexports::calloop::channel::Sender;
+use smithay::reexports::calloop::channel::SyncSender as Sender;
 use wayray_protocol::messages::input::InputMessage;
 
 use super::{RenderStats, Screenshot, Session, SessionCommand, SessionConfig, SessionError};

@@ -20,6 +20,7 @@ pub mod input;
 pub mod link;
 mod mode;
 pub mod output;
+pub mod processes;
 pub mod render;
 mod run;
 mod shell;

@@ -6,8 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use smithay::reexports::calloop::channel::{Channel, Event as ChannelEvent, Sender, channel};
+use smithay::reexports::calloop::channel::{
+    Channel, Event as ChannelEvent, SyncSender, sync_channel,
+};
 use smithay::reexports::calloop::generic::Generic;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{EventLoop, Interest, Mode, PostAction};
 use smithay::reexports::wayland_server::Display;
 use smithay::reexports::wayland_server::ListeningSocket;
@@ -16,6 +19,11 @@ use crate::session::capture::FrameSink;
 use crate::session::state::{State, new_client_data};
 
 use super::{RenderStats, Screenshot, SessionCommand, SessionConfig, SessionError};
+
+/// Commands waiting for the compositor, at most.
+pub const COMMAND_QUEUE: usize = 256;
+/// How often exited applications are reaped.
+const REAP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A session being set up: the loop, the state, and the socket name clients use.
 pub struct Session {
@@ -91,6 +99,14 @@ impl Session {
             )
             .map_err(|e| SessionError::Display(e.to_string()))?;
 
+        // Exited applications (and detached jobs) are reaped at once and then every second,
+        // so none stays a zombie.
+        handle
+            .insert_source(Timer::immediate(), |_, _, state| {
+                state.apps.reap();
+                TimeoutAction::ToDuration(REAP_INTERVAL)
+            })
+            .map_err(|e| SessionError::Display(e.to_string()))?;
         let apps = crate::session::apps::Apps::new(socket_name.clone(), runtime_dir.clone());
         let state = State::new(dh, handle, config, apps)?;
         Ok(Self {
@@ -110,9 +126,11 @@ impl Session {
         &self.socket_name
     }
 
-    /// Accepts commands from another thread.
-    pub fn command_channel(&mut self) -> Sender<SessionCommand> {
-        let (sender, receiver): (Sender<SessionCommand>, Channel<SessionCommand>) = channel();
+    /// Accepts commands from another thread, at most [`COMMAND_QUEUE`] waiting: a sender
+    /// that runs ahead of the compositor waits for it.
+    pub fn command_channel(&mut self) -> SyncSender<SessionCommand> {
+        let (sender, receiver): (SyncSender<SessionCommand>, Channel<SessionCommand>) =
+            sync_channel(COMMAND_QUEUE);
         let inserted = self
             .event_loop
             .handle()

@@ -151,7 +151,7 @@ async fn start(
     let internal =
         |e: &dyn std::fmt::Display| refused(DisconnectReason::InternalError, &e.to_string());
     if !supervisor.has_room() {
-        return Err(crate::daemon::resolver::full(supervisor));
+        return Err(crate::daemon::attach::full(supervisor));
     }
     let id = supervisor
         .registry()

@@ -19,7 +19,7 @@ pub(super) async fn answer(shared: &Shared, request: LinkRequest) -> LinkReply {
         LinkRequest::Run(command) => run(shared, command).await,
         LinkRequest::Stop => {
             tracing::info!("stop requested over the link");
-            let _ = shared.session.send(SessionCommand::Stop);
+            let _ = super::send_command(&shared.session, SessionCommand::Stop).await;
             LinkReply::Stopping
         }
         LinkRequest::DetachViewer => {
@@ -42,7 +42,9 @@ async fn ask<T: Send + 'static>(
     command: impl FnOnce(mpsc::Sender<T>) -> SessionCommand,
 ) -> Option<T> {
     let (tx, rx) = mpsc::channel();
-    shared.session.send(command(tx)).ok()?;
+    super::send_command(&shared.session, command(tx))
+        .await
+        .ok()?;
     tokio::task::spawn_blocking(move || rx.recv_timeout(COMPOSITOR_TIMEOUT).ok())
         .await
         .ok()

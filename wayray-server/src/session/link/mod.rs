@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::session::cursor::{Cursor, CursorSink};
-use smithay::reexports::calloop::channel::Sender;
+use smithay::reexports::calloop::channel::SyncSender as Sender;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Notify, mpsc, watch};
 use wayray_protocol::messages::control::OutputMode;
@@ -226,4 +226,23 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>) {
     }
     drop(replies);
     let _ = writer.await;
+}
+
+/// Queues a command for the compositor without blocking the runtime's workers: when the
+/// compositor's queue is full the caller waits here (backpressure), never in a system call.
+/// `Err` when the compositor has stopped.
+pub(super) async fn send_command(
+    session: &Sender<SessionCommand>,
+    mut command: SessionCommand,
+) -> Result<(), ()> {
+    loop {
+        match session.try_send(command) {
+            Ok(()) => return Ok(()),
+            Err(std::sync::mpsc::TrySendError::Full(back)) => {
+                command = back;
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(()),
+        }
+    }
 }

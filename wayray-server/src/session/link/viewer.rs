@@ -13,7 +13,7 @@ use wayray_protocol::messages::link::{LinkAttach, LinkDisplay, LinkFrame, LinkRe
 use wayray_protocol::session::FrameWindow;
 use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage};
 
-use super::{LinkError, LinkReader, Shared};
+use super::{LinkError, LinkReader, Shared, send_command};
 use crate::session::SessionCommand;
 use crate::session::output::OutputConfig;
 
@@ -33,19 +33,21 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         .capabilities
         .contains(wayray_protocol::Capabilities::H264);
     shared.pipeline.set_viewer_video(h264);
+    let mut capture = false;
     let previous = shared.viewer.lock().ok().and_then(|mut v| {
-        if shared.pipeline.set_active(true) {
-            // The idle encoder gave its frames back: the keyframe needs a fresh capture.
-            let _ = shared.session.send(SessionCommand::CaptureAll);
-        }
+        // The idle encoder gave its frames back: the keyframe needs a fresh capture.
+        capture = shared.pipeline.set_active(true);
         v.replace((id, replaced.clone()))
     });
+    if capture {
+        let _ = send_command(&shared.session, SessionCommand::CaptureAll).await;
+    }
     if let Some((_, previous)) = previous {
         previous.notify_one();
     }
     tracing::info!(viewer = %attach.viewer, "viewer attached");
     if let Some(mode) = attach.preferred_mode {
-        set_mode(shared, mode);
+        set_mode(shared, mode).await;
     }
     let mode = shared.mode.lock().map(|m| *m).unwrap_or(shared.config.mode);
     replies
@@ -124,16 +126,20 @@ async fn drain(shared: &Shared) {
 }
 
 /// Changes the session output and remembers it for the next viewer's `Attached`.
-fn set_mode(shared: &Shared, mode: OutputMode) {
+async fn set_mode(shared: &Shared, mode: OutputMode) {
     if let Ok(mut current) = shared.mode.lock() {
         *current = mode;
     }
-    let _ = shared.session.send(SessionCommand::SetOutput(OutputConfig {
-        width: mode.width,
-        height: mode.height,
-        scale_120: mode.scale_120,
-        ..OutputConfig::default()
-    }));
+    let _ = send_command(
+        &shared.session,
+        SessionCommand::SetOutput(OutputConfig {
+            width: mode.width,
+            height: mode.height,
+            scale_120: mode.scale_120,
+            ..OutputConfig::default()
+        }),
+    )
+    .await;
 }
 
 /// What the viewer said about frames: its newest acknowledgement and how many keyframes it
@@ -153,7 +159,10 @@ async fn requests<R: AsyncRead + Unpin>(
     while let Some(request) = reader.next().await? {
         match request {
             LinkRequest::Input(event) => {
-                if shared.session.send(SessionCommand::Input(event)).is_err() {
+                if send_command(&shared.session, SessionCommand::Input(event))
+                    .await
+                    .is_err()
+                {
                     return Err(LinkError::Closed);
                 }
             }
@@ -170,7 +179,9 @@ async fn requests<R: AsyncRead + Unpin>(
                 flow.send_modify(|flow| flow.restarts += 1);
                 shared.pipeline.request_keyframe();
             }
-            LinkRequest::Control(ControlMessage::ResizeRequest(mode)) => set_mode(shared, mode),
+            LinkRequest::Control(ControlMessage::ResizeRequest(mode)) => {
+                set_mode(shared, mode).await;
+            }
             LinkRequest::Control(other) => {
                 tracing::debug!(
                     message = other.name(),
