@@ -252,7 +252,12 @@ async fn handle(supervisor: &Arc<Supervisor>, request: AdminRequest) -> AdminRep
             }
         }
         AdminRequest::TokenIssue { session } => issue(supervisor, session),
-        AdminRequest::TokenRevoke { id } => revoke(supervisor, &id),
+        AdminRequest::TokenRevoke { id } => {
+            // No attach with this token is half done while it is revoked: one that has not
+            // bound yet sees the revocation, one that has is closed below.
+            let _one_at_a_time = supervisor.attach_lock.lock().await;
+            revoke(supervisor, &id)
+        }
         AdminRequest::TokenList => match supervisor.registry().tokens() {
             Ok(tokens) => AdminReply::Tokens {
                 tokens: tokens

@@ -8,11 +8,53 @@ use wayray_protocol::messages::control::DisconnectReason;
 
 use super::lifecycle::Event;
 use super::supervisor::{Supervisor, Viewer};
-use crate::daemon::transport::resolver::{Refusal, close_moved};
+use crate::daemon::transport::resolver::{Attachment, Refusal, close_moved};
+use wayray_protocol::secret::Token;
 
 /// A refusal with `message` for the viewer.
 pub fn refused(reason: DisconnectReason, message: &str) -> Refusal {
     Refusal::new(reason, message)
+}
+
+/// What every refused token hears: unknown and revoked are not told apart (the audit log
+/// says which).
+pub const TOKEN_REFUSED: &str = "this server does not accept the token; ask your administrator \
+                                 for a new one (wayray-ctl token issue)";
+
+/// Binds `connection` to live session `id` in order (see [`bind_viewer`]) and returns the
+/// attachment, which holds the session's attach lock until its link has the viewer: two
+/// desks taking one session at once reach the session in the order they were bound, so the
+/// last bound is the one served. A token revoked meanwhile is refused here.
+pub async fn attach_in_order(
+    supervisor: &Arc<Supervisor>,
+    id: u64,
+    token_id: &str,
+    connection: quinn::Connection,
+    addr: &str,
+    desk_token: Option<Token>,
+) -> Result<Attachment, Refusal> {
+    let until_linked = supervisor.session_lock(id).lock_owned().await;
+    let link = {
+        let _one_at_a_time = supervisor.attach_lock.lock().await;
+        let revoked = supervisor
+            .registry()
+            .token(token_id)
+            .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?
+            .is_none_or(|token| token.revoked);
+        if revoked {
+            return Err(refused(
+                DisconnectReason::AuthenticationFailed,
+                TOKEN_REFUSED,
+            ));
+        }
+        bind_viewer(supervisor, id, token_id, connection, addr)?
+    };
+    Ok(Attachment {
+        session_id: id.to_string(),
+        link,
+        desk_token,
+        until_linked: Some(until_linked),
+    })
 }
 
 /// The refusal when `max_sessions` are running.
@@ -25,8 +67,8 @@ pub fn full(supervisor: &Supervisor) -> Refusal {
 
 /// Makes `connection` the viewer of live session `id` (telling its previous viewer that the
 /// session moved) and records the attach. Returns the session's link socket. The caller holds
-/// the attach lock.
-pub fn bind_viewer(
+/// the attach lock (and, through [`attach_in_order`], the session's).
+fn bind_viewer(
     supervisor: &Arc<Supervisor>,
     id: u64,
     token_id: &str,

@@ -10,7 +10,7 @@ use wayray_protocol::secret::Token;
 
 use wayray_protocol::messages::control::DisconnectReason;
 
-use super::attach::{bind_viewer, full, refused};
+use super::attach::{TOKEN_REFUSED, attach_in_order, full, refused};
 use super::lifecycle::Event;
 use super::supervisor::Supervisor;
 use super::tokens;
@@ -88,11 +88,6 @@ impl Resolver for DaemonResolver {
     }
 }
 
-/// What every refused token hears: unknown and revoked are not told apart (the audit log
-/// says which).
-pub const TOKEN_REFUSED: &str = "this server does not accept the token; ask your administrator \
-                                 for a new one (wayray-ctl token issue)";
-
 async fn attach(
     supervisor: &Arc<Supervisor>,
     token: Token,
@@ -113,12 +108,9 @@ async fn attach(
     }
     let hash = tokens::hash(token.expose());
     let found = blocking(supervisor, move |s| s.registry().find_token(&hash)).await?;
-    let token = match found {
-        Some(token) if !token.revoked => token,
-        None if supervisor.config.auto_create => {
-            let _one_at_a_time = supervisor.attach_lock.lock().await;
-            return auto_create(supervisor, hash, &addr, connection).await;
-        }
+    let valid = match found {
+        Some(token) if !token.revoked => Some(token),
+        None if supervisor.config.auto_create => None,
         other => {
             supervisor
                 .refused_tokens()
@@ -137,8 +129,16 @@ async fn attach(
         }
     };
     // Only a valid token waits for the lock: floods never hold up real attaches.
-    let _one_at_a_time = supervisor.attach_lock.lock().await;
-    bind_token(supervisor, &token.id, token.session, &addr, connection).await
+    let (token_id, id) = {
+        let _one_at_a_time = supervisor.attach_lock.lock().await;
+        let token = match valid {
+            Some(token) => token,
+            None => auto_create(supervisor, hash, &addr).await?,
+        };
+        let id = session_for(supervisor, &token.id, token.session, &addr).await?;
+        (token.id, id)
+    };
+    attach_in_order(supervisor, id, &token_id, connection, &addr, None).await
 }
 
 /// Registry work off the async workers; a failure is an internal error for the viewer.
@@ -155,14 +155,12 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| internal(&e))
 }
 
-/// `auto_create`: a token nobody issued becomes a token with a new session. The caller
-/// holds the attach lock.
+/// `auto_create`: a token nobody issued is registered. The caller holds the attach lock.
 async fn auto_create(
     supervisor: &Arc<Supervisor>,
     hash: [u8; 32],
     addr: &str,
-    connection: quinn::Connection,
-) -> Result<Attachment, Refusal> {
+) -> Result<super::registry::TokenRow, Refusal> {
     let internal =
         |e: &dyn std::fmt::Display| refused(DisconnectReason::InternalError, &e.to_string());
     if !supervisor.has_room() {
@@ -190,17 +188,16 @@ async fn auto_create(
             TOKEN_REFUSED,
         ));
     }
-    bind_token(supervisor, &token.id, token.session, addr, connection).await
+    Ok(token)
 }
 
-/// A valid token: its running session, or a new one. The caller holds the attach lock.
-async fn bind_token(
+/// A valid token's session: its running one, or a new one. The caller holds the attach lock.
+async fn session_for(
     supervisor: &Arc<Supervisor>,
     token_id: &str,
     session: Option<u64>,
     addr: &str,
-    connection: quinn::Connection,
-) -> Result<Attachment, Refusal> {
+) -> Result<u64, Refusal> {
     let running = session.filter(|id| supervisor.live().contains_key(id));
     let id = match running {
         Some(id) => id,
@@ -227,10 +224,5 @@ async fn bind_token(
             )
         })?,
     };
-    let link = bind_viewer(supervisor, id, token_id, connection, addr)?;
-    Ok(Attachment {
-        session_id: id.to_string(),
-        link,
-        desk_token: None,
-    })
+    Ok(id)
 }

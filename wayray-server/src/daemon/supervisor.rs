@@ -83,6 +83,8 @@ pub struct Supervisor {
     live: Mutex<HashMap<u64, Live>>,
     /// Attaches run one at a time, so one token never starts two sessions.
     pub(super) attach_lock: tokio::sync::Mutex<()>,
+    /// Per session: attaches bind and reach the session's link one at a time, in order.
+    session_locks: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
     /// Logins (multi-user mode): the helper, backoff and per-user order.
     pub logins: super::login::state::Logins,
     /// Sources whose tokens were refused, and how long they wait before the next try.
@@ -112,6 +114,7 @@ impl Supervisor {
             registry: Mutex::new(registry),
             live: Mutex::new(HashMap::new()),
             attach_lock: tokio::sync::Mutex::new(()),
+            session_locks: Mutex::new(HashMap::new()),
             logins: super::login::state::Logins::new(&config.login),
             refused_tokens: Mutex::new(super::login::backoff::Backoff::default()),
             audit_writes: AtomicU64::new(0),
@@ -124,6 +127,14 @@ impl Supervisor {
         self.refused_tokens
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The lock that orders the attaches of session `id`.
+    pub fn session_lock(&self, id: u64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.session_locks.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget the locks nobody holds, so the map stays as small as the attaches under way.
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(id).or_default().clone()
     }
 
     /// Whether another session may start (`max_sessions`).

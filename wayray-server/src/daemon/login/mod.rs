@@ -16,7 +16,7 @@ use wayray_protocol::admin::EndReason;
 use wayray_protocol::messages::control::DisconnectReason;
 use wayray_protocol::secret::{Secret, Token};
 
-use super::attach::{bind_viewer, refused};
+use super::attach::{attach_in_order, refused};
 use super::lifecycle::Event;
 use super::supervisor::{Live, Supervisor};
 use super::tokens;
@@ -118,13 +118,8 @@ pub async fn login(
         &format!("{user} from {addr}"),
     );
 
-    let _one_at_a_time = supervisor.attach_lock.lock().await;
-    let link = bind_viewer(supervisor, id, &desk.id, connection, &addr)?;
-    Ok(Attachment {
-        session_id: id.to_string(),
-        link,
-        desk_token: Some(Token::new(desk.secret)),
-    })
+    let desk_token = Some(Token::new(desk.secret));
+    attach_in_order(supervisor, id, &desk.id, connection, &addr, desk_token).await
 }
 
 /// The user's newest running session, when the user may not start another.

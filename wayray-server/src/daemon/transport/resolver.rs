@@ -37,7 +37,7 @@ pub struct AttachRequest {
 }
 
 /// Where an attached viewer goes.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Attachment {
     /// The session's id.
     pub session_id: String,
@@ -45,6 +45,9 @@ pub struct Attachment {
     pub link: PathBuf,
     /// After a login: the hot-desk token for the viewer to keep.
     pub desk_token: Option<Token>,
+    /// Held until the session's link has this viewer: attaches to one session reach it in
+    /// the order they were bound, so the last one bound is the one the session serves.
+    pub until_linked: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// Why a viewer was refused.
@@ -93,7 +96,8 @@ pub trait Resolver: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct SingleSession {
     token: Token,
-    attachment: Attachment,
+    session_id: String,
+    link: PathBuf,
     current: Mutex<Option<quinn::Connection>>,
 }
 
@@ -102,11 +106,8 @@ impl SingleSession {
     pub fn new(token: Token, session_id: String, link: PathBuf) -> Self {
         Self {
             token,
-            attachment: Attachment {
-                session_id,
-                link,
-                desk_token: None,
-            },
+            session_id,
+            link,
             current: Mutex::new(None),
         }
     }
@@ -143,7 +144,12 @@ impl Resolver for SingleSession {
             if let Some(previous) = previous {
                 close_moved(&previous);
             }
-            Ok(self.attachment.clone())
+            Ok(Attachment {
+                session_id: self.session_id.clone(),
+                link: self.link.clone(),
+                desk_token: None,
+                until_linked: None,
+            })
         })
     }
 

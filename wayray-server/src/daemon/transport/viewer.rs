@@ -117,7 +117,7 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>, admission: Admissi
         .await;
     // Attached or refused, the connection is no longer pending.
     drop(admission);
-    let attachment = match verdict {
+    let mut attachment = match verdict {
         Ok(attachment) => attachment,
         Err(refusal) => return refuse(&mut control, refusal.reason, refusal.message).await,
     };
@@ -127,7 +127,10 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>, admission: Admissi
         viewer: conn.remote_address().to_string(),
         preferred_mode,
     };
-    let (mode, link) = match attach_viewer(&attachment.link, request).await {
+    let linked = attach_viewer(&attachment.link, request).await;
+    // The session has this viewer (or failed to take it): the next attach may go on.
+    drop(attachment.until_linked.take());
+    let (mode, link) = match linked {
         Ok(linked) => linked,
         Err(err) => {
             resolver.detached(&attachment.session_id, &conn);
