@@ -146,3 +146,54 @@ fn a_second_daemon_on_the_same_state_dir_is_refused_and_the_first_keeps_running(
         String::from_utf8_lossy(&sessions.stderr)
     );
 }
+
+#[test]
+fn a_session_that_does_not_answer_a_restarted_daemon_is_stopped_not_left_unsupervised() {
+    let Some(mut daemon) = Daemon::start("proc-unanswering", "") else {
+        return;
+    };
+    let (_, pid) = running_session(&daemon);
+    // A session that cannot answer: stopped, as a hung process would be.
+    // SAFETY: kill(2) of the session process this test's daemon started.
+    unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
+    daemon.restart();
+    let gone = poll_until(Duration::from_secs(15), || {
+        (!std::path::Path::new(&format!("/proc/{pid}")).exists() || zombie(pid))
+            .then_some(())
+            .ok_or(())
+    });
+    if gone.is_err() {
+        // SAFETY: kill(2) of the session process this test's daemon started.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        panic!("the session that did not answer still runs, unsupervised");
+    }
+    let session = daemon.ctl_json(&["session", "show", "1"]);
+    assert_eq!(session["state"], "ended", "{session}");
+    assert_eq!(session["end_reason"]["kind"], "lost_while_daemon_down", "{session}");
+}
+
+#[test]
+fn a_session_whose_runtime_dir_is_gone_stops() {
+    let Some(mut daemon) = Daemon::start("proc-rundir", "") else {
+        return;
+    };
+    let (_, pid) = running_session(&daemon);
+    daemon.kill();
+    let runtime = daemon.dir.path().to_owned();
+    std::fs::remove_dir_all(&runtime).expect("remove the runtime dir");
+    let gone = poll_until(Duration::from_secs(10), || {
+        (!std::path::Path::new(&format!("/proc/{pid}")).exists() || zombie(pid))
+            .then_some(())
+            .ok_or(())
+    });
+    // SAFETY: kill(2) of the session process this test's daemon started.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    assert!(gone.is_ok(), "the session runs on without its runtime dir");
+}
+
+fn zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rfind(')')
+            .is_some_and(|at| stat[at + 1..].trim_start().starts_with('Z'))
+    })
+}

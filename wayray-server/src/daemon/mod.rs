@@ -13,6 +13,7 @@
 
 pub mod admin;
 pub mod admin_access;
+pub mod adopt;
 pub mod attach;
 pub mod config;
 pub mod dirs;

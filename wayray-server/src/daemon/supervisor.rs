@@ -15,13 +15,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use wayray_protocol::messages::link::{LinkReply, LinkRequest};
+use wayray_protocol::messages::link::LinkRequest;
 
 use super::config::Config;
-use super::lifecycle::{Event, SessionState};
+use super::lifecycle::Event;
 use super::registry::{Registry, now};
 use super::session_error::SessionError;
 use super::session_link;
+use crate::users::kill_group;
 use tracing::Instrument;
 use wayray_protocol::admin::EndReason;
 
@@ -176,7 +177,7 @@ impl Supervisor {
         }
     }
 
-    fn transition(&self, id: u64, event: Event, detail: Option<&str>) {
+    pub(super) fn transition(&self, id: u64, event: Event, detail: Option<&str>) {
         if let Err(err) = self.registry().transition(id, event, detail) {
             tracing::warn!(%err, "session state not updated");
         }
@@ -299,52 +300,6 @@ impl Supervisor {
         Ok(())
     }
 
-    /// Finds the sessions a previous daemon left running and takes them over; the others are
-    /// recorded as ended.
-    pub async fn adopt_all(self: &Arc<Self>) {
-        let rows = match self.registry().sessions(false) {
-            Ok(rows) => rows,
-            Err(err) => {
-                tracing::error!(%err, "cannot read sessions from the registry");
-                return;
-            }
-        };
-        for row in rows {
-            let link = row.link.as_deref().map(PathBuf::from);
-            let status = match &link {
-                Some(link) => session_link::request(link, &LinkRequest::Status).await.ok(),
-                None => None,
-            };
-            match (link, status) {
-                (Some(link), Some(LinkReply::Status(status))) => {
-                    if row.state != SessionState::Detached {
-                        self.transition(row.id, Event::Adopted, None);
-                    }
-                    self.live().insert(
-                        row.id,
-                        Live {
-                            pid: status.pid,
-                            link: link.clone(),
-                            viewer: None,
-                            stop_reason: None,
-                        },
-                    );
-                    self.audit("adopted", Some(row.id), row.token_id.as_deref(), "");
-                    tracing::info!(session = row.id, pid = status.pid, "session adopted");
-                    self.watch(row.id, link);
-                }
-                _ => {
-                    self.transition(
-                        row.id,
-                        Event::Exit,
-                        Some(&stored(&EndReason::LostWhileDaemonDown)),
-                    );
-                    self.audit("lost", Some(row.id), row.token_id.as_deref(), "");
-                }
-            }
-        }
-    }
-
     /// Notices the end of a session this daemon did not start itself (adopted after a
     /// restart, or started by the login helper): its link closes when the process exits.
     pub(super) fn watch(self: &Arc<Self>, id: u64, link: PathBuf) {
@@ -461,23 +416,7 @@ impl Supervisor {
     }
 }
 
-/// Kills a session process and the applications it started: the session leads its own
-/// process group, which its applications inherit.
-fn kill_group(pid: u32) {
-    // Never 0 or 1 (the daemon's own group, init): only a recorded session leader.
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return;
-    };
-    if pid <= 1 {
-        return;
-    }
-    // SAFETY: kill(2) on the process group this daemon started; no memory involved.
-    unsafe {
-        libc::kill(-pid, libc::SIGKILL);
-    }
-}
-
 /// How an end reason is kept in the registry.
-fn stored(reason: &EndReason) -> String {
+pub(super) fn stored(reason: &EndReason) -> String {
     serde_json::to_string(reason).unwrap_or_else(|_| reason.to_string())
 }

@@ -100,10 +100,16 @@ impl Session {
             .map_err(|e| SessionError::Display(e.to_string()))?;
 
         // Exited applications (and detached jobs) are reaped at once and then every second,
-        // so none stays a zombie.
+        // so none stays a zombie. A session whose runtime dir is gone (its user logged out
+        // everywhere, the system cleaned up) can never be reached again: it stops.
+        let watched = runtime_dir.clone();
         handle
-            .insert_source(Timer::immediate(), |_, _, state| {
+            .insert_source(Timer::immediate(), move |_, _, state| {
                 state.apps.reap();
+                if !watched.is_dir() {
+                    tracing::warn!(dir = %watched.display(), "the runtime dir is gone: stopping");
+                    state.running = false;
+                }
                 TimeoutAction::ToDuration(REAP_INTERVAL)
             })
             .map_err(|e| SessionError::Display(e.to_string()))?;
