@@ -169,7 +169,10 @@ fn a_session_that_does_not_answer_a_restarted_daemon_is_stopped_not_left_unsuper
     }
     let session = daemon.ctl_json(&["session", "show", "1"]);
     assert_eq!(session["state"], "ended", "{session}");
-    assert_eq!(session["end_reason"]["kind"], "lost_while_daemon_down", "{session}");
+    assert_eq!(
+        session["end_reason"]["kind"], "lost_while_daemon_down",
+        "{session}"
+    );
 }
 
 #[test]

@@ -35,7 +35,22 @@ pub enum ApplyError {
     /// The decoders could not be created.
     #[error("cannot set up the decoder: {0}")]
     Setup(CodecError),
+    /// A keyframe declares an output larger than any viewer shows.
+    #[error(
+        "the server declared a {width}x{height} output, larger than {MAX_SIDE}x{MAX_SIDE} or {MAX_PIXELS} pixels"
+    )]
+    TooLarge {
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+    },
 }
+
+/// The longest side of an output the viewer accepts.
+pub const MAX_SIDE: u32 = 16_384;
+/// The most pixels an output may have (8K UHD twice over; 256 MiB of BGRA).
+pub const MAX_PIXELS: u64 = 64 * 1024 * 1024;
 
 /// The session output as the viewer knows it: tightly packed BGRA.
 pub struct Framebuffer {
@@ -100,6 +115,13 @@ impl Framebuffer {
         if update.keyframe {
             self.decoders.reset_video();
             if (update.output_width, update.output_height) != (self.width, self.height) {
+                let (width, height) = (update.output_width, update.output_height);
+                if width > MAX_SIDE
+                    || height > MAX_SIDE
+                    || u64::from(width) * u64::from(height) > MAX_PIXELS
+                {
+                    return Err(ApplyError::TooLarge { width, height });
+                }
                 self.width = update.output_width;
                 self.height = update.output_height;
                 self.pixels = vec![0; self.width as usize * self.height as usize * 4];
@@ -107,6 +129,12 @@ impl Framebuffer {
         } else {
             match self.last_sequence {
                 None => {
+                    return Err(ApplyError::NeedKeyframe {
+                        sequence: update.sequence,
+                    });
+                }
+                // After frame u64::MAX only a keyframe can follow.
+                Some(u64::MAX) => {
                     return Err(ApplyError::NeedKeyframe {
                         sequence: update.sequence,
                     });
@@ -195,5 +223,31 @@ mod tests {
             fb.apply(&update),
             Err(ApplyError::Region { index: 0, .. })
         ));
+    }
+
+    #[test]
+    fn a_keyframe_declaring_a_huge_output_is_refused_before_anything_is_allocated() {
+        let mut fb = Framebuffer::new().unwrap();
+        for (width, height) in [(65_536, 16_384), (16_384, 16_384), (u32::MAX, 1)] {
+            let mut update = solid(1, true, Rect::new(0, 0, 1, 1));
+            (update.output_width, update.output_height) = (width, height);
+            assert!(
+                matches!(fb.apply(&update), Err(ApplyError::TooLarge { .. })),
+                "{width}x{height}"
+            );
+            assert!(fb.pixels().is_empty());
+        }
+    }
+
+    #[test]
+    fn frame_u64_max_is_followed_only_by_a_keyframe() {
+        let mut fb = Framebuffer::new().unwrap();
+        let all = Rect::new(0, 0, 4, 4);
+        fb.apply(&solid(u64::MAX, true, all)).unwrap();
+        assert!(matches!(
+            fb.apply(&solid(0, false, all)),
+            Err(ApplyError::NeedKeyframe { sequence: 0 })
+        ));
+        fb.apply(&solid(0, true, all)).unwrap();
     }
 }

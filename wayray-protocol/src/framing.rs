@@ -103,6 +103,9 @@ fn check_length<M: WireMessage>(declared: usize) -> Result<(), DecodeError> {
     Ok(())
 }
 
+/// What a decoder reserves for a body before its bytes arrive; it grows with them.
+const INITIAL_BODY: usize = 64 * 1024;
+
 /// Incremental decoder for a stream of frames of one message type. See the module docs for the
 /// call order.
 #[derive(Debug)]
@@ -170,7 +173,9 @@ impl<M: WireMessage> FrameDecoder<M> {
             }
             let declared = u32::from_le_bytes(self.prefix) as usize;
             check_length::<M>(declared)?;
-            self.body = Some((Vec::with_capacity(declared), declared));
+            // Memory follows the bytes that arrive, not the length a peer declares: a
+            // prefix alone never makes this side reserve the channel's maximum.
+            self.body = Some((Vec::with_capacity(declared.min(INITIAL_BODY)), declared));
         }
         let Some((body, declared)) = self.body.as_mut() else {
             return Ok(used);
@@ -185,6 +190,11 @@ impl<M: WireMessage> FrameDecoder<M> {
             self.prefix_len = 0;
         }
         Ok(used)
+    }
+
+    /// Bytes held for a message not complete yet (what a peer's partial frame costs).
+    pub fn reserved_bytes(&self) -> usize {
+        self.body.as_ref().map_or(0, |(body, _)| body.capacity())
     }
 
     /// Takes the message completed by the last [`FrameDecoder::handle_bytes`], if any.

@@ -103,6 +103,21 @@ fn oversize_length_is_refused_before_the_body_arrives() {
 }
 
 #[test]
+fn a_declared_length_reserves_nothing_before_its_bytes_arrive() {
+    // The largest display message a peer may announce, then a trickle of its body.
+    let declared = Channel::Display.max_message_size() as u32;
+    let mut decoder = FrameDecoder::<DisplayMessage>::new();
+    decoder.handle_bytes(&declared.to_le_bytes()).unwrap();
+    assert!(
+        decoder.reserved_bytes() <= 64 * 1024,
+        "{} bytes reserved for a prefix",
+        decoder.reserved_bytes()
+    );
+    decoder.handle_bytes(&[0; 1000]).unwrap();
+    assert!(decoder.reserved_bytes() <= 64 * 1024);
+}
+
+#[test]
 fn trailing_bytes_inside_a_frame_are_refused() {
     let mut frame = encode_frame_to_vec(&InputMessage::Key(Key {
         code: 30,

@@ -292,7 +292,7 @@ impl Viewer {
             let timer = self.machine.poll_timeout();
             tokio::select! {
                 received = self.display.recv() => {
-                    let (msg, len, stream) = match received {
+                    let (msg, len, stream, _share) = match received {
                         Some(result) => result.map_err(|e| self.explain(e))?,
                         None => {
                             let stopped = ViewerError::Stream("the display receiver stopped".into());

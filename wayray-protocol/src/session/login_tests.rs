@@ -12,7 +12,7 @@ use crate::messages::control::{DisconnectReason, OutputMode};
 use crate::secret::{Secret, Token};
 use crate::{Capabilities, ControlMessage};
 
-fn login_viewer(now: Instant) -> ViewerConnection {
+pub(super) fn login_viewer(now: Instant) -> ViewerConnection {
     let credentials = Credentials::Login {
         user: "alice".into(),
         password: Secret::new("correct horse".into()),
@@ -30,7 +30,7 @@ fn wire(msg: ControlMessage) -> ControlMessage {
 }
 
 /// Moves every control message between the two until neither has anything to say.
-fn exchange(now: Instant, viewer: &mut ViewerConnection, server: &mut ServerConnection) {
+pub(super) fn exchange(now: Instant, viewer: &mut ViewerConnection, server: &mut ServerConnection) {
     loop {
         let mut moved = false;
         while let Some(msg) = viewer.poll_transmit() {
@@ -51,7 +51,7 @@ fn exchange(now: Instant, viewer: &mut ViewerConnection, server: &mut ServerConn
     }
 }
 
-fn mode() -> OutputMode {
+pub(super) fn mode() -> OutputMode {
     OutputMode {
         width: 800,
         height: 600,

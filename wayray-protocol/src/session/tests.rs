@@ -287,6 +287,44 @@ fn the_viewer_refuses_a_server_that_skips_the_hello() {
     assert_eq!(closed.unwrap().reason, DisconnectReason::ProtocolError);
 }
 
+#[test]
+fn frames_piling_up_behind_a_missing_one_are_bounded_in_bytes() {
+    use super::login_tests::{exchange, login_viewer, mode};
+    use crate::messages::display::{Codec, FrameUpdate, RegionUpdate};
+    use crate::{DisplayMessage, Rect};
+    let now = Instant::now();
+    let mut viewer = login_viewer(now);
+    let mut server = ServerConnection::new(now, ServerConfig::default());
+    exchange(now, &mut viewer, &mut server);
+    server.accept("7".into(), mode(), None);
+    exchange(now, &mut viewer, &mut server);
+    let frame = |sequence: u64, keyframe: bool| {
+        DisplayMessage::FrameUpdate(FrameUpdate {
+            sequence,
+            output_width: 800,
+            output_height: 600,
+            keyframe,
+            regions: vec![RegionUpdate {
+                rect: Rect::new(0, 0, 800, 600),
+                codec: Codec::RawZstd,
+                payload: vec![0; 40 * 1024 * 1024],
+            }],
+        })
+    };
+    viewer.handle_display(now, frame(1, true), 0);
+    // Frame 2 never comes; 3.. are 40 MiB each, more than the 256 MiB kept waiting.
+    for sequence in 3..12 {
+        viewer.handle_display(now, frame(sequence, false), sequence);
+    }
+    let keyframe_asked = std::iter::from_fn(|| viewer.poll_transmit())
+        .any(|m| matches!(m, ControlMessage::KeyframeRequest));
+    assert!(
+        keyframe_asked,
+        "frames were dropped and a keyframe asked for"
+    );
+    assert!(viewer.pending_bytes() <= 256 * 1024 * 1024);
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0..CELLS, any::<u8>()).prop_map(|(cell, value)| Op::Damage { cell, value }),

@@ -60,6 +60,9 @@ pub struct ViewerConfig {
     pub gap_timeout: Option<Duration>,
     /// Most frames kept waiting behind a missing one.
     pub max_pending: usize,
+    /// Most payload bytes kept waiting behind a missing one (a hostile server's big frames
+    /// cannot pile up past it).
+    pub max_pending_bytes: usize,
     /// Resize requests closer together than this are held, the newest winning.
     pub resize_interval: Duration,
 }
@@ -83,6 +86,7 @@ impl ViewerConfig {
             ping_interval: Duration::from_secs(1),
             gap_timeout: None,
             max_pending: 16,
+            max_pending_bytes: 256 * 1024 * 1024,
             resize_interval: Duration::from_millis(50),
         }
     }
@@ -267,10 +271,21 @@ impl ViewerConnection {
             true => None,
             false => self.gap_since.or(Some(now)),
         };
-        while self.pending.len() > self.config.max_pending {
+        while self.pending.len() > self.config.max_pending
+            || self.pending_bytes() > self.config.max_pending_bytes
+        {
             self.pending.pop_first();
             self.want_keyframe(now);
         }
+    }
+
+    /// Payload bytes of the frames waiting behind a missing one.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending
+            .values()
+            .flat_map(|f| &f.regions)
+            .map(|r| r.payload.len())
+            .sum()
     }
 
     /// The application applied frame `sequence`: it is acknowledged.
