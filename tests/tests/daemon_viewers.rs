@@ -206,3 +206,19 @@ async fn a_viewer_asking_for_more_than_the_servers_largest_output_gets_the_large
         let _ = tokio::time::timeout(Duration::from_secs(1), viewer.next_update()).await;
     }
 }
+
+#[test]
+fn a_first_contact_with_accept_new_takes_one_handshake_and_pins_the_server() {
+    let Some(daemon) = Daemon::start("first-contact", "") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let known = daemon.dir.path().join("known_servers");
+    assert!(!known.exists(), "no pin before the first contact");
+    daemon.view_first_frame(&token);
+    // The daemon logs at debug level, rustls included: one TLS handshake per connection.
+    let handshakes = daemon.logs().matches("Chosen ALPN protocol").count();
+    assert_eq!(handshakes, 1, "handshakes for one first contact");
+    let pinned = std::fs::read_to_string(&known).expect("the server is pinned");
+    assert!(pinned.contains(&daemon.fingerprint), "{pinned}");
+}

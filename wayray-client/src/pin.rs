@@ -19,10 +19,12 @@ pub fn fingerprint(cert: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
-/// Accepts exactly one fingerprint; remembers what the server presented.
+/// Accepts exactly one fingerprint (or, for a server seen for the first time with the user's
+/// consent, whatever it presents); remembers what the server presented.
 #[derive(Debug)]
 pub struct PinVerifier {
     expected: Option<String>,
+    first_use: bool,
     seen: Arc<Mutex<Option<String>>>,
     provider: Arc<CryptoProvider>,
 }
@@ -38,11 +40,22 @@ impl PinVerifier {
         (
             Self {
                 expected,
+                first_use: false,
                 seen: seen.clone(),
                 provider,
             },
             seen,
         )
+    }
+}
+
+impl PinVerifier {
+    /// With no expected fingerprint, accepts the server's certificate and only records it
+    /// (trust on first use, when the user allowed it): the first contact then needs one
+    /// handshake, not two. The handshake's signature is still checked.
+    pub fn accepting_first_use(mut self, allowed: bool) -> Self {
+        self.first_use = allowed;
+        self
     }
 }
 
@@ -61,6 +74,7 @@ impl ServerCertVerifier for PinVerifier {
         }
         match &self.expected {
             Some(expected) if *expected == presented => Ok(ServerCertVerified::assertion()),
+            None if self.first_use => Ok(ServerCertVerified::assertion()),
             _ => Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::ApplicationVerificationFailure,
             )),

@@ -23,12 +23,16 @@ pub enum PinPolicy {
     Fingerprint(String),
 }
 
+/// One handshake; with `first_use`, a server without a pin is accepted. Returns what the
+/// server presented, too.
 async fn attempt(
     opts: &ConnectOptions,
     expected: Option<String>,
-) -> Result<(quinn::Endpoint, Connection), (ConnectError, Option<String>)> {
+    first_use: bool,
+) -> Result<(quinn::Endpoint, Connection, Option<String>), (ConnectError, Option<String>)> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let (verifier, seen) = PinVerifier::new(expected, provider.clone());
+    let verifier = verifier.accepting_first_use(first_use);
     let server = opts.label.clone();
     let proto = |detail: String| {
         (
@@ -69,7 +73,10 @@ async fn attempt(
         .connect(opts.server, "wayray")
         .map_err(|e| proto(e.to_string()))?;
     match tokio::time::timeout(opts.timeout, connecting).await {
-        Ok(Ok(conn)) => Ok((endpoint, conn)),
+        Ok(Ok(conn)) => {
+            let presented = seen.lock().ok().and_then(|s| s.clone());
+            Ok((endpoint, conn, presented))
+        }
         Ok(Err(err)) => {
             let presented = seen.lock().ok().and_then(|s| s.clone());
             let error = ConnectError::Unreachable {
@@ -103,11 +110,20 @@ pub(super) async fn dial(
         PinPolicy::Fingerprint(f) => Some(f.clone()),
         _ => pinned.clone(),
     };
-    let (endpoint, conn) = match attempt(opts, expected.clone()).await {
-        Ok(ok) => ok,
+    // A server seen for the first time, with --accept-new: one handshake that records what
+    // it presented, pinned once the handshake (and its signature) checked out.
+    let first_use = expected.is_none() && opts.pin == PinPolicy::AcceptNew;
+    let (endpoint, conn) = match attempt(opts, expected.clone(), first_use).await {
+        Ok((endpoint, conn, presented)) => {
+            if first_use {
+                let presented = presented.unwrap_or_default();
+                known_servers::add(&opts.known_servers, &opts.label, &presented).map_err(kerr)?;
+            }
+            (endpoint, conn)
+        }
         Err((error, None)) => return Err(error),
-        Err((_, Some(presented))) => match (&expected, &opts.pin) {
-            (Some(expected), _) => {
+        Err((_, Some(presented))) => match &expected {
+            Some(expected) => {
                 return Err(ConnectError::PinMismatch {
                     server: opts.label.clone(),
                     expected: expected.clone(),
@@ -115,14 +131,7 @@ pub(super) async fn dial(
                     file: opts.known_servers.clone(),
                 });
             }
-            (None, PinPolicy::AcceptNew) => {
-                let ok = attempt(opts, Some(presented.clone()))
-                    .await
-                    .map_err(|(e, _)| e)?;
-                known_servers::add(&opts.known_servers, &opts.label, &presented).map_err(kerr)?;
-                ok
-            }
-            (None, _) => {
+            None => {
                 return Err(ConnectError::NewServer {
                     server: opts.label.clone(),
                     fingerprint: presented,
