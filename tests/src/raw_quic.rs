@@ -21,6 +21,32 @@ pub struct RawPeer {
 }
 
 impl RawPeer {
+    /// Waits up to `within` for the server to close the connection: the reason (when the
+    /// close code is one) and the text. `None`: still open.
+    pub async fn closed_within(
+        &self,
+        within: Duration,
+    ) -> Option<(Option<DisconnectReason>, String)> {
+        match tokio::time::timeout(within, self.conn.closed()).await {
+            Ok(quinn::ConnectionError::ApplicationClosed(close)) => Some((
+                DisconnectReason::from_code(close.error_code.into_inner()),
+                String::from_utf8_lossy(&close.reason).into_owned(),
+            )),
+            Ok(other) => Some((None, other.to_string())),
+            Err(_) => None,
+        }
+    }
+
+    /// Opens the control stream and writes `bytes` on it (finishing it when `finish`).
+    pub async fn send_control(&self, bytes: &[u8], finish: bool) -> quinn::SendStream {
+        let (mut send, _recv) = self.conn.open_bi().await.expect("control stream");
+        send.write_all(bytes).await.expect("written");
+        if finish {
+            let _ = send.finish();
+        }
+        send
+    }
+
     /// Says hello and presents `token`, as a viewer does; `Ok` once attached, or the
     /// server's reason and message.
     pub async fn present_token(&self, token: &str) -> Result<(), (DisconnectReason, String)> {
@@ -117,4 +143,12 @@ where
         Ok(Err(err)) => Opening::Failed(err.to_string()),
         Err(_) => Opening::Waited,
     }
+}
+
+/// The hello a viewer sends first, framed.
+pub fn hello_frame() -> Vec<u8> {
+    let config = ViewerConfig::new(Token::new("unused".into()));
+    let mut machine = ViewerConnection::new(std::time::Instant::now(), config);
+    let hello = machine.poll_transmit().expect("the hello");
+    wayray_protocol::framing::encode_frame_to_vec(&hello).expect("encodes")
 }

@@ -195,7 +195,10 @@ async fn handshake(
     match hello {
         Ok(Some(Ok(body))) => control.machine.handle_hello(Instant::now(), &body),
         Ok(Some(Err(what))) => control.machine.close(DisconnectReason::ProtocolError, what),
-        Ok(None) => return None,
+        Ok(None) => control.machine.close(
+            DisconnectReason::ProtocolError,
+            "the control stream ended before a complete hello",
+        ),
         Err(_) => control.machine.handle_timeout(Instant::now()),
     }
     let mut reader = MessageReader::<ControlMessage>::new(recv);
@@ -217,7 +220,10 @@ async fn handshake(
         let deadline = control.machine.poll_timeout()?;
         match tokio::time::timeout_at(deadline.into(), reader.next()).await {
             Ok(Ok(Some(msg))) => control.machine.handle_message(Instant::now(), msg),
-            Ok(Ok(None)) => return None,
+            Ok(Ok(None)) => control.machine.close(
+                DisconnectReason::ProtocolError,
+                "the control stream ended before the attach",
+            ),
             Ok(Err(err)) => control
                 .machine
                 .close(DisconnectReason::ProtocolError, err.to_string()),
