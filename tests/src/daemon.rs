@@ -128,6 +128,11 @@ impl Daemon {
         self.child = Some(child);
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the daemon runs").id()
+    }
+
     /// Another `serve` with this daemon's configuration and runtime dir (on a port of its
     /// own), for tests of what two daemons do.
     pub fn second_serve(&self) -> Command {

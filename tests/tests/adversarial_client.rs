@@ -95,3 +95,57 @@ fn a_peer_that_stops_mid_hello_is_closed_at_the_deadline() {
     };
     assert_eq!(reason, Some(DisconnectReason::Timeout));
 }
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_viewer_that_never_reads_costs_the_daemon_bounded_memory_and_others_are_served() {
+    let Some(daemon) = Daemon::start("adv-never-reads", "") else {
+        return;
+    };
+    let (_, stuck) = daemon.issue_token();
+    let (_, other) = daemon.issue_token();
+    daemon.view_first_frame(&stuck);
+    let id = daemon.sessions()[0]["id"].to_string();
+    // A window that redraws all the time, so the session has frames to send.
+    daemon.ctl_json(&[
+        "session",
+        "run",
+        &id,
+        "--",
+        "foot",
+        "sh",
+        "-c",
+        "while :; do ls -R /usr; done",
+    ]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let before = rss_kib(daemon.pid());
+    let peer = rt.block_on(async {
+        let bind = "127.0.0.1:0".parse().unwrap();
+        let peer = connect(daemon.addr, &daemon.fingerprint, bind)
+            .await
+            .expect("TLS completes");
+        peer.present_token(&stuck).await.expect("attached");
+        // Attached, and from now on reads nothing.
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        peer
+    });
+    let grown = rss_kib(daemon.pid()).saturating_sub(before);
+    assert!(grown < 64 * 1024, "the daemon grew by {grown} KiB");
+    // Another session is served meanwhile.
+    daemon.view_first_frame(&other);
+    drop(peer);
+}
