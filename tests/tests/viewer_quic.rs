@@ -183,20 +183,15 @@ async fn on_a_slow_link_frames_in_flight_stay_bounded_and_the_last_frame_is_exac
         IN_FLIGHT,
     );
     let relay = wayray_tests::relay::start(served.addr, 2_000_000 / 8).await; // 2 Mbit/s
-    let mut child = fixture.command(&program);
-    child.stdout(std::process::Stdio::null());
-    fixture.spawn(child);
-    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1 && s.frames > 5);
-    let mut opts = options(&served, &fixture, PinPolicy::AcceptNew, "tok");
-    opts.server = relay.addr;
-    let mut viewer = Viewer::connect(&opts)
-        .await
-        .expect("viewer attaches through the relay");
     // simple-shm animates as fast as frames are captured: far more than 2 Mbit/s of changes.
-    let until = Instant::now() + Duration::from_secs(4);
-    while Instant::now() < until {
-        let _ = tokio::time::timeout(Duration::from_millis(500), viewer.next_update()).await;
-    }
+    let (mut viewer, _) = animated_through(
+        &mut fixture,
+        &served,
+        &program,
+        relay.addr,
+        Duration::from_secs(4),
+    )
+    .await;
     let stats = &served.link.stats;
     let max = stats
         .max_in_flight
@@ -209,23 +204,90 @@ async fn on_a_slow_link_frames_in_flight_stay_bounded_and_the_last_frame_is_exac
     );
     // Stop the animation: the newest content arrives within a bounded delay and is exact.
     fixture.spawn_kill_all();
-    let deadline = Instant::now() + Duration::from_secs(15);
+    settles_exact(&fixture, &served, &mut viewer, Duration::from_secs(15)).await;
+}
+
+/// Starts `program` (an animation) in the session, attaches a viewer through `through` and
+/// lets it follow for `watch`; returns the viewer and the frames it applied meanwhile.
+async fn animated_through(
+    fixture: &mut Fixture,
+    served: &wayray_tests::remote::Served,
+    program: &std::path::Path,
+    through: std::net::SocketAddr,
+    watch: Duration,
+) -> (Viewer, u64) {
+    let mut child = fixture.command(program);
+    child.stdout(std::process::Stdio::null());
+    fixture.spawn(child);
+    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1 && s.frames > 5);
+    let mut opts = options(served, fixture, PinPolicy::AcceptNew, "tok");
+    opts.server = through;
+    let mut viewer = Viewer::connect(&opts)
+        .await
+        .expect("viewer attaches through the relay");
+    let before = viewer.frames;
+    let until = Instant::now() + watch;
+    while Instant::now() < until {
+        let _ = tokio::time::timeout(Duration::from_millis(500), viewer.next_update()).await;
+    }
+    let shown = viewer.frames - before;
+    (viewer, shown)
+}
+
+/// Waits until the viewer shows exactly the session's screen (within `within`).
+async fn settles_exact(
+    fixture: &Fixture,
+    served: &wayray_tests::remote::Served,
+    viewer: &mut Viewer,
+    within: Duration,
+) {
+    let deadline = Instant::now() + within;
     loop {
         viewer
             .settle(Duration::from_millis(700), deadline)
             .await
             .unwrap();
-        if differing(&fixture, &viewer) == 0 {
+        if differing(fixture, viewer) == 0 {
             break;
         }
         assert!(
             Instant::now() < deadline,
             "{} pixels still differ (viewer applied {} frames, server sent {})",
-            differing(&fixture, &viewer),
+            differing(fixture, viewer),
             viewer.frames,
-            stats.frames_sent.load(std::sync::atomic::Ordering::Relaxed)
+            served
+                .link
+                .stats
+                .frames_sent
+                .load(std::sync::atomic::Ordering::Relaxed)
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_5_percent_loss_and_25_ms_each_way_the_session_stays_usable_and_ends_exact() {
+    let Some(program) = require("weston-simple-shm") else {
+        return;
+    };
+    let mut fixture = Fixture::new("quic-lossy", 640, 480);
+    let served = serve(&fixture, "tok", &fixture.dir.path().join("state"), 2);
+    let shape = wayray_tests::relay::Shape {
+        rate: None,
+        delay: Duration::from_millis(25),
+        loss: 0.05,
+    };
+    let relay = wayray_tests::relay::start_shaped(served.addr, shape).await;
+    let (mut viewer, shown) = animated_through(
+        &mut fixture,
+        &served,
+        &program,
+        relay.addr,
+        Duration::from_secs(3),
+    )
+    .await;
+    assert!(shown > 10, "only {shown} frames in 3 s");
+    fixture.spawn_kill_all();
+    settles_exact(&fixture, &served, &mut viewer, Duration::from_secs(20)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
