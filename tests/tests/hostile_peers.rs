@@ -101,7 +101,8 @@ fn refused_tokens_make_their_source_wait_without_costing_the_registry() {
     }
     // A viewer elsewhere is not held back.
     daemon.view_first_frame(&good);
-    // 32 refusals, but the source waited after the fourth: only a few reached the audit log.
+    // 32 refusals, but the source waited after the fourth (1 s, then 2 s, 4 s…): only a few
+    // reached the audit log, even on a slow machine.
     let registry = wayray_server::daemon::registry::Registry::open(
         &daemon.dir.path().join("state").join("registry.sqlite3"),
     )
@@ -113,7 +114,7 @@ fn refused_tokens_make_their_source_wait_without_costing_the_registry() {
         .filter(|row| row.event == "refused")
         .count();
     assert!(
-        (4..=6).contains(&refused_rows),
+        (4..=8).contains(&refused_rows),
         "{refused_rows} refusals audited"
     );
 }
