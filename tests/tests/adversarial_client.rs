@@ -7,6 +7,7 @@ use wayray_protocol::ControlMessage;
 use wayray_protocol::framing::encode_frame_to_vec;
 use wayray_protocol::messages::control::DisconnectReason;
 use wayray_tests::daemon::Daemon;
+use wayray_tests::programs::rss_kib;
 use wayray_tests::raw_quic::{RawPeer, connect, hello_frame};
 
 /// Starts a daemon, sends `bytes` on a raw peer's control stream and returns how the server
@@ -94,18 +95,6 @@ fn a_peer_that_stops_mid_hello_is_closed_at_the_deadline() {
         return;
     };
     assert_eq!(reason, Some(DisconnectReason::Timeout));
-}
-
-/// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[test]

@@ -70,11 +70,8 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         }
     };
     // No stuck keys: whatever the viewer held is released when it goes.
-    let _ = shared
-        .session
-        .send(SessionCommand::Input(InputMessage::ReleaseAll {
-            time_ms: 0,
-        }));
+    let release = SessionCommand::Input(InputMessage::ReleaseAll { time_ms: 0 });
+    let _ = send_command(&shared.session, release).await;
     let last = match shared.viewer.lock() {
         Ok(mut viewer) if viewer.as_ref().is_some_and(|(current, _)| *current == id) => {
             *viewer = None;
