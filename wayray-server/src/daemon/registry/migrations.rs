@@ -36,4 +36,6 @@ pub const MIGRATIONS: &[&str] = &[
     // 2: the Unix user a session belongs to (multi-user mode), looked up at each login.
     "ALTER TABLE sessions ADD COLUMN user TEXT;
     CREATE INDEX sessions_by_user ON sessions (user, state);",
+    // 3: pruning the audit log by age reads an index, not the whole table.
+    "CREATE INDEX audit_by_time ON audit (time);",
 ];

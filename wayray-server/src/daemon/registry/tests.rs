@@ -130,3 +130,20 @@ fn the_audit_log_keeps_the_newest_rows_and_drops_old_ones() {
     assert_eq!(registry.prune_audit(86_400, 100).unwrap(), 1);
     assert_eq!(registry.audit_len().unwrap(), 99);
 }
+
+#[test]
+fn pruning_by_age_reads_the_time_index() {
+    let registry = Registry::in_memory().unwrap();
+    let plan: Vec<String> = registry
+        .conn
+        .prepare("EXPLAIN QUERY PLAN DELETE FROM audit WHERE time < 0")
+        .unwrap()
+        .query_map([], |row| row.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|step| step.contains("audit_by_time")),
+        "{plan:?}"
+    );
+}
