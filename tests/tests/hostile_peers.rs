@@ -143,3 +143,34 @@ fn a_server_with_max_sessions_running_refuses_another_and_keeps_the_others() {
     daemon.view_first_frame(&first);
     assert_eq!(daemon.sessions().len(), 1);
 }
+
+#[test]
+fn auto_create_starts_only_so_many_sessions_for_one_address() {
+    let Some(daemon) = Daemon::start(
+        "per-source",
+        "auto_create = true\nmax_sessions_per_source = 2",
+    ) else {
+        return;
+    };
+    let rt = runtime();
+    let present = |bind: &str, token: &str| {
+        let daemon = &daemon;
+        let bind = bind.parse().unwrap();
+        let token = token.to_owned();
+        rt.block_on(async move {
+            let peer = connect(daemon.addr, &daemon.fingerprint, bind)
+                .await
+                .expect("TLS completes");
+            peer.present_token(&token).await
+        })
+    };
+    present("127.0.0.2:0", "made-up-token-one").expect("a first session starts");
+    present("127.0.0.2:0", "made-up-token-two").expect("a second session starts");
+    let (_, message) =
+        present("127.0.0.2:0", "made-up-token-three").expect_err("a third is refused");
+    assert!(message.contains("max_sessions_per_source"), "{message}");
+    // Its running sessions still take their viewers, and another address starts its own.
+    present("127.0.0.2:0", "made-up-token-one").expect("a running session is attached");
+    present("127.0.0.3:0", "made-up-token-four").expect("another address starts a session");
+    assert_eq!(daemon.sessions().len(), 3);
+}

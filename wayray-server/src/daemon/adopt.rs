@@ -55,6 +55,7 @@ impl Supervisor {
                             link: link.clone(),
                             viewer: None,
                             stop_reason: None,
+                            started_for: None,
                         },
                     );
                     self.audit("adopted", Some(row.id), row.token_id.as_deref(), "");

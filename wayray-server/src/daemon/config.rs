@@ -28,6 +28,8 @@ pub struct Config {
     pub frames_in_flight: usize,
     /// Most sessions running at once; a new one beyond that is refused ("the server is full").
     pub max_sessions: usize,
+    /// With `auto_create`: most running sessions that viewers from one address started.
+    pub max_sessions_per_source: usize,
     /// Days the audit log keeps an entry; 0 keeps entries until `audit_max_rows` pushes them out.
     pub audit_retention_days: u64,
     /// Most entries the audit log keeps (the oldest go first).
@@ -119,6 +121,7 @@ impl Default for Config {
             auto_create: false,
             frames_in_flight: 2,
             max_sessions: 256,
+            max_sessions_per_source: 8,
             audit_retention_days: 90,
             audit_max_rows: 100_000,
             session: SessionDefaults::default(),
@@ -195,6 +198,9 @@ impl Config {
         if !(1..=10_000).contains(&self.max_sessions) {
             return Err("max_sessions must be between 1 and 10000".into());
         }
+        if !(1..=10_000).contains(&self.max_sessions_per_source) {
+            return Err("max_sessions_per_source must be between 1 and 10000".into());
+        }
         if self.audit_max_rows < 100 {
             return Err("audit_max_rows must be at least 100".into());
         }
@@ -261,6 +267,8 @@ mod tests {
             admin_socket = "/run/wayray/admin.sock"
             auto_create = true
             frames_in_flight = 3
+            max_sessions = 40
+            max_sessions_per_source = 4
             [session]
             command = ["weston-terminal", "--shell=/bin/sh"]
             size = "1920x1080"
@@ -281,6 +289,11 @@ mod tests {
         assert_eq!(config.listen, "127.0.0.1:7000".parse().unwrap());
         assert!(config.auto_create);
         assert_eq!(config.frames_in_flight, 3);
+        assert_eq!(
+            (config.max_sessions, config.max_sessions_per_source),
+            (40, 4)
+        );
+        assert!(Config::parse("max_sessions_per_source = 0").is_err());
         assert_eq!(
             config.session_command().unwrap(),
             ["weston-terminal", "--shell=/bin/sh"]

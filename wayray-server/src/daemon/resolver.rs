@@ -12,6 +12,7 @@ use wayray_protocol::messages::control::DisconnectReason;
 
 use super::attach::{TOKEN_REFUSED, attach_in_order, full, refused};
 use super::lifecycle::Event;
+use super::session_error::SessionError;
 use super::supervisor::Supervisor;
 use super::tokens;
 use crate::daemon::transport::resolver::{
@@ -135,7 +136,7 @@ async fn attach(
             Some(token) => token,
             None => auto_create(supervisor, hash, &addr).await?,
         };
-        let id = session_for(supervisor, &token.id, token.session, &addr).await?;
+        let id = session_for(supervisor, &token.id, token.session, viewer).await?;
         (token.id, id)
     };
     attach_in_order(supervisor, id, &token_id, connection, &addr, None).await
@@ -196,8 +197,9 @@ async fn session_for(
     supervisor: &Arc<Supervisor>,
     token_id: &str,
     session: Option<u64>,
-    addr: &str,
+    viewer: SocketAddr,
 ) -> Result<u64, Refusal> {
+    let addr = viewer.to_string();
     let running = session.filter(|id| supervisor.live().contains_key(id));
     let id = match running {
         Some(id) => id,
@@ -217,12 +219,23 @@ async fn session_for(
             ));
         }
         None if !supervisor.has_room() => return Err(full(supervisor)),
-        None => supervisor.start_session(token_id).await.map_err(|e| {
-            refused(
-                DisconnectReason::InternalError,
-                &format!("cannot start a session: {e}"),
-            )
-        })?,
+        None => {
+            // With auto_create anybody can start sessions: each address only so many.
+            let source = supervisor.config.auto_create.then_some(viewer.ip());
+            supervisor
+                .start_session(token_id, source)
+                .await
+                .map_err(|e| match e {
+                    SessionError::SourceFull(_) => {
+                        supervisor.audit("refused", None, Some(token_id), &format!("{e} ({addr})"));
+                        refused(DisconnectReason::InternalError, &e.to_string())
+                    }
+                    e => refused(
+                        DisconnectReason::InternalError,
+                        &format!("cannot start a session: {e}"),
+                    ),
+                })?
+        }
     };
     Ok(id)
 }

@@ -22,6 +22,12 @@ pub enum SessionError {
     /// `max_sessions` are running.
     #[error("the server is full ({0} sessions, its max_sessions); try again later")]
     Full(usize),
+    /// `max_sessions_per_source` sessions started from this viewer's address are running.
+    #[error(
+        "this address already runs {0} sessions (the server's max_sessions_per_source); \
+         end one of them, or present the token of a running session"
+    )]
+    SourceFull(usize),
     /// The session is not running.
     #[error("session {0} is not running")]
     NotRunning(u64),

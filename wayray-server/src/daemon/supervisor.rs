@@ -7,7 +7,7 @@
 //! daemon finds them again through the link sockets recorded in the registry.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -64,6 +64,9 @@ pub struct Live {
     pub viewer: Option<Viewer>,
     /// Set when the daemon stops it, so its end is not reported as a crash.
     pub stop_reason: Option<EndReason>,
+    /// The viewer address whose attach started it (counted by `max_sessions_per_source`);
+    /// none for logins and for sessions adopted after a restart.
+    pub started_for: Option<IpAddr>,
 }
 
 /// Sessions and registry of a running daemon.
@@ -143,6 +146,14 @@ impl Supervisor {
         self.live().len() < self.config.max_sessions
     }
 
+    /// Running sessions that attaches from `source` started.
+    pub fn started_for(&self, source: IpAddr) -> usize {
+        self.live()
+            .values()
+            .filter(|live| live.started_for == Some(source))
+            .count()
+    }
+
     /// Drops audit entries beyond the configured age and count.
     pub fn prune_audit(&self) {
         let days = self.config.audit_retention_days;
@@ -184,9 +195,19 @@ impl Supervisor {
     }
 
     /// Starts a new session for `token_id` and binds the token to it.
-    pub async fn start_session(self: &Arc<Self>, token_id: &str) -> Result<u64, SessionError> {
+    pub async fn start_session(
+        self: &Arc<Self>,
+        token_id: &str,
+        source: Option<IpAddr>,
+    ) -> Result<u64, SessionError> {
         if !self.has_room() {
             return Err(SessionError::Full(self.config.max_sessions));
+        }
+        let cap = self.config.max_sessions_per_source;
+        if let Some(source) = source
+            && self.started_for(source) >= cap
+        {
+            return Err(SessionError::SourceFull(cap));
         }
         let command = self
             .config
@@ -195,7 +216,7 @@ impl Supervisor {
                 terminals: super::config::TERMINALS.join(", "),
             })?;
         let id = self.registry().create_session(Some(token_id))?;
-        match self.spawn(id, &command).await {
+        match self.spawn(id, &command, source).await {
             Ok(()) => {
                 if let Err(err) = self.registry().bind_token(token_id, id) {
                     tracing::error!(%err, "cannot bind the token to its session");
@@ -212,13 +233,23 @@ impl Supervisor {
         }
     }
 
-    async fn spawn(self: &Arc<Self>, id: u64, command: &[String]) -> Result<(), SessionError> {
-        self.spawn_process(id, command)
+    async fn spawn(
+        self: &Arc<Self>,
+        id: u64,
+        command: &[String],
+        started_for: Option<IpAddr>,
+    ) -> Result<(), SessionError> {
+        self.spawn_process(id, command, started_for)
             .await
             .map_err(SessionError::Start)
     }
 
-    async fn spawn_process(self: &Arc<Self>, id: u64, command: &[String]) -> Result<(), String> {
+    async fn spawn_process(
+        self: &Arc<Self>,
+        id: u64,
+        command: &[String],
+        started_for: Option<IpAddr>,
+    ) -> Result<(), String> {
         let link = self.paths.sessions_dir.join(format!("{id}.link"));
         let socket = format!("wayray-{id}");
         let log_path = self.paths.logs_dir.join(format!("{id}.log"));
@@ -280,6 +311,7 @@ impl Supervisor {
                 link,
                 viewer: None,
                 stop_reason: None,
+                started_for,
             },
         );
         tracing::info!(session = id, pid, "session started");

@@ -202,6 +202,7 @@ async fn start(
             link: link.clone(),
             viewer: None,
             stop_reason: None,
+            started_for: None,
         },
     );
     supervisor.watch(id, link);
