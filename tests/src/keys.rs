@@ -17,8 +17,9 @@ pub async fn type_codes(viewer: &mut Viewer, codes: &[u32]) -> Result<(), Viewer
     Ok(())
 }
 
-/// Types 'a' (and a backspace every 20 keys) once per `period` until `until`, timing each key
-/// to the next frame (2 s counts as lost); returns the latencies in ms.
+/// Types ten 'a's, then ten backspaces, and again, one key per `period` until `until`, timing
+/// each key to the next frame (2 s counts as lost); returns the latencies in ms. The line never
+/// grows past ten characters, so every key changes pixels however long it runs.
 pub async fn typist(
     mut viewer: Viewer,
     until: std::time::Instant,
@@ -28,7 +29,7 @@ pub async fn typist(
     let mut samples = Vec::new();
     let mut i = 0u32;
     while Instant::now() < until {
-        let code = if i % 20 == 19 { 14 } else { 30 };
+        let code = if i % 20 < 10 { 30 } else { 14 };
         i += 1;
         let t = Instant::now();
         type_codes(&mut viewer, &[code]).await.expect("input");

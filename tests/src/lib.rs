@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod daemon;
 pub mod fixture;
 pub mod keys;
+pub mod load;
 pub mod multi_user;
 pub mod one_loop;
 pub mod pixels;
