@@ -6,7 +6,7 @@ use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
 use smithay::utils::SERIAL_COUNTER;
 
 use crate::session::state::State;
-use crate::session::wm::{Action, Size, WmWindow};
+use crate::session::wm::{Action, ResizeEdges, Size, WmWindow};
 
 impl WmWindow for Window {
     fn min_size(&self) -> Size {
@@ -70,10 +70,30 @@ impl State {
         self.apply_wm_actions();
     }
 
-    /// Client-initiated move/resize (decoration drags). Interactive grabs start from the
-    /// compositor's own bindings (Alt+drag); the client request is acknowledged by ignoring it,
-    /// which xdg_shell allows.
-    pub(crate) fn wm_begin_interactive(&mut self, _window: &Window, _resize: bool) {}
+    /// Client-initiated move (`edges` none) or resize from its own title bar or border. Only
+    /// for the press that started the pointer's current implicit grab (`serial`); the WM
+    /// decides whether the window may move. A request that does not qualify is ignored, which
+    /// xdg_shell allows.
+    pub(crate) fn wm_begin_interactive(
+        &mut self,
+        window: &Window,
+        serial: smithay::utils::Serial,
+        edges: Option<ResizeEdges>,
+    ) {
+        let Some(pointer) = self.seat.get_pointer() else {
+            return;
+        };
+        if !pointer.has_grab(serial) {
+            return;
+        }
+        let began = match edges {
+            None => self.wm.begin_client_move(window),
+            Some(edges) => self.wm.begin_client_resize(window, edges),
+        };
+        if began {
+            self.apply_wm_actions();
+        }
+    }
 
     pub(crate) fn wm_output_resized(&mut self) {
         let size = self.output_config.logical_size();

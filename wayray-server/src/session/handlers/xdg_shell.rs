@@ -17,6 +17,7 @@ use smithay::wayland::shell::xdg::{
 };
 
 use crate::session::state::State;
+use crate::session::wm::ResizeEdges;
 
 impl XdgShellHandler for State {
     fn xdg_shell_state(&mut self) -> &mut XdgShellState {
@@ -92,9 +93,9 @@ impl XdgShellHandler for State {
         }
     }
 
-    fn move_request(&mut self, surface: ToplevelSurface, _seat: wl_seat::WlSeat, _serial: Serial) {
+    fn move_request(&mut self, surface: ToplevelSurface, _seat: wl_seat::WlSeat, serial: Serial) {
         if let Some(window) = self.window_for_surface(surface.wl_surface()) {
-            self.wm_begin_interactive(&window, false);
+            self.wm_begin_interactive(&window, serial, None);
         }
     }
 
@@ -102,11 +103,29 @@ impl XdgShellHandler for State {
         &mut self,
         surface: ToplevelSurface,
         _seat: wl_seat::WlSeat,
-        _serial: Serial,
-        _edges: xdg_toplevel::ResizeEdge,
+        serial: Serial,
+        edges: xdg_toplevel::ResizeEdge,
     ) {
+        use xdg_toplevel::ResizeEdge as E;
+        let (left, right, top, bottom) = match edges {
+            E::Left => (true, false, false, false),
+            E::Right => (false, true, false, false),
+            E::Top => (false, false, true, false),
+            E::Bottom => (false, false, false, true),
+            E::TopLeft => (true, false, true, false),
+            E::TopRight => (false, true, true, false),
+            E::BottomLeft => (true, false, false, true),
+            E::BottomRight => (false, true, false, true),
+            _ => return,
+        };
+        let edges = ResizeEdges {
+            left,
+            right,
+            top,
+            bottom,
+        };
         if let Some(window) = self.window_for_surface(surface.wl_surface()) {
-            self.wm_begin_interactive(&window, true);
+            self.wm_begin_interactive(&window, serial, Some(edges));
         }
     }
 }

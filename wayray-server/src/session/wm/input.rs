@@ -46,6 +46,29 @@ impl Modifiers {
     };
 }
 
+/// The edges of a window that follow the pointer in a resize (a corner is two of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ResizeEdges {
+    /// The left edge.
+    pub left: bool,
+    /// The right edge.
+    pub right: bool,
+    /// The top edge.
+    pub top: bool,
+    /// The bottom edge.
+    pub bottom: bool,
+}
+
+impl ResizeEdges {
+    /// The bottom-right corner (Alt+right drag).
+    pub const BOTTOM_RIGHT: ResizeEdges = ResizeEdges {
+        left: false,
+        right: true,
+        top: false,
+        bottom: true,
+    };
+}
+
 /// A keyboard shortcut the compositor recognised and hands to the policy
 /// instead of the focused client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

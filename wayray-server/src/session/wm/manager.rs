@@ -10,6 +10,7 @@
 use super::action::Action;
 use super::geometry::{Point, Rect, Size};
 use super::gesture::Grab;
+use super::input::Button;
 use super::placement;
 use super::window::{Managed, WmWindow, min_size_of};
 
@@ -26,6 +27,9 @@ pub struct WindowManager<W> {
     pub(super) stack: Vec<Managed<W>>,
     pub(super) focus: Option<W>,
     pub(super) grab: Option<Grab<W>>,
+    /// A button press the window under the pointer received (where) and whose release has
+    /// not come.
+    pub(super) pressed: Option<(W, Button, Point)>,
     pub(super) actions: Vec<Action<W>>,
 }
 
@@ -37,6 +41,7 @@ impl<W: WmWindow> WindowManager<W> {
             stack: Vec::new(),
             focus: None,
             grab: None,
+            pressed: None,
             actions: Vec::new(),
         }
     }
@@ -181,6 +186,9 @@ impl<W: WmWindow> WindowManager<W> {
         self.stack.remove(idx);
         if self.grab.as_ref().is_some_and(|g| &g.window == window) {
             self.grab = None;
+        }
+        if self.pressed.as_ref().is_some_and(|(w, _, _)| w == window) {
+            self.pressed = None;
         }
         self.refocus();
     }

@@ -2,7 +2,8 @@
 //!
 //! Owns every window-management decision: placement (centred, cascaded),
 //! stacking, keyboard focus (only after the first configure is acked),
-//! Alt+drag move, Alt+right-drag resize, Alt+Tab, Alt+F4, Super+Up
+//! Alt+drag move, Alt+right-drag resize, moves and resizes a client asks
+//! for from its own title bar and borders, Alt+Tab, Alt+F4, Super+Up
 //! maximise, fullscreen, output resizes and popup constraint.
 //!
 //! Must never depend on smithay or Wayland: it is plain Rust, generic over
@@ -32,6 +33,6 @@ mod tests;
 
 pub use action::Action;
 pub use geometry::{Point, Rect, Size};
-pub use input::{Button, Modifiers, Shortcut};
+pub use input::{Button, Modifiers, ResizeEdges, Shortcut};
 pub use manager::WindowManager;
 pub use window::WmWindow;

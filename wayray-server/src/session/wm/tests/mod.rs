@@ -4,6 +4,7 @@
 //! mutate the manager directly: every operation goes through `H` (or, in
 //! the property test, is followed by `verify_invariants()`).
 
+mod client_grabs;
 mod input;
 mod lifecycle;
 mod modes;
@@ -65,6 +66,16 @@ impl H {
         let consumed = self.wm.pointer_button(Point::new(x, y), b, pressed, m);
         self.check();
         consumed
+    }
+    fn client_move(&mut self, id: u32) -> bool {
+        let began = self.wm.begin_client_move(&Win(id));
+        self.check();
+        began
+    }
+    fn client_resize(&mut self, id: u32, edges: ResizeEdges) -> bool {
+        let began = self.wm.begin_client_resize(&Win(id), edges);
+        self.check();
+        began
     }
     fn key(&mut self, s: Shortcut) {
         self.wm.handle_key(s);

@@ -1,0 +1,110 @@
+//! Moves and resizes that an application asks for from its own title bar and borders
+//! (client-side decorations), driven by a viewer's pointer over real QUIC: a GTK 4 window
+//! dragged by its header bar follows the pointer, and the viewer shows exactly the session's
+//! screen afterwards.
+
+use std::time::{Duration, Instant};
+
+use wayray_client::Viewer;
+use wayray_protocol::InputMessage;
+use wayray_protocol::messages::input::{ButtonState, PointerButton, PointerMotion};
+use wayray_server::session::Screenshot;
+use wayray_tests::fixture::Fixture;
+use wayray_tests::programs::require;
+use wayray_tests::remote::{connect_settled, serve};
+
+const BTN_LEFT: u32 = 0x110;
+
+/// The box of pixels far from the session's background (a window without its faint shadow):
+/// left, top, right, bottom.
+fn window_box(shot: &Screenshot) -> (u32, u32, u32, u32) {
+    let background = wayray_server::session::render::BACKGROUND;
+    let mut found = (u32::MAX, u32::MAX, 0, 0);
+    for y in 0..shot.height {
+        for x in 0..shot.width {
+            let [b, g, r, _] = shot.pixel(x, y);
+            let far = [r, g, b]
+                .iter()
+                .zip(background)
+                .any(|(&c, bg)| c.abs_diff(bg) > 60);
+            if far {
+                found = (
+                    found.0.min(x),
+                    found.1.min(y),
+                    found.2.max(x),
+                    found.3.max(y),
+                );
+            }
+        }
+    }
+    found
+}
+
+async fn pointer(viewer: &mut Viewer, message: InputMessage) {
+    viewer.send_input(&message).await.expect("input sent");
+}
+
+fn motion(x: f64, y: f64) -> InputMessage {
+    InputMessage::PointerMotion(PointerMotion { x, y, time_ms: 1 })
+}
+
+fn button(state: ButtonState) -> InputMessage {
+    InputMessage::PointerButton(PointerButton {
+        button: BTN_LEFT,
+        state,
+        time_ms: 1,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gtk_window_dragged_by_its_header_bar_from_the_viewer_moves() {
+    let Some(program) = require("gtk4-demo") else {
+        return;
+    };
+    let mut fixture = Fixture::new("csd-move", 1280, 720);
+    let served = serve(&fixture, "tok", &fixture.dir.path().join("state"), 2);
+    let mut command = fixture.command(&program);
+    command.env("GDK_BACKEND", "wayland");
+    fixture.spawn(command);
+    let (shown, _) = fixture.wait_for(Duration::from_secs(30), |s| {
+        let (left, _, right, _) = window_box(s);
+        s.windows == 1 && left < right
+    });
+    assert!(shown, "gtk4-demo never showed a window");
+    let mut viewer = connect_settled(&served, &fixture, "tok", Duration::from_secs(30)).await;
+    let before = window_box(&fixture.session.screenshot().expect("screenshot"));
+    assert!(before.0 < before.2, "no window on screen");
+    // Into the header bar, a little below the window's top edge, away from its buttons.
+    let (x, y) = (
+        f64::from(before.0 + before.2) / 2.0,
+        f64::from(before.1) + 12.0,
+    );
+    let (dx, dy) = (120.0, 60.0);
+    pointer(&mut viewer, motion(x, y)).await;
+    pointer(&mut viewer, button(ButtonState::Pressed)).await;
+    for step in 1..=12 {
+        let t = f64::from(step) / 12.0;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        pointer(&mut viewer, motion(x + dx * t, y + dy * t)).await;
+    }
+    pointer(&mut viewer, button(ButtonState::Released)).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let moved = (before.0 + 120, before.1 + 60, before.2 + 120, before.3 + 60);
+    loop {
+        viewer
+            .settle(Duration::from_millis(400), deadline)
+            .await
+            .expect("the viewer settles");
+        let shot = fixture.session.screenshot().expect("screenshot");
+        let after = window_box(&shot);
+        if after == moved && viewer.framebuffer.pixels() == shot.bgra.as_slice() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the window at {before:?} is at {after:?} after a drag by ({dx}, {dy}), \
+             or the viewer does not show it"
+        );
+    }
+    viewer.disconnect().await;
+}
