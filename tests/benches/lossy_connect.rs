@@ -19,15 +19,23 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn first_frame(daemon: &Daemon, token: &str, via: std::net::SocketAddr) -> Duration {
+/// Dial → attached, and dial → first frame.
+async fn first_frame(
+    daemon: &Daemon,
+    token: &str,
+    via: std::net::SocketAddr,
+) -> (Duration, Duration) {
     let mut options = daemon.viewer_options(token);
     options.server = via;
     let start = Instant::now();
     let mut viewer = Viewer::connect(&options).await.expect("viewer attaches");
+    let attached = start.elapsed();
     while viewer.framebuffer.width() == 0 {
         viewer.next_update().await.expect("the first frame arrives");
     }
-    start.elapsed()
+    let first = start.elapsed();
+    viewer.disconnect().await;
+    (attached, first)
 }
 
 fn main() {
@@ -35,7 +43,8 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(60);
-    let daemon = Daemon::start_with("bench-lossy", "", "640x480", "warn").expect("daemon");
+    let log = std::env::var("WAYRAY_BENCH_LOG").unwrap_or_else(|_| "warn".into());
+    let daemon = Daemon::start_with("bench-lossy", "", "640x480", &log).expect("daemon");
     let (_, token) = daemon.issue_token();
     daemon.view_first_frame(&token);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -62,26 +71,37 @@ fn main() {
         ),
     ];
     println!("connect -> first frame, {attaches} attaches per link (ms)");
-    println!("| link | p50 | p90 | max |");
-    println!("|---|---|---|---|");
+    println!("| link | attached p50 | first frame p50 | p90 | max |");
+    println!("|---|---|---|---|---|");
     for (name, shape) in links {
-        let mut times = rt.block_on(async {
+        let (mut attached, mut times) = rt.block_on(async {
             let relay = start_shaped(daemon.addr, shape).await;
+            let mut attached = Vec::with_capacity(attaches);
             let mut times = Vec::with_capacity(attaches);
             for _ in 0..attaches {
-                let took = first_frame(&daemon, &token, relay.addr).await;
-                times.push(took.as_secs_f64() * 1000.0);
+                let (attach, frame) = first_frame(&daemon, &token, relay.addr).await;
+                attached.push(attach.as_secs_f64() * 1000.0);
+                times.push(frame.as_secs_f64() * 1000.0);
                 // The daemon notices the previous viewer left before the next arrives.
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            times
+            (attached, times)
         });
+        if std::env::var_os("WAYRAY_BENCH_VERBOSE").is_some() {
+            let each: Vec<String> = times.iter().map(|t| format!("{t:.0}")).collect();
+            println!("{name}: {}", each.join(" "));
+        }
+        attached.sort_by(f64::total_cmp);
         times.sort_by(f64::total_cmp);
         println!(
-            "| {name} | {:.0} | {:.0} | {:.0} |",
+            "| {name} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            percentile(&attached, 0.5),
             percentile(&times, 0.5),
             percentile(&times, 0.9),
             times[times.len() - 1]
         );
+    }
+    if let Some(path) = std::env::var_os("WAYRAY_BENCH_LOG_FILE") {
+        std::fs::write(path, daemon.logs()).expect("write the daemon's log");
     }
 }

@@ -1,10 +1,13 @@
 //! A UDP relay between a viewer and a server that shapes the link like a real network (these
 //! kernels have no netem): a rate limit towards the viewer (datagrams wait their turn, so QUIC
 //! sees queueing and loss when it sends too fast), a one-way delay in both directions, and
-//! random loss in both directions (a fixed seed, so a run is repeatable).
+//! random loss in both directions (a fixed seed, so a run is repeatable). Each viewer address
+//! gets a socket of its own towards the server, as behind a NAT, so a viewer that has just left
+//! (still sending its last packets) never takes the replies meant for the next one.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
@@ -14,11 +17,16 @@ pub struct Relay {
     /// Where the viewer connects instead of the server.
     pub addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+    /// The tasks carrying the server's datagrams back, one per viewer address.
+    downstream: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Drop for Relay {
     fn drop(&mut self) {
         self.task.abort();
+        for task in self.downstream.lock().expect("relay tasks").drain(..) {
+            task.abort();
+        }
     }
 }
 
@@ -54,60 +62,107 @@ pub async fn start(server: SocketAddr, bytes_per_second: u64) -> Relay {
     start_shaped(server, shape).await
 }
 
-/// Sends `bytes` to `to` on `socket` after the shape's delay (on a task of its own, so later
-/// datagrams are not held up by earlier ones' delay).
-async fn deliver(socket: &Arc<UdpSocket>, bytes: &[u8], to: SocketAddr, delay: Duration) {
-    if delay.is_zero() {
-        let _ = socket.send_to(bytes, to).await;
-        return;
-    }
-    let (socket, bytes) = (socket.clone(), bytes.to_vec());
+/// A datagram on its way: when it is due, its bytes, and where it goes.
+type InFlight = (Instant, Vec<u8>, SocketAddr);
+
+/// Datagrams that queue at most this many deep on one socket's way are dropped, as a router's
+/// queue would drop them.
+const QUEUE: usize = 4096;
+
+/// A sender of datagrams on `socket`, each when it is due and in the order they were handed
+/// over (a link delays, it does not reorder). The task ends with the last sender.
+fn delayed(socket: Arc<UdpSocket>) -> tokio::sync::mpsc::Sender<InFlight> {
+    let (send, mut queue) = tokio::sync::mpsc::channel::<InFlight>(QUEUE);
     tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
-        let _ = socket.send_to(&bytes, to).await;
+        while let Some((due, bytes, to)) = queue.recv().await {
+            tokio::time::sleep_until(due.into()).await;
+            let _ = socket.send_to(&bytes, to).await;
+        }
     });
+    send
+}
+
+/// Hands `bytes` for `to` to `link`, due after `delay`.
+fn deliver(
+    link: &tokio::sync::mpsc::Sender<InFlight>,
+    bytes: &[u8],
+    to: SocketAddr,
+    delay: Duration,
+) {
+    let _ = link.try_send((Instant::now() + delay, bytes.to_vec(), to));
 }
 
 /// Relays to `server` through a link shaped by `shape`.
 pub async fn start_shaped(server: SocketAddr, shape: Shape) -> Relay {
     let front = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind relay"));
-    let back = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind relay"));
     let addr = front.local_addr().expect("relay address");
-    let viewer: Arc<tokio::sync::Mutex<Option<SocketAddr>>> = Arc::default();
-    let (f, b, v) = (front.clone(), back.clone(), viewer.clone());
+    let downstream: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+    let tasks = downstream.clone();
+    // The link towards the viewers is one, whoever uses it: one rate limit and one die.
+    let link = Arc::new(tokio::sync::Mutex::new((
+        Dice(0x2545_f491_4f6c_dd1d),
+        Instant::now(),
+    )));
+    let to_viewers = delayed(front.clone());
     let upstream = async move {
         let mut dice = Dice(0x9e37_79b9_7f4a_7c15);
+        let mut backs: HashMap<SocketAddr, tokio::sync::mpsc::Sender<InFlight>> = HashMap::new();
         let mut buf = vec![0u8; 65536];
-        while let Ok((n, from)) = f.recv_from(&mut buf).await {
-            *v.lock().await = Some(from);
-            if !dice.drops(shape.loss) {
-                deliver(&b, &buf[..n], server, shape.delay).await;
-            }
-        }
-    };
-    let downstream = async move {
-        let mut dice = Dice(0x2545_f491_4f6c_dd1d);
-        let mut buf = vec![0u8; 65536];
-        let mut next_free = Instant::now();
-        while let Ok((n, _)) = back.recv_from(&mut buf).await {
-            if let Some(rate) = shape.rate {
-                // Pace: each datagram occupies the link for n / rate seconds.
-                let now = Instant::now();
-                if next_free > now {
-                    tokio::time::sleep(next_free - now).await;
+        while let Ok((n, viewer)) = front.recv_from(&mut buf).await {
+            let back = match backs.get(&viewer) {
+                Some(back) => back.clone(),
+                None => {
+                    let socket =
+                        Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind relay"));
+                    let back = delayed(socket.clone());
+                    backs.insert(viewer, back.clone());
+                    let task = tokio::spawn(down(
+                        socket,
+                        to_viewers.clone(),
+                        viewer,
+                        shape,
+                        link.clone(),
+                    ));
+                    tasks.lock().expect("relay tasks").push(task);
+                    back
                 }
-                next_free = next_free.max(now) + Duration::from_secs_f64(n as f64 / rate as f64);
-            }
-            if dice.drops(shape.loss) {
-                continue;
-            }
-            if let Some(to) = *viewer.lock().await {
-                deliver(&front, &buf[..n], to, shape.delay).await;
+            };
+            if !dice.drops(shape.loss) {
+                deliver(&back, &buf[..n], server, shape.delay);
             }
         }
     };
-    let task = tokio::spawn(async move {
-        tokio::join!(upstream, downstream);
-    });
-    Relay { addr, task }
+    let task = tokio::spawn(upstream);
+    Relay {
+        addr,
+        task,
+        downstream,
+    }
+}
+
+/// Carries what the server sends on `back` to `viewer`, through the shared link.
+async fn down(
+    back: Arc<UdpSocket>,
+    front: tokio::sync::mpsc::Sender<InFlight>,
+    viewer: SocketAddr,
+    shape: Shape,
+    link: Arc<tokio::sync::Mutex<(Dice, Instant)>>,
+) {
+    let mut buf = vec![0u8; 65536];
+    while let Ok((n, _)) = back.recv_from(&mut buf).await {
+        let mut link = link.lock().await;
+        if let Some(rate) = shape.rate {
+            // Pace: each datagram occupies the link for n / rate seconds.
+            let now = Instant::now();
+            if link.1 > now {
+                tokio::time::sleep(link.1 - now).await;
+            }
+            link.1 = link.1.max(now) + Duration::from_secs_f64(n as f64 / rate as f64);
+        }
+        if link.0.drops(shape.loss) {
+            continue;
+        }
+        drop(link);
+        deliver(&front, &buf[..n], viewer, shape.delay);
+    }
 }

@@ -8,6 +8,12 @@ use crate::{DecodeError, EncodeError, WireMessage};
 use bytes::Bytes;
 use quinn::{RecvStream, SendStream};
 
+/// The round-trip time both ends assume before they have measured one. quinn's default
+/// (333 ms, RFC 9002's) makes a lost handshake packet cost about a second before it is sent
+/// again. WayRay's links are LANs and campus networks: at 50 ms a lost first packet is sent
+/// again after 150 ms; a link slower than that only sees a spare copy of a handshake packet.
+pub const INITIAL_RTT: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Reading a message failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {

@@ -60,6 +60,7 @@ async fn attempt(
             .map_err(|_| proto("bad timeout".into()))?,
     ));
     transport.keep_alive_interval(Some(Duration::from_secs(2)));
+    transport.initial_rtt(wayray_protocol::quic::INITIAL_RTT);
     config.transport_config(Arc::new(transport));
     let bind: SocketAddr = if opts.server.is_ipv6() {
         "[::]:0".parse()

@@ -363,3 +363,24 @@ proptest! {
         prop_assert!(pair.viewer.is_attached());
     }
 }
+
+#[test]
+fn a_token_attach_shows_the_first_frame_one_round_trip_after_the_hello() {
+    let network = Network {
+        latency: ms(25),
+        jitter: ms(0),
+        loss: 0.0,
+    };
+    let start = Instant::now();
+    let mut pair = Pair::new(start, 7, network, ServerConfig::default());
+    pair.settle(ms(2000));
+    pair.check_settled().unwrap();
+    // The attach travels with the hello: hello and attach out, server hello, attached and
+    // the keyframe back. (Waiting for the server hello first took a round trip more.)
+    let first = pair.log.first_frame.expect("a first frame") - start;
+    assert!(
+        first >= ms(50) && first < ms(75),
+        "first frame after {first:?}"
+    );
+    assert_eq!(pair.log.keyframes_sent, 1);
+}

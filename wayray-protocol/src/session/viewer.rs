@@ -1,7 +1,8 @@
 //! The viewer's side of a connection.
 //!
-//! Phases: `Hello` sent, waiting for `ServerHello` → `Attach` (a token) or `Login` (a user
-//! name and password) sent, waiting for `Attached` → attached → closed.
+//! Phases: `Hello` (and a token's `Attach` right behind it) sent, waiting for `ServerHello` →
+//! `Login` (a user name and password) sent if the server offers it, waiting for `Attached` →
+//! attached → closed.
 //!
 //! Attached, display messages come in on separate streams and may overtake each other. The
 //! machine hands frames to the application strictly in sequence ([`ViewerEvent::Frame`]),
@@ -136,13 +137,23 @@ pub struct ViewerConnection {
 }
 
 impl ViewerConnection {
-    /// A connection that began at `now`; its `Hello` is the first transmit.
+    /// A connection that began at `now`; its `Hello` is the first transmit. A token's
+    /// `Attach` follows at once, without waiting for `ServerHello` (a token is for any server
+    /// version, and the server reads the stream in order): one round trip less to the first
+    /// frame. A login waits, since only a server that offers `login` may see a password.
     pub fn new(now: Instant, config: ViewerConfig) -> Self {
         let hello = ControlMessage::Hello(Hello {
             protocol_version: PROTOCOL_VERSION,
             capabilities: config.capabilities,
             client: config.client.clone(),
         });
+        let mut transmits = VecDeque::from([hello]);
+        if let Credentials::Token(token) = &config.credentials {
+            transmits.push_back(ControlMessage::Attach(Attach {
+                token: token.clone(),
+                preferred_mode: config.preferred_mode,
+            }));
+        }
         Self {
             phase: Phase::AwaitServerHello,
             capabilities: Capabilities::empty(),
@@ -154,7 +165,7 @@ impl ViewerConnection {
             awaiting_keyframe: None,
             cursor_stream: None,
             resizes: Throttle::new(config.resize_interval),
-            transmits: VecDeque::from([hello]),
+            transmits,
             events: VecDeque::new(),
             config,
         }
@@ -174,10 +185,11 @@ impl ViewerConnection {
                 self.events.push_back(ViewerEvent::Connected(hello));
                 let preferred_mode = self.config.preferred_mode;
                 let msg = match &self.config.credentials {
-                    Credentials::Token(token) => ControlMessage::Attach(Attach {
-                        token: token.clone(),
-                        preferred_mode,
-                    }),
+                    // Its `Attach` went with the `Hello`.
+                    Credentials::Token(_) => {
+                        self.phase = Phase::AwaitAttached;
+                        return;
+                    }
                     Credentials::Login { .. }
                         if !self.capabilities.contains(Capabilities::LOGIN) =>
                     {
@@ -220,7 +232,9 @@ impl ViewerConnection {
     /// A display message, with the number of the stream it came on (streams are numbered in
     /// the order they were opened; a cursor from an older stream than the one shown is stale).
     pub fn handle_display(&mut self, now: Instant, msg: DisplayMessage, stream: u64) {
-        if !matches!(self.phase, Phase::AwaitAttached | Phase::Attached) {
+        // A token's attach is under way from the start: its first frames may overtake the
+        // `ServerHello` as well as the `Attached`.
+        if self.phase == Phase::Closed {
             return;
         }
         match msg {

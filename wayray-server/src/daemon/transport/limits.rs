@@ -31,6 +31,9 @@ pub const PENDING_DEADLINE: Duration = Duration::from_secs(10);
 pub const STREAM_WINDOW: u32 = 128 * 1024;
 /// Receive window of a whole connection.
 pub const CONNECTION_WINDOW: u32 = 256 * 1024;
+/// The congestion window a connection starts with: enough for a typical keyframe in the first
+/// flight, where quinn's 10 datagrams would need two more round trips of slow start.
+pub const INITIAL_WINDOW: u64 = 64 * 1024;
 /// A connection that hears nothing (not even a keep-alive) for this long is gone.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -42,7 +45,11 @@ pub fn transport_config() -> quinn::TransportConfig {
         .max_concurrent_uni_streams(VarInt::from_u32(0))
         .stream_receive_window(VarInt::from_u32(STREAM_WINDOW))
         .receive_window(VarInt::from_u32(CONNECTION_WINDOW))
-        .datagram_receive_buffer_size(None);
+        .datagram_receive_buffer_size(None)
+        .initial_rtt(wayray_protocol::quic::INITIAL_RTT);
+    let mut cubic = quinn::congestion::CubicConfig::default();
+    cubic.initial_window(INITIAL_WINDOW);
+    transport.congestion_controller_factory(Arc::new(cubic));
     if let Ok(idle) = quinn::IdleTimeout::try_from(IDLE_TIMEOUT) {
         transport.max_idle_timeout(Some(idle));
     }
