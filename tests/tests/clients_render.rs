@@ -121,3 +121,24 @@ fn weston_terminal_maps_a_window() {
     let (x, y, w, h) = bbox(&shot, |p| !same_rgb(p, bg)).unwrap();
     assert!(w > 100 && h > 100, "window too small: {w}x{h} at {x},{y}");
 }
+
+#[test]
+fn a_client_that_redraws_continuously_draws_at_the_refresh_rate() {
+    let Some(program) = require("weston-simple-shm") else {
+        return;
+    };
+    let mut fixture = Fixture::new("paced", 1280, 720);
+    fixture.spawn(fixture.command(&program));
+    let (mapped, _) = fixture.wait_for(WAIT, |s| s.windows == 1 && s.frames > 5);
+    assert!(mapped, "weston-simple-shm did not map and animate");
+    // simple-shm draws its next frame as soon as its frame callback comes: the callbacks set
+    // its pace, 60 a second on the default 60 Hz output.
+    let frames = || fixture.session.stats().expect("session is running").frames;
+    let (start, before) = (std::time::Instant::now(), frames());
+    std::thread::sleep(Duration::from_secs(2));
+    let rate = (frames() - before) as f64 / start.elapsed().as_secs_f64();
+    assert!(
+        (30.0..=64.0).contains(&rate),
+        "{rate:.0} frames a second on a 60 Hz output"
+    );
+}

@@ -1,8 +1,13 @@
 //! When and how the session renders a frame: a commit schedules one render at the loop's
 //! next idle point, the damage is drawn into the output image and handed to capture, and only
-//! then do clients get their frame callbacks and presentation feedback.
+//! then do clients get their frame callbacks and presentation feedback — at most once per
+//! refresh of the output (60 Hz unless the viewer reports another), so an application that
+//! redraws continuously draws at the desk's rate, not as fast as the CPU allows. A commit
+//! still renders at once: pacing delays only the invitation to draw the next frame.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 
 use smithay::backend::renderer::Bind;
 use smithay::desktop::space::space_render_elements;
@@ -14,7 +19,51 @@ use super::capture::{CapturedFrame, MoveHint};
 use super::render::{RenderError, background};
 use super::state::State;
 
+/// The frame-callback clock.
+#[derive(Debug, Default)]
+pub struct Pacing {
+    /// When clients last got their frame callbacks.
+    last: Option<Instant>,
+    /// A timer will send the next ones.
+    waiting: bool,
+}
+
 impl State {
+    /// One refresh of the output.
+    fn refresh_interval(&self) -> Duration {
+        Duration::from_nanos(1_000_000_000_000 / u64::from(self.output_config.refresh_mhz.max(1)))
+    }
+
+    /// Frame callbacks now if a refresh has passed since the last ones, else when it has.
+    fn pace_frame_done(&mut self) {
+        if self.frame_pacing.waiting {
+            return;
+        }
+        let now = Instant::now();
+        let due = self
+            .frame_pacing
+            .last
+            .map_or(now, |last| last + self.refresh_interval());
+        if due <= now {
+            self.frame_pacing.last = Some(now);
+            return self.frame_done();
+        }
+        self.frame_pacing.waiting = true;
+        let timer = self
+            .loop_handle
+            .insert_source(Timer::from_deadline(due), |_, _, state| {
+                state.frame_pacing.waiting = false;
+                state.frame_pacing.last = Some(Instant::now());
+                state.frame_done();
+                TimeoutAction::Drop
+            });
+        if let Err(err) = timer {
+            tracing::warn!(%err, "no frame timer: frame callbacks now");
+            self.frame_pacing.waiting = false;
+            self.frame_done();
+        }
+    }
+
     /// Queues one render for the next idle point of the event loop (once, however many
     /// commits arrive before it runs).
     pub fn schedule_render(&mut self) {
@@ -64,7 +113,7 @@ impl State {
             target.sink.frame(&frame);
         }
         self.render_time += started.elapsed();
-        self.frame_done();
+        self.pace_frame_done();
         Ok(())
     }
 
@@ -123,9 +172,7 @@ impl State {
                 |_, _| wp_presentation_feedback::Kind::empty(),
             );
         }
-        let refresh = Duration::from_nanos(
-            1_000_000_000_000 / u64::from(self.output_config.refresh_mhz.max(1)),
-        );
+        let refresh = self.refresh_interval();
         feedback.presented::<_, smithay::utils::Monotonic>(
             self.clock.now(),
             smithay::wayland::presentation::Refresh::Fixed(refresh),

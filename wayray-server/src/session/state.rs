@@ -99,6 +99,8 @@ pub struct State {
     pub target: RenderTarget,
     /// A render is queued as an idle callback; commits in the meantime join it.
     pub render_scheduled: bool,
+    /// When clients last got their frame callbacks, and whether a timer will send the next.
+    pub frame_pacing: super::frame::Pacing,
     pub start: Instant,
     /// The clock presentation feedback is measured in (CLOCK_MONOTONIC).
     pub clock: smithay::utils::Clock<smithay::utils::Monotonic>,
@@ -175,6 +177,7 @@ impl State {
             output_config: config.output,
             target,
             render_scheduled: false,
+            frame_pacing: super::frame::Pacing::default(),
             start: Instant::now(),
             clock: smithay::utils::Clock::new(),
             frames: 0,
