@@ -20,12 +20,18 @@ pub fn lookup(path: &Path, server: &str) -> std::io::Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    Ok(text.lines().find_map(|line| {
+    Ok(find(&text, server).map(str::to_owned))
+}
+
+/// The fingerprint pinned for `server` in the text of a known_servers file: the second field of
+/// the first line whose first field is `server`. Lines that do not fit are skipped.
+pub fn find<'a>(text: &'a str, server: &str) -> Option<&'a str> {
+    text.lines().find_map(|line| {
         let mut parts = line.split_whitespace();
         (parts.next() == Some(server))
-            .then(|| parts.next().map(str::to_owned))
+            .then(|| parts.next())
             .flatten()
-    }))
+    })
 }
 
 /// Pins `fingerprint` for `server` (appends a line; the file is created 0600).

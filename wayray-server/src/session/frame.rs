@@ -19,15 +19,6 @@ use super::capture::{CapturedFrame, MoveHint};
 use super::render::{RenderError, background};
 use super::state::State;
 
-/// The frame-callback clock.
-#[derive(Debug, Default)]
-pub struct Pacing {
-    /// When clients last got their frame callbacks.
-    last: Option<Instant>,
-    /// A timer will send the next ones.
-    waiting: bool,
-}
-
 impl State {
     /// One refresh of the output.
     fn refresh_interval(&self) -> Duration {

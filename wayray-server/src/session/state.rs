@@ -100,7 +100,7 @@ pub struct State {
     /// A render is queued as an idle callback; commits in the meantime join it.
     pub render_scheduled: bool,
     /// When clients last got their frame callbacks, and whether a timer will send the next.
-    pub frame_pacing: super::frame::Pacing,
+    pub frame_pacing: Pacing,
     pub start: Instant,
     /// The clock presentation feedback is measured in (CLOCK_MONOTONIC).
     pub clock: smithay::utils::Clock<smithay::utils::Monotonic>,
@@ -177,7 +177,7 @@ impl State {
             output_config: config.output,
             target,
             render_scheduled: false,
-            frame_pacing: super::frame::Pacing::default(),
+            frame_pacing: Pacing::default(),
             start: Instant::now(),
             clock: smithay::utils::Clock::new(),
             frames: 0,
@@ -214,4 +214,13 @@ impl ClientData for ClientState {
 /// Shared handle type for client data.
 pub fn new_client_data() -> Arc<ClientState> {
     Arc::new(ClientState::default())
+}
+
+/// The frame-callback clock (`frame.rs` paces callbacks to the output's refresh).
+#[derive(Debug, Default)]
+pub struct Pacing {
+    /// When clients last got their frame callbacks.
+    pub last: Option<Instant>,
+    /// A timer will send the next ones.
+    pub waiting: bool,
 }

@@ -1,0 +1,3 @@
+//! WayRay's fuzz targets (see README.md).
+
+pub mod checks;
