@@ -1,7 +1,6 @@
 //! Feeds arbitrary payloads to every lossless region decoder (solid, palette, raw, delta,
 //! copy-rect) at a rectangle chosen by the input, over a 256x256 framebuffer. Any panic is a
-//! bug. (H.264 is fuzzed upstream by FFmpeg's own OSS-Fuzz targets; this crate builds without
-//! FFmpeg.)
+//! bug. (H.264 regions have a target of their own, `h264`.)
 
 use wayray_protocol::Rect;
 use wayray_protocol::codec::{PixelViewMut, ZstdContext, decode_region};
