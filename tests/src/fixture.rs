@@ -35,8 +35,21 @@ pub struct Fixture {
 impl Fixture {
     /// Starts a `width` × `height` session at scale 1.
     pub fn new(label: &str, width: u32, height: u32) -> Self {
+        Self::start(label, width, height, false)
+    }
+
+    /// The same with Xwayland running in the session (X11 clients use [`Self::x11_command`]).
+    pub fn with_x11(label: &str, width: u32, height: u32) -> Self {
+        Self::start(label, width, height, true)
+    }
+
+    fn start(label: &str, width: u32, height: u32, x11: bool) -> Self {
         let dir = RuntimeDir::new(label).expect("private runtime dir");
-        let session = SessionHandle::spawn(config(&dir, width, height)).expect("session starts");
+        let session = SessionHandle::spawn(SessionConfig {
+            x11,
+            ..config(&dir, width, height)
+        })
+        .expect("session starts");
         Self {
             children: Vec::new(),
             session,
@@ -52,6 +65,19 @@ impl Fixture {
             .env("WAYLAND_DISPLAY", self.session.socket_name())
             .env_remove("DISPLAY")
             .stdin(Stdio::null());
+        command
+    }
+
+    /// A command set up to connect to this session's X server (see [`Self::with_x11`]).
+    pub fn x11_command(&self, program: &Path) -> Command {
+        let mut command = self.command(program);
+        let display = self
+            .session
+            .x11_display()
+            .expect("the session runs Xwayland");
+        command
+            .env("DISPLAY", display)
+            .env_remove("WAYLAND_DISPLAY");
         command
     }
 

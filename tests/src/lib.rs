@@ -10,6 +10,7 @@ pub mod load;
 pub mod multi_user;
 pub mod one_loop;
 pub mod pixels;
+pub mod pointer;
 pub mod programs;
 pub mod raw_quic;
 pub mod relay;

@@ -5,15 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use wayray_client::Viewer;
-use wayray_protocol::InputMessage;
-use wayray_protocol::messages::input::{ButtonState, PointerButton, PointerMotion};
+use wayray_protocol::messages::input::ButtonState;
 use wayray_server::session::Screenshot;
 use wayray_tests::fixture::Fixture;
+use wayray_tests::pointer::{left_button, motion, send};
 use wayray_tests::programs::require;
 use wayray_tests::remote::{connect_settled, serve};
-
-const BTN_LEFT: u32 = 0x110;
 
 /// The box of pixels far from the session's background (a window without its faint shadow):
 /// left, top, right, bottom.
@@ -40,22 +37,6 @@ fn window_box(shot: &Screenshot) -> (u32, u32, u32, u32) {
     found
 }
 
-async fn pointer(viewer: &mut Viewer, message: InputMessage) {
-    viewer.send_input(&message).await.expect("input sent");
-}
-
-fn motion(x: f64, y: f64) -> InputMessage {
-    InputMessage::PointerMotion(PointerMotion { x, y, time_ms: 1 })
-}
-
-fn button(state: ButtonState) -> InputMessage {
-    InputMessage::PointerButton(PointerButton {
-        button: BTN_LEFT,
-        state,
-        time_ms: 1,
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gtk_window_dragged_by_its_header_bar_from_the_viewer_moves() {
     let Some(program) = require("gtk4-demo") else {
@@ -80,14 +61,14 @@ async fn a_gtk_window_dragged_by_its_header_bar_from_the_viewer_moves() {
         f64::from(before.1) + 12.0,
     );
     let (dx, dy) = (120.0, 60.0);
-    pointer(&mut viewer, motion(x, y)).await;
-    pointer(&mut viewer, button(ButtonState::Pressed)).await;
+    send(&mut viewer, motion(x, y)).await;
+    send(&mut viewer, left_button(ButtonState::Pressed)).await;
     for step in 1..=12 {
         let t = f64::from(step) / 12.0;
         tokio::time::sleep(Duration::from_millis(30)).await;
-        pointer(&mut viewer, motion(x + dx * t, y + dy * t)).await;
+        send(&mut viewer, motion(x + dx * t, y + dy * t)).await;
     }
-    pointer(&mut viewer, button(ButtonState::Released)).await;
+    send(&mut viewer, left_button(ButtonState::Released)).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let moved = (before.0 + 120, before.1 + 60, before.2 + 120, before.3 + 60);
     loop {

@@ -76,6 +76,9 @@ pub struct NestedArgs {
     /// xkb keyboard layout of the session.
     #[arg(long, default_value = "us")]
     pub keyboard_layout: String,
+    /// Run Xwayland so X11 applications work (`DISPLAY` is set for the session's apps).
+    #[arg(long)]
+    pub x11: bool,
     /// The application to start in the session, after `--`.
     #[arg(last = true)]
     pub command: Vec<String>,
@@ -95,6 +98,9 @@ pub struct SessionArgs {
     /// xkb keyboard layout of the session.
     #[arg(long, default_value = "us")]
     pub keyboard_layout: String,
+    /// Run Xwayland so X11 applications work (`DISPLAY` is set for the session's apps).
+    #[arg(long)]
+    pub x11: bool,
     /// Stop after this many milliseconds (for scripts and tests).
     #[arg(long)]
     pub exit_after_ms: Option<u64>,

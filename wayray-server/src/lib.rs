@@ -11,7 +11,8 @@
 //!
 //! [`link_io`] (framed messages over the link's Unix sockets) is shared by `daemon` and
 //! `session`; [`sessiond_wire`] (the helper's requests) by `daemon` and `sessiond`; [`users`]
-//! (Unix users and privileges) by `daemon` and `sessiond`. None of the three process folders
+//! (Unix users and privileges) by `daemon` and `sessiond`; [`x11_socket_dir`] (the safety
+//! of `/tmp/.X11-unix`) by `session` and `sessiond`. None of the three process folders
 //! imports another; `daemon` reaches the others only through their sockets.
 
 pub mod daemon;
@@ -20,3 +21,4 @@ pub mod session;
 pub mod sessiond;
 pub mod sessiond_wire;
 pub mod users;
+pub mod x11_socket_dir;

@@ -220,6 +220,7 @@ fn run_nested(args: NestedArgs) -> Result<()> {
         runtime_dir: None,
         command: args.command,
         keyboard_layout: args.keyboard_layout,
+        x11: args.x11,
     };
     wayray_server::session::backend::nested::run(config).map_err(|err| {
         miette!(
@@ -250,6 +251,7 @@ fn run_session(args: SessionArgs) -> Result<()> {
         runtime_dir: None,
         command: args.command.clone(),
         keyboard_layout: args.keyboard_layout.clone(),
+        x11: args.x11,
     };
     // Before any thread starts: the stop signals are received by one thread, and every
     // process the session starts stays below it.

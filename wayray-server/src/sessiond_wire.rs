@@ -59,6 +59,9 @@ pub struct StartOptions {
     pub keyboard_layout: String,
     /// Most frames in flight.
     pub frames_in_flight: usize,
+    /// Run Xwayland for X11 applications.
+    #[serde(default)]
+    pub x11: bool,
 }
 
 /// The helper's answer.
@@ -109,6 +112,7 @@ mod tests {
                 scale: 1.0,
                 keyboard_layout: "us".into(),
                 frames_in_flight: 2,
+                x11: true,
             },
         };
         let line = serde_json::to_string(&request).unwrap();

@@ -110,6 +110,8 @@ pub struct SessionDefaults {
     pub idle_timeout_secs: u64,
     /// The largest output a viewer may ask for, `WIDTHxHEIGHT` (larger requests are clamped).
     pub max_size: String,
+    /// Run an Xwayland in each session so X11 applications work (`DISPLAY` is set for them).
+    pub x11: bool,
 }
 
 impl Default for Config {
@@ -139,6 +141,7 @@ impl Default for SessionDefaults {
             keyboard_layout: "us".into(),
             idle_timeout_secs: 24 * 60 * 60,
             max_size: "7680x4320".into(),
+            x11: true,
         }
     }
 }

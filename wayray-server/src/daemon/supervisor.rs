@@ -273,6 +273,7 @@ impl Supervisor {
                 "--frames-in-flight",
                 &self.config.frames_in_flight.to_string(),
             ])
+            .args(session.x11.then_some("--x11"))
             .arg("--")
             .args(command)
             .stdin(Stdio::null())

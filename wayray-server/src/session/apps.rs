@@ -1,5 +1,5 @@
 //! The applications a session started: how they are launched (with the session's
-//! `WAYLAND_DISPLAY`) and that they are reaped and stopped with it, descendants included
+//! `WAYLAND_DISPLAY`, and `DISPLAY` when it runs Xwayland) and that they are reaped and stopped with it, descendants included
 //! (see [`super::processes`]).
 
 use std::path::PathBuf;
@@ -14,6 +14,8 @@ pub struct Apps {
     runtime_dir: PathBuf,
     /// Process ids of the applications started and not yet reaped.
     children: Vec<u32>,
+    /// The session's X display number, when it runs Xwayland.
+    x11_display: Option<u32>,
 }
 
 impl Apps {
@@ -23,7 +25,18 @@ impl Apps {
             socket_name,
             runtime_dir,
             children: Vec::new(),
+            x11_display: None,
         }
+    }
+
+    /// Applications started from now on get `DISPLAY=:number` (or none).
+    pub fn set_x11_display(&mut self, number: Option<u32>) {
+        self.x11_display = number;
+    }
+
+    /// The `DISPLAY` applications get, if any.
+    pub fn x11_display(&self) -> Option<String> {
+        self.x11_display.map(|n| format!(":{n}"))
     }
 
     /// Starts `command` (program and arguments) inside the session; returns its process id.
@@ -35,12 +48,16 @@ impl Apps {
                 "no program given",
             ));
         };
-        let child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(args)
             .env("WAYLAND_DISPLAY", &self.socket_name)
-            .env("XDG_RUNTIME_DIR", &self.runtime_dir)
-            .env_remove("DISPLAY")
-            .spawn()?;
+            .env("XDG_RUNTIME_DIR", &self.runtime_dir);
+        match self.x11_display() {
+            Some(display) => command.env("DISPLAY", display),
+            None => command.env_remove("DISPLAY"),
+        };
+        let child = command.spawn()?;
         // Only the id is kept: reaping is by id (a subreaper reaps every child at once).
         let pid = child.id();
         tracing::info!(pid, program = %program, "started application");

@@ -22,6 +22,8 @@ pub struct SessionConfig {
     pub command: Vec<String>,
     /// xkb layout name, e.g. `us` or `de`.
     pub keyboard_layout: String,
+    /// Run an Xwayland for X11 applications (`DISPLAY` is set for the session's apps).
+    pub x11: bool,
 }
 
 impl Default for SessionConfig {
@@ -32,6 +34,7 @@ impl Default for SessionConfig {
             runtime_dir: None,
             command: Vec::new(),
             keyboard_layout: "us".into(),
+            x11: false,
         }
     }
 }

@@ -11,7 +11,7 @@ use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 
 use smithay::backend::renderer::Bind;
 use smithay::desktop::space::space_render_elements;
-use smithay::desktop::utils::{OutputPresentationFeedback, surface_primary_scanout_output};
+use smithay::desktop::utils::OutputPresentationFeedback;
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use smithay::reexports::wayland_server::Resource;
 
@@ -113,13 +113,13 @@ impl State {
         let scale = self.output_config.scale();
         let mut now = std::collections::HashMap::new();
         for window in self.space.elements() {
-            let (Some(toplevel), Some(loc)) =
-                (window.toplevel(), self.space.element_location(window))
+            let (Some(surface), Some(loc)) =
+                (window.wl_surface(), self.space.element_location(window))
             else {
                 continue;
             };
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            std::hash::Hash::hash(&toplevel.wl_surface().id(), &mut hasher);
+            std::hash::Hash::hash(&surface.id(), &mut hasher);
             let id = std::hash::Hasher::finish(&hasher);
             let size = window.geometry().size;
             let physical = |v: i32| (f64::from(v.max(0)) * scale).round() as u32;
@@ -154,14 +154,8 @@ impl State {
         let output = self.output.clone();
         let mut feedback = OutputPresentationFeedback::new(&output);
         for window in self.space.elements() {
-            window.send_frame(&output, now, Some(Duration::ZERO), |_, _| {
-                Some(output.clone())
-            });
-            window.take_presentation_feedback(
-                &mut feedback,
-                surface_primary_scanout_output,
-                |_, _| wp_presentation_feedback::Kind::empty(),
-            );
+            window.send_frame(&output, now);
+            window.take_presentation_feedback(&mut feedback);
         }
         let refresh = self.refresh_interval();
         feedback.presented::<_, smithay::utils::Monotonic>(

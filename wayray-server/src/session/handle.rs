@@ -11,6 +11,7 @@ use super::{RenderStats, Screenshot, Session, SessionCommand, SessionConfig, Ses
 #[derive(Debug)]
 pub struct SessionHandle {
     socket_name: String,
+    x11_display: Option<String>,
     sender: Sender<SessionCommand>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -29,7 +30,8 @@ impl SessionHandle {
                 });
                 match setup {
                     Ok((session, sender)) => {
-                        let _ = ready_tx.send(Ok((session.socket_name().to_owned(), sender)));
+                        let names = (session.socket_name().to_owned(), session.x11_display());
+                        let _ = ready_tx.send(Ok((names, sender)));
                         session.run();
                     }
                     Err(err) => {
@@ -38,11 +40,12 @@ impl SessionHandle {
                 }
             })
             .map_err(|e| SessionError::Display(e.to_string()))?;
-        let (socket_name, sender) = ready_rx
+        let ((socket_name, x11_display), sender) = ready_rx
             .recv()
             .map_err(|_| SessionError::Display("session thread died during setup".into()))??;
         Ok(Self {
             socket_name,
+            x11_display,
             sender,
             thread: Some(thread),
         })
@@ -51,6 +54,11 @@ impl SessionHandle {
     /// `WAYLAND_DISPLAY` for clients of this session.
     pub fn socket_name(&self) -> &str {
         &self.socket_name
+    }
+
+    /// `DISPLAY` for X11 clients of this session, when it runs Xwayland.
+    pub fn x11_display(&self) -> Option<&str> {
+        self.x11_display.as_deref()
     }
 
     /// Sends a command; false if the session has stopped.

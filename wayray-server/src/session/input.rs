@@ -236,6 +236,7 @@ impl State {
             self.apply_wm_actions();
         }
         let previous = pointer.current_location();
+        let previous_focus = pointer.current_focus();
         let focus = if self.wm.is_grabbing() {
             None
         } else {
@@ -250,6 +251,13 @@ impl State {
                 time,
             },
         );
+        // Relative motion within one surface only: entering a surface (the first motion of
+        // all included) is no movement of the device, and a jump as large as the position
+        // would throw an X11 pointer (Xwayland applies it) to the edge of the screen.
+        if previous_focus.is_none() || previous_focus.as_ref() != focus.as_ref().map(|(s, _)| s) {
+            pointer.frame(self);
+            return;
+        }
         let delta = location - previous;
         pointer.relative_motion(
             self,

@@ -5,7 +5,9 @@
 //! Data path: client commit → [`render`] (damage only) → [`capture`] (damaged rectangles +
 //! read access to the output) → [`encode`] → [`link`] (the session's Unix socket, towards the
 //! daemon). Input comes the other way through [`input`] and the window manager ([`wm`]).
-//! Nothing here parses network bytes or knows the daemon's registry.
+//! X11 apps run through the session's Xwayland ([`xwayland`]); Wayland and X11 windows are
+//! one type to the rest ([`window`]). Nothing here parses network bytes or knows the daemon's
+//! registry.
 
 pub mod apps;
 pub mod backend;
@@ -13,6 +15,7 @@ pub mod capture;
 mod command;
 pub mod cursor;
 pub mod encode;
+pub mod focus;
 mod frame;
 mod handle;
 mod handlers;
@@ -25,7 +28,9 @@ pub mod render;
 mod run;
 mod shell;
 pub mod state;
+pub mod window;
 pub mod wm;
+pub mod xwayland;
 
 pub use command::{RenderStats, Screenshot, SessionCommand, SessionConfig, SessionError};
 pub use handle::SessionHandle;

@@ -23,7 +23,7 @@ impl State {
         let surfaces: Vec<WlSurface> = self
             .space
             .elements()
-            .filter_map(|w| w.toplevel().map(|t| t.wl_surface().clone()))
+            .filter_map(|w| w.wl_surface())
             .collect();
         for surface in &surfaces {
             self.send_scale(surface);

@@ -106,6 +106,7 @@ impl Session {
         handle
             .insert_source(Timer::immediate(), move |_, _, state| {
                 state.apps.reap();
+                state.x11_check_alive();
                 if !watched.is_dir() {
                     tracing::warn!(dir = %watched.display(), "the runtime dir is gone: stopping");
                     state.running = false;
@@ -114,7 +115,13 @@ impl Session {
             })
             .map_err(|e| SessionError::Display(e.to_string()))?;
         let apps = crate::session::apps::Apps::new(socket_name.clone(), runtime_dir.clone());
-        let state = State::new(dh, handle, config, apps)?;
+        let mut state = State::new(dh, handle, config, apps)?;
+        if config.x11 {
+            // Without Xwayland the session still runs; only X11 apps cannot start.
+            if let Err(err) = state.start_x11(None) {
+                tracing::warn!(%err, "X11 apps cannot start in this session");
+            }
+        }
         Ok(Self {
             event_loop,
             state,
@@ -125,6 +132,11 @@ impl Session {
     /// The event loop, for backends that add their own event sources.
     pub fn loop_handle(&self) -> smithay::reexports::calloop::LoopHandle<'static, State> {
         self.event_loop.handle()
+    }
+
+    /// `DISPLAY` for X11 clients, when the session runs Xwayland.
+    pub fn x11_display(&self) -> Option<String> {
+        self.state.apps.x11_display()
     }
 
     /// The Wayland socket name (`WAYLAND_DISPLAY`) of this session.

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use smithay::desktop::{PopupManager, Space, Window};
+use smithay::desktop::{PopupManager, Space};
 use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
 use smithay::output::Output;
@@ -35,6 +35,7 @@ use smithay::wayland::xdg_activation::XdgActivationState;
 use crate::session::command::{SessionConfig, SessionError};
 use crate::session::output::OutputConfig;
 use crate::session::render::RenderTarget;
+use crate::session::window::AppWindow;
 use crate::session::wm::{Size, WindowManager};
 
 /// The protocol states of every global the compositor offers.
@@ -57,6 +58,8 @@ pub struct Core {
     pub relative_pointer: RelativePointerManagerState,
     pub pointer_constraints: PointerConstraintsState,
     pub keyboard_shortcuts_inhibit: KeyboardShortcutsInhibitState,
+    /// xwayland-shell (Xwayland ≥ 23.1 tells which surface shows which X11 window).
+    pub xwayland_shell: smithay::wayland::xwayland_shell::XWaylandShellState,
 }
 
 impl Core {
@@ -81,6 +84,7 @@ impl Core {
             relative_pointer: RelativePointerManagerState::new::<State>(dh),
             pointer_constraints: PointerConstraintsState::new::<State>(dh),
             keyboard_shortcuts_inhibit: KeyboardShortcutsInhibitState::new::<State>(dh),
+            xwayland_shell: smithay::wayland::xwayland_shell::XWaylandShellState::new::<State>(dh),
         }
     }
 }
@@ -91,9 +95,9 @@ pub struct State {
     pub display_handle: DisplayHandle,
     pub loop_handle: LoopHandle<'static, State>,
     pub seat: Seat<State>,
-    pub space: Space<Window>,
+    pub space: Space<AppWindow>,
     pub popups: PopupManager,
-    pub wm: WindowManager<Window>,
+    pub wm: WindowManager<AppWindow>,
     pub output: Output,
     pub output_config: OutputConfig,
     pub target: RenderTarget,
@@ -121,6 +125,8 @@ pub struct State {
     pub intercepted_keys: std::collections::HashSet<u32>,
     /// The applications started in this session.
     pub apps: crate::session::apps::Apps,
+    /// The session's X server, when X11 apps are on.
+    pub x11: Option<crate::session::xwayland::X11>,
 }
 
 impl std::fmt::Debug for State {
@@ -189,6 +195,7 @@ impl State {
             cursor_sent: None,
             intercepted_keys: std::collections::HashSet::new(),
             apps,
+            x11: None,
         })
     }
 

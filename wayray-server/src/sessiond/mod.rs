@@ -72,6 +72,12 @@ pub fn run(options: HelperOptions) -> std::io::Result<()> {
     let listener = UnixListener::bind(&options.socket)?;
     std::fs::set_permissions(&options.socket, std::fs::Permissions::from_mode(0o600))?;
     std::os::unix::fs::chown(&options.socket, Some(options.daemon_uid), None)?;
+    // Sessions' Xwayland put their sockets there: root's, so no user owns it.
+    if let Err(err) =
+        crate::x11_socket_dir::prepare(std::path::Path::new(crate::x11_socket_dir::DIR))
+    {
+        tracing::warn!(%err, "X11 apps will not start in sessions");
+    }
     tracing::info!(socket = %options.socket.display(), "session helper ready");
     let helper = Arc::new(Helper {
         options,

@@ -264,8 +264,11 @@ fn launch(
         start.keyboard_layout.clone().into(),
         "--frames-in-flight".into(),
         start.frames_in_flight.to_string().into(),
-        "--".into(),
     ];
+    if start.x11 {
+        session.push("--x11".into());
+    }
+    session.push("--".into());
     session.extend(options.command.iter().map(OsString::from));
     // A session bus for the session's applications (GTK, portals), ended with the session.
     if let Some(dbus) = on_path("dbus-run-session") {

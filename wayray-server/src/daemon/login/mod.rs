@@ -163,6 +163,7 @@ async fn start(
             scale: session.scale,
             keyboard_layout: session.keyboard_layout.clone(),
             frames_in_flight: supervisor.config.frames_in_flight,
+            x11: session.x11,
         },
     };
     let reply = helper::ask(supervisor.logins.helper(), &start).await;

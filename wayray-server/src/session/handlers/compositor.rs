@@ -24,10 +24,14 @@ impl CompositorHandler for State {
     }
 
     fn client_compositor_state<'a>(&self, client: &'a Client) -> &'a CompositorClientState {
+        if let Some(data) = client.get_data::<smithay::xwayland::XWaylandClientData>() {
+            return &data.compositor_state;
+        }
         match client.get_data::<ClientState>() {
             Some(data) => &data.compositor_state,
             None => {
-                // Every client is inserted with ClientState; reaching this is a bug in insertion.
+                // Every other client is inserted with ClientState; reaching this is a bug in
+                // insertion.
                 static FALLBACK: std::sync::OnceLock<CompositorClientState> =
                     std::sync::OnceLock::new();
                 FALLBACK.get_or_init(CompositorClientState::default)
@@ -49,6 +53,14 @@ impl CompositorHandler for State {
         self.xdg_commit(surface);
         self.popups.commit(surface);
         self.cursor_committed(surface);
+        // Xwayland drew into a surface: it may be the one a newly mapped X11 window waits for.
+        if self
+            .x11
+            .as_ref()
+            .is_some_and(|x11| x11.associations.unresolved())
+        {
+            self.x11_resolve();
+        }
         self.schedule_render();
     }
 }

@@ -29,9 +29,9 @@ impl State {
     /// even when they are compositor shortcuts.
     pub fn shortcuts_inhibited(&self) -> bool {
         let focus = self.seat.get_keyboard().and_then(|k| k.current_focus());
-        focus.is_some_and(|surface| {
+        focus.is_some_and(|focus| {
             self.seat
-                .keyboard_shortcuts_inhibitor_for_surface(&surface)
+                .keyboard_shortcuts_inhibitor_for_surface(focus.surface())
                 .is_some_and(|inhibitor| inhibitor.is_active())
         })
     }

@@ -14,10 +14,11 @@ use smithay::wayland::selection::primary_selection::set_primary_focus;
 use smithay::wayland::tablet_manager::TabletSeatHandler;
 use smithay::{delegate_cursor_shape, delegate_seat};
 
+use crate::session::focus::KeyboardFocus;
 use crate::session::state::State;
 
 impl SeatHandler for State {
-    type KeyboardFocus = WlSurface;
+    type KeyboardFocus = KeyboardFocus;
     type PointerFocus = WlSurface;
     type TouchFocus = WlSurface;
 
@@ -25,9 +26,9 @@ impl SeatHandler for State {
         &mut self.core.seat_state
     }
 
-    fn focus_changed(&mut self, seat: &Seat<Self>, focused: Option<&WlSurface>) {
+    fn focus_changed(&mut self, seat: &Seat<Self>, focused: Option<&KeyboardFocus>) {
         // Clipboard clients (wl-paste) read the selection only once their surface has focus.
-        let client = focused.and_then(|s| self.display_handle.get_client(s.id()).ok());
+        let client = focused.and_then(|f| self.display_handle.get_client(f.surface().id()).ok());
         set_data_device_focus(&self.display_handle, seat, client.clone());
         set_primary_focus(&self.display_handle, seat, client);
     }
@@ -49,7 +50,10 @@ impl State {
         let Ok(root) = smithay::desktop::find_popup_root_surface(&popup) else {
             return;
         };
-        let Ok(mut grab) = self.popups_mut().grab_popup(root, popup, seat, serial) else {
+        let Ok(mut grab) = self
+            .popups_mut()
+            .grab_popup(root.into(), popup, seat, serial)
+        else {
             return;
         };
         if let Some(keyboard) = seat.get_keyboard() {

@@ -1,20 +1,44 @@
-//! wl_data_device and primary selection: clipboard between the session's clients. (Sharing
-//! with the viewer's clipboard arrives with the clipboard channel.)
+//! wl_data_device and primary selection: clipboard between the session's clients, X11 ones
+//! included (`crate::session::xwayland` bridges them). (Sharing with the viewer's clipboard
+//! arrives with the clipboard channel.)
+
+use std::os::fd::OwnedFd;
 
 use smithay::input::Seat;
-use smithay::wayland::selection::SelectionHandler;
 use smithay::wayland::selection::data_device::{
     ClientDndGrabHandler, DataDeviceHandler, DataDeviceState, ServerDndGrabHandler,
 };
 use smithay::wayland::selection::primary_selection::{
     PrimarySelectionHandler, PrimarySelectionState,
 };
+use smithay::wayland::selection::{SelectionHandler, SelectionSource, SelectionTarget};
 use smithay::{delegate_data_device, delegate_primary_selection};
 
 use crate::session::state::State;
 
 impl SelectionHandler for State {
+    /// Set for a selection an X11 client owns (offered to Wayland clients by the compositor).
     type SelectionUserData = ();
+
+    fn new_selection(
+        &mut self,
+        ty: SelectionTarget,
+        source: Option<SelectionSource>,
+        _seat: Seat<Self>,
+    ) {
+        self.x11_wayland_selection(ty, source.map(|s| s.mime_types()));
+    }
+
+    fn send_selection(
+        &mut self,
+        ty: SelectionTarget,
+        mime_type: String,
+        fd: OwnedFd,
+        _seat: Seat<Self>,
+        _user_data: &(),
+    ) {
+        self.x11_send_selection(ty, mime_type, fd);
+    }
 }
 
 impl DataDeviceHandler for State {

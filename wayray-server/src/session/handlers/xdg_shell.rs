@@ -17,6 +17,7 @@ use smithay::wayland::shell::xdg::{
 };
 
 use crate::session::state::State;
+use crate::session::window::AppWindow;
 use crate::session::wm::ResizeEdges;
 
 impl XdgShellHandler for State {
@@ -25,7 +26,7 @@ impl XdgShellHandler for State {
     }
 
     fn new_toplevel(&mut self, surface: ToplevelSurface) {
-        let window = Window::new_wayland_window(surface);
+        let window = AppWindow::Wayland(Window::new_wayland_window(surface));
         self.wm_add_window(window);
     }
 
@@ -95,7 +96,7 @@ impl XdgShellHandler for State {
 
     fn move_request(&mut self, surface: ToplevelSurface, _seat: wl_seat::WlSeat, serial: Serial) {
         if let Some(window) = self.window_for_surface(surface.wl_surface()) {
-            self.wm_begin_interactive(&window, serial, None);
+            self.wm_begin_interactive(&window, Some(serial), None);
         }
     }
 
@@ -125,7 +126,7 @@ impl XdgShellHandler for State {
             bottom,
         };
         if let Some(window) = self.window_for_surface(surface.wl_surface()) {
-            self.wm_begin_interactive(&window, serial, Some(edges));
+            self.wm_begin_interactive(&window, Some(serial), Some(edges));
         }
     }
 }
@@ -134,7 +135,7 @@ delegate_xdg_shell!(State);
 
 impl State {
     /// The mapped window whose toplevel surface is `surface`.
-    pub fn window_for_surface(&self, surface: &WlSurface) -> Option<Window> {
+    pub fn window_for_surface(&self, surface: &WlSurface) -> Option<AppWindow> {
         self.space
             .elements()
             .find(|w| w.toplevel().is_some_and(|t| t.wl_surface() == surface))
