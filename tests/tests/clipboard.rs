@@ -80,3 +80,38 @@ fn text_round_trips_through_the_primary_selection() {
     let text = b"middle-click me";
     assert_eq!(copy_then_paste(&fixture, &["--primary"], text), text);
 }
+
+/// A clipboard manager (wlr-data-control) sees every new selection without a window of its
+/// own: `wl-paste --watch` gets both copies.
+#[test]
+fn a_clipboard_watcher_sees_every_copy_without_a_window() {
+    let (Some(wl_copy), Some(wl_paste)) = (require("wl-copy"), require("wl-paste")) else {
+        return;
+    };
+    let mut fixture = Fixture::new("clipboard-watch", 320, 240);
+    let log = fixture.dir.path().join("watched");
+    let mut watch = fixture.command(&wl_paste);
+    watch.args(["--watch", "sh", "-c"]).arg(format!(
+        "cat >> '{}'; echo >> '{}'",
+        log.display(),
+        log.display()
+    ));
+    fixture.spawn(watch);
+    for text in ["first copy", "second copy"] {
+        // wl-copy forks a process that serves the copy until the next one replaces it.
+        let mut copy = fixture.command(&wl_copy);
+        copy.arg(text).stdout(Stdio::null()).stderr(Stdio::null());
+        let status = copy.status().expect("wl-copy runs");
+        assert!(status.success(), "wl-copy failed");
+        let deadline = std::time::Instant::now() + WAIT;
+        let mut seen = String::new();
+        while std::time::Instant::now() < deadline && !seen.lines().any(|l| l == text) {
+            std::thread::sleep(Duration::from_millis(50));
+            seen = std::fs::read_to_string(&log).unwrap_or_default();
+        }
+        assert!(
+            seen.lines().any(|l| l == text),
+            "the watcher did not see {text:?}: {seen:?}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use wayland_protocols::wp::cursor_shape::v1::client::{
     wp_cursor_shape_device_v1, wp_cursor_shape_manager_v1,
 };
 use wayland_protocols::wp::keyboard_shortcuts_inhibit::zv1::client::zwp_keyboard_shortcuts_inhibit_manager_v1;
+use wayland_protocols::wp::security_context::v1::client::wp_security_context_manager_v1;
 use wayland_protocols::xdg::shell::client::{
     xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
 };
@@ -180,6 +181,24 @@ impl WlClient {
         let manager: zwp_keyboard_shortcuts_inhibit_manager_v1::ZwpKeyboardShortcutsInhibitManagerV1 =
             self.globals.bind(&self.qh, 1..=1, ()).expect("shortcuts inhibit manager");
         manager.inhibit_shortcuts(&surface.surface, seat, &self.qh, ());
+        self.roundtrip();
+    }
+
+    /// Asks for a security context (as a sandbox would) whose clients connect through
+    /// `listener`; it serves until `close` (the read end of a pipe) sees its other end close.
+    pub fn create_security_context(
+        &mut self,
+        listener: &std::os::unix::net::UnixListener,
+        close: std::os::fd::BorrowedFd<'_>,
+    ) {
+        let manager: wp_security_context_manager_v1::WpSecurityContextManagerV1 = self
+            .globals
+            .bind(&self.qh, 1..=1, ())
+            .expect("security context manager");
+        let context = manager.create_listener(listener.as_fd(), close, &self.qh, ());
+        context.set_sandbox_engine("org.wayray.test".into());
+        context.set_app_id("test".into());
+        context.commit();
         self.roundtrip();
     }
 

@@ -60,11 +60,22 @@ pub struct Core {
     pub keyboard_shortcuts_inhibit: KeyboardShortcutsInhibitState,
     /// xwayland-shell (Xwayland ≥ 23.1 tells which surface shows which X11 window).
     pub xwayland_shell: smithay::wayland::xwayland_shell::XWaylandShellState,
+    pub data_control: smithay::wayland::selection::wlr_data_control::DataControlState,
+    pub security_context: smithay::wayland::security_context::SecurityContextState,
+    pub idle_inhibit: smithay::wayland::idle_inhibit::IdleInhibitManagerState,
+    pub xdg_foreign: smithay::wayland::xdg_foreign::XdgForeignState,
+    pub content_type: smithay::wayland::content_type::ContentTypeState,
 }
 
 impl Core {
-    /// Creates every global on `dh`.
+    /// Creates every global on `dh`; sandboxed clients (see [`ClientState`]) do not see the
+    /// privileged ones.
     pub fn new(dh: &DisplayHandle) -> Self {
+        let primary_selection = PrimarySelectionState::new::<State>(dh);
+        let data_control = smithay::wayland::selection::wlr_data_control::DataControlState::new::<
+            State,
+            _,
+        >(dh, Some(&primary_selection), not_sandboxed);
         Self {
             compositor: CompositorState::new::<State>(dh),
             xdg_shell: XdgShellState::new::<State>(dh),
@@ -73,7 +84,7 @@ impl Core {
             seat_state: SeatState::new(),
             output_manager: OutputManagerState::new_with_xdg_output::<State>(dh),
             data_device: DataDeviceState::new::<State>(dh),
-            primary_selection: PrimarySelectionState::new::<State>(dh),
+            primary_selection,
             viewporter: ViewporterState::new::<State>(dh),
             fractional_scale: FractionalScaleManagerState::new::<State>(dh),
             // CLOCK_MONOTONIC: what presentation times are measured in.
@@ -85,6 +96,14 @@ impl Core {
             pointer_constraints: PointerConstraintsState::new::<State>(dh),
             keyboard_shortcuts_inhibit: KeyboardShortcutsInhibitState::new::<State>(dh),
             xwayland_shell: smithay::wayland::xwayland_shell::XWaylandShellState::new::<State>(dh),
+            data_control,
+            security_context: smithay::wayland::security_context::SecurityContextState::new::<
+                State,
+                _,
+            >(dh, not_sandboxed),
+            idle_inhibit: smithay::wayland::idle_inhibit::IdleInhibitManagerState::new::<State>(dh),
+            xdg_foreign: smithay::wayland::xdg_foreign::XdgForeignState::new::<State>(dh),
+            content_type: smithay::wayland::content_type::ContentTypeState::new::<State>(dh),
         }
     }
 }
@@ -209,6 +228,16 @@ impl State {
 #[derive(Debug, Default)]
 pub struct ClientState {
     pub compositor_state: CompositorClientState,
+    /// The sandbox this client connected through (security-context), if any.
+    pub security_context: Option<smithay::wayland::security_context::SecurityContext>,
+}
+
+/// Whether `client` may see privileged globals: every client but those that connected
+/// through a security context.
+fn not_sandboxed(client: &smithay::reexports::wayland_server::Client) -> bool {
+    client
+        .get_data::<ClientState>()
+        .is_none_or(|data| data.security_context.is_none())
 }
 
 impl ClientData for ClientState {

@@ -3,13 +3,15 @@
 //! (where a window goes, who gets focus) lives in `crate::session::wm`, not here.
 
 mod compositor;
+mod data_control;
 mod decoration;
 mod keyboard_shortcuts_inhibit;
+mod misc;
 mod output;
 mod pointer;
 mod presentation;
 mod seat;
-
+mod security_context;
 mod selection;
 mod xdg_activation;
 mod xdg_shell;
