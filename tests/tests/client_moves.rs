@@ -1,7 +1,7 @@
 //! Moves and resizes that an application asks for from its own title bar and borders
 //! (client-side decorations), driven by a viewer's pointer over real QUIC: a GTK 4 window
-//! dragged by its header bar follows the pointer, and the viewer shows exactly the session's
-//! screen afterwards.
+//! (Wayland, and X11 through Xwayland) dragged by its header bar follows the pointer, and the
+//! viewer shows exactly the session's screen afterwards.
 
 use std::time::{Duration, Instant};
 
@@ -39,13 +39,34 @@ fn window_box(shot: &Screenshot) -> (u32, u32, u32, u32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gtk_window_dragged_by_its_header_bar_from_the_viewer_moves() {
+    drag_gtk_header_bar(false).await;
+}
+
+/// The same through X11 (`_NET_WM_MOVERESIZE` from GTK's X11 backend, via Xwayland).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_x11_gtk_window_dragged_by_its_header_bar_from_the_viewer_moves() {
+    if require("Xwayland").is_none() {
+        return;
+    }
+    drag_gtk_header_bar(true).await;
+}
+
+async fn drag_gtk_header_bar(x11: bool) {
     let Some(program) = require("gtk4-demo") else {
         return;
     };
-    let mut fixture = Fixture::new("csd-move", 1280, 720);
+    let mut fixture = if x11 {
+        Fixture::with_x11("csd-move-x11", 1280, 720)
+    } else {
+        Fixture::new("csd-move", 1280, 720)
+    };
     let served = serve(&fixture, "tok", &fixture.dir.path().join("state"), 2);
-    let mut command = fixture.command(&program);
-    command.env("GDK_BACKEND", "wayland");
+    let mut command = if x11 {
+        fixture.x11_command(&program)
+    } else {
+        fixture.command(&program)
+    };
+    command.env("GDK_BACKEND", if x11 { "x11" } else { "wayland" });
     fixture.spawn(command);
     let (shown, _) = fixture.wait_for(Duration::from_secs(30), |s| {
         let (left, _, right, _) = window_box(s);
