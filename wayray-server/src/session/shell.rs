@@ -134,11 +134,13 @@ impl State {
                     maximized,
                     fullscreen,
                     activated,
+                    resizing,
                 } => {
                     let flags = Flags {
                         maximized,
                         fullscreen,
                         activated,
+                        resizing,
                     };
                     match &window {
                         AppWindow::Wayland(_) => {
@@ -216,6 +218,8 @@ struct Flags {
     maximized: bool,
     fullscreen: bool,
     activated: bool,
+    /// xdg only: X11 has no such state.
+    resizing: bool,
 }
 
 fn configure_toplevel(window: &AppWindow, size: Size, bounds: (i32, i32), flags: Flags) {
@@ -230,6 +234,7 @@ fn configure_toplevel(window: &AppWindow, size: Size, bounds: (i32, i32), flags:
             (xdg_toplevel::State::Maximized, flags.maximized),
             (xdg_toplevel::State::Fullscreen, flags.fullscreen),
             (xdg_toplevel::State::Activated, flags.activated),
+            (xdg_toplevel::State::Resizing, flags.resizing),
         ] {
             if on {
                 state.states.set(flag);

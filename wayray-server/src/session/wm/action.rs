@@ -25,6 +25,9 @@ pub enum Action<W> {
         fullscreen: bool,
         /// Activated (has keyboard focus) state flag.
         activated: bool,
+        /// An interactive resize of this window is in progress (xdg `resizing` state: the
+        /// client should follow the size exactly and may skip effects such as shadows).
+        resizing: bool,
     },
     /// Place the window's top-left corner at `loc` (output coordinates).
     /// The first `Move` for a new window is where to map it, on top.

@@ -82,7 +82,13 @@ impl<W: WmWindow> WindowManager<W> {
         if let Some(grab) = &self.grab {
             if !pressed && grab.button == button {
                 let from_client = grab.from_client;
+                let resized = matches!(grab.kind, GrabKind::Resize { .. });
+                let window = grab.window.clone();
                 self.grab = None;
+                // The resize is over: the client learns it (the `resizing` state goes).
+                if resized && let Some(idx) = self.index_of(&window) {
+                    self.push_configure(idx);
+                }
                 return !from_client;
             }
             return true;

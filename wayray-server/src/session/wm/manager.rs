@@ -9,7 +9,7 @@
 
 use super::action::Action;
 use super::geometry::{Point, Rect, Size};
-use super::gesture::Grab;
+use super::gesture::{Grab, GrabKind};
 use super::input::Button;
 use super::placement;
 use super::window::{Managed, WmWindow, min_size_of};
@@ -252,6 +252,10 @@ impl<W: WmWindow> WindowManager<W> {
             maximized: m.maximized,
             fullscreen: m.fullscreen,
             activated: self.focus.as_ref() == Some(&m.window),
+            resizing: self
+                .grab
+                .as_ref()
+                .is_some_and(|g| g.window == m.window && matches!(g.kind, GrabKind::Resize { .. })),
         });
     }
 

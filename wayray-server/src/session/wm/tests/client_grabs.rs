@@ -89,3 +89,30 @@ fn a_maximized_window_is_not_moved_by_its_title_bar() {
     assert!(!h.motion(600, 100), "the client keeps its motion");
     assert_eq!(h.geo(1), Rect::new(0, 0, 1280, 720));
 }
+
+#[test]
+fn a_resize_in_progress_is_told_to_the_client_and_its_end_too() {
+    let mut h = H::new();
+    h.add_acked(1);
+    h.actions();
+    h.button(445, 215, L, true, NONE);
+    let right = ResizeEdges {
+        right: true,
+        ..ResizeEdges::default()
+    };
+    assert!(h.client_resize(1, right));
+    h.motion(465, 215);
+    let during = h.actions();
+    assert!(
+        during
+            .iter()
+            .any(|a| matches!(a, Action::Configure { resizing: true, .. })),
+        "configures during the resize carry the resizing state: {during:?}"
+    );
+    h.button(465, 215, L, false, NONE);
+    let after = h.actions();
+    assert!(
+        matches!(after.last(), Some(Action::Configure { resizing: false, size, .. }) if *size == Size::new(420, 300)),
+        "the end of the resize is configured: {after:?}"
+    );
+}

@@ -114,6 +114,7 @@ fn configure(id: u32, w: i32, h: i32, max: bool, fs: bool, act: bool) -> Action<
         maximized: max,
         fullscreen: fs,
         activated: act,
+        resizing: false,
     }
 }
 
