@@ -142,3 +142,47 @@ fn a_client_that_redraws_continuously_draws_at_the_refresh_rate() {
         "{rate:.0} frames a second on a 60 Hz output"
     );
 }
+
+/// A viewer that takes no frames (it never acknowledges one) holds a continuously redrawing
+/// client's frame callbacks once the frames in flight are used up: the client stops drawing
+/// instead of rendering frames nobody sees, and draws again as soon as that viewer goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_that_takes_no_frames_pauses_a_redrawing_client_until_it_goes() {
+    let Some(program) = require("weston-simple-shm") else {
+        return;
+    };
+    let mut fixture = Fixture::new("backlog", 640, 480);
+    let served = wayray_tests::remote::serve(&fixture, "tok", &fixture.dir.path().join("s"), 2);
+    fixture.spawn(fixture.command(&program));
+    let (animating, _) = fixture.wait_for(WAIT, |s| s.windows == 1 && s.frames > 30);
+    assert!(animating, "weston-simple-shm did not animate");
+
+    // A viewer whose frames are never applied, so none is acknowledged.
+    let options = wayray_tests::remote::viewer_options(
+        &served,
+        &fixture,
+        wayray_client::PinPolicy::AcceptNew,
+        "tok",
+    );
+    let viewer = wayray_client::Viewer::connect(&options)
+        .await
+        .expect("viewer attaches");
+    let frames = || fixture.session.stats().expect("stats").frames;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let held = frames();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let later = frames();
+    assert!(
+        later - held <= 2,
+        "the client kept drawing for a viewer that takes no frames: {} frames in 2 s",
+        later - held
+    );
+
+    viewer.disconnect().await;
+    let (resumed, shot) = fixture.wait_for(WAIT, |s| s.frames >= later + 30);
+    assert!(
+        resumed,
+        "the client did not draw again after the viewer left ({} frames)",
+        shot.frames - later
+    );
+}

@@ -58,6 +58,10 @@ pub enum SessionCommand {
     Stats(mpsc::Sender<RenderStats>),
     /// Send cursor shape changes here (the viewer shows the cursor itself).
     SetCursorSink(crate::session::cursor::CursorSink),
+    /// The viewer's link has a frame waiting for room in the frames in flight (`true`), or no
+    /// longer (`false`): while it has, clients get no frame callbacks, so they draw no faster
+    /// than the viewer takes frames.
+    Backlogged(bool),
     /// Start an application inside the session; reply with its process id.
     Run(Vec<String>, mpsc::Sender<Result<u32, String>>),
     /// Stop the session (its applications are terminated).
@@ -89,6 +93,7 @@ impl std::fmt::Debug for SessionCommand {
             Self::Stats(_) => f.write_str("Stats"),
             Self::SetCursorSink(_) => f.write_str("SetCursorSink"),
             Self::Run(command, _) => f.debug_tuple("Run").field(command).finish(),
+            Self::Backlogged(b) => f.debug_tuple("Backlogged").field(b).finish(),
             Self::Stop => f.write_str("Stop"),
         }
     }

@@ -25,9 +25,14 @@ impl State {
         Duration::from_nanos(1_000_000_000_000 / u64::from(self.output_config.refresh_mhz.max(1)))
     }
 
-    /// Frame callbacks now if a refresh has passed since the last ones, else when it has.
+    /// Frame callbacks now if a refresh has passed since the last ones, else when it has;
+    /// while the viewer's link is backlogged, when it no longer is.
     fn pace_frame_done(&mut self) {
         if self.frame_pacing.waiting {
+            return;
+        }
+        if self.frame_pacing.backlogged {
+            self.frame_pacing.held = true;
             return;
         }
         let now = Instant::now();
@@ -44,14 +49,27 @@ impl State {
             .loop_handle
             .insert_source(Timer::from_deadline(due), |_, _, state| {
                 state.frame_pacing.waiting = false;
-                state.frame_pacing.last = Some(Instant::now());
-                state.frame_done();
+                if state.frame_pacing.backlogged {
+                    state.frame_pacing.held = true;
+                } else {
+                    state.frame_pacing.last = Some(Instant::now());
+                    state.frame_done();
+                }
                 TimeoutAction::Drop
             });
         if let Err(err) = timer {
             tracing::warn!(%err, "no frame timer: frame callbacks now");
             self.frame_pacing.waiting = false;
             self.frame_done();
+        }
+    }
+
+    /// The viewer's link is (or is no longer) waiting for room for a frame; callbacks held
+    /// meanwhile go out once it is not.
+    pub(crate) fn set_backlogged(&mut self, backlogged: bool) {
+        self.frame_pacing.backlogged = backlogged;
+        if !backlogged && std::mem::take(&mut self.frame_pacing.held) {
+            self.pace_frame_done();
         }
     }
 

@@ -263,6 +263,7 @@ impl State {
             SessionCommand::Run(command, reply) => {
                 let _ = reply.send(self.apps.start(&command).map_err(|e| e.to_string()));
             }
+            SessionCommand::Backlogged(backlogged) => self.set_backlogged(backlogged),
             SessionCommand::Stop => self.running = false,
         }
     }

@@ -259,4 +259,8 @@ pub struct Pacing {
     pub last: Option<Instant>,
     /// A timer will send the next ones.
     pub waiting: bool,
+    /// The viewer's link has a frame waiting for room in the frames in flight.
+    pub backlogged: bool,
+    /// Frame callbacks were due while backlogged; they go out when the backlog clears.
+    pub held: bool,
 }

@@ -72,6 +72,8 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     // No stuck keys: whatever the viewer held is released when it goes.
     let release = SessionCommand::Input(InputMessage::ReleaseAll { time_ms: 0 });
     let _ = send_command(&shared.session, release).await;
+    // Nor held frame callbacks: a viewer that went away waits for nothing.
+    let _ = send_command(&shared.session, SessionCommand::Backlogged(false)).await;
     let last = match shared.viewer.lock() {
         Ok(mut viewer) if viewer.as_ref().is_some_and(|(current, _)| *current == id) => {
             *viewer = None;
@@ -215,6 +217,7 @@ async fn display(
     // on state it does not have and are skipped.
     let mut window = FrameWindow::new(shared.config.frames_in_flight);
     let mut restarts = flow.borrow().restarts;
+    let mut backlogged = Backlog::default();
     let send = |msg: DisplayMessage, frame: Option<LinkFrame>| async move {
         let bytes = encode_frame_to_vec(&msg)?;
         replies
@@ -260,10 +263,12 @@ async fn display(
             if !window.wants(keyframe) || window.has_room() {
                 break;
             }
-            if flow.changed().await.is_err() {
+            // A frame waits for the viewer: clients get no frame callbacks meanwhile.
+            if !backlogged.set(shared, true).await || flow.changed().await.is_err() {
                 return Ok(());
             }
         }
+        backlogged.set(shared, false).await;
         if !window.wants(keyframe) {
             continue;
         }
@@ -275,5 +280,22 @@ async fn display(
             .stats
             .max_in_flight
             .fetch_max(window.in_flight() as u64, Ordering::Relaxed);
+    }
+}
+
+/// Whether this viewer's frames wait for room, as last told to the session.
+#[derive(Debug, Default)]
+struct Backlog(bool);
+
+impl Backlog {
+    /// Tells the session when the state changes; false if the session is gone.
+    async fn set(&mut self, shared: &Shared, backlogged: bool) -> bool {
+        if self.0 == backlogged {
+            return true;
+        }
+        self.0 = backlogged;
+        send_command(&shared.session, SessionCommand::Backlogged(backlogged))
+            .await
+            .is_ok()
     }
 }
