@@ -28,10 +28,18 @@ pub fn same_rgb(a: [u8; 4], b: [u8; 4]) -> bool {
 
 /// The bounding box `(x, y, width, height)` of the pixels matching `pred`.
 pub fn bbox(shot: &Screenshot, pred: impl Fn([u8; 4]) -> bool) -> Option<(u32, u32, u32, u32)> {
+    bbox_at(shot, |_, _, pixel| pred(pixel))
+}
+
+/// The bounding box `(x, y, width, height)` of the pixels for which `pred(x, y, pixel)` holds.
+pub fn bbox_at(
+    shot: &Screenshot,
+    pred: impl Fn(u32, u32, [u8; 4]) -> bool,
+) -> Option<(u32, u32, u32, u32)> {
     let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
     for y in 0..shot.height {
         for x in 0..shot.width {
-            if pred(shot.pixel(x, y)) {
+            if pred(x, y, shot.pixel(x, y)) {
                 x0 = x0.min(x);
                 y0 = y0.min(y);
                 x1 = x1.max(x);

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use wayray_protocol::messages::input::ButtonState;
 use wayray_server::session::Screenshot;
 use wayray_tests::fixture::Fixture;
+use wayray_tests::pixels::bbox;
 use wayray_tests::pointer::{left_button, motion, send};
 use wayray_tests::programs::require;
 use wayray_tests::remote::{connect_settled, serve};
@@ -16,25 +17,16 @@ use wayray_tests::remote::{connect_settled, serve};
 /// left, top, right, bottom.
 fn window_box(shot: &Screenshot) -> (u32, u32, u32, u32) {
     let background = wayray_server::session::render::BACKGROUND;
-    let mut found = (u32::MAX, u32::MAX, 0, 0);
-    for y in 0..shot.height {
-        for x in 0..shot.width {
-            let [b, g, r, _] = shot.pixel(x, y);
-            let far = [r, g, b]
-                .iter()
-                .zip(background)
-                .any(|(&c, bg)| c.abs_diff(bg) > 60);
-            if far {
-                found = (
-                    found.0.min(x),
-                    found.1.min(y),
-                    found.2.max(x),
-                    found.3.max(y),
-                );
-            }
-        }
+    let far = |[b, g, r, _]: [u8; 4]| {
+        [r, g, b]
+            .iter()
+            .zip(background)
+            .any(|(&c, bg)| c.abs_diff(bg) > 60)
+    };
+    match bbox(shot, far) {
+        Some((x, y, w, h)) => (x, y, x + w - 1, y + h - 1),
+        None => (u32::MAX, u32::MAX, 0, 0),
     }
-    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,7 @@ use wayray_protocol::messages::input::ButtonState;
 use wayray_server::session::Screenshot;
 use wayray_tests::fixture::{Fixture, run_with_timeout};
 use wayray_tests::keys::type_codes;
-use wayray_tests::pixels::{bbox, rgb, same_rgb};
+use wayray_tests::pixels::{bbox, bbox_at, rgb, same_rgb};
 use wayray_tests::pointer::{key, left_button, motion, send};
 use wayray_tests::programs::require;
 use wayray_tests::remote::{Served, connect_settled, serve};
@@ -138,26 +138,12 @@ async fn an_override_redirect_menu_opens_where_the_pointer_is() {
     send(&mut viewer, key(KEY_LEFTCTRL, ButtonState::Pressed)).await;
     send(&mut viewer, left_button(ButtonState::Pressed)).await;
     // The pixels that changed: the menu, around the pointer.
-    let changed = |s: &Screenshot| {
-        let mut found = (u32::MAX, u32::MAX, 0, 0);
-        for yy in 0..s.height {
-            for xx in 0..s.width {
-                if s.pixel(xx, yy) != before.pixel(xx, yy) {
-                    found = (
-                        found.0.min(xx),
-                        found.1.min(yy),
-                        found.2.max(xx),
-                        found.3.max(yy),
-                    );
-                }
-            }
-        }
-        found
-    };
+    let changed = |s: &Screenshot| bbox_at(s, |x, y, p| p != before.pixel(x, y));
     // Two windows, and the menu drawn (its surface is known once Xwayland has drawn it).
-    let (opened, open) = fixture.wait_for(WAIT, |s| s.windows == 2 && changed(s).0 != u32::MAX);
+    let (opened, open) = fixture.wait_for(WAIT, |s| s.windows == 2 && changed(s).is_some());
     assert!(opened, "no menu window appeared");
-    let (left, top, right, bottom) = changed(&open);
+    let (left, top, width, height) = changed(&open).expect("the menu changed pixels");
+    let (right, bottom) = (left + width - 1, top + height - 1);
     assert!(
         left <= px && px <= right && top <= py + 30 && py <= bottom + 30,
         "the menu ({left},{top})-({right},{bottom}) is not at the pointer ({px},{py})"

@@ -12,11 +12,17 @@
 //! never panic on a window or surface that went away.
 
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::{Client, DisplayHandle, Resource};
 use smithay::utils::IsAlive;
 use smithay::xwayland::X11Surface;
+
+/// How long after its mapping a window's surface is looked for actively. A window that never
+/// gets one (an input-only window has no pixels) stops costing anything after that; it is
+/// still resolved if its surface turns up on a later commit.
+pub const LOOK_FOR: Duration = Duration::from_secs(5);
 
 /// The surface this module found for a window, kept in the window's user data.
 #[derive(Debug, Default)]
@@ -50,38 +56,39 @@ fn set_found(window: &X11Surface, surface: Option<WlSurface>) {
     }
 }
 
-/// The mapped X11 windows and their surfaces.
+/// The mapped X11 windows (with when they were mapped) and their surfaces.
 #[derive(Debug, Default)]
 pub struct Associations {
-    mapped: Vec<X11Surface>,
+    mapped: Vec<(X11Surface, Instant)>,
 }
 
 impl Associations {
     /// `window` is mapped (again): its surface is looked for from now on.
     pub fn mapped(&mut self, window: &X11Surface) {
         set_found(window, None);
-        if !self.mapped.contains(window) {
-            self.mapped.push(window.clone());
-        }
+        self.mapped.retain(|(w, _)| w != window);
+        self.mapped.push((window.clone(), Instant::now()));
     }
 
     /// `window` is unmapped or destroyed: Xwayland destroys its surface.
     pub fn unmapped(&mut self, window: &X11Surface) {
         set_found(window, None);
-        self.mapped.retain(|w| w != window && w.alive());
+        self.mapped.retain(|(w, _)| w != window && w.alive());
     }
 
-    /// Whether a mapped window has no surface yet.
+    /// Whether a window mapped less than [`LOOK_FOR`] ago has no surface yet.
     pub fn unresolved(&self) -> bool {
-        self.mapped.iter().any(|w| surface_of(w).is_none())
+        self.mapped
+            .iter()
+            .any(|(w, at)| at.elapsed() < LOOK_FOR && surface_of(w).is_none())
     }
 
     /// Looks up the surfaces of the windows that have none; returns the windows that got one.
     pub fn resolve(&mut self, client: &Client, dh: &DisplayHandle) -> Vec<X11Surface> {
-        self.mapped.retain(IsAlive::alive);
+        self.mapped.retain(|(w, _)| w.alive());
         let mut resolved = Vec::new();
         for index in 0..self.mapped.len() {
-            let window = &self.mapped[index];
+            let window = &self.mapped[index].0;
             if surface_of(window).is_some() {
                 continue;
             }
@@ -94,7 +101,7 @@ impl Associations {
             let taken = self
                 .mapped
                 .iter()
-                .any(|other| other != window && surface_of(other).as_ref() == Some(&surface));
+                .any(|(other, _)| other != window && surface_of(other).as_ref() == Some(&surface));
             if taken || !surface.alive() {
                 continue;
             }

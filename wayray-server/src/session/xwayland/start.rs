@@ -25,10 +25,9 @@ use crate::x11_socket_dir as socket_dir;
 const MAX_DISPLAY: u32 = 1023;
 /// Times a dead Xwayland is started again before X11 apps are given up for the session.
 const MAX_RESTARTS: u32 = 3;
-/// How often surfaces of newly mapped X11 windows are looked for while some have none.
+/// How often surfaces of newly mapped X11 windows are looked for while some have none (for
+/// at most `association::LOOK_FOR` after each window's mapping).
 const RESOLVE_INTERVAL: Duration = Duration::from_millis(5);
-/// How long that goes on for one batch of windows.
-const RESOLVE_FOR: Duration = Duration::from_secs(5);
 
 /// Environment variables Xwayland gets (it starts with an empty environment otherwise).
 const PASSED: [&str; 3] = ["LANG", "LANGUAGE", "LC_ALL"];
@@ -225,14 +224,13 @@ impl State {
         if !arm {
             return;
         }
-        let started = std::time::Instant::now();
         let timer = Timer::from_duration(RESOLVE_INTERVAL);
         let inserted = self.loop_handle.insert_source(timer, move |_, _, state| {
             let Some(x11) = state.x11.as_mut() else {
                 return TimeoutAction::Drop;
             };
             let resolved = x11.associations.resolve(&x11.client, &state.display_handle);
-            let more = x11.associations.unresolved() && started.elapsed() < RESOLVE_FOR;
+            let more = x11.associations.unresolved();
             x11.resolving = more;
             for window in resolved {
                 state.x11_window_shown(window);
