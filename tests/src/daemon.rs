@@ -47,6 +47,12 @@ impl Daemon {
         Self::build(label, extra, "", size, log, 0)
     }
 
+    /// [`Daemon::start`] with `tables` (e.g. `[clipboard]` and its keys) at the end of the
+    /// configuration file.
+    pub fn start_with_tables(label: &str, tables: &str) -> Option<Self> {
+        Self::build(label, "", &format!("\n{tables}"), "640x480", "debug", 0)
+    }
+
     /// [`Daemon::start`] whose detached sessions end after `secs` without a viewer.
     pub fn start_with_idle_timeout(label: &str, secs: u64) -> Option<Self> {
         Self::build(label, "", "", "640x480", "debug", secs)
@@ -290,6 +296,7 @@ impl Daemon {
             },
             timeout: Duration::from_secs(20),
             capabilities: wayray_protocol::Capabilities::implemented(),
+            clipboard: None,
         }
     }
 

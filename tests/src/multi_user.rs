@@ -287,6 +287,7 @@ impl MultiUserServer {
             },
             timeout: Duration::from_secs(30),
             capabilities: wayray_protocol::Capabilities::implemented(),
+            clipboard: None,
         }
     }
 

@@ -96,7 +96,23 @@ pub struct ConnectArgs {
     /// configuration file, then 120).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86400))]
     pub reconnect_for: Option<u64>,
+    /// Share this desk's clipboard and primary selection with the session, both ways where
+    /// the server allows (default: the configuration file, then on; off with --headless).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub clipboard: Option<bool>,
+    /// The largest clipboard entry shared either way, in MiB (default: the configuration file,
+    /// then 16).
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub clipboard_max_mib: Option<u64>,
     /// Viewer configuration file (default: ~/.config/wayray/client.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
+}
+
+fn parse_on_off(value: &str) -> Result<bool, String> {
+    match value {
+        "on" | "yes" | "true" => Ok(true),
+        "off" | "no" | "false" => Ok(false),
+        other => Err(format!("expected on or off, not {other}")),
+    }
 }

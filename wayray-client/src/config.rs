@@ -41,7 +41,22 @@ pub struct ClientConfig {
     pub keyboard: KeyboardConfig,
     /// `[connection]`.
     pub connection: ConnectionConfig,
+    /// `[clipboard]`.
+    pub clipboard: ClipboardConfig,
 }
+
+/// Sharing the desk's clipboard with the session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClipboardConfig {
+    /// Whether the windowed viewer shares the clipboard (default true).
+    pub share: Option<bool>,
+    /// The largest entry shared either way, in MiB (default 16).
+    pub max_size_mib: Option<u64>,
+}
+
+/// Default for `max_size_mib`.
+pub const DEFAULT_CLIPBOARD_MAX_MIB: u64 = 16;
 
 /// Default for `timeout_secs`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -301,8 +301,36 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<(Connect
             .timeout
             .map_or_else(|| config.timeout(), Duration::from_secs),
         capabilities: wayray_protocol::Capabilities::implemented(),
+        clipboard: desk_clipboard(args, config),
     };
     Ok((options, login_screen))
+}
+
+/// The desk's clipboard, when it is shared: on by default in a window, off by default with
+/// `--headless`. A desk without a usable clipboard is said once and the viewer goes on.
+fn desk_clipboard(
+    args: &ConnectArgs,
+    config: &ClientConfig,
+) -> Option<std::sync::Arc<wayray_client::clipboard::desk::DeskClipboard>> {
+    let share = args
+        .clipboard
+        .or(config.clipboard.share.filter(|_| !args.headless))
+        .unwrap_or(!args.headless);
+    if !share {
+        return None;
+    }
+    let mib = args
+        .clipboard_max_mib
+        .or(config.clipboard.max_size_mib)
+        .unwrap_or(wayray_client::config::DEFAULT_CLIPBOARD_MAX_MIB)
+        .clamp(1, 1024);
+    match wayray_client::clipboard::desk::DeskClipboard::open((mib << 20) as usize) {
+        Ok(desk) => Some(desk),
+        Err(err) => {
+            tracing::warn!(%err, "this desk's clipboard cannot be used: copy and paste stay inside the session");
+            None
+        }
+    }
 }
 
 /// Connects (asking about a new server on a terminal) and attaches. A server accepted on the

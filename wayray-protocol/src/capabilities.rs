@@ -39,10 +39,16 @@ impl Capabilities {
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
     /// and what a server offers. H.264 only when FFmpeg is built in. A server offers
-    /// [`Capabilities::LOGIN`] only where login is enabled (it removes it otherwise).
+    /// [`Capabilities::LOGIN`] only where login is enabled and [`Capabilities::CLIPBOARD`] only
+    /// where its policy allows a direction; a viewer announces the clipboard only when it
+    /// shares the desk's (each removes what it does not use).
     pub fn implemented() -> Self {
-        let base =
-            Self::CURSOR | Self::COPY_RECT | Self::FRACTIONAL_SCALE | Self::TOUCH | Self::LOGIN;
+        let base = Self::CURSOR
+            | Self::COPY_RECT
+            | Self::FRACTIONAL_SCALE
+            | Self::TOUCH
+            | Self::LOGIN
+            | Self::CLIPBOARD;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

@@ -335,7 +335,7 @@ fn serve_link(
         mode,
         wayland_display: session.socket_name().to_owned(),
     };
-    let link = wayray_server::session::link::start(
+    let mut link = wayray_server::session::link::start(
         config,
         frames,
         pipeline.clone(),
@@ -349,6 +349,9 @@ fn serve_link(
         )
     })?;
     session.send(SessionCommand::SetCursorSink(link.cursor_sink()));
+    if let Some(sink) = link.take_clipboard_sink() {
+        session.send(SessionCommand::SetClipboardSink(sink));
+    }
     Ok((link, pipeline))
 }
 

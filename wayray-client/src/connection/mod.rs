@@ -59,8 +59,11 @@ pub struct ConnectOptions {
     pub keymap: KeymapLayout,
     /// How long to wait for the server.
     pub timeout: Duration,
-    /// What this viewer announces (normally `Capabilities::implemented()`).
+    /// What this viewer announces (normally `Capabilities::implemented()`; the clipboard is
+    /// announced only with a desk clipboard to share).
     pub capabilities: Capabilities,
+    /// The desk's clipboard, shared with the session where the server allows it.
+    pub clipboard: Option<std::sync::Arc<crate::clipboard::desk::DeskClipboard>>,
 }
 
 /// A viewer attached to a session.
@@ -73,6 +76,8 @@ pub struct Viewer {
     control_in: mpsc::Receiver<Result<ControlMessage, ViewerError>>,
     display: mpsc::Receiver<Received>,
     input: SendStream,
+    /// The clipboard stream's task, when the clipboard is shared.
+    clipboard: Option<tokio::task::AbortHandle>,
     /// The session output as this viewer has it.
     pub framebuffer: Framebuffer,
     /// The session's id.
@@ -103,6 +108,14 @@ impl std::fmt::Debug for Viewer {
     }
 }
 
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        if let Some(clipboard) = self.clipboard.take() {
+            clipboard.abort();
+        }
+    }
+}
+
 impl Viewer {
     /// Connects, verifies the server's identity, says hello and attaches with the token.
     pub async fn connect(opts: &ConnectOptions) -> Result<Self, ConnectError> {
@@ -122,7 +135,12 @@ impl Viewer {
         let mut control = MessageReader::<ControlMessage>::new(control_recv);
         let mut config = ViewerConfig::with_credentials(opts.credentials.clone());
         config.preferred_mode = opts.preferred_mode;
-        config.capabilities = opts.capabilities;
+        config.capabilities = match opts.clipboard {
+            Some(_) => opts.capabilities,
+            None => opts
+                .capabilities
+                .intersect(Capabilities::from_bits(!Capabilities::CLIPBOARD.bits())),
+        };
         let mut machine = ViewerConnection::new(Instant::now(), config);
         let attached = loop {
             while let Some(msg) = machine.poll_transmit() {
@@ -192,6 +210,12 @@ impl Viewer {
         });
         let (display_tx, display) = mpsc::channel(DISPLAY_QUEUE);
         tokio::spawn(receive_display(conn.clone(), display_tx));
+        let clipboard = match &opts.clipboard {
+            Some(desk) if machine.capabilities().contains(Capabilities::CLIPBOARD) => {
+                Some(tokio::spawn(crate::clipboard::run(conn.clone(), desk.clone())).abort_handle())
+            }
+            _ => None,
+        };
         let mut viewer = Self {
             conn,
             _endpoint: endpoint,
@@ -201,6 +225,7 @@ impl Viewer {
             control_in,
             display,
             input,
+            clipboard,
             framebuffer: Framebuffer::new().map_err(|e| proto(e.to_string()))?,
             session_id: attached.session_id,
             mode: attached.mode,

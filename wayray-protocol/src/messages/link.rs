@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::clipboard::ClipboardMessage;
 use super::control::{ControlMessage, OutputMode};
 use super::input::InputMessage;
 use super::{MAX_NAME, MAX_TEXT, check_len};
@@ -37,6 +38,8 @@ pub enum LinkRequest {
     Stop,
     /// Drop the attached viewer (the session keeps running); answer with [`LinkReply::Done`].
     DetachViewer,
+    /// A viewer's clipboard message, already checked against the server's clipboard policy.
+    Clipboard(ClipboardMessage),
 }
 
 /// A viewer joins the session.
@@ -73,6 +76,8 @@ pub enum LinkReply {
     Done,
     /// The viewer of this connection was replaced or detached; the connection ends.
     ViewerDetached,
+    /// A clipboard message for the viewer (the daemon applies its clipboard policy).
+    Clipboard(ClipboardMessage),
 }
 
 /// A display message on its way to the viewer.
@@ -126,6 +131,7 @@ impl WireMessage for LinkRequest {
         "Run",
         "Stop",
         "DetachViewer",
+        "Clipboard",
     ];
 
     fn name(&self) -> &'static str {
@@ -138,6 +144,7 @@ impl WireMessage for LinkRequest {
             Self::Run(_) => "Run",
             Self::Stop => "Stop",
             Self::DetachViewer => "DetachViewer",
+            Self::Clipboard(_) => "Clipboard",
         }
     }
 
@@ -162,6 +169,7 @@ impl WireMessage for LinkRequest {
                 args.iter()
                     .try_for_each(|a| check_len("argument", a, MAX_TEXT))
             }
+            Self::Clipboard(msg) => msg.validate(),
             Self::Status | Self::Screenshot | Self::Stop | Self::DetachViewer => Ok(()),
         }
     }
@@ -179,6 +187,7 @@ impl WireMessage for LinkReply {
         "Error",
         "Done",
         "ViewerDetached",
+        "Clipboard",
     ];
 
     fn name(&self) -> &'static str {
@@ -192,6 +201,7 @@ impl WireMessage for LinkReply {
             Self::Error(_) => "Error",
             Self::Done => "Done",
             Self::ViewerDetached => "ViewerDetached",
+            Self::Clipboard(_) => "Clipboard",
         }
     }
 
@@ -203,6 +213,7 @@ impl WireMessage for LinkReply {
                 status.mode.validate()
             }
             Self::Error(text) => check_len("error", text, MAX_TEXT),
+            Self::Clipboard(msg) => msg.validate(),
             Self::Display(_)
             | Self::Screenshot(_)
             | Self::Started(_)

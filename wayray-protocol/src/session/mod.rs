@@ -16,6 +16,7 @@
 //! Time is always passed in; nothing here reads a clock, sleeps or spawns. [`sim`] drives both
 //! machines against each other with simulated time, latency, loss and reordering.
 
+pub mod clipboard;
 pub mod rtt;
 pub mod server;
 pub mod sim;
@@ -28,6 +29,7 @@ mod login_tests;
 #[cfg(test)]
 mod tests;
 
+pub use clipboard::{ClipboardGate, ClipboardPolicy, Routed};
 pub use server::{ServerConfig, ServerConnection, ServerEvent};
 pub use viewer::{Credentials, ViewerConfig, ViewerConnection, ViewerEvent};
 pub use window::{AckError, FrameWindow};

@@ -38,6 +38,53 @@ pub struct Config {
     pub session: SessionDefaults,
     /// Logging in with Unix accounts (multi-user mode).
     pub login: LoginConfig,
+    /// Sharing the clipboard with the desks.
+    pub clipboard: ClipboardConfig,
+}
+
+/// The `[clipboard]` table: which way copy and paste work between a desk and its session.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClipboardConfig {
+    /// `both`, `to-desk` (copy in the session, paste at the desk), `to-session` or `none`.
+    pub direction: ClipboardDirection,
+    /// The largest entry passed either way, in MiB.
+    pub max_size_mib: u64,
+}
+
+/// Which way the clipboard is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClipboardDirection {
+    /// Both ways.
+    Both,
+    /// From the session to the desk only.
+    ToDesk,
+    /// From the desk to the session only.
+    ToSession,
+    /// Not at all (viewers are not offered the clipboard).
+    None,
+}
+
+impl Default for ClipboardConfig {
+    fn default() -> Self {
+        Self {
+            direction: ClipboardDirection::Both,
+            max_size_mib: 16,
+        }
+    }
+}
+
+impl ClipboardConfig {
+    /// The policy every viewer connection applies.
+    pub fn policy(&self) -> wayray_protocol::session::ClipboardPolicy {
+        use ClipboardDirection::*;
+        wayray_protocol::session::ClipboardPolicy {
+            to_session: matches!(self.direction, Both | ToSession),
+            to_desk: matches!(self.direction, Both | ToDesk),
+            max_bytes: self.max_size_mib << 20,
+        }
+    }
 }
 
 /// The `[login]` table: multi-user mode. Started as root with `enabled = true`, `serve` runs
@@ -128,6 +175,7 @@ impl Default for Config {
             audit_max_rows: 100_000,
             session: SessionDefaults::default(),
             login: LoginConfig::default(),
+            clipboard: ClipboardConfig::default(),
         }
     }
 }
@@ -203,6 +251,9 @@ impl Config {
         }
         if !(1..=10_000).contains(&self.max_sessions_per_source) {
             return Err("max_sessions_per_source must be between 1 and 10000".into());
+        }
+        if !(1..=1024).contains(&self.clipboard.max_size_mib) {
+            return Err("[clipboard] max_size_mib must be between 1 and 1024".into());
         }
         if self.audit_max_rows < 100 {
             return Err("audit_max_rows must be at least 100".into());
@@ -286,6 +337,9 @@ mod tests {
             sessions_per_user = 2
             runtime_dir = "/run/wr"
             user_runtime_base = "/run/user"
+            [clipboard]
+            direction = "to-desk"
+            max_size_mib = 4
             "#,
         )
         .unwrap();
@@ -304,6 +358,9 @@ mod tests {
         assert_eq!(config.session.idle_timeout_secs, 60);
         assert_eq!(config.login.daemon_user, "wr-daemon");
         assert_eq!(config.max_output(), (3840, 2160));
+        let clipboard = config.clipboard.policy();
+        assert!(clipboard.to_desk && !clipboard.to_session);
+        assert_eq!(clipboard.max_bytes, 4 << 20);
         assert_eq!(
             config.login.helper_socket(),
             PathBuf::from("/run/wr/sessiond.sock")
@@ -321,6 +378,9 @@ mod tests {
         let both = Config::parse("auto_create = true\n[login]\nenabled = true").unwrap_err();
         assert!(both.contains("auto_create"), "{both}");
         assert!(Config::parse("[login]\nsessions_per_user = 0").is_err());
+        let direction = Config::parse("[clipboard]\ndirection = \"out\"").unwrap_err();
+        assert!(direction.contains("direction"), "{direction}");
+        assert!(Config::parse("[clipboard]\nmax_size_mib = 0").is_err());
         assert!(Config::parse("[login]\nruntime_dir = \"run\"").is_err());
     }
 }

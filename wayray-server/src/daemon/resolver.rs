@@ -53,6 +53,10 @@ impl Resolver for DaemonResolver {
         self.0.config.max_output()
     }
 
+    fn clipboard(&self) -> wayray_protocol::session::ClipboardPolicy {
+        self.0.config.clipboard.policy()
+    }
+
     fn detached(&self, session_id: &str, connection: &quinn::Connection) {
         let Ok(id) = session_id.parse::<u64>() else {
             return;

@@ -62,6 +62,22 @@ pub enum SessionCommand {
     /// longer (`false`): while it has, clients get no frame callbacks, so they draw no faster
     /// than the viewer takes frames.
     Backlogged(bool),
+    /// Send the session's selections and pastes of the desk's here (the link).
+    SetClipboardSink(crate::session::clipboard::ClipboardSink),
+    /// The viewer's desk offers a selection in these MIME types (`None`: no longer).
+    DeskOffer(
+        wayray_protocol::messages::clipboard::Selection,
+        Option<Vec<String>>,
+    ),
+    /// The viewer reads the session's selection: write it into the pipe.
+    ReadSelection {
+        /// Which selection.
+        selection: wayray_protocol::messages::clipboard::Selection,
+        /// In which MIME type.
+        mime_type: String,
+        /// The write end of the link's pipe.
+        fd: std::os::fd::OwnedFd,
+    },
     /// Start an application inside the session; reply with its process id.
     Run(Vec<String>, mpsc::Sender<Result<u32, String>>),
     /// Stop the session (its applications are terminated).
@@ -94,6 +110,17 @@ impl std::fmt::Debug for SessionCommand {
             Self::SetCursorSink(_) => f.write_str("SetCursorSink"),
             Self::Run(command, _) => f.debug_tuple("Run").field(command).finish(),
             Self::Backlogged(b) => f.debug_tuple("Backlogged").field(b).finish(),
+            Self::SetClipboardSink(_) => f.write_str("SetClipboardSink"),
+            Self::DeskOffer(s, m) => f.debug_tuple("DeskOffer").field(s).field(m).finish(),
+            Self::ReadSelection {
+                selection,
+                mime_type,
+                ..
+            } => f
+                .debug_struct("ReadSelection")
+                .field("selection", selection)
+                .field("mime_type", mime_type)
+                .finish_non_exhaustive(),
             Self::Stop => f.write_str("Stop"),
         }
     }

@@ -12,6 +12,7 @@
 pub mod apps;
 pub mod backend;
 pub mod capture;
+pub mod clipboard;
 mod command;
 pub mod cursor;
 pub mod encode;

@@ -264,6 +264,15 @@ impl State {
                 let _ = reply.send(self.apps.start(&command).map_err(|e| e.to_string()));
             }
             SessionCommand::Backlogged(backlogged) => self.set_backlogged(backlogged),
+            SessionCommand::SetClipboardSink(sink) => self.clipboard = Some(sink),
+            SessionCommand::DeskOffer(selection, mime_types) => {
+                self.desk_offer(selection, mime_types);
+            }
+            SessionCommand::ReadSelection {
+                selection,
+                mime_type,
+                fd,
+            } => self.read_selection_for_desk(selection, mime_type, fd),
             SessionCommand::Stop => self.running = false,
         }
     }

@@ -146,6 +146,8 @@ pub struct State {
     pub apps: crate::session::apps::Apps,
     /// The session's X server, when X11 apps are on.
     pub x11: Option<crate::session::xwayland::X11>,
+    /// Where the session's selections go and pastes of the desk's come from (the link).
+    pub clipboard: Option<crate::session::clipboard::ClipboardSink>,
 }
 
 impl std::fmt::Debug for State {
@@ -215,6 +217,7 @@ impl State {
             intercepted_keys: std::collections::HashSet::new(),
             apps,
             x11: None,
+            clipboard: None,
         })
     }
 

@@ -8,6 +8,7 @@
 //! Runs on its own thread with a tokio runtime. Pings are answered here, so a viewer's RTT is
 //! the network's, not the compositor's.
 
+mod clipboard;
 mod control;
 pub mod identity;
 pub mod limits;

@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use wayray_protocol::messages::control::DisconnectReason;
 use wayray_protocol::messages::link::{LinkDisplay, LinkReply, LinkRequest};
 use wayray_protocol::quic::{MessageReader, ReadError};
-use wayray_protocol::session::ServerEvent;
-use wayray_protocol::{ControlMessage, InputMessage, WireMessage};
+use wayray_protocol::session::{ClipboardGate, ClipboardPolicy, Routed, ServerEvent};
+use wayray_protocol::{Capabilities, ClipboardMessage, ControlMessage, InputMessage, WireMessage};
 
 use super::control::Control;
 use crate::daemon::session_link::ViewerLink;
@@ -31,6 +31,7 @@ pub(super) async fn relay(
     control: &mut Control,
     mut reader: MessageReader<ControlMessage>,
     link: ViewerLink,
+    clipboard: ClipboardPolicy,
 ) {
     let ViewerLink {
         reader: mut link_reader,
@@ -50,6 +51,21 @@ pub(super) async fn relay(
     let display_writer = tokio::spawn(write_display(control.conn.clone(), display_rx));
     let (input_tx, mut input_rx) = mpsc::channel::<Result<InputMessage, ReadError>>(INPUT_QUEUE);
     let input_reader = tokio::spawn(read_input(control.conn.clone(), input_tx));
+    let mut gate = ClipboardGate::new(clipboard);
+    let (clip_in_tx, mut clip_in) = mpsc::channel(super::clipboard::QUEUE);
+    let (clip_out, clip_out_rx) = mpsc::channel::<ClipboardMessage>(super::clipboard::QUEUE);
+    let mut clip_open = clipboard.enabled()
+        && control
+            .machine
+            .capabilities()
+            .contains(Capabilities::CLIPBOARD);
+    let clip_task = clip_open.then(|| {
+        tokio::spawn(super::clipboard::serve(
+            control.conn.clone(),
+            clip_in_tx,
+            clip_out_rx,
+        ))
+    });
 
     loop {
         control.flush().await;
@@ -109,6 +125,12 @@ pub(super) async fn relay(
                         break;
                     }
                 }
+                Ok(Some(LinkReply::Clipboard(msg))) => {
+                    let routed = gate.session_sent(msg);
+                    if !deliver(routed, &clip_out, &to_session).await {
+                        control.machine.close(DisconnectReason::SessionEnded, "the session ended");
+                    }
+                }
                 Ok(Some(LinkReply::ViewerDetached)) => control.machine.close(
                     DisconnectReason::Normal,
                     "the viewer was detached from the session",
@@ -127,15 +149,57 @@ pub(super) async fn relay(
                     );
                 }
             },
+            clip = clip_in.recv(), if clip_open => match clip {
+                Some(Ok(msg)) => {
+                    let routed = gate.viewer_sent(msg);
+                    if !deliver(routed, &clip_out, &to_session).await {
+                        control.machine.close(DisconnectReason::SessionEnded, "the session ended");
+                    }
+                }
+                Some(Err(err)) => {
+                    control.machine.close(DisconnectReason::ProtocolError, err.to_string());
+                }
+                None => clip_open = false,
+            },
             () = sleep_until(timer) => control.machine.handle_timeout(Instant::now()),
             _ = control.conn.closed() => break,
         }
+    }
+    if let Some(task) = clip_task {
+        task.abort();
     }
     input_reader.abort();
     drop(display_tx);
     let _ = display_writer.await;
     drop(to_session);
     let _ = link_writer.await;
+}
+
+/// Carries out the gate's decision; `false` when the session is gone. Data waits for room
+/// (it answers a request the viewer made on the open stream); offers, requests and cancels
+/// for a viewer that has not opened its clipboard stream (or whose queue is full) are
+/// dropped: a request the session made times out on its side.
+async fn deliver(
+    routed: Routed,
+    to_viewer: &mpsc::Sender<ClipboardMessage>,
+    to_session: &mpsc::Sender<LinkRequest>,
+) -> bool {
+    if routed.too_large {
+        tracing::info!("a clipboard entry over the size limit was not passed on");
+    }
+    for msg in routed.to_viewer {
+        if matches!(msg, ClipboardMessage::Data(_)) {
+            let _ = to_viewer.send(msg).await;
+        } else if to_viewer.try_send(msg).is_err() {
+            tracing::debug!("clipboard message for the viewer dropped");
+        }
+    }
+    for msg in routed.to_session {
+        if to_session.send(LinkRequest::Clipboard(msg)).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 async fn sleep_until(at: Option<Instant>) {

@@ -90,6 +90,11 @@ pub trait Resolver: Send + Sync + 'static {
     fn max_output(&self) -> (u32, u32) {
         wayray_protocol::session::ServerConfig::default().max_output
     }
+
+    /// Which way clipboard contents may go between desks and sessions, and how large.
+    fn clipboard(&self) -> wayray_protocol::session::ClipboardPolicy {
+        wayray_protocol::session::ClipboardPolicy::default()
+    }
 }
 
 /// One session, one token (`wayray-server session --listen`, and tests).

@@ -60,17 +60,23 @@ pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>)
     }
 }
 
-/// The connection's rules: login offered only where the resolver takes it.
+/// The connection's rules: login offered only where the resolver takes it, the clipboard only
+/// where its policy allows a direction.
 fn server_config(resolver: &dyn Resolver) -> ServerConfig {
     let mut config = ServerConfig {
         max_output: resolver.max_output(),
         ..ServerConfig::default()
     };
+    let mut withheld = Capabilities::empty();
     if !resolver.offers_login() {
-        config.capabilities = config
-            .capabilities
-            .intersect(Capabilities::from_bits(!Capabilities::LOGIN.bits()));
+        withheld = withheld | Capabilities::LOGIN;
     }
+    if !resolver.clipboard().enabled() {
+        withheld = withheld | Capabilities::CLIPBOARD;
+    }
+    config.capabilities = config
+        .capabilities
+        .intersect(Capabilities::from_bits(!withheld.bits()));
     config
 }
 
@@ -146,7 +152,7 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>, admission: Admissi
         .accept(attachment.session_id.clone(), mode, desk_token);
     control.flush().await;
     tracing::info!("viewer attached");
-    relay(&mut control, reader, link).await;
+    relay(&mut control, reader, link, resolver.clipboard()).await;
     resolver.detached(&attachment.session_id, &conn);
 }
 

@@ -5,6 +5,7 @@
 mod compositor;
 mod data_control;
 mod decoration;
+mod desk_clipboard;
 mod keyboard_shortcuts_inhibit;
 mod misc;
 mod output;

@@ -1,6 +1,6 @@
 //! wl_data_device and primary selection: clipboard between the session's clients, X11 ones
-//! included (`crate::session::xwayland` bridges them). (Sharing with the viewer's clipboard
-//! arrives with the clipboard channel.)
+//! included (`crate::session::xwayland` bridges them), and with the viewer's desk
+//! (`crate::session::clipboard`).
 
 use std::os::fd::OwnedFd;
 
@@ -14,11 +14,13 @@ use smithay::wayland::selection::primary_selection::{
 use smithay::wayland::selection::{SelectionHandler, SelectionSource, SelectionTarget};
 use smithay::{delegate_data_device, delegate_primary_selection};
 
+use crate::session::clipboard::SelectionOwner;
 use crate::session::state::State;
 
 impl SelectionHandler for State {
-    /// Set for a selection an X11 client owns (offered to Wayland clients by the compositor).
-    type SelectionUserData = ();
+    /// Who holds a selection the compositor offers on someone's behalf (an X11 client, the
+    /// desk).
+    type SelectionUserData = SelectionOwner;
 
     fn new_selection(
         &mut self,
@@ -26,7 +28,9 @@ impl SelectionHandler for State {
         source: Option<SelectionSource>,
         _seat: Seat<Self>,
     ) {
-        self.x11_wayland_selection(ty, source.map(|s| s.mime_types()));
+        let mime_types = source.map(|s| s.mime_types());
+        self.announce_selection(ty, mime_types.clone());
+        self.x11_wayland_selection(ty, mime_types);
     }
 
     fn send_selection(
@@ -35,9 +39,12 @@ impl SelectionHandler for State {
         mime_type: String,
         fd: OwnedFd,
         _seat: Seat<Self>,
-        _user_data: &(),
+        owner: &SelectionOwner,
     ) {
-        self.x11_send_selection(ty, mime_type, fd);
+        match owner {
+            SelectionOwner::X11 => self.x11_send_selection(ty, mime_type, fd),
+            SelectionOwner::Desk => self.paste_from_desk(ty, mime_type, fd),
+        }
     }
 }
 

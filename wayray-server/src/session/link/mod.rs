@@ -7,6 +7,7 @@
 //! the session through its command channel, frames come from the encoder pipeline's bounded
 //! channel.
 
+mod clipboard;
 mod manage;
 mod viewer;
 
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::session::clipboard::{ClipboardSink, Selections, WANTED_QUEUE, Wanted};
 use crate::session::cursor::{Cursor, CursorSink};
 use smithay::reexports::calloop::channel::SyncSender as Sender;
 use tokio::net::{UnixListener, UnixStream};
@@ -54,6 +56,7 @@ pub struct LinkServer {
     /// Counters.
     pub stats: Arc<LinkStats>,
     cursor: Arc<watch::Sender<Cursor>>,
+    clipboard: Option<ClipboardSink>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     path: PathBuf,
@@ -66,6 +69,12 @@ impl LinkServer {
         Box::new(move |change| {
             cursor.send_replace(change);
         })
+    }
+
+    /// Where the session sends its selections and pastes of the desk's
+    /// (`SessionCommand::SetClipboardSink`); there is one.
+    pub fn take_clipboard_sink(&mut self) -> Option<ClipboardSink> {
+        self.clipboard.take()
     }
 }
 
@@ -98,6 +107,10 @@ struct Shared {
     cursor: Arc<watch::Sender<Cursor>>,
     /// The output mode now in effect (a viewer may have changed it).
     mode: Mutex<OutputMode>,
+    /// The session's selections, as the compositor announces them.
+    announced: watch::Receiver<Selections>,
+    /// Pastes of the desk's selections, for the attached viewer.
+    wanted: tokio::sync::Mutex<mpsc::Receiver<Wanted>>,
 }
 
 /// Starts serving the link on `config.path`.
@@ -143,7 +156,11 @@ pub fn start(
     let stats = Arc::new(LinkStats::default());
     let cursor = Arc::new(watch::Sender::new(Cursor::default()));
     let path = config.path.clone();
+    let (announced_tx, announced) = watch::channel(Selections::default());
+    let (wanted_tx, wanted) = mpsc::channel(WANTED_QUEUE);
     let shared = Arc::new(Shared {
+        announced,
+        wanted: tokio::sync::Mutex::new(wanted),
         mode: Mutex::new(config.mode),
         config,
         frames: tokio::sync::Mutex::new(frame_rx),
@@ -169,6 +186,10 @@ pub fn start(
     Ok(LinkServer {
         stats,
         cursor,
+        clipboard: Some(ClipboardSink {
+            announced: announced_tx,
+            wanted: wanted_tx,
+        }),
         shutdown: Some(shutdown_tx),
         thread: Some(thread),
         path,

@@ -13,6 +13,7 @@ use wayray_protocol::messages::link::{LinkAttach, LinkDisplay, LinkFrame, LinkRe
 use wayray_protocol::session::FrameWindow;
 use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage};
 
+use super::clipboard::ClipboardLink;
 use super::{LinkError, LinkReader, Shared, send_command};
 use crate::session::SessionCommand;
 use crate::session::output::OutputConfig;
@@ -60,8 +61,12 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     shared.pipeline.request_keyframe();
 
     let (flow_tx, flow_rx) = watch::channel(Flow::default());
+    let clipboard_on = attach
+        .capabilities
+        .contains(wayray_protocol::Capabilities::CLIPBOARD);
+    let mut clipboard = ClipboardLink::new(shared, replies.clone(), clipboard_on);
     let result = tokio::select! {
-        r = requests(reader, replies, shared, flow_tx) => r,
+        r = requests(reader, replies, shared, flow_tx, &mut clipboard) => r,
         r = display(replies, shared, flow_rx, keyframes_taken) => r,
         () = replaced.notified() => {
             tracing::info!(viewer = %attach.viewer, "viewer replaced or detached");
@@ -69,6 +74,7 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
             Ok(())
         }
     };
+    clipboard.detach(shared).await;
     // No stuck keys: whatever the viewer held is released when it goes.
     let release = SessionCommand::Input(InputMessage::ReleaseAll { time_ms: 0 });
     let _ = send_command(&shared.session, release).await;
@@ -154,9 +160,21 @@ async fn requests<R: AsyncRead + Unpin>(
     replies: &mpsc::Sender<LinkReply>,
     shared: &Shared,
     flow: watch::Sender<Flow>,
+    clipboard: &mut ClipboardLink,
 ) -> Result<(), LinkError> {
-    while let Some(request) = reader.next().await? {
+    loop {
+        let request = tokio::select! {
+            request = reader.next() => match request? {
+                Some(request) => request,
+                None => return Ok(()),
+            },
+            event = clipboard.next(shared) => {
+                clipboard.handle(event).await?;
+                continue;
+            }
+        };
         match request {
+            LinkRequest::Clipboard(msg) => clipboard.viewer_sent(shared, msg).await?,
             LinkRequest::Input(event) => {
                 if send_command(&shared.session, SessionCommand::Input(event))
                     .await
@@ -197,7 +215,6 @@ async fn requests<R: AsyncRead + Unpin>(
             }
         }
     }
-    Ok(())
 }
 
 async fn display(

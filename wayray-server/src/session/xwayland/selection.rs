@@ -11,15 +11,14 @@ use std::os::fd::OwnedFd;
 
 use smithay::wayland::selection::SelectionTarget;
 use smithay::wayland::selection::data_device::{
-    clear_data_device_selection, current_data_device_selection_userdata,
-    request_data_device_client_selection, set_data_device_selection,
+    clear_data_device_selection, request_data_device_client_selection, set_data_device_selection,
 };
 use smithay::wayland::selection::primary_selection::{
-    clear_primary_selection, current_primary_selection_userdata, request_primary_client_selection,
-    set_primary_selection,
+    clear_primary_selection, request_primary_client_selection, set_primary_selection,
 };
 use smithay::xwayland::xwm::XwmId;
 
+use crate::session::clipboard::SelectionOwner;
 use crate::session::focus::KeyboardFocus;
 use crate::session::state::State;
 
@@ -36,6 +35,9 @@ impl State {
         mime_type: String,
         fd: OwnedFd,
     ) {
+        if self.selection_owner(selection) == Some(SelectionOwner::Desk) {
+            return self.paste_from_desk(selection, mime_type, fd);
+        }
         let missing = match selection {
             SelectionTarget::Clipboard => {
                 request_data_device_client_selection(&self.seat, mime_type, fd).is_err()
@@ -59,30 +61,28 @@ impl State {
         mime_types: Vec<String>,
     ) {
         let dh = self.display_handle.clone();
+        self.announce_selection(selection, Some(mime_types.clone()));
+        let owner = SelectionOwner::X11;
         match selection {
             SelectionTarget::Clipboard => {
-                set_data_device_selection(&dh, &self.seat, mime_types, ())
+                set_data_device_selection(&dh, &self.seat, mime_types, owner)
             }
-            SelectionTarget::Primary => set_primary_selection(&dh, &self.seat, mime_types, ()),
+            SelectionTarget::Primary => set_primary_selection(&dh, &self.seat, mime_types, owner),
         }
     }
 
     /// The X11 selection owner let go: the offer made for it is withdrawn (a Wayland
-    /// client's own selection is left alone).
+    /// client's or the desk's selection is left alone).
     pub(super) fn x11_selection_cleared(&mut self, selection: SelectionTarget) {
+        if self.selection_owner(selection) != Some(SelectionOwner::X11) {
+            return;
+        }
         let dh = self.display_handle.clone();
         match selection {
-            SelectionTarget::Clipboard => {
-                if current_data_device_selection_userdata(&self.seat).is_some() {
-                    clear_data_device_selection(&dh, &self.seat);
-                }
-            }
-            SelectionTarget::Primary => {
-                if current_primary_selection_userdata(&self.seat).is_some() {
-                    clear_primary_selection(&dh, &self.seat);
-                }
-            }
+            SelectionTarget::Clipboard => clear_data_device_selection(&dh, &self.seat),
+            SelectionTarget::Primary => clear_primary_selection(&dh, &self.seat),
         }
+        self.announce_selection(selection, None);
     }
 
     /// A Wayland client set (or cleared) a selection: the X server learns of it.
