@@ -32,12 +32,14 @@ const GLOBALS: &[&str] = &[
     "zxdg_exporter_v2",
     "zxdg_importer_v2",
     "wp_content_type_manager_v1",
+    "zwlr_layer_shell_v1",
 ];
 
 /// Globals a sandboxed client (one that connected through a security context) must not see.
 const PRIVILEGED: &[&str] = &[
     "zwlr_data_control_manager_v1",
     "wp_security_context_manager_v1",
+    "zwlr_layer_shell_v1",
 ];
 
 #[test]

@@ -7,6 +7,9 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 
 mod dispatch;
+mod layer;
+
+pub use layer::Panel;
 
 use memmap2::MmapMut;
 use wayland_client::globals::{GlobalList, registry_queue_init};
@@ -45,6 +48,8 @@ pub struct Events {
     )>,
     /// `wl_display.sync` answers received (one-loop round trips).
     pub synced: u64,
+    /// The last configure of a layer surface (`panel`): serial, width, height.
+    pub layer_configure: Option<(u32, u32, u32)>,
 }
 
 /// The user data of a `wl_display.sync` callback.
@@ -68,8 +73,11 @@ pub struct ShmSurface {
     pub toplevel: Option<xdg_toplevel::XdgToplevel>,
     /// Set for popups.
     pub popup: Option<xdg_popup::XdgPopup>,
-    buffer: Option<(wl_buffer::WlBuffer, MmapMut, i32, i32)>,
+    buffer: Option<ShmBuffer>,
 }
+
+/// An shm buffer, its mapping and its size.
+type ShmBuffer = (wl_buffer::WlBuffer, MmapMut, i32, i32);
 
 /// A connected client.
 pub struct WlClient {
@@ -307,18 +315,30 @@ impl WlClient {
     /// Fills a `width` × `height` buffer with `argb`, attaches it, damages all of it, asks for a
     /// frame callback and commits.
     pub fn draw(&mut self, s: &mut ShmSurface, width: i32, height: i32, argb: u32) {
-        self.ensure_buffer(s, width, height);
-        let Some((buffer, map, _, _)) = s.buffer.as_mut() else {
+        self.fill(&s.surface, &mut s.buffer, (width, height), argb);
+        s.surface.frame(&self.qh, ());
+        self.events.frames_requested += 1;
+        s.surface.commit();
+    }
+
+    /// Fills a buffer of `size` in `slot` with `argb`, attaches it to `surface` and damages
+    /// all of it (no commit).
+    fn fill(
+        &mut self,
+        surface: &wl_surface::WlSurface,
+        slot: &mut Option<ShmBuffer>,
+        (width, height): (i32, i32),
+        argb: u32,
+    ) {
+        self.ensure_buffer_in(slot, width, height);
+        let Some((buffer, map, _, _)) = slot.as_mut() else {
             return;
         };
         for px in map.chunks_exact_mut(4) {
             px.copy_from_slice(&argb.to_le_bytes());
         }
-        s.surface.attach(Some(buffer), 0, 0);
-        s.surface.damage_buffer(0, 0, width, height);
-        s.surface.frame(&self.qh, ());
-        self.events.frames_requested += 1;
-        s.surface.commit();
+        surface.attach(Some(buffer), 0, 0);
+        surface.damage_buffer(0, 0, width, height);
     }
 
     /// Fills one rectangle of the existing buffer, damages only it, and commits.
@@ -353,8 +373,9 @@ impl WlClient {
         }
     }
 
-    fn ensure_buffer(&mut self, s: &mut ShmSurface, width: i32, height: i32) {
-        if matches!(s.buffer, Some((_, _, w, h)) if w == width && h == height) {
+    /// A `width` × `height` shm buffer in `slot`, reused while the size stays.
+    fn ensure_buffer_in(&mut self, slot: &mut Option<ShmBuffer>, width: i32, height: i32) {
+        if matches!(slot, Some((_, _, w, h)) if *w == width && *h == height) {
             return;
         }
         let size = (width * height * 4) as usize;
@@ -383,6 +404,6 @@ impl WlClient {
             (),
         );
         pool.destroy();
-        s.buffer = Some((buffer, map, width, height));
+        *slot = Some((buffer, map, width, height));
     }
 }

@@ -175,6 +175,7 @@ impl State {
             window.send_frame(&output, now);
             window.take_presentation_feedback(&mut feedback);
         }
+        self.layers_frame_done(now, &mut feedback);
         let refresh = self.refresh_interval();
         feedback.presented::<_, smithay::utils::Monotonic>(
             self.clock.now(),

@@ -111,12 +111,19 @@ impl State {
     }
 
     /// The surface under a point and that surface's origin, both in output logical coordinates.
+    /// Layer surfaces above the windows come first, those below last.
     pub fn surface_under(&self, pos: Point<f64, Logical>) -> SurfaceHit {
-        let (window, loc) = self.space.element_under(pos)?;
-        let render_loc = loc - window.geometry().loc;
-        window
-            .surface_under(pos - render_loc.to_f64(), WindowSurfaceType::ALL)
-            .map(|(surface, offset)| (surface, (offset + render_loc).to_f64()))
+        if let Some((_, hit)) = self.layer_surface_under(pos, &crate::session::layers::ABOVE) {
+            return Some(hit);
+        }
+        if let Some((window, loc)) = self.space.element_under(pos) {
+            let render_loc = loc - window.geometry().loc;
+            return window
+                .surface_under(pos - render_loc.to_f64(), WindowSurfaceType::ALL)
+                .map(|(surface, offset)| (surface, (offset + render_loc).to_f64()));
+        }
+        self.layer_surface_under(pos, &crate::session::layers::BELOW)
+            .map(|(_, hit)| hit)
     }
 
     fn modifiers(&self) -> Modifiers {
@@ -284,10 +291,31 @@ impl State {
             _ => Button::Other,
         };
         let pos = crate::session::wm::Point::new(location.x as i32, location.y as i32);
-        let consumed = self
-            .wm
-            .pointer_button(pos, wm_button, pressed, self.modifiers());
-        self.apply_wm_actions();
+        // A panel or launcher above the windows takes its clicks: the windows under it (and
+        // the window manager) do not see them.
+        let above = self.layer_surface_under(location, &crate::session::layers::ABOVE);
+        let consumed = match &above {
+            Some((layer, _)) => {
+                if pressed {
+                    self.layer_clicked(layer);
+                }
+                false
+            }
+            None => {
+                let consumed = self
+                    .wm
+                    .pointer_button(pos, wm_button, pressed, self.modifiers());
+                self.apply_wm_actions();
+                if pressed && self.space.element_under(location).is_none() {
+                    if let Some((layer, _)) =
+                        self.layer_surface_under(location, &crate::session::layers::BELOW)
+                    {
+                        self.layer_clicked(&layer);
+                    }
+                }
+                consumed
+            }
+        };
         if consumed {
             return;
         }

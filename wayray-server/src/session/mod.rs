@@ -21,6 +21,7 @@ mod frame;
 mod handle;
 mod handlers;
 pub mod input;
+mod layers;
 pub mod link;
 mod mode;
 pub mod output;

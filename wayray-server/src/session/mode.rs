@@ -29,6 +29,7 @@ impl State {
             self.send_scale(surface);
         }
         self.wm_output_resized();
+        self.arrange_layers();
         self.schedule_render();
     }
 

@@ -181,21 +181,30 @@ impl State {
                         }
                     }
                 },
-                Action::FocusChanged(window) => {
-                    let focus = window.and_then(|w| match w {
-                        AppWindow::Wayland(_) => w.wl_surface().map(KeyboardFocus::Surface),
-                        AppWindow::X11(x11) => surface_of(&x11).map(|surface| KeyboardFocus::X11 {
-                            window: x11,
-                            surface,
-                        }),
-                    });
-                    if let Some(keyboard) = self.seat.get_keyboard() {
-                        keyboard.set_focus(self, focus, SERIAL_COUNTER.next_serial());
-                    }
-                }
+                Action::FocusChanged(window) => self.focus_window(window),
             }
         }
         self.schedule_render();
+    }
+
+    /// Gives the keyboard to `window` (or to nothing).
+    fn focus_window(&mut self, window: Option<AppWindow>) {
+        let focus = window.and_then(|w| match w {
+            AppWindow::Wayland(_) => w.wl_surface().map(KeyboardFocus::Surface),
+            AppWindow::X11(x11) => surface_of(&x11).map(|surface| KeyboardFocus::X11 {
+                window: x11,
+                surface,
+            }),
+        });
+        if let Some(keyboard) = self.seat.get_keyboard() {
+            keyboard.set_focus(self, focus, SERIAL_COUNTER.next_serial());
+        }
+    }
+
+    /// The window manager's focused window gets the keyboard back (a launcher closed).
+    pub(crate) fn refocus_window(&mut self) {
+        let window = self.wm.keyboard_focus().cloned();
+        self.focus_window(window);
     }
 
     /// Keeps the X server's stacking order like the session's, so X11 clients that look at

@@ -65,6 +65,8 @@ pub struct Core {
     pub idle_inhibit: smithay::wayland::idle_inhibit::IdleInhibitManagerState,
     pub xdg_foreign: smithay::wayland::xdg_foreign::XdgForeignState,
     pub content_type: smithay::wayland::content_type::ContentTypeState,
+    /// wlr-layer-shell (panels, launchers, notifications); not for sandboxed clients.
+    pub layer_shell: smithay::wayland::shell::wlr_layer::WlrLayerShellState,
 }
 
 impl Core {
@@ -104,6 +106,10 @@ impl Core {
             idle_inhibit: smithay::wayland::idle_inhibit::IdleInhibitManagerState::new::<State>(dh),
             xdg_foreign: smithay::wayland::xdg_foreign::XdgForeignState::new::<State>(dh),
             content_type: smithay::wayland::content_type::ContentTypeState::new::<State>(dh),
+            layer_shell: smithay::wayland::shell::wlr_layer::WlrLayerShellState::new_with_filter::<
+                State,
+                _,
+            >(dh, not_sandboxed),
         }
     }
 }

@@ -52,6 +52,7 @@ impl CompositorHandler for State {
         }
         self.xdg_commit(surface);
         self.popups.commit(surface);
+        self.layer_commit(surface);
         self.cursor_committed(surface);
         // Xwayland drew into a surface: it may be the one a newly mapped X11 window waits for.
         if self

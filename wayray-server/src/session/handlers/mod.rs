@@ -7,6 +7,7 @@ mod data_control;
 mod decoration;
 mod desk_clipboard;
 mod keyboard_shortcuts_inhibit;
+mod layer_shell;
 mod misc;
 mod output;
 mod pointer;

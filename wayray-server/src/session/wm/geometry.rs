@@ -125,6 +125,19 @@ impl Rect {
             && other.loc.y < self.bottom()
     }
 
+    /// The pixels both rectangles share, if any.
+    pub fn intersection(&self, other: &Rect) -> Option<Rect> {
+        if !self.intersects(other) {
+            return None;
+        }
+        let (x, y) = (self.loc.x.max(other.loc.x), self.loc.y.max(other.loc.y));
+        let (r, b) = (
+            self.right().min(other.right()),
+            self.bottom().min(other.bottom()),
+        );
+        Some(Rect::new(x, y, r - x, b - y))
+    }
+
     /// Whether `other` lies entirely inside `self`.
     pub fn contains_rect(&self, other: &Rect) -> bool {
         other.loc.x >= self.loc.x

@@ -33,7 +33,12 @@ impl<W: WmWindow> WindowManager<W> {
                     m.geometry
                 );
             } else {
-                assert_eq!(m.geometry, output, "{:?} must cover the output", m.window);
+                let pinned = if m.fullscreen {
+                    output
+                } else {
+                    self.work_area()
+                };
+                assert_eq!(m.geometry, pinned, "{:?} must cover its area", m.window);
                 let restore = m.restore.unwrap_or_default();
                 assert!(
                     restore.size.is_positive(),

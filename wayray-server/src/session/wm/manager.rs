@@ -23,6 +23,8 @@ use super::window::{Managed, WmWindow, min_size_of};
 #[derive(Debug, Clone)]
 pub struct WindowManager<W> {
     pub(super) output: Size,
+    /// What panels and docks leave of the output (`None`: all of it).
+    pub(super) reserved: Option<Rect>,
     /// Bottom to top.
     pub(super) stack: Vec<Managed<W>>,
     pub(super) focus: Option<W>,
@@ -38,6 +40,7 @@ impl<W: WmWindow> WindowManager<W> {
     pub fn new(output: Size) -> Self {
         Self {
             output: output.at_least(Size::new(1, 1)),
+            reserved: None,
             stack: Vec::new(),
             focus: None,
             grab: None,
@@ -59,6 +62,24 @@ impl<W: WmWindow> WindowManager<W> {
     /// The output as a rectangle at the origin.
     pub fn output_rect(&self) -> Rect {
         Rect::from_parts(Point::default(), self.output)
+    }
+
+    /// Where maximised windows go and new windows are placed: the output less what panels
+    /// reserve (the whole output when that would leave nothing).
+    pub fn work_area(&self) -> Rect {
+        let output = self.output_rect();
+        self.reserved
+            .and_then(|area| area.intersection(&output))
+            .unwrap_or(output)
+    }
+
+    /// The geometry a maximised or fullscreen window `idx` covers.
+    pub(super) fn pinned_rect(&self, idx: usize) -> Rect {
+        if self.stack[idx].fullscreen {
+            self.output_rect()
+        } else {
+            self.work_area()
+        }
     }
 
     /// Managed windows with their geometry, bottom to top.
@@ -115,8 +136,8 @@ impl<W: WmWindow> WindowManager<W> {
         if self.index_of(&window).is_some() {
             return;
         }
-        let output = self.output_rect();
-        let size = placement::initial_size(preferred, min_size_of(&window), self.output);
+        let output = self.work_area();
+        let size = placement::initial_size(preferred, min_size_of(&window), output.size);
         let start = placement::centred(output.centre(), size);
         let loc = placement::cascade(output, size, start, self.stack.len(), |p| {
             self.stack.iter().any(|m| m.geometry.loc == p)

@@ -5,7 +5,7 @@
 //! configure reply (xdg-shell requires one even when nothing changes) and
 //! never lose the floating geometry a window should return to.
 
-use super::geometry::Size;
+use super::geometry::{Rect, Size};
 use super::manager::WindowManager;
 use super::placement;
 use super::window::WmWindow;
@@ -35,14 +35,32 @@ impl<W: WmWindow> WindowManager<W> {
     /// windows follow it, floating ones are kept reachable.
     pub fn set_output_size(&mut self, size: Size) {
         self.output = size.at_least(Size::new(1, 1));
-        let output = self.output_rect();
+        self.refit();
+    }
+
+    /// Panels and docks reserve parts of the output: maximised windows cover only `area`
+    /// (the output coordinates of what is left), new windows are placed inside it.
+    pub fn set_work_area(&mut self, area: Rect) {
+        if self.reserved == Some(area) {
+            return;
+        }
+        self.reserved = Some(area);
+        self.refit();
+    }
+
+    /// Maximised and fullscreen windows follow the output and work area; floating ones are
+    /// kept reachable.
+    fn refit(&mut self) {
         for idx in 0..self.stack.len() {
             if self.stack[idx].is_floating() {
                 let geometry = self.stack[idx].geometry;
                 self.place(idx, geometry);
-            } else if self.stack[idx].geometry != output {
-                self.place(idx, output);
-                self.push_configure(idx);
+            } else {
+                let pinned = self.pinned_rect(idx);
+                if self.stack[idx].geometry != pinned {
+                    self.place(idx, pinned);
+                    self.push_configure(idx);
+                }
             }
         }
     }
@@ -75,10 +93,15 @@ impl<W: WmWindow> WindowManager<W> {
         let was_floating = m.is_floating();
         m.maximized = maximized;
         m.fullscreen = fullscreen;
-        if was_floating && !m.is_floating() {
-            m.restore = Some(m.geometry);
-            self.place(idx, output);
-            self.freeze_grab_on(idx);
+        if !m.is_floating() {
+            if was_floating {
+                m.restore = Some(m.geometry);
+            }
+            let pinned = self.pinned_rect(idx);
+            self.place(idx, pinned);
+            if was_floating {
+                self.freeze_grab_on(idx);
+            }
         } else if !was_floating && m.is_floating() {
             let restore = m.restore.take().unwrap_or(m.geometry);
             self.place(idx, placement::keep_visible(restore, output));

@@ -128,3 +128,33 @@ fn extreme_values_do_not_panic() {
     h.output(i32::MAX, i32::MAX);
     h.output(1, 1);
 }
+
+#[test]
+fn panels_leave_maximised_windows_the_rest_and_fullscreen_the_whole() {
+    let mut h = H::new();
+    h.add_acked(1);
+    h.add_acked(2);
+    h.maximize(1, true);
+    h.fullscreen(2, true);
+    h.actions();
+    // A 30 px panel along the top.
+    h.wm.set_work_area(Rect::new(0, 30, 1280, 690));
+    h.check();
+    assert_eq!(h.geo(1), Rect::new(0, 30, 1280, 690));
+    assert_eq!(h.geo(2), Rect::new(0, 0, 1280, 720));
+    assert!(
+        h.actions()
+            .contains(&configure(1, 1280, 690, true, false, false))
+    );
+    // New windows are placed below it.
+    h.add_acked(3);
+    assert!(h.geo(3).loc.y >= 30, "{:?}", h.geo(3));
+    // A smaller output keeps the panel's strip; the work area never leaves the output.
+    h.output(800, 600);
+    assert_eq!(h.geo(1), Rect::new(0, 30, 800, 570));
+    h.wm.set_work_area(Rect::new(5000, 5000, 10, 10));
+    h.check();
+    assert_eq!(h.geo(1), Rect::new(0, 0, 800, 600));
+    h.maximize(1, false);
+    h.check();
+}

@@ -1,0 +1,100 @@
+//! A panel for tests: a wlr-layer-shell surface anchored along the top of the output that
+//! reserves its height (an exclusive zone), as taskbars do.
+
+use wayland_client::protocol::wl_surface;
+use wayland_client::{Connection, Dispatch, QueueHandle};
+use wayland_protocols_wlr::layer_shell::v1::client::{zwlr_layer_shell_v1, zwlr_layer_surface_v1};
+
+use super::{Events, ShmBuffer, WlClient};
+
+/// A panel surface.
+pub struct Panel {
+    /// Its wl_surface.
+    pub surface: wl_surface::WlSurface,
+    /// Its layer surface.
+    pub layer: zwlr_layer_surface_v1::ZwlrLayerSurfaceV1,
+    buffer: Option<ShmBuffer>,
+}
+
+impl WlClient {
+    /// Creates a panel `height` pixels high along the top edge, reserving that height, and
+    /// commits it (asking for its configure).
+    pub fn panel(&mut self, height: u32) -> Panel {
+        let shell: zwlr_layer_shell_v1::ZwlrLayerShellV1 = self
+            .globals
+            .bind(&self.qh, 1..=4, ())
+            .expect("zwlr_layer_shell_v1");
+        let surface = self.compositor.create_surface(&self.qh, ());
+        let layer = shell.get_layer_surface(
+            &surface,
+            None,
+            zwlr_layer_shell_v1::Layer::Top,
+            "panel".into(),
+            &self.qh,
+            (),
+        );
+        let anchor = zwlr_layer_surface_v1::Anchor::Top
+            | zwlr_layer_surface_v1::Anchor::Left
+            | zwlr_layer_surface_v1::Anchor::Right;
+        layer.set_anchor(anchor);
+        layer.set_size(0, height);
+        layer.set_exclusive_zone(height as i32);
+        surface.commit();
+        Panel {
+            surface,
+            layer,
+            buffer: None,
+        }
+    }
+
+    /// Waits for the panel's configure, acks it and fills the size it was given with `argb`.
+    pub fn draw_panel(&mut self, panel: &mut Panel, argb: u32) {
+        for _ in 0..100 {
+            if self.events.layer_configure.is_some() {
+                break;
+            }
+            self.roundtrip();
+        }
+        let Some((serial, width, height)) = self.events.layer_configure else {
+            return;
+        };
+        panel.layer.ack_configure(serial);
+        let size = (width as i32, height as i32);
+        self.fill(&panel.surface, &mut panel.buffer, size, argb);
+        panel.surface.commit();
+        self.roundtrip();
+    }
+}
+
+impl Dispatch<zwlr_layer_surface_v1::ZwlrLayerSurfaceV1, ()> for Events {
+    fn event(
+        state: &mut Self,
+        _: &zwlr_layer_surface_v1::ZwlrLayerSurfaceV1,
+        event: zwlr_layer_surface_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let zwlr_layer_surface_v1::Event::Configure {
+            serial,
+            width,
+            height,
+        } = event
+        {
+            state.layer_configure = Some((serial, width, height));
+            state.log.push(format!("layer: {width}x{height}"));
+        }
+    }
+}
+
+impl Dispatch<zwlr_layer_shell_v1::ZwlrLayerShellV1, ()> for Events {
+    fn event(
+        _: &mut Self,
+        _: &zwlr_layer_shell_v1::ZwlrLayerShellV1,
+        _: zwlr_layer_shell_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+}

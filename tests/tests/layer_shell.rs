@@ -1,0 +1,135 @@
+//! wlr-layer-shell clients: a background (swaybg) under the windows, a launcher (fuzzel) that
+//! takes the keyboard as soon as it shows, and a panel whose reserved strip maximised windows
+//! leave free.
+
+use std::io::{Read, Write};
+use std::process::Stdio;
+use std::time::Duration;
+
+use wayray_client::keys::{Stroke, stroke_events};
+use wayray_server::session::Screenshot;
+use wayray_tests::fixture::Fixture;
+use wayray_tests::pixels::{background, bbox, rgb, same_rgb};
+use wayray_tests::programs::require;
+use wayray_tests::wl_client::WlClient;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn pixels(shot: &Screenshot) -> impl Iterator<Item = [u8; 4]> + '_ {
+    shot.bgra.chunks_exact(4).map(|p| [p[0], p[1], p[2], p[3]])
+}
+
+#[test]
+fn a_background_layer_lies_under_the_windows() {
+    let (Some(swaybg), Some(shm)) = (require("swaybg"), require("weston-simple-shm")) else {
+        return;
+    };
+    let mut fixture = Fixture::new("layer-bg", 640, 480);
+    let mut command = fixture.command(&swaybg);
+    command.args(["--color", "#ff0000", "--mode", "solid_color"]);
+    fixture.spawn(command);
+    let red = rgb(0xff0000);
+    let (covered, shot) = fixture.wait_for(WAIT, |shot| pixels(shot).all(|p| same_rgb(p, red)));
+    let reds = pixels(&shot).filter(|p| same_rgb(*p, red)).count();
+    assert!(covered, "the background covers {reds} of 640×480 pixels");
+
+    // A window maps above the background, which stays around it.
+    fixture.spawn(fixture.command(&shm));
+    let (above, shot) = fixture.wait_for(WAIT, |shot| {
+        bbox(shot, |p| !same_rgb(p, red)).is_some_and(|(_, _, w, h)| w >= 200 && h >= 200)
+    });
+    assert!(
+        above,
+        "no window above the background: {:?}",
+        bbox(&shot, |p| !same_rgb(p, red))
+    );
+    assert!(
+        pixels(&shot).any(|p| same_rgb(p, red)),
+        "the window hides the whole background"
+    );
+}
+
+fn type_keys(fixture: &Fixture, codes: &[u32]) {
+    for &code in codes {
+        for event in stroke_events(Stroke { code, shift: false }) {
+            fixture.session.input(event);
+        }
+    }
+}
+
+#[test]
+fn a_launcher_takes_the_keyboard_and_gives_it_back() {
+    let Some(fuzzel) = require("fuzzel") else {
+        return;
+    };
+    let fixture = Fixture::new("layer-launcher", 800, 600);
+    let mut command = fixture.command(&fuzzel);
+    command
+        .args(["--dmenu", "--no-icons"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut launcher = command.spawn().expect("fuzzel starts");
+    let mut stdin = launcher.stdin.take().expect("stdin");
+    stdin.write_all(b"alpha\nbeta\ngamma\n").expect("choices");
+    drop(stdin);
+    let mut stdout = launcher.stdout.take().expect("stdout");
+
+    // It shows over the output (an overlay in the middle)…
+    let (shown, _) = fixture.wait_for(WAIT, |shot| {
+        bbox(shot, |p| !same_rgb(p, background())).is_some()
+    });
+    assert!(shown, "fuzzel drew nothing");
+    // … and has the keyboard without a click: "gam" and Enter choose gamma.
+    std::thread::sleep(Duration::from_millis(300));
+    type_keys(&fixture, &[34, 30, 50, 28]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut chosen = String::new();
+        let _ = stdout.read_to_string(&mut chosen);
+        let _ = tx.send(chosen);
+    });
+    let chosen = rx.recv_timeout(WAIT);
+    let _ = launcher.kill();
+    let _ = launcher.wait();
+    assert_eq!(
+        chosen.as_deref(),
+        Ok("gamma\n"),
+        "the launcher did not get the keys"
+    );
+
+    // Closed, it leaves nothing behind.
+    let (gone, _) = fixture.wait_for(WAIT, |shot| pixels(shot).all(|p| same_rgb(p, background())));
+    assert!(gone, "the launcher's surface stayed on the output");
+}
+
+#[test]
+fn a_panel_keeps_maximised_windows_below_it() {
+    let fixture = Fixture::new("layer-panel", 640, 480);
+    let stream = fixture.session.connect_client().expect("connect");
+    let mut client = WlClient::connect(stream, fixture.dir.path());
+    let mut panel = client.panel(30);
+    client.draw_panel(&mut panel, 0xff00_ff00);
+    assert_eq!(
+        client.events.layer_configure.map(|c| (c.1, c.2)),
+        Some((640, 30))
+    );
+
+    let window = client.toplevel("maximised");
+    window.toplevel.as_ref().expect("toplevel").set_maximized();
+    let maximised = wayray_tests::wait::poll_until(WAIT, || {
+        client.roundtrip();
+        let log = client.events.log.join("\n");
+        if log.contains("toplevel 0: 640x450 [Maximized") {
+            Ok(())
+        } else {
+            Err(log)
+        }
+    });
+    assert!(maximised.is_ok(), "{maximised:?}");
+    let green = rgb(0x00ff00);
+    let (shown, shot) = fixture.wait_for(WAIT, |shot| {
+        bbox(shot, |p| same_rgb(p, green)) == Some((0, 0, 640, 30))
+    });
+    assert!(shown, "panel at {:?}", bbox(&shot, |p| same_rgb(p, green)));
+}

@@ -1,0 +1,142 @@
+//! Layer surfaces (wlr-layer-shell) in the session: arranged on the output whenever one
+//! commits, configured on their first commit, given the keyboard when they ask for it
+//! (`exclusive` at once, `on_demand` on a click), and found under the pointer above or below
+//! the windows according to their layer.
+
+use smithay::desktop::{LayerSurface, WindowSurfaceType, layer_map_for_output};
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::SERIAL_COUNTER;
+use smithay::utils::{Logical, Point};
+use smithay::wayland::compositor::with_states;
+use smithay::wayland::shell::wlr_layer::{KeyboardInteractivity, Layer, LayerSurfaceData};
+
+use crate::session::focus::KeyboardFocus;
+use crate::session::state::State;
+
+/// A surface of a layer under the pointer and that surface's origin (output coordinates).
+pub type LayerHit = (WlSurface, Point<f64, Logical>);
+
+/// The layers drawn above the windows, topmost first.
+pub const ABOVE: [Layer; 2] = [Layer::Overlay, Layer::Top];
+/// The layers drawn below the windows, topmost first.
+pub const BELOW: [Layer; 2] = [Layer::Bottom, Layer::Background];
+
+impl State {
+    /// A surface committed: if it is a layer surface, the layers are arranged again and a
+    /// first commit gets its configure. Returns whether it was one.
+    pub(crate) fn layer_commit(&mut self, surface: &WlSurface) -> bool {
+        let (layer, changed) = {
+            let mut map = layer_map_for_output(&self.output);
+            let Some(layer) = map
+                .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
+                .cloned()
+            else {
+                return false;
+            };
+            (layer, map.arrange())
+        };
+        let configured = with_states(surface, |states| {
+            states
+                .data_map
+                .get::<LayerSurfaceData>()
+                .and_then(|data| data.lock().ok().map(|d| d.initial_configure_sent))
+                .unwrap_or(true)
+        });
+        if !configured {
+            layer.layer_surface().send_configure();
+        } else if layer.cached_state().keyboard_interactivity == KeyboardInteractivity::Exclusive
+            && !self.has_keyboard_focus(layer.wl_surface())
+        {
+            // A launcher that takes the keyboard has it as soon as it is mapped.
+            self.focus_layer(&layer);
+        }
+        if changed {
+            self.space.refresh();
+            self.update_work_area();
+        }
+        true
+    }
+
+    /// Maximised windows and new ones stay out of what panels reserve.
+    fn update_work_area(&mut self) {
+        let zone = layer_map_for_output(&self.output).non_exclusive_zone();
+        let area = crate::session::wm::Rect::new(zone.loc.x, zone.loc.y, zone.size.w, zone.size.h);
+        self.wm.set_work_area(area);
+        self.apply_wm_actions();
+    }
+
+    /// Frame callbacks and presentation feedback of the layer surfaces, after capture.
+    pub(crate) fn layers_frame_done(
+        &self,
+        now: std::time::Duration,
+        feedback: &mut smithay::desktop::utils::OutputPresentationFeedback,
+    ) {
+        let output = self.output.clone();
+        let map = layer_map_for_output(&output);
+        for layer in map.layers() {
+            layer.send_frame(&output, now, Some(std::time::Duration::ZERO), |_, _| {
+                Some(output.clone())
+            });
+            layer.take_presentation_feedback(
+                feedback,
+                smithay::desktop::utils::surface_primary_scanout_output,
+                |_, _| {
+                    smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback::Kind::empty()
+                },
+            );
+        }
+    }
+
+    /// The output's size changed: the layers are laid out for the new size.
+    pub(crate) fn arrange_layers(&mut self) {
+        layer_map_for_output(&self.output).arrange();
+        self.update_work_area();
+    }
+
+    /// The topmost layer surface under `pos` on one of `layers`, with the surface hit and
+    /// that surface's origin.
+    pub(crate) fn layer_surface_under(
+        &self,
+        pos: Point<f64, Logical>,
+        layers: &[Layer],
+    ) -> Option<(LayerSurface, LayerHit)> {
+        let map = layer_map_for_output(&self.output);
+        layers.iter().find_map(|kind| {
+            let layer = map.layer_under(*kind, pos)?;
+            let origin = map.layer_geometry(layer)?.loc;
+            let hit = layer
+                .surface_under(pos - origin.to_f64(), WindowSurfaceType::ALL)
+                .map(|(surface, offset)| (surface, (offset + origin).to_f64()));
+            hit.map(|hit| (layer.clone(), hit))
+        })
+    }
+
+    /// A click on a layer surface: one that takes the keyboard on demand gets it.
+    pub(crate) fn layer_clicked(&mut self, layer: &LayerSurface) {
+        if layer.can_receive_keyboard_focus() {
+            self.focus_layer(layer);
+        }
+    }
+
+    fn focus_layer(&mut self, layer: &LayerSurface) {
+        if let Some(keyboard) = self.seat.get_keyboard() {
+            let focus = KeyboardFocus::Surface(layer.wl_surface().clone());
+            keyboard.set_focus(self, Some(focus), SERIAL_COUNTER.next_serial());
+        }
+    }
+
+    fn has_keyboard_focus(&self, surface: &WlSurface) -> bool {
+        let focus = self.seat.get_keyboard().and_then(|k| k.current_focus());
+        matches!(focus, Some(KeyboardFocus::Surface(s)) if &s == surface)
+    }
+
+    /// A layer surface went away: if it had the keyboard, the focused window gets it back.
+    pub(crate) fn layer_gone(&mut self, layer: &LayerSurface) {
+        if self.has_keyboard_focus(layer.wl_surface()) {
+            self.refocus_window();
+        }
+        layer_map_for_output(&self.output).arrange();
+        self.update_work_area();
+        self.schedule_render();
+    }
+}
