@@ -1,7 +1,8 @@
 //! The daemon with the viewer program and with viewers that outlive their sessions: reports,
-//! resuming after a daemon restart, a session moved to another desk, idle timeouts and revoked
+//! ending on SIGINT/SIGTERM, resuming after a daemon restart, a session moved to another desk, idle timeouts and revoked
 //! tokens.
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use wayray_client::{ConnectError, Viewer};
@@ -123,6 +124,52 @@ async fn a_viewer_whose_session_moved_to_another_desk_does_not_take_it_back() {
         .expect("the second desk keeps the session");
     assert_eq!(daemon.sessions()[0]["attached"], true);
     second.disconnect().await;
+}
+
+#[test]
+fn sigint_and_sigterm_end_the_headless_viewer_with_its_report_and_screenshot() {
+    let Some(daemon) = Daemon::start("viewer-signals", "") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    for signal in ["INT", "TERM"] {
+        // No exit condition: only the signal ends it.
+        let Some((mut command, report, screenshot)) = daemon.reporting_viewer(&token, 600_000)
+        else {
+            return;
+        };
+        let _ = std::fs::remove_file(&report);
+        let _ = std::fs::remove_file(&screenshot);
+        let mut viewer = command.spawn().expect("viewer starts");
+        daemon.wait_sessions("the viewer attached", |s| {
+            s.len() == 1 && s[0]["state"] == "attached"
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let pid = viewer.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{signal}");
+        let ended = wayray_tests::wait::poll_until(Duration::from_secs(10), || {
+            viewer.try_wait().ok().flatten().ok_or(())
+        });
+        let Ok(status) = ended else {
+            let _ = viewer.kill();
+            panic!("the viewer did not end on SIG{signal}");
+        };
+        assert!(status.success(), "SIG{signal}: exit status {status}");
+        let report = read_report(&report);
+        assert!(
+            report["frames"].as_u64().is_some_and(|f| f >= 1),
+            "{report}"
+        );
+        let png = std::fs::read(&screenshot).expect("screenshot written");
+        assert!(png.starts_with(b"\x89PNG"), "SIG{signal}: no PNG");
+        // The session was left politely: it is detached, not broken.
+        daemon.wait_sessions("the viewer gone", |s| {
+            s.len() == 1 && s[0]["state"] == "detached"
+        });
+    }
 }
 
 /// The viewer's `--report` file.

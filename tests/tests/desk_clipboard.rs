@@ -55,7 +55,7 @@ impl Desk {
             .stderr(std::fs::File::create(&viewer_log).expect("viewer log"));
         let viewer = KillOnDrop(viewer.spawn().expect("viewer starts"));
         daemon.wait_sessions("the viewer's session", |s| {
-            s.len() == 1 && s[0]["viewer"].as_str().is_some_and(|v| !v.is_empty())
+            s.len() == 1 && s[0]["state"] == "attached"
         });
         let session_display = daemon.sessions()[0]["wayland_display"]
             .as_str()

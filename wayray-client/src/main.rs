@@ -375,10 +375,14 @@ async fn headless(
     let mut driver = Driver::new(viewer, resume, deadline);
     // The headless viewer sends nothing but what it types.
     let (_requests, mut no_requests) = tokio::sync::mpsc::channel(1);
-    driver
-        .run(&mut no_requests, &mut frontend)
-        .await
-        .map_err(|err| miette!(help = err.help(), "{err}"))?;
+    // SIGINT and SIGTERM end it like an exit condition: the report and screenshot are written.
+    let stop = stop_signal()?;
+    tokio::select! {
+        result = driver.run(&mut no_requests, &mut frontend) => {
+            result.map_err(|err| miette!(help = err.help(), "{err}"))?;
+        }
+        signal = stop => tracing::info!(signal, "stopping"),
+    }
     let viewer = &driver.viewer;
     if let Some(path) = &args.screenshot {
         let fb = &viewer.framebuffer;
@@ -408,6 +412,19 @@ async fn headless(
     }
     driver.disconnect().await;
     Ok(())
+}
+
+/// Resolves at the first SIGINT or SIGTERM, naming it. The handlers are installed at once.
+fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).into_diagnostic()?;
+    let mut terminate = signal(SignalKind::terminate()).into_diagnostic()?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        }
+    })
 }
 
 fn write_png(path: &std::path::Path, width: u32, height: u32, bgra: &[u8]) -> Result<()> {
