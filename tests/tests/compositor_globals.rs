@@ -33,6 +33,8 @@ const GLOBALS: &[&str] = &[
     "zxdg_importer_v2",
     "wp_content_type_manager_v1",
     "zwlr_layer_shell_v1",
+    "zwp_text_input_manager_v3",
+    "zwp_input_method_manager_v2",
 ];
 
 /// Globals a sandboxed client (one that connected through a security context) must not see.
@@ -40,6 +42,7 @@ const PRIVILEGED: &[&str] = &[
     "zwlr_data_control_manager_v1",
     "wp_security_context_manager_v1",
     "zwlr_layer_shell_v1",
+    "zwp_input_method_manager_v2",
 ];
 
 #[test]

@@ -246,5 +246,7 @@ ignore_events!(
     wp_cursor_shape_device_v1::WpCursorShapeDeviceV1,
     zwp_keyboard_shortcuts_inhibit_manager_v1::ZwpKeyboardShortcutsInhibitManagerV1,
     wp_security_context_manager_v1::WpSecurityContextManagerV1,
-    wp_security_context_v1::WpSecurityContextV1
+    wp_security_context_v1::WpSecurityContextV1,
+    wayland_protocols_misc::zwp_input_method_v2::client::zwp_input_method_manager_v2::ZwpInputMethodManagerV2,
+    wayland_protocols::wp::text_input::zv3::client::zwp_text_input_manager_v3::ZwpTextInputManagerV3
 );

@@ -7,8 +7,10 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 
 mod dispatch;
+mod ime;
 mod layer;
 
+pub use ime::ImeEvents;
 pub use layer::Panel;
 
 use memmap2::MmapMut;
@@ -50,6 +52,8 @@ pub struct Events {
     pub synced: u64,
     /// The last configure of a layer surface (`panel`): serial, width, height.
     pub layer_configure: Option<(u32, u32, u32)>,
+    /// The input method's and text field's events (`input_method`, `text_input`).
+    pub ime: ImeEvents,
 }
 
 /// The user data of a `wl_display.sync` callback.

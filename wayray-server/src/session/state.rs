@@ -67,6 +67,10 @@ pub struct Core {
     pub content_type: smithay::wayland::content_type::ContentTypeState,
     /// wlr-layer-shell (panels, launchers, notifications); not for sandboxed clients.
     pub layer_shell: smithay::wayland::shell::wlr_layer::WlrLayerShellState,
+    /// text-input-v3 (applications) and input-method-v2 (input methods; not for sandboxed
+    /// clients).
+    pub text_input: smithay::wayland::text_input::TextInputManagerState,
+    pub input_method: smithay::wayland::input_method::InputMethodManagerState,
 }
 
 impl Core {
@@ -110,6 +114,11 @@ impl Core {
                 State,
                 _,
             >(dh, not_sandboxed),
+            text_input: smithay::wayland::text_input::TextInputManagerState::new::<State>(dh),
+            input_method: smithay::wayland::input_method::InputMethodManagerState::new::<State, _>(
+                dh,
+                not_sandboxed,
+            ),
         }
     }
 }

@@ -6,6 +6,7 @@ mod compositor;
 mod data_control;
 mod decoration;
 mod desk_clipboard;
+mod input_method;
 mod keyboard_shortcuts_inhibit;
 mod layer_shell;
 mod misc;
