@@ -54,6 +54,21 @@ pub enum SessionCommand {
     /// Accept a Wayland client connected through this socket (tests and benchmarks use a
     /// socket pair instead of the listening socket).
     InsertClient(std::os::unix::net::UnixStream),
+    /// Accept a client like `InsertClient`, known by `tag` to the harness that embeds the
+    /// compositor (the conformance suite names clients by a number of its own).
+    InsertTaggedClient(std::os::unix::net::UnixStream, i32),
+    /// Put the window of the surface with protocol id `surface_id` of the client tagged `tag`
+    /// at (`x`, `y`) in output coordinates.
+    PlaceSurface {
+        /// The client's tag.
+        tag: i32,
+        /// The surface's protocol id in that client.
+        surface_id: u32,
+        /// Where its window goes.
+        x: i32,
+        /// Where its window goes.
+        y: i32,
+    },
     /// Reply with render statistics.
     Stats(mpsc::Sender<RenderStats>),
     /// Send cursor shape changes here (the viewer shows the cursor itself).
@@ -106,6 +121,20 @@ impl std::fmt::Debug for SessionCommand {
             Self::SetSink(_) => f.write_str("SetSink"),
             Self::CaptureAll => f.write_str("CaptureAll"),
             Self::InsertClient(_) => f.write_str("InsertClient"),
+            Self::InsertTaggedClient(_, tag) => {
+                f.debug_tuple("InsertTaggedClient").field(tag).finish()
+            }
+            Self::PlaceSurface {
+                tag,
+                surface_id,
+                x,
+                y,
+            } => f
+                .debug_struct("PlaceSurface")
+                .field("tag", tag)
+                .field("surface_id", surface_id)
+                .field("at", &(x, y))
+                .finish(),
             Self::Stats(_) => f.write_str("Stats"),
             Self::SetCursorSink(_) => f.write_str("SetCursorSink"),
             Self::Run(command, _) => f.debug_tuple("Run").field(command).finish(),

@@ -20,6 +20,7 @@ pub mod focus;
 mod frame;
 mod handle;
 mod handlers;
+mod harness;
 pub mod input;
 mod layers;
 pub mod link;
@@ -36,4 +37,6 @@ pub mod xwayland;
 
 pub use command::{RenderStats, Screenshot, SessionCommand, SessionConfig, SessionError};
 pub use handle::SessionHandle;
+/// Where commands to a running session go ([`SessionHandle::command_sender`]).
+pub type CommandSender = smithay::reexports::calloop::channel::SyncSender<SessionCommand>;
 pub use run::Session;

@@ -247,6 +247,15 @@ impl State {
                     tracing::warn!(%err, "cannot insert a client");
                 }
             }
+            SessionCommand::InsertTaggedClient(stream, tag) => {
+                self.insert_tagged_client(stream, tag)
+            }
+            SessionCommand::PlaceSurface {
+                tag,
+                surface_id,
+                x,
+                y,
+            } => self.place_surface(tag, surface_id, (x, y)),
             SessionCommand::Stats(reply) => {
                 let _ = reply.send(RenderStats {
                     frames: self.frames,

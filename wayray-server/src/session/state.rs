@@ -163,6 +163,8 @@ pub struct State {
     pub x11: Option<crate::session::xwayland::X11>,
     /// Where the session's selections go and pastes of the desk's come from (the link).
     pub clipboard: Option<crate::session::clipboard::ClipboardSink>,
+    /// Clients an embedding harness knows by a number (`SessionCommand::InsertTaggedClient`).
+    pub tagged_clients: std::collections::HashMap<i32, smithay::reexports::wayland_server::Client>,
 }
 
 impl std::fmt::Debug for State {
@@ -233,6 +235,7 @@ impl State {
             apps,
             x11: None,
             clipboard: None,
+            tagged_clients: std::collections::HashMap::new(),
         })
     }
 

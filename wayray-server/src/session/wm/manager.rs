@@ -198,6 +198,18 @@ impl<W: WmWindow> WindowManager<W> {
         self.place(idx, Rect::from_parts(loc, size));
     }
 
+    /// Puts a floating window's corner at `loc` (a test harness positions windows this way);
+    /// maximised and fullscreen windows and unknown ones stay.
+    pub fn place_window(&mut self, window: &W, loc: Point) {
+        let Some(idx) = self.index_of(window) else {
+            return;
+        };
+        if self.stack[idx].is_floating() {
+            let size = self.stack[idx].geometry.size;
+            self.place(idx, Rect::from_parts(loc, size));
+        }
+    }
+
     /// Stops managing `window`; focus falls back to the topmost remaining
     /// acked window and a grab on it ends.
     pub fn remove_window(&mut self, window: &W) {

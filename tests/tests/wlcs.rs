@@ -1,0 +1,71 @@
+//! The Wayland conformance suite (Debian's `wlcs`) against the session compositor, through
+//! the integration library in `wlcs/` (`scripts/test` builds it). CI requires these groups
+//! to pass: the ones Smithay's CI requires of its own compositor, and more that WayRay passes
+//! whole. `scripts/wlcs-report` runs the whole suite; docs/compat.md has its results.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use wayray_tests::fixture::run_with_timeout;
+use wayray_tests::programs::{in_ci, workspace_binary};
+
+const GATED: &[&str] = &[
+    "SelfTest*",
+    "FrameSubmission*",
+    "XdgOutputV1Test*",
+    "*/SurfacePointerMotionTest*",
+    "RelativePointer*",
+    "BadBufferTest*",
+    "*/XdgPopupPositionerTest*",
+    "Anchors/LayerSurfaceErrorsTest*",
+    "WlOutputTest*",
+    "XdgToplevelStableConfigurationTest*",
+];
+
+/// The runner, where `pkg-config wlcs` says it is; `None` (skip) without it outside CI.
+fn runner() -> Option<PathBuf> {
+    let found = Command::new("pkg-config")
+        .args(["--variable=test_runner", "wlcs"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        .filter(|path| path.is_file());
+    if found.is_none() {
+        assert!(
+            !in_ci(),
+            "the wlcs runner is missing: install Debian's wlcs"
+        );
+        eprintln!("skipping: wlcs is not installed");
+    }
+    found
+}
+
+#[test]
+fn the_gated_conformance_groups_pass() {
+    let (Some(runner), Some(library)) = (runner(), workspace_binary("libwayray_wlcs.so")) else {
+        return;
+    };
+    let mut command = Command::new(runner);
+    command
+        .arg(library)
+        .arg(format!("--gtest_filter={}", GATED.join(":")))
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY");
+    let out = run_with_timeout(command, Duration::from_secs(300));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("[  FAILED  ]"))
+        .collect();
+    assert!(out.status.success(), "failed:\n{}", failed.join("\n"));
+    // The filter must have matched the groups: at least this many tests ran and passed.
+    let passed = text
+        .lines()
+        .find_map(|l| l.strip_prefix("[  PASSED  ] "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    assert!(passed >= 90, "only {passed} tests passed:\n{text}");
+}

@@ -1,0 +1,41 @@
+//! Hooks for a harness that embeds the compositor and drives it as a test subject (the
+//! Wayland conformance suite, `wlcs/`): clients known by a number of the harness, and windows
+//! put at a given place.
+
+use std::os::unix::net::UnixStream;
+
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+
+use crate::session::state::{State, new_client_data};
+
+impl State {
+    /// Accepts a client and remembers it under `tag`.
+    pub(super) fn insert_tagged_client(&mut self, stream: UnixStream, tag: i32) {
+        match self.display_handle.insert_client(stream, new_client_data()) {
+            Ok(client) => {
+                self.tagged_clients.insert(tag, client);
+            }
+            Err(err) => tracing::warn!(%err, "cannot insert a client"),
+        }
+    }
+
+    /// Puts the window showing surface `surface_id` of client `tag` at `at`.
+    pub(super) fn place_surface(&mut self, tag: i32, surface_id: u32, at: (i32, i32)) {
+        let Some(client) = self.tagged_clients.get(&tag) else {
+            tracing::debug!(tag, "no client with this tag");
+            return;
+        };
+        let dh = self.display_handle.clone();
+        let Ok(surface) = client.object_from_protocol_id::<WlSurface>(&dh, surface_id) else {
+            tracing::debug!(tag, surface_id, "no such surface");
+            return;
+        };
+        let Some(window) = self.window_for_surface(&surface) else {
+            tracing::debug!(tag, surface_id, "the surface is no window");
+            return;
+        };
+        self.wm
+            .place_window(&window, crate::session::wm::Point::new(at.0, at.1));
+        self.apply_wm_actions();
+    }
+}
