@@ -67,10 +67,22 @@ impl Sink {
         self.started.elapsed().as_millis() as u32
     }
 
+    /// Sends `event` and waits until the compositor has applied it: the suite's next request
+    /// (a client's round trip) must see its effect.
     fn send(&self, event: InputMessage) {
         if let Some(commands) = &self.commands {
             let _ = commands.send(SessionCommand::Input(event));
+            applied(commands);
         }
+    }
+}
+
+/// Waits until the compositor has carried out every command sent before (its command queue
+/// is in order; a statistics request is answered when its turn comes).
+pub fn applied(commands: &Commands) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    if commands.send(SessionCommand::Stats(tx)).is_ok() {
+        let _ = rx.recv_timeout(std::time::Duration::from_secs(5));
     }
 }
 

@@ -129,6 +129,7 @@ impl Wlcs for WayRaySubject {
                 x,
                 y,
             });
+            devices::applied(&session.command_sender());
         }
     }
 

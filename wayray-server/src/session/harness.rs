@@ -34,6 +34,7 @@ impl State {
             tracing::debug!(tag, surface_id, "the surface is no window");
             return;
         };
+        tracing::debug!(tag, surface_id, ?at, "placing a window");
         self.wm
             .place_window(&window, crate::session::wm::Point::new(at.0, at.1));
         self.apply_wm_actions();

@@ -199,12 +199,14 @@ impl<W: WmWindow> WindowManager<W> {
     }
 
     /// Puts a floating window's corner at `loc` (a test harness positions windows this way);
-    /// maximised and fullscreen windows and unknown ones stay.
+    /// it stays there when its first buffer arrives. Maximised and fullscreen windows and
+    /// unknown ones stay.
     pub fn place_window(&mut self, window: &W, loc: Point) {
         let Some(idx) = self.index_of(window) else {
             return;
         };
         if self.stack[idx].is_floating() {
+            self.stack[idx].placeholder = false;
             let size = self.stack[idx].geometry.size;
             self.place(idx, Rect::from_parts(loc, size));
         }
