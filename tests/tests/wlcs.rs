@@ -21,6 +21,8 @@ const GATED: &[&str] = &[
     "Anchors/LayerSurfaceErrorsTest*",
     "WlOutputTest*",
     "XdgToplevelStableConfigurationTest*",
+    // A surface appearing, moving or resizing under a still pointer gets enter and leave.
+    "ClientSurfaceEventsTest.surface_*",
 ];
 
 /// The runner, where `pkg-config wlcs` says it is; `None` (skip) without it outside CI.
@@ -67,5 +69,5 @@ fn the_gated_conformance_groups_pass() {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(0);
-    assert!(passed >= 90, "only {passed} tests passed:\n{text}");
+    assert!(passed >= 100, "only {passed} tests passed:\n{text}");
 }

@@ -185,5 +185,6 @@ impl State {
         );
         self.popups.cleanup();
         self.space.refresh();
+        self.refresh_pointer_focus();
     }
 }

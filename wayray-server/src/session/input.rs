@@ -249,6 +249,7 @@ impl State {
         } else {
             self.surface_under(location)
         };
+        self.pointer_origin = focus.as_ref().map(|(_, origin)| *origin);
         pointer.motion(
             self,
             focus.clone(),

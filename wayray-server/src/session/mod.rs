@@ -26,6 +26,7 @@ mod layers;
 pub mod link;
 mod mode;
 pub mod output;
+mod pointer_focus;
 pub mod processes;
 pub mod render;
 mod run;

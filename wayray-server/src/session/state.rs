@@ -163,6 +163,9 @@ pub struct State {
     pub x11: Option<crate::session::xwayland::X11>,
     /// Where the session's selections go and pastes of the desk's come from (the link).
     pub clipboard: Option<crate::session::clipboard::ClipboardSink>,
+    /// Where the pointer's focused surface was when the pointer last moved or was re-targeted
+    /// (`pointer_focus.rs`).
+    pub pointer_origin: Option<smithay::utils::Point<f64, smithay::utils::Logical>>,
     /// Clients an embedding harness knows by a number (`SessionCommand::InsertTaggedClient`).
     pub tagged_clients: std::collections::HashMap<i32, smithay::reexports::wayland_server::Client>,
 }
@@ -235,6 +238,7 @@ impl State {
             apps,
             x11: None,
             clipboard: None,
+            pointer_origin: None,
             tagged_clients: std::collections::HashMap::new(),
         })
     }
