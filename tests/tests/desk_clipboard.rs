@@ -216,6 +216,30 @@ fn an_x11_desk_shares_text_primary_and_images_both_ways() {
     let text = "copied in the session ✓".as_bytes();
     let _copier = desk.session_copy(&tools, &[], text);
     desk.expect_pasted(|| xclip(&["-o", "-selection", "clipboard"]), text, "desk");
+    // The primary selection too; offering it does not offer the clipboard again.
+    let selected = b"selected in the session";
+    let _selecter = desk.session_copy(&tools, &["--primary"], selected);
+    desk.expect_pasted(|| xclip(&["-o", "-selection", "primary"]), selected, "desk");
+    let offers: Vec<String> = desk
+        .viewer_log()
+        .lines()
+        .filter_map(|l| {
+            l.split_once("msg=Offer(")
+                .map(|(_, offer)| offer.to_owned())
+        })
+        .filter_map(|offer| {
+            offer
+                .split_once(", mime_types")
+                .map(|(id, _)| id.to_owned())
+        })
+        .collect();
+    let unique: std::collections::HashSet<&String> = offers.iter().collect();
+    assert_eq!(
+        unique.len(),
+        offers.len(),
+        "an entry was offered twice: {offers:?}"
+    );
+    assert_eq!(offers.len(), 2, "{offers:?}");
 
     // Desk → session: the regular clipboard and the primary selection.
     let text = "copied at the desk ✓".as_bytes();

@@ -60,6 +60,8 @@ pub(super) struct ClipboardLink {
     enabled: bool,
     replies: mpsc::Sender<LinkReply>,
     announced: watch::Receiver<Selections>,
+    /// The serial of the session's selections last offered (or current at the attach).
+    offered: [u64; 2],
     /// The desk's current offer per selection.
     desk: [Option<u64>; 2],
     reads: HashMap<u64, AbortHandle>,
@@ -70,11 +72,12 @@ pub(super) struct ClipboardLink {
 impl ClipboardLink {
     pub(super) fn new(shared: &Shared, replies: mpsc::Sender<LinkReply>, enabled: bool) -> Self {
         let mut announced = shared.announced.clone();
-        announced.borrow_and_update();
+        let offered = announced.borrow_and_update().clone().map(|a| a.serial);
         Self {
             enabled,
             replies,
             announced,
+            offered,
             desk: [None, None],
             reads: HashMap::new(),
             pastes: HashMap::new(),
@@ -112,8 +115,13 @@ impl ClipboardLink {
                 let now = self.announced.borrow_and_update().clone();
                 for selection in SELECTIONS {
                     let announced = &now[index(selection)];
-                    // Cleared selections are not passed on: an application quitting does not
-                    // empty the desk's clipboard.
+                    // Only the selection that changed; cleared selections are not passed on:
+                    // an application quitting does not empty the desk's clipboard.
+                    let offered = &mut self.offered[index(selection)];
+                    if announced.serial == *offered {
+                        continue;
+                    }
+                    *offered = announced.serial;
                     if announced.mime_types.is_empty() {
                         continue;
                     }
