@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,27 @@ pub struct Relay {
     task: tokio::task::JoinHandle<()>,
     /// The tasks carrying the server's datagrams back, one per viewer address.
     downstream: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// UDP payload bytes that reached the relay, each way.
+    pub bytes: Arc<Bytes>,
+}
+
+/// UDP payload bytes a relay was handed, each way (before any loss).
+#[derive(Debug, Default)]
+pub struct Bytes {
+    /// From the server towards the viewers.
+    pub down: AtomicU64,
+    /// From the viewers towards the server.
+    pub up: AtomicU64,
+}
+
+impl Bytes {
+    /// (down, up) so far.
+    pub fn get(&self) -> (u64, u64) {
+        (
+            self.down.load(Ordering::Relaxed),
+            self.up.load(Ordering::Relaxed),
+        )
+    }
 }
 
 impl Drop for Relay {
@@ -104,11 +126,14 @@ pub async fn start_shaped(server: SocketAddr, shape: Shape) -> Relay {
         Instant::now(),
     )));
     let to_viewers = delayed(front.clone());
+    let bytes = Arc::new(Bytes::default());
+    let counted = bytes.clone();
     let upstream = async move {
         let mut dice = Dice(0x9e37_79b9_7f4a_7c15);
         let mut backs: HashMap<SocketAddr, tokio::sync::mpsc::Sender<InFlight>> = HashMap::new();
         let mut buf = vec![0u8; 65536];
         while let Ok((n, viewer)) = front.recv_from(&mut buf).await {
+            counted.up.fetch_add(n as u64, Ordering::Relaxed);
             let back = match backs.get(&viewer) {
                 Some(back) => back.clone(),
                 None => {
@@ -122,6 +147,7 @@ pub async fn start_shaped(server: SocketAddr, shape: Shape) -> Relay {
                         viewer,
                         shape,
                         link.clone(),
+                        counted.clone(),
                     ));
                     tasks.lock().expect("relay tasks").push(task);
                     back
@@ -137,6 +163,7 @@ pub async fn start_shaped(server: SocketAddr, shape: Shape) -> Relay {
         addr,
         task,
         downstream,
+        bytes,
     }
 }
 
@@ -147,9 +174,11 @@ async fn down(
     viewer: SocketAddr,
     shape: Shape,
     link: Arc<tokio::sync::Mutex<(Dice, Instant)>>,
+    bytes: Arc<Bytes>,
 ) {
     let mut buf = vec![0u8; 65536];
     while let Ok((n, _)) = back.recv_from(&mut buf).await {
+        bytes.down.fetch_add(n as u64, Ordering::Relaxed);
         let mut link = link.lock().await;
         if let Some(rate) = shape.rate {
             // Pace: each datagram occupies the link for n / rate seconds.

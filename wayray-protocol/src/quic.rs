@@ -14,6 +14,17 @@ use quinn::{RecvStream, SendStream};
 /// again after 150 ms; a link slower than that only sees a spare copy of a handshake packet.
 pub const INITIAL_RTT: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// Settings both ends' transports share: the initial RTT above, and no path-MTU discovery.
+/// Discovery probes the path with padded packets up to 1452 bytes, about 5.6 kB each way per
+/// connection and again every ten minutes, to save about 0.4 % on large transfers (a
+/// datagram's fixed cost over 1200 instead of 1452 bytes); for a desk's small updates the
+/// probes cost more than they ever save (docs/adr/0029-lean-wire.md).
+pub fn shared_transport(transport: &mut quinn::TransportConfig) {
+    transport
+        .initial_rtt(INITIAL_RTT)
+        .mtu_discovery_config(None);
+}
+
 /// Reading a message failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {

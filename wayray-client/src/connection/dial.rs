@@ -59,8 +59,10 @@ async fn attempt(
             .try_into()
             .map_err(|_| proto("bad timeout".into()))?,
     ));
-    transport.keep_alive_interval(Some(Duration::from_secs(2)));
-    transport.initial_rtt(wayray_protocol::quic::INITIAL_RTT);
+    // Idle, keep-alives are all that travels: as few as survive one of them being lost
+    // within the timeout (2 s at the default 5 s).
+    transport.keep_alive_interval(Some((opts.timeout * 2 / 5).max(Duration::from_millis(500))));
+    wayray_protocol::quic::shared_transport(&mut transport);
     config.transport_config(Arc::new(transport));
     let bind: SocketAddr = if opts.server.is_ipv6() {
         "[::]:0".parse()

@@ -135,6 +135,7 @@ impl Viewer {
         let mut control = MessageReader::<ControlMessage>::new(control_recv);
         let mut config = ViewerConfig::with_credentials(opts.credentials.clone());
         config.preferred_mode = opts.preferred_mode;
+        config.ping_interval = None;
         config.capabilities = match opts.clipboard {
             Some(_) => opts.capabilities,
             None => opts
@@ -326,6 +327,8 @@ impl Viewer {
                     };
                     self.bytes += len as u64;
                     self.stats.received(len, Instant::now());
+                    // Round trips come from QUIC's acknowledgements, not from pings.
+                    self.machine.transport_rtt(self.conn.rtt());
                     self.machine.handle_display(Instant::now(), msg, stream);
                 }
                 msg = self.control_in.recv() => match msg {

@@ -1,4 +1,4 @@
-//! Round-trip time from pings: each ping carries its send time on the sender's own clock
+//! Round-trip time from pings (or from the transport's own measurements): each ping carries its send time on the sender's own clock
 //! (microseconds since the connection began), so nothing is remembered per ping, and an echo
 //! that claims to come from the future is ignored.
 
@@ -43,11 +43,15 @@ impl RttMeter {
         if pong.sent_at_us > now_us || pong.id == 0 || pong.id > self.next_id {
             return;
         }
+        self.sample(Duration::from_micros(now_us - pong.sent_at_us));
+    }
+
+    /// A round trip measured elsewhere (by the transport).
+    pub fn sample(&mut self, rtt: Duration) {
         if self.samples.len() == KEEP {
             self.samples.pop_front();
         }
-        self.samples
-            .push_back(Duration::from_micros(now_us - pong.sent_at_us));
+        self.samples.push_back(rtt);
     }
 
     /// The median of the recent round trips, once one was measured.

@@ -384,3 +384,33 @@ fn a_token_attach_shows_the_first_frame_one_round_trip_after_the_hello() {
     );
     assert_eq!(pair.log.keyframes_sent, 1);
 }
+
+#[test]
+fn a_viewer_measuring_round_trips_through_its_transport_never_pings() {
+    use super::login_tests::{exchange, mode};
+    let now = Instant::now();
+    let mut config = ViewerConfig::with_credentials(Credentials::Login {
+        user: "alice".into(),
+        password: crate::secret::Secret::new("pw".into()),
+    });
+    config.ping_interval = None;
+    let mut viewer = ViewerConnection::new(now, config);
+    let mut server = ServerConnection::new(now, ServerConfig::default());
+    exchange(now, &mut viewer, &mut server);
+    server.accept("7".into(), mode(), None);
+    exchange(now, &mut viewer, &mut server);
+    assert!(viewer.is_attached());
+    for second in 1..=30 {
+        viewer.handle_timeout(now + Duration::from_secs(second));
+    }
+    let sent: Vec<ControlMessage> = std::iter::from_fn(|| viewer.poll_transmit()).collect();
+    assert!(
+        !sent.iter().any(|m| matches!(m, ControlMessage::Ping(_))),
+        "{sent:?}"
+    );
+    assert_eq!(viewer.rtt(), None);
+    for rtt in [3, 1, 2] {
+        viewer.transport_rtt(ms(rtt));
+    }
+    assert_eq!(viewer.rtt(), Some(ms(2)));
+}

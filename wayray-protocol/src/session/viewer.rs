@@ -14,7 +14,8 @@
 //! [`ViewerConfig::gap_timeout`] plus two round trips where that is set: QUIC delivers every
 //! stream or fails the whole connection, so a gap there only means a big frame is still on its
 //! way (asking for a keyframe would only add another big frame); a transport that can lose
-//! display messages turns it on. A ping goes out every [`ViewerConfig::ping_interval`].
+//! display messages turns it on. A ping goes out every [`ViewerConfig::ping_interval`], unless
+//! the transport measures round trips itself.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -54,8 +55,9 @@ pub struct ViewerConfig {
     pub credentials: Credentials,
     /// The output mode to ask for when attaching.
     pub preferred_mode: Option<OutputMode>,
-    /// How often to ping.
-    pub ping_interval: Duration,
+    /// How often to ping; `None`: never, the transport measures round trips from its own
+    /// acknowledgements and hands them to [`ViewerConnection::transport_rtt`] (QUIC).
+    pub ping_interval: Option<Duration>,
     /// How long a missing frame may hold up the ones after it (two round trips are added)
     /// before it counts as lost; `None`: frames are never lost (QUIC streams).
     pub gap_timeout: Option<Duration>,
@@ -84,7 +86,7 @@ impl ViewerConfig {
             },
             credentials,
             preferred_mode: None,
-            ping_interval: Duration::from_secs(1),
+            ping_interval: Some(Duration::from_secs(1)),
             gap_timeout: None,
             max_pending: 16,
             max_pending_bytes: 256 * 1024 * 1024,
@@ -213,7 +215,7 @@ impl ViewerConnection {
             }
             (Phase::AwaitAttached, ControlMessage::Attached(attached)) => {
                 self.phase = Phase::Attached;
-                self.next_ping = Some(now);
+                self.next_ping = self.config.ping_interval.map(|_| now);
                 // The server sends a keyframe on attach (it may have overtaken this message
                 // and be waiting already).
                 self.awaiting_keyframe = Some(now);
@@ -364,7 +366,7 @@ impl ViewerConnection {
         if self.next_ping.is_some_and(|at| now >= at) {
             let ping = self.rtt.ping(now);
             self.transmits.push_back(ControlMessage::Ping(ping));
-            self.next_ping = Some(now + self.config.ping_interval);
+            self.next_ping = self.config.ping_interval.map(|every| now + every);
         }
         if self.gap_deadline().is_some_and(|at| now >= at) {
             self.want_keyframe(now);
@@ -408,6 +410,12 @@ impl ViewerConnection {
     /// The median of recent round-trip times.
     pub fn rtt(&self) -> Option<Duration> {
         self.rtt.median()
+    }
+
+    /// A round trip the transport measured (QUIC's from its acknowledgements), for a
+    /// connection that does not ping.
+    pub fn transport_rtt(&mut self, rtt: Duration) {
+        self.rtt.sample(rtt);
     }
 
     /// The features both sides support, once the server answered.

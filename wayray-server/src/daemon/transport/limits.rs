@@ -45,8 +45,8 @@ pub fn transport_config() -> quinn::TransportConfig {
         .max_concurrent_uni_streams(VarInt::from_u32(0))
         .stream_receive_window(VarInt::from_u32(STREAM_WINDOW))
         .receive_window(VarInt::from_u32(CONNECTION_WINDOW))
-        .datagram_receive_buffer_size(None)
-        .initial_rtt(wayray_protocol::quic::INITIAL_RTT);
+        .datagram_receive_buffer_size(None);
+    wayray_protocol::quic::shared_transport(&mut transport);
     let mut cubic = quinn::congestion::CubicConfig::default();
     cubic.initial_window(INITIAL_WINDOW);
     transport.congestion_controller_factory(Arc::new(cubic));

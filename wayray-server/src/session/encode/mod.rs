@@ -6,6 +6,7 @@
 
 mod choose;
 pub mod pipeline;
+mod runs;
 mod scroll;
 mod tiles;
 pub mod video;
@@ -288,6 +289,7 @@ impl Encoder {
                 .map(|r| tiles::tile_of(r.rect, self.tile));
             self.motion.record(costly, now);
         }
+        let encoded = runs::merge_solid_runs(encoded);
         let mut shadow =
             PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
         for region in regions

@@ -240,3 +240,35 @@ fn a_window_move_is_a_copy_plus_the_exposed_background() {
     assert_eq!(stats.copies, 1);
     assert!(stats.bytes < 1500, "a move cost {} bytes", stats.bytes);
 }
+
+#[test]
+fn a_keyframe_of_a_mostly_uniform_screen_is_small_and_exact() {
+    let (w, h) = (1920, 1080);
+    let mut frame = vec![0u8; (w * h * 4) as usize];
+    for px in frame.chunks_exact_mut(4) {
+        px.copy_from_slice(&[0x22, 0x22, 0x22, 0xff]);
+    }
+    // A prompt in the top-left corner.
+    for y in 4..16 {
+        for x in 2..20 {
+            if (x + y) % 3 == 0 {
+                let i = ((y * w + x) * 4) as usize;
+                frame[i..i + 4].copy_from_slice(&[0xdd, 0xdd, 0xdd, 0xff]);
+            }
+        }
+    }
+    let mut encoder = Encoder::new(w, h);
+    let (update, _) =
+        encoder.encode(&FrameInput::new(&frame, w, h, &[], Instant::now()).keyframe(true));
+    assert!(update.keyframe);
+    // The prompt's tile, the rest of its row, and the rows below it.
+    assert_eq!(update.regions.len(), 3, "{:?}", update.regions);
+    let message = wayray_protocol::messages::display::DisplayMessage::FrameUpdate(update.clone());
+    let bytes = wayray_protocol::framing::encode_frame_to_vec(&message)
+        .unwrap()
+        .len();
+    assert!(bytes < 1000, "a keyframe of {bytes} bytes");
+    let mut fb = vec![0u8; frame.len()];
+    apply(&mut fb, &update, &mut ZstdContext::new().unwrap());
+    assert!(fb == frame);
+}
