@@ -59,6 +59,7 @@ pub struct Framebuffer {
     pixels: Vec<u8>,
     last_sequence: Option<u64>,
     decoders: Decoders,
+    cached_regions: u64,
 }
 
 impl std::fmt::Debug for Framebuffer {
@@ -80,7 +81,13 @@ impl Framebuffer {
             pixels: Vec::new(),
             last_sequence: None,
             decoders: Decoders::new().map_err(ApplyError::Setup)?,
+            cached_regions: 0,
         })
+    }
+
+    /// Keeps a content cache for the connection that negotiated one (or none).
+    pub fn set_content_cache(&mut self, enabled: bool) {
+        self.decoders.set_content_cache(enabled);
     }
 
     /// Width in pixels (0 before the first keyframe).
@@ -105,6 +112,11 @@ impl Framebuffer {
             .unwrap_or_default()
     }
 
+    /// Regions applied from the content cache so far.
+    pub fn cached_regions(&self) -> u64 {
+        self.cached_regions
+    }
+
     /// Sequence number of the last frame applied.
     pub fn last_sequence(&self) -> Option<u64> {
         self.last_sequence
@@ -113,7 +125,7 @@ impl Framebuffer {
     /// Applies `update` (regions in order) and returns the rectangles it changed.
     pub fn apply(&mut self, update: &FrameUpdate) -> Result<Vec<Rect>, ApplyError> {
         if update.keyframe {
-            self.decoders.reset_video();
+            self.decoders.reset();
             if (update.output_width, update.output_height) != (self.width, self.height) {
                 let (width, height) = (update.output_width, update.output_height);
                 if width > MAX_SIDE
@@ -170,6 +182,11 @@ impl Framebuffer {
                 })?;
         }
         self.last_sequence = Some(update.sequence);
+        self.cached_regions += update
+            .regions
+            .iter()
+            .filter(|r| r.codec == wayray_protocol::messages::display::Codec::Cached)
+            .count() as u64;
         Ok(update.regions.iter().map(|r| r.rect).collect())
     }
 }

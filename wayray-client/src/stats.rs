@@ -20,13 +20,14 @@ const MAX_LATENCY_SAMPLES: usize = 8192;
 const LATENCY_LIMIT: Duration = Duration::from_secs(1);
 
 /// Codecs in wire order, for counting.
-const CODECS: [Codec; 6] = [
+const CODECS: [Codec; 7] = [
     Codec::Solid,
     Codec::Palette,
     Codec::DeltaZstd,
     Codec::RawZstd,
     Codec::CopyRect,
     Codec::H264,
+    Codec::Cached,
 ];
 
 /// A short name of a codec, as the overlay shows it.
@@ -38,6 +39,7 @@ pub fn codec_name(codec: Codec) -> &'static str {
         Codec::RawZstd => "raw",
         Codec::CopyRect => "copy",
         Codec::H264 => "h264",
+        Codec::Cached => "cached",
     }
 }
 

@@ -25,6 +25,9 @@ impl Capabilities {
     pub const COPY_RECT: Self = Self(1 << 5);
     /// The server accepts a user name and password (`Login`); the viewer can send them.
     pub const LOGIN: Self = Self(1 << 6);
+    /// Both keep the content cache ([`crate::codec::ContentCache`]): small regions the
+    /// viewer holds already are sent as a reference (`Codec::Cached`).
+    pub const CONTENT_CACHE: Self = Self(1 << 7);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -35,6 +38,7 @@ impl Capabilities {
         (Self::FRACTIONAL_SCALE, "fractional-scale"),
         (Self::COPY_RECT, "copy-rect"),
         (Self::LOGIN, "login"),
+        (Self::CONTENT_CACHE, "content-cache"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
@@ -48,7 +52,8 @@ impl Capabilities {
             | Self::FRACTIONAL_SCALE
             | Self::TOUCH
             | Self::LOGIN
-            | Self::CLIPBOARD;
+            | Self::CLIPBOARD
+            | Self::CONTENT_CACHE;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

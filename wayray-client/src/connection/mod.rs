@@ -39,6 +39,9 @@ const DISPLAY_QUEUE: usize = 32;
 /// of them), a ping a second, requests. A server that stops reading fills it and ends the
 /// connection instead of growing it.
 const CONTROL_QUEUE: usize = 256;
+/// How long a frame's acknowledgement may wait to leave with the next key or pointer event
+/// (`wayray_protocol::session::ack_hold`): longer than the gap between two keys of a typist.
+const ACK_HOLD: Duration = Duration::from_millis(250);
 
 /// Everything needed to connect.
 #[derive(Clone, Debug)]
@@ -136,6 +139,7 @@ impl Viewer {
         let mut config = ViewerConfig::with_credentials(opts.credentials.clone());
         config.preferred_mode = opts.preferred_mode;
         config.ping_interval = None;
+        config.ack_hold = Some(ACK_HOLD);
         config.capabilities = match opts.clipboard {
             Some(_) => opts.capabilities,
             None => opts
@@ -237,6 +241,12 @@ impl Viewer {
             desk_token: attached.desk_token,
             stats: Stats::default(),
         };
+        viewer.framebuffer.set_content_cache(
+            viewer
+                .machine
+                .capabilities()
+                .contains(Capabilities::CONTENT_CACHE),
+        );
         viewer.flush().map_err(|e| proto(e.to_string()))?;
         Ok(viewer)
     }
@@ -248,6 +258,9 @@ impl Viewer {
             self.stats.key_sent(key.code, pressed, Instant::now());
         }
         let bytes = encode_frame_to_vec(event).map_err(|e| ViewerError::Stream(e.to_string()))?;
+        // A held frame acknowledgement leaves with the input, in the same packet.
+        self.machine.sending_input();
+        self.flush()?;
         let written = self.input.write_all(&bytes).await;
         written.map_err(|e| self.explain(ViewerError::Stream(e.to_string())))
     }
@@ -352,7 +365,8 @@ impl Viewer {
             Ok(changed) => {
                 self.stats.applied(&update, now);
                 self.frames += 1;
-                self.machine.frame_applied(now, update.sequence);
+                self.machine
+                    .frame_applied(now, update.sequence, update.keyframe);
                 changed
             }
             Err(err) => {

@@ -1,7 +1,8 @@
-//! Every region decoder a viewer needs, with their reusable state: the zstd context and the
-//! video decoder of the current H.264 stream.
+//! Every region decoder a viewer needs, with their reusable state: the zstd context, the
+//! video decoder of the current H.264 stream and the content cache.
 
-use super::{CodecError, H264Decoder, PixelViewMut, ZstdContext, decode_region};
+use super::cache::remembered;
+use super::{CodecError, H264Decoder, PixelCache, PixelViewMut, ZstdContext, decode_region};
 use crate::Rect;
 use crate::messages::display::{Codec, RegionUpdate};
 
@@ -12,6 +13,8 @@ pub struct Decoders {
     /// The video stream in progress and the rectangle it covers; a different rectangle starts
     /// a new stream.
     video: Option<(H264Decoder, Rect)>,
+    /// The content cache, where the connection uses one.
+    cache: Option<PixelCache>,
 }
 
 impl Decoders {
@@ -20,7 +23,13 @@ impl Decoders {
         Ok(Self {
             zstd: ZstdContext::new()?,
             video: None,
+            cache: None,
         })
+    }
+
+    /// Keeps a content cache (the connection negotiated one) or none.
+    pub fn set_content_cache(&mut self, enabled: bool) {
+        self.cache = enabled.then(PixelCache::default);
     }
 
     /// Applies one region to `fb`.
@@ -29,10 +38,27 @@ impl Decoders {
         fb: &mut PixelViewMut<'_>,
         region: &RegionUpdate,
     ) -> Result<(), CodecError> {
-        if region.codec != Codec::H264 {
-            return decode_region(fb, region, &mut self.zstd);
-        }
         let rect = region.rect;
+        if region.codec == Codec::Cached {
+            if rect.area() == 0 || !rect.fits_in(fb.width(), fb.height()) {
+                return Err(CodecError::OutOfBounds { rect });
+            }
+            return match self.cache.as_mut() {
+                Some(cache) => cache.apply(fb, rect, &region.payload),
+                None => Err(CodecError::Unsupported {
+                    codec: Codec::Cached,
+                }),
+            };
+        }
+        if region.codec != Codec::H264 {
+            decode_region(fb, region, &mut self.zstd)?;
+            if let Some(cache) = self.cache.as_mut()
+                && remembered(region.codec, rect)
+            {
+                cache.remember(fb, rect);
+            }
+            return Ok(());
+        }
         if rect.area() == 0 || !rect.fits_in(fb.width(), fb.height()) {
             return Err(CodecError::OutOfBounds { rect });
         }
@@ -45,8 +71,12 @@ impl Decoders {
         }
     }
 
-    /// Forgets the video stream (after a keyframe: the next video region starts a new one).
-    pub fn reset_video(&mut self) {
+    /// After a keyframe: forgets the video stream (the next video region starts a new one)
+    /// and empties the content cache.
+    pub fn reset(&mut self) {
         self.video = None;
+        if let Some(cache) = self.cache.as_mut() {
+            cache.clear();
+        }
     }
 }

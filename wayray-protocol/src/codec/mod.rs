@@ -15,7 +15,9 @@
 //! | `DeltaZstd` | zstd of the rows' B, G, R XORed with the rectangle's previous content |
 //! | `CopyRect` | source x and y (u32 little-endian each): copy a same-sized rectangle from there |
 //! | `H264` | an H.264 access unit (see the video module of each side) |
+//! | `Cached` | a content key (16 bytes, little-endian): content the viewer holds in its cache |
 
+pub mod cache;
 mod copy_rect;
 mod decoders;
 mod error;
@@ -29,6 +31,7 @@ mod pixels;
 mod solid;
 mod zstd_codec;
 
+pub use cache::{ContentCache, ContentKey, PixelCache};
 pub use copy_rect::{copy_rect, encode_copy_rect};
 pub use decoders::Decoders;
 pub use error::CodecError;
@@ -49,8 +52,9 @@ pub const MAX_CODED_PIXELS: u64 = 512 * 512;
 /// Applies one region update to `fb`. `zstd` is a reusable decompression context.
 ///
 /// The rectangle must lie inside `fb` (frame validation guarantees it for decoded messages;
-/// it is checked again here). `H264` regions are not handled here: the viewer's video decoder
-/// owns them, so this returns [`CodecError::Unsupported`] for them.
+/// it is checked again here). `H264` and `Cached` regions are not handled here: the viewer's
+/// video decoder and content cache own them ([`Decoders`]), so this returns
+/// [`CodecError::Unsupported`] for them.
 pub fn decode_region(
     fb: &mut PixelViewMut<'_>,
     region: &RegionUpdate,
@@ -76,7 +80,9 @@ pub fn decode_region(
             zstd_codec::decode_delta(fb, rect, payload, zstd)
         }
         Codec::CopyRect => copy_rect::decode(fb, rect, payload),
-        Codec::H264 => Err(CodecError::Unsupported { codec: Codec::H264 }),
+        Codec::H264 | Codec::Cached => Err(CodecError::Unsupported {
+            codec: region.codec,
+        }),
     }
 }
 

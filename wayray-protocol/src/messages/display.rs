@@ -65,6 +65,9 @@ pub enum Codec {
     CopyRect,
     /// An H.264 access unit for a video region.
     H264,
+    /// Content the viewer already holds in its content cache, named by its key (only with
+    /// [`crate::Capabilities::CONTENT_CACHE`]).
+    Cached,
 }
 
 /// A cursor image with its hotspot.

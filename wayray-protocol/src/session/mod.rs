@@ -16,6 +16,7 @@
 //! Time is always passed in; nothing here reads a clock, sleeps or spawns. [`sim`] drives both
 //! machines against each other with simulated time, latency, loss and reordering.
 
+pub mod ack_hold;
 pub mod clipboard;
 pub mod rtt;
 pub mod server;

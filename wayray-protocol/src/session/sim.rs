@@ -151,12 +151,15 @@ impl Pair {
     /// clock: the simulation reads none), with randomness from `seed`. The
     /// simulated network can lose display messages ([`Op::DropNextFrame`]), so both sides
     /// detect lost frames: the viewer after a 200 ms gap, the server after 2 s without an
-    /// acknowledgement (where `server` sets no other).
+    /// acknowledgement (where `server` sets no other). The viewer holds a frame's
+    /// acknowledgement for up to 250 ms, as the QUIC viewer does.
     pub fn new(start: Instant, seed: u64, network: Network, mut server: ServerConfig) -> Self {
         let now = start;
         server.ack_timeout = server.ack_timeout.or(Some(Duration::from_secs(2)));
         let mut config = ViewerConfig::new(Token::new("sim-token".into()));
         config.gap_timeout = Some(Duration::from_millis(200));
+        // As the QUIC viewer does: one frame's acknowledgement waits for the next.
+        config.ack_hold = Some(Duration::from_millis(250));
         config.preferred_mode = Some(OutputMode {
             width: 640,
             height: 480,
@@ -361,7 +364,7 @@ impl Pair {
                 }
                 self.log.frames_applied += 1;
                 self.log.first_frame.get_or_insert(self.now);
-                self.viewer.frame_applied(self.now, seq);
+                self.viewer.frame_applied(self.now, seq, frame.keyframe);
             }
             ViewerEvent::Closed(close) => self.log.viewer_closed = Some(close),
             ViewerEvent::Connected(_) | ViewerEvent::Attached(_) | ViewerEvent::Cursor(_) => {}

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::Close;
+use super::ack_hold::AckHold;
 use super::rtt::RttMeter;
 use super::throttle::Throttle;
 use crate::messages::control::{
@@ -68,6 +69,9 @@ pub struct ViewerConfig {
     pub max_pending_bytes: usize,
     /// Resize requests closer together than this are held, the newest winning.
     pub resize_interval: Duration,
+    /// How long a frame's acknowledgement may wait for the viewer's next packet
+    /// ([`super::ack_hold`]); `None`: sent at once.
+    pub ack_hold: Option<Duration>,
 }
 
 impl ViewerConfig {
@@ -91,6 +95,7 @@ impl ViewerConfig {
             max_pending: 16,
             max_pending_bytes: 256 * 1024 * 1024,
             resize_interval: Duration::from_millis(50),
+            ack_hold: None,
         }
     }
 }
@@ -134,6 +139,7 @@ pub struct ViewerConnection {
     awaiting_keyframe: Option<Instant>,
     cursor_stream: Option<u64>,
     resizes: Throttle<OutputMode>,
+    acks: AckHold,
     transmits: VecDeque<ControlMessage>,
     events: VecDeque<ViewerEvent>,
 }
@@ -167,6 +173,7 @@ impl ViewerConnection {
             awaiting_keyframe: None,
             cursor_stream: None,
             resizes: Throttle::new(config.resize_interval),
+            acks: AckHold::new(config.ack_hold),
             transmits,
             events: VecDeque::new(),
             config,
@@ -305,7 +312,22 @@ impl ViewerConnection {
     }
 
     /// The application applied frame `sequence`: it is acknowledged.
-    pub fn frame_applied(&mut self, _now: Instant, sequence: u64) {
+    pub fn frame_applied(&mut self, now: Instant, sequence: u64, keyframe: bool) {
+        if self.phase == Phase::Attached
+            && let Some(sequence) = self.acks.applied(now, sequence, keyframe)
+        {
+            self.send_ack(sequence);
+        }
+    }
+
+    /// The application is about to send input: a held acknowledgement goes along.
+    pub fn sending_input(&mut self) {
+        if let Some(sequence) = self.acks.release() {
+            self.send_ack(sequence);
+        }
+    }
+
+    fn send_ack(&mut self, sequence: u64) {
         if self.phase == Phase::Attached {
             let ack = ControlMessage::FrameAck(FrameAck { sequence });
             self.transmits.push_back(ack);
@@ -368,6 +390,9 @@ impl ViewerConnection {
             self.transmits.push_back(ControlMessage::Ping(ping));
             self.next_ping = self.config.ping_interval.map(|every| now + every);
         }
+        if let Some(sequence) = self.acks.due(now) {
+            self.send_ack(sequence);
+        }
         if self.gap_deadline().is_some_and(|at| now >= at) {
             self.want_keyframe(now);
         }
@@ -401,10 +426,15 @@ impl ViewerConnection {
         if self.phase != Phase::Attached {
             return None;
         }
-        [self.next_ping, self.gap_deadline(), self.resizes.deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.next_ping,
+            self.gap_deadline(),
+            self.resizes.deadline(),
+            self.acks.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// The median of recent round-trip times.

@@ -4,6 +4,7 @@
 //!
 //! `Encoder` is synchronous and owns no thread; `pipeline` runs it off the compositor thread.
 
+mod cached;
 mod choose;
 pub mod pipeline;
 mod runs;
@@ -13,7 +14,6 @@ pub mod video;
 
 use std::time::Instant;
 
-use rayon::prelude::*;
 use wayray_protocol::Rect;
 
 use crate::session::capture::MoveHint;
@@ -96,6 +96,8 @@ pub struct Encoder {
     video_enabled: bool,
     motion: video::Motion,
     tile: u32,
+    /// What the viewer's content cache holds, where it keeps one.
+    cache: Option<cached::KeyCache>,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -133,6 +135,18 @@ impl Encoder {
             video_enabled: true,
             motion: video::Motion::new(width, height, TILE, false),
             tile: TILE,
+            cache: None,
+        }
+    }
+
+    /// Uses the content cache (the viewer's capability) or not. Takes effect with the next
+    /// keyframe, which empties the viewer's cache too: call it before the frame a new viewer
+    /// starts with.
+    pub fn set_cache(&mut self, enabled: bool) {
+        if enabled != self.cache.is_some() {
+            self.cache = enabled.then(cached::KeyCache::default);
+            // Whatever the viewer holds, it starts again from the next keyframe.
+            self.shadow.clear();
         }
     }
 
@@ -179,6 +193,9 @@ impl Encoder {
         let keyframe =
             keyframe || width != self.width || height != self.height || self.shadow.is_empty();
         if keyframe {
+            if let Some(cache) = self.cache.as_mut() {
+                cache.clear();
+            }
             self.width = width;
             self.height = height;
             self.shadow.clear();
@@ -270,14 +287,23 @@ impl Encoder {
                 }
             }
         }
+        if self.cache.is_some() {
+            changed = tiles::join_split_parts(
+                changed,
+                self.tile,
+                wayray_protocol::codec::cache::MAX_AREA,
+            );
+        }
         let encode = |&(tile, absolute): &(Rect, bool)| {
             with_zstd(|ctx| choose::encode_tile(ctx, &src, &shadow, tile, absolute))
         };
-        let encoded: Vec<RegionUpdate> = if changed.len() >= self.parallel_threshold {
-            changed.par_iter().map(encode).collect()
-        } else {
-            changed.iter().map(encode).collect()
-        };
+        let encoded = cached::encode_parts(
+            self.cache.as_mut(),
+            &src,
+            &changed,
+            self.parallel_threshold,
+            encode,
+        );
         // Lossy tiles were resent whole and absolutely; other parts belong to exact tiles.
         for region in &encoded {
             self.motion.clear_lossy(region.rect);

@@ -43,6 +43,8 @@ struct Shared {
     parked: AtomicBool,
     /// The attached viewer decodes H.264 (a viewer without it gets lossless frames only).
     viewer_video: AtomicBool,
+    /// The attached viewer keeps the content cache.
+    viewer_cache: AtomicBool,
 }
 
 impl Default for Shared {
@@ -53,6 +55,7 @@ impl Default for Shared {
             active: AtomicBool::new(true),
             parked: AtomicBool::new(false),
             viewer_video: AtomicBool::new(true),
+            viewer_cache: AtomicBool::new(false),
         }
     }
 }
@@ -128,6 +131,12 @@ impl Pipeline {
     /// still needs the pipeline's own `video` to be on).
     pub fn set_viewer_video(&self, decodes: bool) {
         self.shared.viewer_video.store(decodes, Ordering::SeqCst);
+    }
+
+    /// Whether the attached viewer keeps the content cache (changing it makes the next frame
+    /// a keyframe).
+    pub fn set_viewer_cache(&self, keeps: bool) {
+        self.shared.viewer_cache.store(keeps, Ordering::SeqCst);
     }
 
     /// Asks for a full frame of the current output (new viewer, lost state).
@@ -285,6 +294,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                 video_now = wanted;
                 encoder.set_video(video_now);
             }
+            encoder.set_cache(shared.viewer_cache.load(Ordering::SeqCst));
             let dirty = std::mem::take(&mut pending.dirty);
             let moves = std::mem::take(&mut pending.moves);
             if keyframe || current.len() != pending.staging.len() {

@@ -272,3 +272,68 @@ fn a_keyframe_of_a_mostly_uniform_screen_is_small_and_exact() {
     apply(&mut fb, &update, &mut ZstdContext::new().unwrap());
     assert!(fb == frame);
 }
+
+/// Draws glyph `g` (a pattern of its own) into the 8×16 cell at column `col`, row 0.
+fn draw_glyph(frame: &mut [u8], col: u32, g: u32) {
+    for y in 0..16 {
+        for x in 0..8 {
+            let on = (x * 3 + y * g) % 7 < 3;
+            let i = ((y * W + col * 8 + x) * 4) as usize;
+            let v = if on { 0xee } else { 0x11 };
+            frame[i..i + 4].copy_from_slice(&[v, v, v, 0xff]);
+        }
+    }
+}
+
+#[test]
+fn content_the_viewer_holds_goes_as_a_reference_and_decodes_exactly() {
+    let mut encoder = Encoder::new(W, H);
+    encoder.set_cache(true);
+    let mut decoders = wayray_protocol::codec::Decoders::new().unwrap();
+    decoders.set_content_cache(true);
+    let mut fb = vec![0u8; (W * H * 4) as usize];
+    let mut frame = fb.clone();
+    for px in frame.chunks_exact_mut(4) {
+        px.copy_from_slice(&[0x11, 0x11, 0x11, 0xff]);
+    }
+    let mut apply_cached = |fb: &mut Vec<u8>, update: &FrameUpdate| {
+        if update.keyframe {
+            decoders.reset();
+        }
+        let mut view = PixelViewMut::packed(fb, W, H).unwrap();
+        for region in &update.regions {
+            decoders.apply(&mut view, region)?;
+        }
+        Ok::<(), wayray_protocol::codec::CodecError>(())
+    };
+    let t = Instant::now();
+    let (key, _) = encoder.encode(&FrameInput::new(&frame, W, H, &[], t).keyframe(true));
+    apply_cached(&mut fb, &key).unwrap();
+    // "abab": the second a and b are references; the pixels still match exactly.
+    let mut cached = 0;
+    for (col, g) in [(0, 2), (1, 5), (2, 2), (3, 5)] {
+        draw_glyph(&mut frame, col, g);
+        let damage = [Rect::new(col * 8, 0, 8, 16)];
+        let (update, _) = encoder.encode(&FrameInput::new(&frame, W, H, &damage, t));
+        cached += update
+            .regions
+            .iter()
+            .filter(|r| r.codec == Codec::Cached)
+            .count();
+        apply_cached(&mut fb, &update).unwrap();
+        assert!(fb == frame, "after glyph {col}");
+    }
+    assert_eq!(cached, 2);
+    // A viewer without the entries cannot apply a reference: it fails, and asks for a
+    // keyframe, which empties both caches.
+    draw_glyph(&mut frame, 4, 2);
+    let damage = [Rect::new(32, 0, 8, 16)];
+    let (update, _) = encoder.encode(&FrameInput::new(&frame, W, H, &damage, t));
+    assert_eq!(update.regions[0].codec, Codec::Cached);
+    let mut fresh = wayray_protocol::codec::Decoders::new().unwrap();
+    fresh.set_content_cache(true);
+    let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
+    assert!(fresh.apply(&mut view, &update.regions[0]).is_err());
+    let (update, _) = encoder.encode(&FrameInput::new(&frame, W, H, &[], t).keyframe(true));
+    assert!(update.regions.iter().all(|r| r.codec != Codec::Cached));
+}

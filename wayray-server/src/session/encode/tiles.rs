@@ -75,9 +75,86 @@ pub fn changed_bounds(
     ))
 }
 
+/// Joins changed parts that a tile edge split (a glyph across a tile boundary) back into one
+/// rectangle, where both touch that edge and their bounding box stays at most `max_area`
+/// pixels: the same glyph then looks the same wherever it sits relative to the grid, which
+/// the content cache needs. Only parts sent against the shadow (`false`) are joined; the
+/// bounding box lies inside the two tiles, so it overlaps no other part. Frames of more than
+/// `MAX_JOINED` parts are left as they are.
+pub fn join_split_parts(
+    mut parts: Vec<(Rect, bool)>,
+    tile: u32,
+    max_area: u64,
+) -> Vec<(Rect, bool)> {
+    if parts.len() > MAX_JOINED {
+        return parts;
+    }
+    let mut i = 0;
+    while i < parts.len() {
+        let joined = (i + 1..parts.len()).find_map(|j| {
+            let ((a, a_abs), (b, b_abs)) = (parts[i], parts[j]);
+            let union = bounding(a, b);
+            (!a_abs && !b_abs && split_by_edge(a, b, tile) && union.area() <= max_area)
+                .then_some((j, union))
+        });
+        match joined {
+            Some((j, union)) => {
+                parts.remove(j);
+                parts[i].0 = union;
+            }
+            None => i += 1,
+        }
+    }
+    parts
+}
+
+/// Most parts a frame may have for [`join_split_parts`] to look at (a typed character has
+/// one to four).
+const MAX_JOINED: usize = 16;
+
+fn bounding(a: Rect, b: Rect) -> Rect {
+    let (x0, y0) = (a.x.min(b.x), a.y.min(b.y));
+    let x1 = (a.x + a.width).max(b.x + b.width);
+    let y1 = (a.y + a.height).max(b.y + b.height);
+    Rect::new(x0, y0, x1 - x0, y1 - y0)
+}
+
+/// Whether `a` and `b` lie in neighbouring tiles and both touch the edge between them.
+fn split_by_edge(a: Rect, b: Rect, tile: u32) -> bool {
+    let (ta, tb) = (tile_of(a, tile), tile_of(b, tile));
+    let touch_x = |l: Rect, r: Rect| l.x + l.width == r.x && r.x % tile == 0;
+    let touch_y = |t: Rect, u: Rect| t.y + t.height == u.y && u.y % tile == 0;
+    (ta.y == tb.y && (touch_x(a, b) || touch_x(b, a)))
+        || (ta.x == tb.x && (touch_y(a, b) || touch_y(b, a)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_glyph_split_by_a_tile_edge_is_joined_again() {
+        let left = (Rect::new(60, 10, 4, 14), false);
+        let right = (Rect::new(64, 12, 3, 12), false);
+        let elsewhere = (Rect::new(200, 10, 7, 14), false);
+        let joined = join_split_parts(vec![left, elsewhere, right], TILE, 4096);
+        assert_eq!(joined, vec![(Rect::new(60, 10, 7, 14), false), elsewhere]);
+        // Across a row boundary too.
+        let top = (Rect::new(10, 60, 7, 4), false);
+        let bottom = (Rect::new(10, 64, 7, 10), false);
+        assert_eq!(
+            join_split_parts(vec![top, bottom], TILE, 4096),
+            vec![(Rect::new(10, 60, 7, 14), false)]
+        );
+        // Not when one is sent absolutely, when they do not touch the edge, or when too big.
+        assert_eq!(
+            join_split_parts(vec![left, (right.0, true)], TILE, 4096).len(),
+            2
+        );
+        let apart = (Rect::new(66, 12, 3, 12), false);
+        assert_eq!(join_split_parts(vec![left, apart], TILE, 4096).len(), 2);
+        assert_eq!(join_split_parts(vec![left, right], TILE, 50).len(), 2);
+    }
 
     #[test]
     fn changed_bounds_is_tight() {

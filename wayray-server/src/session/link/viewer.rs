@@ -34,6 +34,11 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         .capabilities
         .contains(wayray_protocol::Capabilities::H264);
     shared.pipeline.set_viewer_video(h264);
+    shared.pipeline.set_viewer_cache(
+        attach
+            .capabilities
+            .contains(wayray_protocol::Capabilities::CONTENT_CACHE),
+    );
     let mut capture = false;
     let previous = shared.viewer.lock().ok().and_then(|mut v| {
         // The idle encoder gave its frames back: the keyframe needs a fresh capture.

@@ -1,0 +1,91 @@
+//! The content cache end to end over real QUIC: characters typed again into foot travel as
+//! references to what the viewer holds, and the viewer's pixels still equal the session's
+//! exactly; a viewer without the capability gets no references.
+
+use std::time::{Duration, Instant};
+
+use wayray_client::keys::{stroke_events, us_strokes};
+use wayray_client::{PinPolicy, Viewer};
+use wayray_protocol::Capabilities;
+use wayray_tests::fixture::Fixture;
+use wayray_tests::programs::require;
+use wayray_tests::remote::{serve, viewer_options};
+
+fn differing(fixture: &Fixture, viewer: &Viewer) -> usize {
+    let shot = fixture.session.screenshot().unwrap();
+    if (shot.width, shot.height) != (viewer.framebuffer.width(), viewer.framebuffer.height()) {
+        return usize::MAX;
+    }
+    viewer
+        .framebuffer
+        .pixels()
+        .chunks_exact(4)
+        .zip(shot.bgra.chunks_exact(4))
+        .filter(|(a, b)| a != b)
+        .count()
+}
+
+/// Types `text` one character at a time, each echoed before the next; returns the regions
+/// applied from the cache meanwhile, once the viewer's pixels equal the session's.
+async fn type_and_match(fixture: &Fixture, viewer: &mut Viewer, text: &str) -> u64 {
+    let before = viewer.framebuffer.cached_regions();
+    for stroke in us_strokes(text).unwrap() {
+        for event in stroke_events(stroke) {
+            viewer.send_input(&event).await.unwrap();
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(2), viewer.next_update()).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        viewer
+            .settle(Duration::from_millis(500), deadline)
+            .await
+            .unwrap();
+        let differ = differing(fixture, viewer);
+        if differ == 0 {
+            return viewer.framebuffer.cached_regions() - before;
+        }
+        assert!(Instant::now() < deadline, "{differ} pixels differ");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_glyphs_are_references_and_the_picture_stays_exact() {
+    let Some(foot) = require("foot") else {
+        return;
+    };
+    let mut fixture = Fixture::new("content-cache", 640, 480);
+    let state = fixture.dir.path().join("state");
+    let served = serve(&fixture, "cache-token", &state, 2);
+    fixture.spawn_foot(
+        &foot,
+        "[cursor]\nblink=no\n",
+        &["sh", "-c", "PS1='$ ' exec sh"],
+    );
+    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+
+    let options = viewer_options(&served, &fixture, PinPolicy::AcceptNew, "cache-token");
+    let mut viewer = Viewer::connect(&options).await.expect("viewer attaches");
+    viewer
+        .settle(Duration::from_millis(500), deadline)
+        .await
+        .unwrap();
+    let cached = type_and_match(&fixture, &mut viewer, "abababababababab").await;
+    assert!(cached >= 4, "only {cached} regions came from the cache");
+    viewer.disconnect().await;
+
+    // Without the capability, the same typing is sent in full and matches as well.
+    let mut options = viewer_options(&served, &fixture, PinPolicy::AcceptNew, "cache-token");
+    options.capabilities = Capabilities::from_bits(
+        Capabilities::implemented().bits() & !Capabilities::CONTENT_CACHE.bits(),
+    );
+    let mut viewer = Viewer::connect(&options).await.expect("viewer attaches");
+    viewer
+        .settle(Duration::from_millis(500), deadline)
+        .await
+        .unwrap();
+    let cached = type_and_match(&fixture, &mut viewer, "abababababababab").await;
+    assert_eq!(cached, 0);
+    viewer.disconnect().await;
+}
