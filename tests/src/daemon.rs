@@ -297,6 +297,7 @@ impl Daemon {
             timeout: Duration::from_secs(20),
             capabilities: wayray_protocol::Capabilities::implemented(),
             clipboard: None,
+            refresh_millihertz: None,
         }
     }
 

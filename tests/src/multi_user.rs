@@ -288,6 +288,7 @@ impl MultiUserServer {
             timeout: Duration::from_secs(30),
             capabilities: wayray_protocol::Capabilities::implemented(),
             clipboard: None,
+            refresh_millihertz: None,
         }
     }
 

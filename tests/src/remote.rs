@@ -104,6 +104,7 @@ pub fn viewer_options(
         timeout: std::time::Duration::from_secs(10),
         capabilities: wayray_protocol::Capabilities::implemented(),
         clipboard: None,
+        refresh_millihertz: None,
     }
 }
 

@@ -186,3 +186,58 @@ async fn a_viewer_that_takes_no_frames_pauses_a_redrawing_client_until_it_goes()
         shot.frames - later
     );
 }
+
+/// Frames the session rendered per second over 2 s, the second 2 s of a viewer connected
+/// with `options` that takes every frame (so nothing is held back by the frames in flight).
+async fn paced_rate(fixture: &Fixture, options: &wayray_client::ConnectOptions) -> f64 {
+    let mut viewer = wayray_client::Viewer::connect(options)
+        .await
+        .expect("viewer attaches");
+    let frames = || fixture.session.stats().expect("stats").frames;
+    // The first 2 s let the report arrive and the output change.
+    let mut rate = 0.0;
+    for _ in 0..2 {
+        let (start, before) = (std::time::Instant::now(), frames());
+        let until = start + Duration::from_secs(2);
+        while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
+            let _ = tokio::time::timeout(left, viewer.next_update()).await;
+        }
+        rate = (frames() - before) as f64 / start.elapsed().as_secs_f64();
+    }
+    viewer.disconnect().await;
+    rate
+}
+
+/// A viewer whose desk refreshes at 24 Hz says so: a continuously redrawing client then gets
+/// its frame callbacks 24 times a second, and again 60 once that viewer is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_reporting_its_refresh_rate_paces_a_redrawing_client_to_it() {
+    let Some(program) = require("weston-simple-shm") else {
+        return;
+    };
+    let mut fixture = Fixture::new("refresh", 640, 480);
+    let served = wayray_tests::remote::serve(&fixture, "tok", &fixture.dir.path().join("s"), 2);
+    fixture.spawn(fixture.command(&program));
+    let (animating, _) = fixture.wait_for(WAIT, |s| s.windows == 1 && s.frames > 30);
+    assert!(animating, "weston-simple-shm did not animate");
+
+    let mut options = wayray_tests::remote::viewer_options(
+        &served,
+        &fixture,
+        wayray_client::PinPolicy::AcceptNew,
+        "tok",
+    );
+    options.refresh_millihertz = Some(24_000);
+    let rate = paced_rate(&fixture, &options).await;
+    assert!(
+        (16.0..=28.0).contains(&rate),
+        "{rate:.0} frames a second for a 24 Hz desk"
+    );
+    // A viewer that reports nothing gets the default 60 Hz.
+    options.refresh_millihertz = None;
+    let rate = paced_rate(&fixture, &options).await;
+    assert!(
+        (36.0..=64.0).contains(&rate),
+        "{rate:.0} frames a second for a desk that reported no rate"
+    );
+}

@@ -68,6 +68,10 @@ pub struct ConnectArgs {
     /// Exit after this many milliseconds.
     #[arg(long)]
     pub exit_after_ms: Option<u64>,
+    /// Report this display refresh rate to the session, which paces its applications to it
+    /// (a window reports its monitor's own rate once it is shown; default: 60 Hz).
+    #[arg(long, value_name = "HZ", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub refresh_hz: Option<u32>,
     /// Write a JSON report (first_frame_ms, frames, bytes, rtt_ms, reconnects and, when keys
     /// were typed, latency_ms_p50 / latency_ms_p99) when exiting.
     #[arg(long)]

@@ -19,6 +19,8 @@ pub enum Request {
     Input(InputMessage),
     /// Another output size (the window's, once it stopped changing).
     Resize(OutputMode),
+    /// The desk display's refresh rate in millihertz (the window's monitor).
+    Refresh(u32),
 }
 
 /// What the driver does next.
@@ -105,8 +107,12 @@ impl Driver {
         frontend: &mut impl Frontend,
     ) -> Result<(), DriveError> {
         let mut mode = None;
+        let mut refresh = None;
         loop {
-            let err = match self.serve(requests, frontend, &mut mode).await {
+            let err = match self
+                .serve(requests, frontend, &mut mode, &mut refresh)
+                .await
+            {
                 Ok(()) => return Ok(()),
                 Err(err) => err,
             };
@@ -121,6 +127,7 @@ impl Driver {
             let mut options = options.clone();
             // Ask for the size the front end has now.
             options.preferred_mode = mode.or(options.preferred_mode);
+            options.refresh_millihertz = refresh.or(options.refresh_millihertz);
             let attempt = resumer.resume(&options, |e| {
                 tracing::info!(%e, "resuming failed; trying again");
             });
@@ -130,6 +137,7 @@ impl Driver {
                     result = &mut attempt => break result?,
                     request = requests.recv() => match request {
                         Some(Request::Resize(m)) => mode = Some(m),
+                        Some(Request::Refresh(r)) => refresh = Some(r),
                         Some(Request::Input(_)) => {}
                         None => return Ok(()),
                     },
@@ -152,6 +160,7 @@ impl Driver {
         requests: &mut mpsc::Receiver<Request>,
         frontend: &mut impl Frontend,
         mode: &mut Option<OutputMode>,
+        refresh: &mut Option<u32>,
     ) -> Result<(), ViewerError> {
         let viewer = &mut self.viewer;
         let mut tick = tokio::time::interval(frontend.tick_interval());
@@ -163,6 +172,11 @@ impl Driver {
                     Some(Request::Resize(m)) => {
                         *mode = Some(m);
                         viewer.resize(m).await?;
+                        continue;
+                    }
+                    Some(Request::Refresh(r)) => {
+                        *refresh = Some(r);
+                        viewer.report_refresh(r)?;
                         continue;
                     }
                     None => Step::Stop,

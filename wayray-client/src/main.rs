@@ -302,6 +302,7 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<(Connect
             .map_or_else(|| config.timeout(), Duration::from_secs),
         capabilities: wayray_protocol::Capabilities::implemented(),
         clipboard: desk_clipboard(args, config),
+        refresh_millihertz: args.refresh_hz.map(|hz| hz * 1000),
     };
     Ok((options, login_screen))
 }

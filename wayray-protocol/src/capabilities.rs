@@ -28,6 +28,9 @@ impl Capabilities {
     /// Both keep the content cache ([`crate::codec::ContentCache`]): small regions the
     /// viewer holds already are sent as a reference (`Codec::Cached`).
     pub const CONTENT_CACHE: Self = Self(1 << 7);
+    /// The viewer reports its display's refresh rate (`RefreshRate`); the server paces the
+    /// session's clients to it.
+    pub const REFRESH_RATE: Self = Self(1 << 8);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -39,6 +42,7 @@ impl Capabilities {
         (Self::COPY_RECT, "copy-rect"),
         (Self::LOGIN, "login"),
         (Self::CONTENT_CACHE, "content-cache"),
+        (Self::REFRESH_RATE, "refresh-rate"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
@@ -53,7 +57,8 @@ impl Capabilities {
             | Self::TOUCH
             | Self::LOGIN
             | Self::CLIPBOARD
-            | Self::CONTENT_CACHE;
+            | Self::CONTENT_CACHE
+            | Self::REFRESH_RATE;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

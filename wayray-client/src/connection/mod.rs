@@ -67,6 +67,9 @@ pub struct ConnectOptions {
     pub capabilities: Capabilities,
     /// The desk's clipboard, shared with the session where the server allows it.
     pub clipboard: Option<std::sync::Arc<crate::clipboard::desk::DeskClipboard>>,
+    /// The desk display's refresh rate in millihertz, told to a server that paces the
+    /// session to it (`None`: the server's default, 60 Hz).
+    pub refresh_millihertz: Option<u32>,
 }
 
 /// A viewer attached to a session.
@@ -140,6 +143,7 @@ impl Viewer {
         config.preferred_mode = opts.preferred_mode;
         config.ping_interval = None;
         config.ack_hold = Some(ACK_HOLD);
+        config.refresh_millihertz = opts.refresh_millihertz;
         config.capabilities = match opts.clipboard {
             Some(_) => opts.capabilities,
             None => opts
@@ -273,6 +277,13 @@ impl Viewer {
             (_, ViewerError::Disconnected { .. }) | (None, _) => err,
             (Some(reason), _) => closed_error(reason),
         }
+    }
+
+    /// Tells the server the desk display's refresh rate (the window moved to a monitor with
+    /// another one).
+    pub fn report_refresh(&mut self, millihertz: u32) -> Result<(), ViewerError> {
+        self.machine.report_refresh(millihertz);
+        self.flush()
     }
 
     /// Asks the server to change the session output (the window's size and scale).

@@ -38,6 +38,8 @@ pub(super) struct App {
     reconnecting: bool,
     /// Keys whose press was a viewer shortcut: their release is not sent either.
     swallowed: std::collections::HashSet<winit::keyboard::PhysicalKey>,
+    /// The refresh rate of the window's monitor last told to the session.
+    refresh_told: Option<u32>,
     /// The login screen, shown until a login succeeds.
     pub login: Option<LoginScreen>,
     /// Starts the session's network task once the login has given a viewer.
@@ -143,6 +145,7 @@ impl ApplicationHandler<Wake> for App {
                 self.request_mode();
             }
             WindowEvent::ScaleFactorChanged { .. } => self.request_mode(),
+            WindowEvent::Moved(_) => self.report_refresh(),
             WindowEvent::RedrawRequested => {
                 // A grab asked for before the window was on screen is taken now; a Wayland
                 // compositor's late answer shows in the title.
@@ -203,6 +206,7 @@ impl App {
             title_shown: String::new(),
             reconnecting: false,
             swallowed: std::collections::HashSet::new(),
+            refresh_told: None,
             login: None,
             starter: None,
         }
@@ -293,7 +297,7 @@ impl App {
     }
 
     /// The session output follows the window: its size in physical pixels and its scale.
-    fn request_mode(&self) {
+    fn request_mode(&mut self) {
         let Some(window) = &self.window else { return };
         let size = window.inner_size();
         if size.width == 0 || size.height == 0 {
@@ -305,6 +309,22 @@ impl App {
             scale_120: (window.scale_factor() * 120.0).round().clamp(60.0, 960.0) as u32,
         };
         self.resize.send_replace(Some(mode));
+        self.report_refresh();
+    }
+
+    /// Tells the session the refresh rate of the monitor the window is on, when it changed:
+    /// the session's applications then draw at the rate this desk shows.
+    fn report_refresh(&mut self) {
+        let Some(window) = &self.window else { return };
+        let rate = window
+            .current_monitor()
+            .and_then(|monitor| monitor.refresh_rate_millihertz());
+        if let Some(rate) = rate
+            && self.refresh_told != Some(rate)
+            && self.requests.try_send(Request::Refresh(rate)).is_ok()
+        {
+            self.refresh_told = Some(rate);
+        }
     }
 
     fn redraw(&mut self) {

@@ -34,7 +34,13 @@ pub enum ControlMessage {
     /// Viewer → server, instead of `Attach` where the server offers
     /// [`Capabilities::LOGIN`]: log in with a user name and password.
     Login(Login),
+    /// Viewer → server, where the server offers [`Capabilities::REFRESH_RATE`]: the desk's
+    /// display refreshes at this many millihertz; the session paces its clients to it.
+    RefreshRate(u32),
 }
+
+/// The refresh rates a viewer may report, in millihertz: 1 Hz to 1000 Hz.
+pub const REFRESH_RANGE: std::ops::RangeInclusive<u32> = 1_000..=1_000_000;
 
 /// Name and version of a program, for logs and `wayray-ctl`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +226,7 @@ impl WireMessage for ControlMessage {
         "ResizeRequest",
         "Disconnect",
         "Login",
+        "RefreshRate",
     ];
 
     fn name(&self) -> &'static str {
@@ -235,6 +242,7 @@ impl WireMessage for ControlMessage {
             Self::ResizeRequest(_) => "ResizeRequest",
             Self::Disconnect(_) => "Disconnect",
             Self::Login(_) => "Login",
+            Self::RefreshRate(_) => "RefreshRate",
         }
     }
 
@@ -268,6 +276,9 @@ impl WireMessage for ControlMessage {
                 attached.mode.validate()
             }
             Self::ResizeRequest(mode) => mode.validate(),
+            Self::RefreshRate(millihertz) => {
+                check_range("refresh rate", *millihertz, REFRESH_RANGE)
+            }
             Self::Disconnect(d) => check_len("disconnect message", &d.message, MAX_TEXT),
             Self::Ping(_) | Self::Pong(_) | Self::FrameAck(_) | Self::KeyframeRequest => Ok(()),
         }

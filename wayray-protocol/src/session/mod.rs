@@ -23,6 +23,7 @@ pub mod server;
 pub mod sim;
 pub mod throttle;
 pub mod viewer;
+pub mod viewer_config;
 pub mod window;
 
 #[cfg(test)]

@@ -95,6 +95,8 @@ pub enum ServerEvent {
     KeyframeRequested,
     /// Change the session output to this mode (already clamped).
     Resize(OutputMode),
+    /// Pace the session's clients to this refresh rate, in millihertz (already validated).
+    Refresh(u32),
     /// An input event for the session.
     Input(InputMessage),
     /// The connection ended; close the transport with this reason.
@@ -122,6 +124,7 @@ pub struct ServerConnection {
     window_moved: Instant,
     keyframes: Throttle<()>,
     resizes: Throttle<OutputMode>,
+    refreshes: Throttle<u32>,
     keymaps: Throttle<KeymapLayout>,
     transmits: VecDeque<ControlMessage>,
     events: VecDeque<ServerEvent>,
@@ -138,6 +141,7 @@ impl ServerConnection {
             window_moved: now,
             keyframes: Throttle::with_burst(config.keyframe_interval, config.keyframe_burst),
             resizes: Throttle::new(config.resize_interval),
+            refreshes: Throttle::new(config.resize_interval),
             keymaps: Throttle::new(config.keymap_interval),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -220,6 +224,13 @@ impl ServerConnection {
                 let mode = self.clamp(mode);
                 if let Some(mode) = self.resizes.offer(now, mode) {
                     self.events.push_back(ServerEvent::Resize(mode));
+                }
+            }
+            (Phase::Attached, ControlMessage::RefreshRate(millihertz))
+                if self.capabilities.contains(Capabilities::REFRESH_RATE) =>
+            {
+                if let Some(millihertz) = self.refreshes.offer(now, millihertz) {
+                    self.events.push_back(ServerEvent::Refresh(millihertz));
                 }
             }
             (phase, other) => {
@@ -316,6 +327,9 @@ impl ServerConnection {
         if let Some(mode) = self.resizes.poll(now) {
             self.events.push_back(ServerEvent::Resize(mode));
         }
+        if let Some(millihertz) = self.refreshes.poll(now) {
+            self.events.push_back(ServerEvent::Refresh(millihertz));
+        }
         if let Some(layout) = self.keymaps.poll(now) {
             let event = ServerEvent::Input(InputMessage::Keymap(layout));
             self.events.push_back(event);
@@ -340,6 +354,7 @@ impl ServerConnection {
                 self.ack_deadline(),
                 self.keyframes.deadline(),
                 self.resizes.deadline(),
+                self.refreshes.deadline(),
                 self.keymaps.deadline(),
             ]
             .into_iter()

@@ -346,7 +346,7 @@ impl Pair {
                 self.keyframe_wanted = true;
             }
             ServerEvent::Resize(mode) => self.log.resizes.push(mode),
-            ServerEvent::FrameAcked(_) => {}
+            ServerEvent::FrameAcked(_) | ServerEvent::Refresh(_) => {}
             ServerEvent::Input(_) => self.log.inputs += 1,
             ServerEvent::Closed(close) => self.log.server_closed = Some(close),
         }

@@ -414,3 +414,61 @@ fn a_viewer_measuring_round_trips_through_its_transport_never_pings() {
     }
     assert_eq!(viewer.rtt(), Some(ms(2)));
 }
+
+#[test]
+fn a_reported_refresh_rate_reaches_a_server_that_paces_and_no_other() {
+    use super::login_tests::{exchange, mode};
+    let now = Instant::now();
+    let attached = |server_caps: Capabilities| {
+        let mut config = ViewerConfig::with_credentials(Credentials::Login {
+            user: "alice".into(),
+            password: crate::secret::Secret::new("pw".into()),
+        });
+        config.refresh_millihertz = Some(144_000);
+        let mut viewer = ViewerConnection::new(now, config);
+        let mut server = ServerConnection::new(
+            now,
+            ServerConfig {
+                capabilities: server_caps,
+                ..ServerConfig::default()
+            },
+        );
+        exchange(now, &mut viewer, &mut server);
+        server.accept("7".into(), mode(), None);
+        while let Some(msg) = server.poll_transmit() {
+            viewer.handle_message(now, msg);
+        }
+        (viewer, server)
+    };
+    let sent = |viewer: &mut ViewerConnection| -> Vec<u32> {
+        std::iter::from_fn(|| viewer.poll_transmit())
+            .filter_map(|m| match m {
+                ControlMessage::RefreshRate(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    };
+    let (mut viewer, mut server) = attached(Capabilities::implemented());
+    assert_eq!(sent(&mut viewer), vec![144_000], "told once attached");
+    server.handle_message(now, ControlMessage::RefreshRate(144_000));
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert!(
+        events.contains(&ServerEvent::Refresh(144_000)),
+        "{events:?}"
+    );
+    // The same rate again is not sent; another one is.
+    viewer.report_refresh(144_000);
+    viewer.report_refresh(60_000);
+    assert_eq!(sent(&mut viewer), vec![60_000]);
+
+    let without = Capabilities::from_bits(
+        Capabilities::implemented().bits() & !Capabilities::REFRESH_RATE.bits(),
+    );
+    let (mut viewer, mut server) = attached(without);
+    assert!(sent(&mut viewer).is_empty(), "an older server is not told");
+    server.handle_message(now, ControlMessage::RefreshRate(60_000));
+    assert!(
+        closed_with(&mut server).is_some(),
+        "unoffered messages close"
+    );
+}

@@ -25,80 +25,12 @@ use super::ack_hold::AckHold;
 use super::rtt::RttMeter;
 use super::throttle::Throttle;
 use crate::messages::control::{
-    Attach, Attached, DisconnectReason, FrameAck, Hello, Login, OutputMode, PeerInfo, ServerHello,
+    Attach, Attached, DisconnectReason, FrameAck, Hello, Login, OutputMode, ServerHello,
 };
 use crate::messages::display::FrameUpdate;
-use crate::secret::{Secret, Token};
 use crate::{Capabilities, ControlMessage, DisplayMessage, PROTOCOL_VERSION, WireMessage};
 
-/// Who the viewer says it is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Credentials {
-    /// A session token (issued by an administrator, or the desk token of an earlier login).
-    Token(Token),
-    /// A Unix user name and password, where the server offers login.
-    Login {
-        /// The user name.
-        user: String,
-        /// The password (its `Debug` is redacted).
-        password: Secret<String>,
-    },
-}
-
-/// How a viewer connection behaves.
-#[derive(Clone, Debug)]
-pub struct ViewerConfig {
-    /// Features this viewer supports.
-    pub capabilities: Capabilities,
-    /// Who the viewer is.
-    pub client: PeerInfo,
-    /// A token or a login.
-    pub credentials: Credentials,
-    /// The output mode to ask for when attaching.
-    pub preferred_mode: Option<OutputMode>,
-    /// How often to ping; `None`: never, the transport measures round trips from its own
-    /// acknowledgements and hands them to [`ViewerConnection::transport_rtt`] (QUIC).
-    pub ping_interval: Option<Duration>,
-    /// How long a missing frame may hold up the ones after it (two round trips are added)
-    /// before it counts as lost; `None`: frames are never lost (QUIC streams).
-    pub gap_timeout: Option<Duration>,
-    /// Most frames kept waiting behind a missing one.
-    pub max_pending: usize,
-    /// Most payload bytes kept waiting behind a missing one (a hostile server's big frames
-    /// cannot pile up past it).
-    pub max_pending_bytes: usize,
-    /// Resize requests closer together than this are held, the newest winning.
-    pub resize_interval: Duration,
-    /// How long a frame's acknowledgement may wait for the viewer's next packet
-    /// ([`super::ack_hold`]); `None`: sent at once.
-    pub ack_hold: Option<Duration>,
-}
-
-impl ViewerConfig {
-    /// The defaults, for this token.
-    pub fn new(token: Token) -> Self {
-        Self::with_credentials(Credentials::Token(token))
-    }
-
-    /// The defaults, for a token or a login.
-    pub fn with_credentials(credentials: Credentials) -> Self {
-        Self {
-            capabilities: Capabilities::implemented(),
-            client: PeerInfo {
-                name: "wayray-client".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-            },
-            credentials,
-            preferred_mode: None,
-            ping_interval: Some(Duration::from_secs(1)),
-            gap_timeout: None,
-            max_pending: 16,
-            max_pending_bytes: 256 * 1024 * 1024,
-            resize_interval: Duration::from_millis(50),
-            ack_hold: None,
-        }
-    }
-}
+pub use super::viewer_config::{Credentials, ViewerConfig};
 
 /// What the application must act on.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,6 +72,8 @@ pub struct ViewerConnection {
     cursor_stream: Option<u64>,
     resizes: Throttle<OutputMode>,
     acks: AckHold,
+    /// The refresh rate last told to the server.
+    refresh_told: Option<u32>,
     transmits: VecDeque<ControlMessage>,
     events: VecDeque<ViewerEvent>,
 }
@@ -174,6 +108,7 @@ impl ViewerConnection {
             cursor_stream: None,
             resizes: Throttle::new(config.resize_interval),
             acks: AckHold::new(config.ack_hold),
+            refresh_told: None,
             transmits,
             events: VecDeque::new(),
             config,
@@ -227,6 +162,9 @@ impl ViewerConnection {
                 // and be waiting already).
                 self.awaiting_keyframe = Some(now);
                 self.events.push_back(ViewerEvent::Attached(attached));
+                if let Some(millihertz) = self.config.refresh_millihertz {
+                    self.report_refresh(millihertz);
+                }
                 self.release(now);
                 self.handle_timeout(now);
             }
@@ -317,6 +255,24 @@ impl ViewerConnection {
             && let Some(sequence) = self.acks.applied(now, sequence, keyframe)
         {
             self.send_ack(sequence);
+        }
+    }
+
+    /// The desk's display refreshes at `millihertz` (the window moved to another monitor):
+    /// told to a server that paces to it, once attached and whenever it changes.
+    pub fn report_refresh(&mut self, millihertz: u32) {
+        self.config.refresh_millihertz = Some(millihertz);
+        let millihertz = millihertz.clamp(
+            *crate::messages::control::REFRESH_RANGE.start(),
+            *crate::messages::control::REFRESH_RANGE.end(),
+        );
+        if self.phase == Phase::Attached
+            && self.capabilities.contains(Capabilities::REFRESH_RATE)
+            && self.refresh_told != Some(millihertz)
+        {
+            self.refresh_told = Some(millihertz);
+            self.transmits
+                .push_back(ControlMessage::RefreshRate(millihertz));
         }
     }
 

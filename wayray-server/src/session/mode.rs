@@ -15,7 +15,16 @@ impl State {
         if config == self.output_config {
             return;
         }
+        let same_size = OutputConfig {
+            refresh_mhz: self.output_config.refresh_mhz,
+            ..config
+        } == self.output_config;
         self.output_config = config;
+        if same_size {
+            // Only the refresh rate: clients see the new mode, frame pacing follows it.
+            config.apply(&self.output);
+            return;
+        }
         config.apply(&self.output);
         self.space.map_output(&self.output, (0, 0));
         self.target

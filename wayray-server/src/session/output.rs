@@ -17,13 +17,16 @@ pub struct OutputConfig {
     pub refresh_mhz: u32,
 }
 
+/// The refresh rate of a session whose viewer reports none: 60 Hz.
+pub const DEFAULT_REFRESH_MHZ: u32 = 60_000;
+
 impl Default for OutputConfig {
     fn default() -> Self {
         Self {
             width: 1280,
             height: 720,
             scale_120: 120,
-            refresh_mhz: 60_000,
+            refresh_mhz: DEFAULT_REFRESH_MHZ,
         }
     }
 }

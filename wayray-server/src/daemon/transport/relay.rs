@@ -83,6 +83,9 @@ pub(super) async fn relay(
                 ServerEvent::Resize(mode) => {
                     LinkRequest::Control(ControlMessage::ResizeRequest(mode))
                 }
+                ServerEvent::Refresh(millihertz) => {
+                    LinkRequest::Control(ControlMessage::RefreshRate(millihertz))
+                }
                 ServerEvent::Closed(close) => {
                     ended = Some(close);
                     continue;

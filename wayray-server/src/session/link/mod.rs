@@ -13,7 +13,7 @@ mod viewer;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::session::clipboard::{ClipboardSink, Selections, WANTED_QUEUE, Wanted};
@@ -107,6 +107,9 @@ struct Shared {
     cursor: Arc<watch::Sender<Cursor>>,
     /// The output mode now in effect (a viewer may have changed it).
     mode: Mutex<OutputMode>,
+    /// The refresh rate the session paces its clients to, in millihertz (the attached
+    /// viewer's desk, or the default).
+    refresh_mhz: AtomicU32,
     /// The session's selections, as the compositor announces them.
     announced: watch::Receiver<Selections>,
     /// Pastes of the desk's selections, for the attached viewer.
@@ -162,6 +165,7 @@ pub fn start(
         announced,
         wanted: tokio::sync::Mutex::new(wanted),
         mode: Mutex::new(config.mode),
+        refresh_mhz: AtomicU32::new(crate::session::output::DEFAULT_REFRESH_MHZ),
         config,
         frames: tokio::sync::Mutex::new(frame_rx),
         pipeline,

@@ -52,6 +52,8 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         previous.notify_one();
     }
     tracing::info!(viewer = %attach.viewer, "viewer attached");
+    // A desk that reports no refresh rate gets the default; one that does reports it next.
+    set_refresh(shared, crate::session::output::DEFAULT_REFRESH_MHZ).await;
     if let Some(mode) = attach.preferred_mode {
         set_mode(shared, mode).await;
     }
@@ -140,13 +142,26 @@ async fn set_mode(shared: &Shared, mode: OutputMode) {
     if let Ok(mut current) = shared.mode.lock() {
         *current = mode;
     }
+    apply_output(shared).await;
+}
+
+/// Paces the session's clients to `millihertz` (the attached viewer's desk).
+async fn set_refresh(shared: &Shared, millihertz: u32) {
+    if shared.refresh_mhz.swap(millihertz, Ordering::SeqCst) != millihertz {
+        apply_output(shared).await;
+    }
+}
+
+/// Tells the compositor the output mode and refresh rate now in effect.
+async fn apply_output(shared: &Shared) {
+    let mode = shared.mode.lock().map(|m| *m).unwrap_or(shared.config.mode);
     let _ = send_command(
         &shared.session,
         SessionCommand::SetOutput(OutputConfig {
             width: mode.width,
             height: mode.height,
             scale_120: mode.scale_120,
-            ..OutputConfig::default()
+            refresh_mhz: shared.refresh_mhz.load(Ordering::SeqCst),
         }),
     )
     .await;
@@ -203,6 +218,10 @@ async fn requests<R: AsyncRead + Unpin>(
             }
             LinkRequest::Control(ControlMessage::ResizeRequest(mode)) => {
                 set_mode(shared, mode).await;
+            }
+            LinkRequest::Control(ControlMessage::RefreshRate(millihertz)) => {
+                let range = wayray_protocol::messages::control::REFRESH_RANGE;
+                set_refresh(shared, millihertz.clamp(*range.start(), *range.end())).await;
             }
             LinkRequest::Control(other) => {
                 tracing::debug!(
