@@ -248,5 +248,7 @@ ignore_events!(
     wp_security_context_manager_v1::WpSecurityContextManagerV1,
     wp_security_context_v1::WpSecurityContextV1,
     wayland_protocols_misc::zwp_input_method_v2::client::zwp_input_method_manager_v2::ZwpInputMethodManagerV2,
-    wayland_protocols::wp::text_input::zv3::client::zwp_text_input_manager_v3::ZwpTextInputManagerV3
+    wayland_protocols::wp::text_input::zv3::client::zwp_text_input_manager_v3::ZwpTextInputManagerV3,
+    wayland_protocols::wp::content_type::v1::client::wp_content_type_manager_v1::WpContentTypeManagerV1,
+    wayland_protocols::wp::content_type::v1::client::wp_content_type_v1::WpContentTypeV1
 );

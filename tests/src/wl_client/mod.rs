@@ -6,6 +6,7 @@ use std::fs::File;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 
+mod content_type;
 mod dispatch;
 mod ime;
 mod layer;

@@ -50,6 +50,7 @@ pub struct CapturedFrame<'a> {
     stride: usize,
     damage: &'a [Rectangle<i32, Physical>],
     moves: &'a [MoveHint],
+    video: &'a [wayray_protocol::Rect],
     sequence: u64,
 }
 
@@ -72,6 +73,7 @@ impl<'a> CapturedFrame<'a> {
             stride,
             damage,
             moves: &[],
+            video: &[],
             sequence: 0,
         }
     }
@@ -84,6 +86,16 @@ impl<'a> CapturedFrame<'a> {
     /// Windows that moved since the previous frame.
     pub fn moves(&self) -> &'a [MoveHint] {
         self.moves
+    }
+
+    pub(crate) fn with_video(mut self, video: &'a [wayray_protocol::Rect]) -> Self {
+        self.video = video;
+        self
+    }
+
+    /// Windows whose application says they show video or a game.
+    pub fn video(&self) -> &'a [wayray_protocol::Rect] {
+        self.video
     }
 
     pub(crate) fn with_sequence(mut self, sequence: u64) -> Self {

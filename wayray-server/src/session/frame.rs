@@ -92,6 +92,7 @@ impl State {
     pub fn render_frame(&mut self) -> Result<(), RenderError> {
         let started = std::time::Instant::now();
         let moves = self.window_moves();
+        let video = self.video_windows();
         let target = &mut self.target;
         let elements =
             space_render_elements(&mut target.renderer, [&self.space], &self.output, 1.0)
@@ -118,7 +119,8 @@ impl State {
             self.frames += 1;
             let frame = CapturedFrame::new(&target.image, &damage)
                 .with_sequence(self.frames)
-                .with_moves(&moves);
+                .with_moves(&moves)
+                .with_video(&video);
             target.sink.frame(&frame);
         }
         self.render_time += started.elapsed();

@@ -14,6 +14,7 @@ pub mod backend;
 pub mod capture;
 pub mod clipboard;
 mod command;
+mod content_type;
 pub mod cursor;
 pub mod encode;
 pub mod focus;

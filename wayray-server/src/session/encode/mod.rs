@@ -52,6 +52,8 @@ pub struct FrameInput<'a> {
     pub damage: &'a [Rect],
     /// Windows that moved since the previous encoded frame.
     pub moves: &'a [MoveHint],
+    /// Windows whose application says they show video: streamed from their first change.
+    pub video: &'a [Rect],
     /// Send the whole output, depending on nothing earlier.
     pub keyframe: bool,
     /// Capture time (drives motion detection and video refresh).
@@ -73,6 +75,7 @@ impl<'a> FrameInput<'a> {
             height,
             damage,
             moves: &[],
+            video: &[],
             keyframe: false,
             now,
         }
@@ -186,6 +189,7 @@ impl Encoder {
             height,
             damage,
             moves,
+            video: video_windows,
             keyframe,
             now,
         } = *input;
@@ -246,7 +250,9 @@ impl Encoder {
         stats.tiles_unchanged = stats.tiles_damaged - changed.len();
 
         if !keyframe
-            && let Some(rect) = self.motion.update_region(&changed, width, height, now)
+            && let Some(rect) =
+                self.motion
+                    .update_region(&changed, video_windows, width, height, now)
             && changed.iter().any(|t| video::contains(rect, *t))
             && let Some((rect, payload)) = self.motion.encode(&src)
         {

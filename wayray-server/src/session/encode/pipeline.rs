@@ -27,6 +27,8 @@ struct Pending {
     staging: Vec<u8>,
     dirty: Vec<Rect>,
     moves: Vec<MoveHint>,
+    /// Windows showing video, as of the newest frame captured.
+    video: Vec<Rect>,
     keyframe: bool,
     stop: bool,
     /// Frames captured since the encoder last took the pending damage.
@@ -193,6 +195,8 @@ impl FrameSink for PipelineSink {
                 }
                 pending.dirty.push(rect);
             }
+            pending.video.clear();
+            pending.video.extend_from_slice(frame.video());
             for hint in frame.moves() {
                 // Coalesced frames: the window moved from where the viewer last saw it to
                 // where it is now.
@@ -235,7 +239,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
     encoder.set_video(video_now);
     let mut current: Vec<u8> = Vec::new();
     loop {
-        let (dirty, moves, keyframe, width, height, frames) = {
+        let (dirty, moves, video, keyframe, width, height, frames) = {
             let mut pending = lock(shared);
             loop {
                 if pending.stop {
@@ -297,6 +301,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             encoder.set_cache(shared.viewer_cache.load(Ordering::SeqCst));
             let dirty = std::mem::take(&mut pending.dirty);
             let moves = std::mem::take(&mut pending.moves);
+            let video = pending.video.clone();
             if keyframe || current.len() != pending.staging.len() {
                 current.clone_from(&pending.staging);
             } else {
@@ -312,6 +317,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             (
                 dirty,
                 moves,
+                video,
                 keyframe,
                 width,
                 height,
@@ -325,6 +331,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             height,
             damage: &dirty,
             moves: &moves,
+            video: &video,
             keyframe,
             now: started,
         });

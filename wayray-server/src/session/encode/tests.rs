@@ -337,3 +337,40 @@ fn content_the_viewer_holds_goes_as_a_reference_and_decodes_exactly() {
     let (update, _) = encoder.encode(&FrameInput::new(&frame, W, H, &[], t).keyframe(true));
     assert!(update.regions.iter().all(|r| r.codec != Codec::Cached));
 }
+
+#[test]
+fn a_window_said_to_show_video_streams_from_its_first_change() {
+    if !wayray_protocol::codec::h264_available() {
+        return;
+    }
+    let window = Rect::new(50, 40, 300, 200);
+    let run = |video: &[Rect]| {
+        let mut encoder = Encoder::new(W, H);
+        encoder.set_video(true);
+        let mut frame = terminal(0);
+        let t = Instant::now();
+        let (_, _) = encoder.encode(&FrameInput::new(&frame, W, H, &[], t).keyframe(true));
+        // One change inside the window.
+        for y in window.y..window.y + window.height {
+            for x in window.x..window.x + window.width {
+                let i = ((y * W + x) * 4) as usize;
+                frame[i] = (x * 7 + y) as u8;
+                frame[i + 1] = (x ^ y) as u8;
+            }
+        }
+        let damage = [window];
+        let mut input = FrameInput::new(&frame, W, H, &damage, t + Duration::from_millis(33));
+        input.video = video;
+        let (update, _) = encoder.encode(&input);
+        update
+            .regions
+            .iter()
+            .filter(|r| r.codec == Codec::H264)
+            .map(|r| r.rect)
+            .collect::<Vec<Rect>>()
+    };
+    // The stream covers the tiles wholly inside the window: (64, 64) to (320, 192).
+    assert_eq!(run(&[window]), vec![Rect::new(64, 64, 256, 128)]);
+    // Without the hint one change is not motion.
+    assert!(run(&[]).is_empty());
+}

@@ -93,11 +93,12 @@ impl Motion {
             >= HOT_CHANGES
     }
 
-    /// The region to stream this frame, if any: the current one, or a new one over hot tiles.
-    /// Returns the region's rectangle; the region's encoder is used through [`Motion::encode`].
+    /// The region to stream this frame, if any: the current one, or a new one over hot tiles,
+    /// or over a window said to show video (`video`) as soon as it changes.
     pub fn update_region(
         &mut self,
         changed: &[Rect],
+        video: &[Rect],
         width: u32,
         height: u32,
         now: Instant,
@@ -111,17 +112,10 @@ impl Motion {
             }
             return Some(region.rect);
         }
-        let hot: Vec<usize> = (0..self.history.len())
-            .filter(|&i| self.is_hot(i, now))
-            .collect();
-        if hot.len() < MIN_HOT_TILES {
-            return None;
-        }
-        let (mut c0, mut r0, mut c1, mut r1) = (u32::MAX, u32::MAX, 0, 0);
-        for i in hot {
-            let (c, r) = (i as u32 % self.cols, i as u32 / self.cols);
-            (c0, r0, c1, r1) = (c0.min(c), r0.min(r), c1.max(c), r1.max(r));
-        }
+        let (c0, r0, c1, r1) = match self.video_window(changed, video, width, height) {
+            Some(cells) => cells,
+            None => self.hot_cells(now)?,
+        };
         let x = c0 * self.tile;
         let y = r0 * self.tile;
         // x264 needs even sizes; at an odd output edge the last pixel column/row is left to
@@ -147,6 +141,55 @@ impl Motion {
                 None
             }
         }
+    }
+
+    /// The tiles (first and last column and row) of hot tiles, when there are enough.
+    fn hot_cells(&self, now: Instant) -> Option<(u32, u32, u32, u32)> {
+        let hot: Vec<usize> = (0..self.history.len())
+            .filter(|&i| self.is_hot(i, now))
+            .collect();
+        if hot.len() < MIN_HOT_TILES {
+            return None;
+        }
+        let (mut c0, mut r0, mut c1, mut r1) = (u32::MAX, u32::MAX, 0, 0);
+        for i in hot {
+            let (c, r) = (i as u32 % self.cols, i as u32 / self.cols);
+            (c0, r0, c1, r1) = (c0.min(c), r0.min(r), c1.max(c), r1.max(r));
+        }
+        Some((c0, r0, c1, r1))
+    }
+
+    /// The tiles (first and last column and row) wholly inside the first video window that
+    /// changed this frame.
+    fn video_window(
+        &self,
+        changed: &[Rect],
+        video: &[Rect],
+        width: u32,
+        height: u32,
+    ) -> Option<(u32, u32, u32, u32)> {
+        video.iter().find_map(|window| {
+            let right = (window.x + window.width).min(width);
+            let bottom = (window.y + window.height).min(height);
+            let (c0, r0) = (window.x.div_ceil(self.tile), window.y.div_ceil(self.tile));
+            let (c1, r1) = (
+                (right / self.tile).checked_sub(1)?,
+                (bottom / self.tile).checked_sub(1)?,
+            );
+            if c0 > c1 || r0 > r1 {
+                return None;
+            }
+            let inner = Rect::new(
+                c0 * self.tile,
+                r0 * self.tile,
+                (c1 - c0 + 1) * self.tile,
+                (r1 - r0 + 1) * self.tile,
+            );
+            changed
+                .iter()
+                .any(|t| contains(inner, *t))
+                .then_some((c0, r0, c1, r1))
+        })
     }
 
     /// Encodes the region's current content; marks its tiles lossy.
