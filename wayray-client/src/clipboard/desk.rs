@@ -45,7 +45,7 @@ impl DeskClipboard {
     /// Opens the desk's clipboard (the display in `WAYLAND_DISPLAY` or `DISPLAY`). Entries
     /// larger than `max_bytes` are neither offered to nor taken from the session.
     pub fn open(max_bytes: usize) -> Result<Arc<Self>, String> {
-        let clipboard = arboard::Clipboard::new().map_err(|e| e.to_string())?;
+        let clipboard = open_desk()?;
         let (state_tx, state) = watch::channel(DeskState::default());
         let (set, set_rx) = sync_channel(SET_QUEUE);
         std::thread::Builder::new()
@@ -77,6 +77,27 @@ impl DeskClipboard {
                 tracing::warn!("the desk's clipboard is busy: an entry from the session was lost");
             }
             Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
+
+/// Tries to reach the desk's clipboard this many times, [`OPEN_RETRY`] apart: a desk's X
+/// server can refuse a first connection for a moment (seen with Xvfb right after it started),
+/// which must not leave the viewer without a clipboard for its whole run.
+const OPEN_ATTEMPTS: u32 = 5;
+const OPEN_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
+
+fn open_desk() -> Result<arboard::Clipboard, String> {
+    let mut attempt = 1;
+    loop {
+        match arboard::Clipboard::new() {
+            Ok(clipboard) => return Ok(clipboard),
+            Err(err) if attempt < OPEN_ATTEMPTS => {
+                tracing::debug!(%err, attempt, "the desk's clipboard is not reachable yet");
+                attempt += 1;
+                std::thread::sleep(OPEN_RETRY);
+            }
+            Err(err) => return Err(err.to_string()),
         }
     }
 }
