@@ -196,6 +196,27 @@ impl MultiUserServer {
         self.server = Some(child);
     }
 
+    /// The pids of this server's session helpers (`sessiond` with its configuration) alive
+    /// now.
+    pub fn helper_pids(&self) -> Vec<u32> {
+        let config = self.config.to_string_lossy().into_owned();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                let args: Vec<String> = cmdline
+                    .split(|b| *b == 0)
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect();
+                args.iter().any(|a| a == "sessiond") && args.contains(&config)
+            })
+            .collect()
+    }
+
     /// Kills `serve` with SIGKILL (its helper follows; sessions keep running) and starts it
     /// again, as a crash and a restart by the service manager would.
     pub fn restart(&mut self) {

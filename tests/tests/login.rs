@@ -262,7 +262,21 @@ fn sessions_of_users_survive_a_daemon_crash_and_their_desk_token_reattaches() {
     let pid = before["pid"].as_u64().expect("pid");
 
     // The daemon and its helper die; the session, running as alice, does not.
+    let helpers = server.helper_pids();
+    assert_eq!(helpers.len(), 1, "one helper: {helpers:?}");
     server.restart();
+    let gone = poll_until(Duration::from_secs(5), || {
+        let alive: Vec<u32> = server
+            .helper_pids()
+            .into_iter()
+            .filter(|p| helpers.contains(p))
+            .collect();
+        alive.is_empty().then_some(()).ok_or(alive)
+    });
+    assert!(
+        gone.is_ok(),
+        "the old root helper outlived its daemon: {gone:?}"
+    );
     assert_eq!(uid_of(pid), alice.uid, "alice's session survived");
     let after = session_of(&server, alice);
     assert_eq!(after["id"], before["id"], "adopted: {after}");

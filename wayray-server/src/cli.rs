@@ -63,6 +63,10 @@ pub struct SessiondArgs {
     /// The daemon's state dir (overrides `state_dir`; session logs go in it).
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+    /// End when the process that started this one ends (`serve` starts its helper so;
+    /// sessions keep running).
+    #[arg(long)]
+    pub exit_with_parent: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -66,6 +66,9 @@ fn load_config(path: &std::path::Path) -> Result<Config> {
 }
 
 fn run_sessiond(args: SessiondArgs) -> Result<()> {
+    if args.exit_with_parent {
+        wayray_server::sessiond::exit_with_parent();
+    }
     let config = load_config(&args.config)?;
     let state_dir = args
         .state_dir

@@ -92,9 +92,12 @@ pub fn start(config: &Config, config_path: &Path, state_dir: &Path) -> Result<Ch
         .arg("--config")
         .arg(config_path)
         .arg("--state-dir")
-        .arg(state_dir);
+        .arg(state_dir)
+        .arg("--exit-with-parent");
     // SAFETY: prctl(2) only; the helper goes when the process that started it goes (its
-    // sessions do not: they run in their own process groups).
+    // sessions do not: they run in their own process groups). A helper was seen to
+    // outlive a daemon killed with SIGKILL all the same, so it also watches for its parent
+    // itself (`--exit-with-parent`).
     unsafe {
         helper.pre_exec(|| {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {

@@ -67,6 +67,32 @@ struct Helper {
 }
 
 /// Serves the daemon until the process is killed.
+/// How often the helper looks whether the daemon that started it is still there.
+const PARENT_CHECK: Duration = Duration::from_millis(500);
+
+/// Ends this process once the process that started it has ended (the daemon was killed): a
+/// root helper must not outlive its daemon. Sessions keep running; the next daemon starts a
+/// helper of its own.
+pub fn exit_with_parent() {
+    // SAFETY: getppid(2) cannot fail and touches no memory of ours.
+    let parent = unsafe { libc::getppid() };
+    let watcher = std::thread::Builder::new()
+        .name("wayray-parent-watch".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(PARENT_CHECK);
+                // SAFETY: as above.
+                if unsafe { libc::getppid() } != parent {
+                    tracing::info!("the daemon that started this helper is gone; stopping");
+                    std::process::exit(0);
+                }
+            }
+        });
+    if let Err(err) = watcher {
+        tracing::warn!(%err, "cannot watch the daemon: this helper may outlive it");
+    }
+}
+
 pub fn run(options: HelperOptions) -> std::io::Result<()> {
     let _ = std::fs::remove_file(&options.socket);
     let listener = UnixListener::bind(&options.socket)?;
