@@ -108,6 +108,20 @@ impl Fixture {
         self.children.clear();
     }
 
+    /// Pixels where `fb` differs from the session's output now (`usize::MAX` for another
+    /// size): 0 means the viewer shows exactly the session's pixels.
+    pub fn pixels_differing(&self, fb: &wayray_client::Framebuffer) -> usize {
+        let shot = self.session.screenshot().expect("screenshot");
+        if (fb.width(), fb.height()) != (shot.width, shot.height) {
+            return usize::MAX;
+        }
+        fb.pixels()
+            .chunks_exact(4)
+            .zip(shot.bgra.chunks_exact(4))
+            .filter(|(a, b)| a != b)
+            .count()
+    }
+
     /// Waits until a screenshot satisfies `pred`; returns the last screenshot either way.
     pub fn wait_for(
         &self,

@@ -9,25 +9,27 @@ use wayray_client::{PinPolicy, Viewer};
 use wayray_protocol::Capabilities;
 use wayray_tests::fixture::Fixture;
 use wayray_tests::programs::require;
-use wayray_tests::remote::{serve, viewer_options};
+use wayray_tests::remote::{Served, serve, viewer_options};
 
-fn differing(fixture: &Fixture, viewer: &Viewer) -> usize {
-    let shot = fixture.session.screenshot().unwrap();
-    if (shot.width, shot.height) != (viewer.framebuffer.width(), viewer.framebuffer.height()) {
-        return usize::MAX;
-    }
+/// Connects a viewer with `capabilities`, types `text` one character at a time (each echoed
+/// before the next) and returns the regions applied from the cache meanwhile, once the
+/// viewer's pixels equal the session's.
+async fn type_and_match(
+    fixture: &Fixture,
+    served: &Served,
+    capabilities: Capabilities,
+    text: &str,
+) -> u64 {
+    let mut options = viewer_options(served, fixture, PinPolicy::AcceptNew, "cache-token");
+    options.capabilities = capabilities;
+    let mut viewer = Viewer::connect(&options).await.expect("viewer attaches");
     viewer
-        .framebuffer
-        .pixels()
-        .chunks_exact(4)
-        .zip(shot.bgra.chunks_exact(4))
-        .filter(|(a, b)| a != b)
-        .count()
-}
-
-/// Types `text` one character at a time, each echoed before the next; returns the regions
-/// applied from the cache meanwhile, once the viewer's pixels equal the session's.
-async fn type_and_match(fixture: &Fixture, viewer: &mut Viewer, text: &str) -> u64 {
+        .settle(
+            Duration::from_millis(500),
+            Instant::now() + Duration::from_secs(20),
+        )
+        .await
+        .unwrap();
     let before = viewer.framebuffer.cached_regions();
     for stroke in us_strokes(text).unwrap() {
         for event in stroke_events(stroke) {
@@ -41,9 +43,11 @@ async fn type_and_match(fixture: &Fixture, viewer: &mut Viewer, text: &str) -> u
             .settle(Duration::from_millis(500), deadline)
             .await
             .unwrap();
-        let differ = differing(fixture, viewer);
+        let differ = fixture.pixels_differing(&viewer.framebuffer);
         if differ == 0 {
-            return viewer.framebuffer.cached_regions() - before;
+            let cached = viewer.framebuffer.cached_regions() - before;
+            viewer.disconnect().await;
+            return cached;
         }
         assert!(Instant::now() < deadline, "{differ} pixels differ");
     }
@@ -63,29 +67,18 @@ async fn repeated_glyphs_are_references_and_the_picture_stays_exact() {
         &["sh", "-c", "PS1='$ ' exec sh"],
     );
     fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
-    let deadline = Instant::now() + Duration::from_secs(20);
-
-    let options = viewer_options(&served, &fixture, PinPolicy::AcceptNew, "cache-token");
-    let mut viewer = Viewer::connect(&options).await.expect("viewer attaches");
-    viewer
-        .settle(Duration::from_millis(500), deadline)
-        .await
-        .unwrap();
-    let cached = type_and_match(&fixture, &mut viewer, "abababababababab").await;
+    let cached = type_and_match(
+        &fixture,
+        &served,
+        Capabilities::implemented(),
+        "abababababababab",
+    )
+    .await;
     assert!(cached >= 4, "only {cached} regions came from the cache");
-    viewer.disconnect().await;
-
     // Without the capability, the same typing is sent in full and matches as well.
-    let mut options = viewer_options(&served, &fixture, PinPolicy::AcceptNew, "cache-token");
-    options.capabilities = Capabilities::from_bits(
+    let without = Capabilities::from_bits(
         Capabilities::implemented().bits() & !Capabilities::CONTENT_CACHE.bits(),
     );
-    let mut viewer = Viewer::connect(&options).await.expect("viewer attaches");
-    viewer
-        .settle(Duration::from_millis(500), deadline)
-        .await
-        .unwrap();
-    let cached = type_and_match(&fixture, &mut viewer, "abababababababab").await;
+    let cached = type_and_match(&fixture, &served, without, "abababababababab").await;
     assert_eq!(cached, 0);
-    viewer.disconnect().await;
 }

@@ -34,11 +34,11 @@ fn converge(
                 fb.apply(&encoded.update).expect("every update applies");
                 continue;
             }
-            Err(_) if differing_pixels(fixture, fb) == 0 => return copies,
+            Err(_) if fixture.pixels_differing(fb) == 0 => return copies,
             Err(_) if Instant::now() > deadline => {
                 panic!(
                     "{} pixels differ from the server's frame",
-                    differing_pixels(fixture, fb)
+                    fixture.pixels_differing(fb)
                 );
             }
             Err(_) => {}
@@ -54,18 +54,6 @@ fn encode(fixture: &Fixture, capacity: usize, video: bool) -> (Pipeline, Receive
         .session
         .send(SessionCommand::SetSink(Box::new(sink)));
     (pipeline, frames)
-}
-
-fn differing_pixels(fixture: &Fixture, fb: &Framebuffer) -> usize {
-    let shot = fixture.session.screenshot().expect("screenshot");
-    if (fb.width(), fb.height()) != (shot.width, shot.height) {
-        return usize::MAX;
-    }
-    fb.pixels()
-        .chunks_exact(4)
-        .zip(shot.bgra.chunks_exact(4))
-        .filter(|(a, b)| a != b)
-        .count()
 }
 
 #[test]
@@ -145,7 +133,7 @@ fn weston_simple_shm_decodes_to_the_servers_frame_after_a_keyframe_request() {
     let mut fresh = Framebuffer::new().unwrap();
     fresh.apply(&keyframe.update).unwrap();
     assert_eq!(
-        differing_pixels(&fixture, &fresh),
+        fixture.pixels_differing(&fresh),
         0,
         "the keyframe differs from the output"
     );
@@ -196,7 +184,7 @@ fn a_parked_pipeline_holds_no_frame_and_restarts_from_a_fresh_capture() {
     let mut fresh = Framebuffer::new().unwrap();
     fresh.apply(&keyframe.update).unwrap();
     assert_eq!(
-        differing_pixels(&fixture, &fresh),
+        fixture.pixels_differing(&fresh),
         0,
         "the keyframe differs from the output"
     );

@@ -19,20 +19,6 @@ fn options(
     wayray_tests::remote::viewer_options(served, fixture, pin, token)
 }
 
-fn differing(fixture: &Fixture, viewer: &Viewer) -> usize {
-    let shot = fixture.session.screenshot().unwrap();
-    if (shot.width, shot.height) != (viewer.framebuffer.width(), viewer.framebuffer.height()) {
-        return usize::MAX;
-    }
-    viewer
-        .framebuffer
-        .pixels()
-        .chunks_exact(4)
-        .zip(shot.bgra.chunks_exact(4))
-        .filter(|(a, b)| a != b)
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_through_the_viewer_reaches_foot_and_pixels_match() {
     let Some(foot) = require("foot") else {
@@ -78,14 +64,14 @@ async fn typing_through_the_viewer_reaches_foot_and_pixels_match() {
             .chunks_exact(4)
             .filter(|p| white(p))
             .count();
-        if after > before + 100 && differing(&fixture, &viewer) == 0 {
+        if after > before + 100 && fixture.pixels_differing(&viewer.framebuffer) == 0 {
             break;
         }
         assert!(
             Instant::now() < deadline,
             "no exact match: {} pixels differ, white {before} -> {after}; viewer applied {} frames, \
              server sent {}",
-            differing(&fixture, &viewer),
+            fixture.pixels_differing(&viewer.framebuffer),
             viewer.frames,
             served
                 .link
@@ -247,13 +233,13 @@ async fn settles_exact(
             .settle(Duration::from_millis(700), deadline)
             .await
             .unwrap();
-        if differing(fixture, viewer) == 0 {
+        if fixture.pixels_differing(&viewer.framebuffer) == 0 {
             break;
         }
         assert!(
             Instant::now() < deadline,
             "{} pixels still differ (viewer applied {} frames, server sent {})",
-            differing(fixture, viewer),
+            fixture.pixels_differing(&viewer.framebuffer),
             viewer.frames,
             served
                 .link
@@ -328,7 +314,7 @@ async fn a_resize_request_changes_the_session_output_and_the_viewer_follows() {
         .settle(Duration::from_millis(500), deadline)
         .await
         .unwrap();
-    assert_eq!(differing(&fixture, &viewer), 0);
+    assert_eq!(fixture.pixels_differing(&viewer.framebuffer), 0);
     // The next viewer is told the size in effect now.
     let second = Viewer::connect(&options(&served, &fixture, PinPolicy::AcceptNew, "tok"))
         .await
