@@ -298,6 +298,7 @@ impl Daemon {
             capabilities: wayray_protocol::Capabilities::implemented(),
             clipboard: None,
             refresh_millihertz: None,
+            audio: None,
         }
     }
 

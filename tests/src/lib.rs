@@ -16,6 +16,7 @@ pub mod raw_quic;
 pub mod relay;
 pub mod remote;
 pub mod runtime_dir;
+pub mod tone;
 pub mod viewing;
 pub mod wait;
 pub mod wl_client;

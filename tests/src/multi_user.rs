@@ -310,6 +310,7 @@ impl MultiUserServer {
             capabilities: wayray_protocol::Capabilities::implemented(),
             clipboard: None,
             refresh_millihertz: None,
+            audio: None,
         }
     }
 

@@ -53,6 +53,7 @@ pub fn serve(
                 scale_120: 120,
             },
             wayland_display: fixture.session.socket_name().to_owned(),
+            audio: None,
         },
         frames,
         pipeline.clone(),
@@ -105,6 +106,7 @@ pub fn viewer_options(
         capabilities: wayray_protocol::Capabilities::implemented(),
         clipboard: None,
         refresh_millihertz: None,
+        audio: None,
     }
 }
 

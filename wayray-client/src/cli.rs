@@ -108,6 +108,13 @@ pub struct ConnectArgs {
     /// then 16).
     #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub clipboard_max_mib: Option<u64>,
+    /// Play the session's sound on this desk's sound server (default: on in a window, off
+    /// with --headless).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub audio: Option<bool>,
+    /// Write the session's sound to this WAV file (48 kHz stereo) instead of playing it.
+    #[arg(long, value_name = "FILE.wav")]
+    pub audio_out: Option<PathBuf>,
     /// Viewer configuration file (default: ~/.config/wayray/client.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -4,6 +4,7 @@
 //! headless viewer read the framebuffer directly.
 
 pub mod advice;
+pub mod audio;
 pub mod clipboard;
 pub mod config;
 pub mod connection;

@@ -73,12 +73,18 @@ fn main() -> Result<()> {
                     })?;
                 }
             }
+            let audio = options.audio.clone();
             let resume = (!reconnect_for.is_zero()).then_some((options, reconnect_for));
-            if args.headless {
-                runtime.block_on(headless(viewer, &args, resume, started))
+            let result = if args.headless {
+                runtime.block_on(headless(viewer, &args, resume, started, audio.as_deref()))
             } else {
                 window(viewer, &args, resume, &runtime)
+            };
+            // A WAV file gets its final header.
+            if let Some(audio) = audio {
+                audio.finish();
             }
+            result
         }
     }
 }
@@ -134,6 +140,10 @@ fn show(
         resume,
         stats: args.stats,
         grab_keyboard: args.grab_keyboard,
+        audio: match &start {
+            wayray_client::window::Start::Attached(viewer) => viewer.audio().cloned(),
+            wayray_client::window::Start::Login(login) => login.connect.audio.clone(),
+        },
     };
     wayray_client::window::run(start, runtime, window).map_err(|err| match err {
         wayray_client::window::WindowError::Disconnected { message, help } => {
@@ -303,6 +313,12 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<(Connect
         capabilities: wayray_protocol::Capabilities::implemented(),
         clipboard: desk_clipboard(args, config),
         refresh_millihertz: args.refresh_hz.map(|hz| hz * 1000),
+        audio: wayray_client::audio::for_viewer(
+            args.audio,
+            args.audio_out.as_deref(),
+            args.headless,
+        )
+        .map_err(|e| miette!(help = "choose a file in a directory you can write", "{e}"))?,
     };
     Ok((options, login_screen))
 }
@@ -359,6 +375,7 @@ async fn headless(
     args: &ConnectArgs,
     resume: Option<(ConnectOptions, Duration)>,
     started: Instant,
+    audio: Option<&wayray_client::audio::AudioPlayer>,
 ) -> Result<()> {
     let deadline = args
         .exit_after_ms
@@ -408,6 +425,13 @@ async fn headless(
             report["keystrokes_measured"] = viewer.stats.latency_samples().into();
             report["latency_ms_p50"] = viewer.stats.latency_percentile(50.0).map(ms).into();
             report["latency_ms_p99"] = viewer.stats.latency_percentile(99.0).map(ms).into();
+        }
+        if let Some(audio) = audio {
+            let a = audio.stats();
+            report["audio"] = serde_json::json!({
+                "packets": a.packets, "bytes": a.bytes, "played": a.played,
+                "concealed": a.concealed, "dropped": a.dropped,
+            });
         }
         std::fs::write(path, format!("{report}\n")).into_diagnostic()?;
     }

@@ -31,6 +31,9 @@ impl Capabilities {
     /// The viewer reports its display's refresh rate (`RefreshRate`); the server paces the
     /// session's clients to it.
     pub const REFRESH_RATE: Self = Self(1 << 8);
+    /// The viewer plays the session's sound: the server sends it as `AudioMessage`s in QUIC
+    /// datagrams.
+    pub const AUDIO: Self = Self(1 << 9);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -43,13 +46,15 @@ impl Capabilities {
         (Self::LOGIN, "login"),
         (Self::CONTENT_CACHE, "content-cache"),
         (Self::REFRESH_RATE, "refresh-rate"),
+        (Self::AUDIO, "audio"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
     /// and what a server offers. H.264 only when FFmpeg is built in. A server offers
     /// [`Capabilities::LOGIN`] only where login is enabled and [`Capabilities::CLIPBOARD`] only
-    /// where its policy allows a direction; a viewer announces the clipboard only when it
-    /// shares the desk's (each removes what it does not use).
+    /// where its policy allows a direction, [`Capabilities::AUDIO`] only where the session has
+    /// a sound server; a viewer announces the clipboard only when it shares the desk's, and
+    /// audio only when it has somewhere to play it (each removes what it does not use).
     pub fn implemented() -> Self {
         let base = Self::CURSOR
             | Self::COPY_RECT
@@ -58,7 +63,8 @@ impl Capabilities {
             | Self::LOGIN
             | Self::CLIPBOARD
             | Self::CONTENT_CACHE
-            | Self::REFRESH_RATE;
+            | Self::REFRESH_RATE
+            | Self::AUDIO;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

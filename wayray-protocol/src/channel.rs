@@ -15,6 +15,8 @@ pub enum Channel {
     Clipboard,
     /// Daemon ↔ session process, on a Unix socket (never on the network).
     Link,
+    /// The session's sound, server to viewer, one packet per QUIC datagram.
+    Audio,
 }
 
 impl Channel {
@@ -31,6 +33,8 @@ impl Channel {
             Channel::Clipboard => crate::messages::clipboard::MAX_CHUNK + 4 * 1024,
             // A display frame wrapped in a link reply.
             Channel::Link => 64 * 1024 * 1024 + 64 * 1024,
+            // One Opus packet and its header.
+            Channel::Audio => crate::messages::audio::MAX_OPUS_PACKET + 32,
         }
     }
 
@@ -42,6 +46,7 @@ impl Channel {
             Channel::Input => "input",
             Channel::Clipboard => "clipboard",
             Channel::Link => "link",
+            Channel::Audio => "audio",
         }
     }
 }

@@ -57,6 +57,23 @@ pub fn encode_frame_to_vec<M: WireMessage>(msg: &M) -> Result<Vec<u8>, EncodeErr
     Ok(out)
 }
 
+/// Encodes `msg` as a bare body without length prefix (one QUIC datagram is one message).
+pub fn encode_body<M: WireMessage>(msg: &M) -> Result<Vec<u8>, EncodeError> {
+    let channel = M::CHANNEL;
+    let body = postcard::to_allocvec(msg).map_err(|source| EncodeError::Serialize {
+        channel: channel.name(),
+        source,
+    })?;
+    if body.len() > channel.max_message_size() {
+        return Err(EncodeError::TooLarge {
+            channel: channel.name(),
+            size: body.len(),
+            max: channel.max_message_size(),
+        });
+    }
+    Ok(body)
+}
+
 /// Decodes exactly one frame that fills all of `bytes` (prefix included).
 pub fn decode_frame<M: WireMessage>(bytes: &[u8]) -> Result<M, DecodeError> {
     let channel = M::CHANNEL;
@@ -73,6 +90,12 @@ pub fn decode_frame<M: WireMessage>(bytes: &[u8]) -> Result<M, DecodeError> {
         }),
         std::cmp::Ordering::Equal => decode_body(body),
     }
+}
+
+/// Decodes a datagram: one bare body, at most the channel's size.
+pub fn decode_datagram<M: WireMessage>(bytes: &[u8]) -> Result<M, DecodeError> {
+    check_length::<M>(bytes.len())?;
+    decode_body(bytes)
 }
 
 /// Decodes a frame body (no prefix): postcard, no trailing bytes, then validation.

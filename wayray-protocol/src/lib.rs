@@ -50,6 +50,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod audio;
 pub mod capabilities;
 pub mod channel;
 pub mod codec;

@@ -161,6 +161,21 @@ proptest! {
     }
 
     #[test]
+    fn audio_datagrams_round_trip(msg in any::<crate::messages::audio::AudioMessage>()) {
+        let body = crate::framing::encode_body(&msg).unwrap();
+        let back = crate::framing::decode_datagram::<crate::messages::audio::AudioMessage>(&body);
+        match msg.validate() {
+            Ok(()) => prop_assert_eq!(back.unwrap(), msg),
+            Err(_) => prop_assert!(back.is_err()),
+        }
+    }
+
+    #[test]
+    fn any_datagram_decodes_or_errs(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let _ = crate::framing::decode_datagram::<crate::messages::audio::AudioMessage>(&bytes);
+    }
+
+    #[test]
     fn link_requests_round_trip(msg in any::<crate::messages::link::LinkRequest>()) {
         check(&msg)?;
     }

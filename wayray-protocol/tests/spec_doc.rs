@@ -69,6 +69,10 @@ fn message_tables_match() {
         table_after(&spec, "### Clipboard messages"),
         expected::<ClipboardMessage>()
     );
+    assert_eq!(
+        table_after(&spec, "### Audio messages"),
+        expected::<wayray_protocol::messages::audio::AudioMessage>()
+    );
 }
 
 #[test]

@@ -105,6 +105,10 @@ pub struct SessionArgs {
     /// Run Xwayland so X11 applications work (`DISPLAY` is set for the session's apps).
     #[arg(long)]
     pub x11: bool,
+    /// Run a sound server for the session's apps (`PULSE_SERVER`) and send their sound to
+    /// viewers that play it.
+    #[arg(long)]
+    pub audio: bool,
     /// Stop after this many milliseconds (for scripts and tests).
     #[arg(long)]
     pub exit_after_ms: Option<u64>,

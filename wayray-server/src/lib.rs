@@ -17,6 +17,7 @@
 
 pub mod daemon;
 pub mod link_io;
+pub mod programs;
 pub mod session;
 pub mod sessiond;
 pub mod sessiond_wire;

@@ -18,6 +18,7 @@ use wayray_server::daemon::DaemonOptions;
 use wayray_server::daemon::config::Config;
 use wayray_server::daemon::privsep;
 use wayray_server::daemon::transport::{Identity, SingleSession, TransportConfig};
+use wayray_server::session::audio::{AudioFeed, SessionAudio};
 use wayray_server::session::encode::pipeline::Pipeline;
 use wayray_server::session::link::{LinkConfig, LinkServer};
 use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle, processes};
@@ -224,6 +225,8 @@ fn run_nested(args: NestedArgs) -> Result<()> {
         command: args.command,
         keyboard_layout: args.keyboard_layout,
         x11: args.x11,
+        // Nested on a desk, the apps play on the desk's own sound server.
+        pulse_server: None,
     };
     wayray_server::session::backend::nested::run(config).map_err(|err| {
         miette!(
@@ -243,6 +246,11 @@ fn run_session(args: SessionArgs) -> Result<()> {
             args.scale
         ));
     }
+    // Before any thread starts: the stop signals are received by one thread, and every
+    // process the session starts stays below it.
+    processes::block_stop_signals();
+    processes::become_subreaper();
+    let audio = args.audio.then(start_audio).flatten();
     let config = SessionConfig {
         output: OutputConfig {
             width: args.size.0,
@@ -255,11 +263,8 @@ fn run_session(args: SessionArgs) -> Result<()> {
         command: args.command.clone(),
         keyboard_layout: args.keyboard_layout.clone(),
         x11: args.x11,
+        pulse_server: audio.as_ref().map(SessionAudio::pulse_server),
     };
-    // Before any thread starts: the stop signals are received by one thread, and every
-    // process the session starts stays below it.
-    processes::block_stop_signals();
-    processes::become_subreaper();
     let mut session = SessionHandle::spawn(config)
         .into_diagnostic()
         .wrap_err("cannot start the session")?;
@@ -281,7 +286,13 @@ fn run_session(args: SessionArgs) -> Result<()> {
         (None, None) => None,
     };
     let link = match &link_path {
-        Some(path) => Some(serve_link(&session, path, mode, &args)?),
+        Some(path) => Some(serve_link(
+            &session,
+            path,
+            mode,
+            &args,
+            audio.as_ref().map(SessionAudio::feed),
+        )?),
         None => None,
     };
     let _transport = match (args.listen, &link_path) {
@@ -294,6 +305,7 @@ fn run_session(args: SessionArgs) -> Result<()> {
             // applications go with it).
             session.wait();
             drop(link);
+            drop(audio);
             Ok(())
         }
         Some(ms) => {
@@ -308,6 +320,18 @@ fn run_session(args: SessionArgs) -> Result<()> {
                 tracing::info!(path = %path.display(), frames = shot.frames, windows = shot.windows, "screenshot written");
             }
             Ok(())
+        }
+    }
+}
+
+/// The session's sound server and capture; without them the session runs silent.
+fn start_audio() -> Option<SessionAudio> {
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from)?;
+    match SessionAudio::start(&runtime) {
+        Ok(audio) => Some(audio),
+        Err(err) => {
+            tracing::warn!(%err, "the session has no sound");
+            None
         }
     }
 }
@@ -328,6 +352,7 @@ fn serve_link(
     path: &std::path::Path,
     mode: OutputMode,
     args: &SessionArgs,
+    audio: Option<AudioFeed>,
 ) -> Result<(LinkServer, Arc<Pipeline>)> {
     let (pipeline, sink, frames) = Pipeline::start(1, true);
     let pipeline = Arc::new(pipeline);
@@ -337,6 +362,7 @@ fn serve_link(
         frames_in_flight: args.frames_in_flight,
         mode,
         wayland_display: session.socket_name().to_owned(),
+        audio,
     };
     let mut link = wayray_server::session::link::start(
         config,

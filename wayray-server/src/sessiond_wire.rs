@@ -62,6 +62,9 @@ pub struct StartOptions {
     /// Run Xwayland for X11 applications.
     #[serde(default)]
     pub x11: bool,
+    /// Run a sound server for the session's applications.
+    #[serde(default)]
+    pub audio: bool,
 }
 
 /// The helper's answer.
@@ -113,6 +116,7 @@ mod tests {
                 keyboard_layout: "us".into(),
                 frames_in_flight: 2,
                 x11: true,
+                audio: true,
             },
         };
         let line = serde_json::to_string(&request).unwrap();

@@ -3,6 +3,7 @@
 //! (handed out in sequence by the machine, applied to the [`Framebuffer`], acknowledged) and
 //! input out on its own stream.
 
+mod audio;
 mod dial;
 mod display;
 mod errors;
@@ -70,6 +71,8 @@ pub struct ConnectOptions {
     /// The desk display's refresh rate in millihertz, told to a server that paces the
     /// session to it (`None`: the server's default, 60 Hz).
     pub refresh_millihertz: Option<u32>,
+    /// Where the session's sound plays; `None`: audio is not announced.
+    pub audio: Option<std::sync::Arc<crate::audio::AudioPlayer>>,
 }
 
 /// A viewer attached to a session.
@@ -84,6 +87,11 @@ pub struct Viewer {
     input: SendStream,
     /// The clipboard stream's task, when the clipboard is shared.
     clipboard: Option<tokio::task::AbortHandle>,
+    /// The audio datagrams' task and their player, when the session's sound is played.
+    audio: Option<(
+        tokio::task::AbortHandle,
+        std::sync::Arc<crate::audio::AudioPlayer>,
+    )>,
     /// The session output as this viewer has it.
     pub framebuffer: Framebuffer,
     /// The session's id.
@@ -119,6 +127,9 @@ impl Drop for Viewer {
         if let Some(clipboard) = self.clipboard.take() {
             clipboard.abort();
         }
+        if let Some((task, _)) = self.audio.take() {
+            task.abort();
+        }
     }
 }
 
@@ -144,12 +155,16 @@ impl Viewer {
         config.ping_interval = None;
         config.ack_hold = Some(ACK_HOLD);
         config.refresh_millihertz = opts.refresh_millihertz;
-        config.capabilities = match opts.clipboard {
-            Some(_) => opts.capabilities,
-            None => opts
-                .capabilities
-                .intersect(Capabilities::from_bits(!Capabilities::CLIPBOARD.bits())),
-        };
+        let mut unused = Capabilities::empty();
+        if opts.clipboard.is_none() {
+            unused = unused | Capabilities::CLIPBOARD;
+        }
+        if opts.audio.is_none() {
+            unused = unused | Capabilities::AUDIO;
+        }
+        config.capabilities = opts
+            .capabilities
+            .intersect(Capabilities::from_bits(!unused.bits()));
         let mut machine = ViewerConnection::new(Instant::now(), config);
         let attached = loop {
             while let Some(msg) = machine.poll_transmit() {
@@ -225,6 +240,13 @@ impl Viewer {
             }
             _ => None,
         };
+        let audio = match &opts.audio {
+            Some(player) if machine.capabilities().contains(Capabilities::AUDIO) => {
+                let task = tokio::spawn(audio::receive(conn.clone(), player.clone()));
+                Some((task.abort_handle(), player.clone()))
+            }
+            _ => None,
+        };
         let mut viewer = Self {
             conn,
             _endpoint: endpoint,
@@ -235,6 +257,7 @@ impl Viewer {
             display,
             input,
             clipboard,
+            audio,
             framebuffer: Framebuffer::new().map_err(|e| proto(e.to_string()))?,
             session_id: attached.session_id,
             mode: attached.mode,
@@ -418,6 +441,16 @@ impl Viewer {
     /// The median of the recent round-trip times to the server (pinged once a second).
     pub fn rtt(&self) -> Option<Duration> {
         self.machine.rtt()
+    }
+
+    /// The player of the session's sound, when this connection carries it.
+    pub fn audio(&self) -> Option<&std::sync::Arc<crate::audio::AudioPlayer>> {
+        self.audio.as_ref().map(|(_, player)| player)
+    }
+
+    /// QUIC datagrams received on this connection (the audio channel's packets).
+    pub fn datagrams_received(&self) -> u64 {
+        self.conn.stats().frame_rx.datagram
     }
 
     /// The cursor shape asked for, if it is a named shape.

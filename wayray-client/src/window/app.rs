@@ -44,6 +44,8 @@ pub(super) struct App {
     pub login: Option<LoginScreen>,
     /// Starts the session's network task once the login has given a viewer.
     pub starter: Option<Starter>,
+    /// The session's sound (mute and volume keys).
+    pub audio: Option<Arc<crate::audio::AudioPlayer>>,
 }
 
 impl ApplicationHandler<Wake> for App {
@@ -209,6 +211,7 @@ impl App {
             refresh_told: None,
             login: None,
             starter: None,
+            audio: None,
         }
     }
 
@@ -261,6 +264,23 @@ impl App {
                 self.grab_wanted = !self.grab_wanted;
                 self.update_grab();
             }
+            Shortcut::Mute => {
+                if let Some(audio) = &self.audio {
+                    audio.toggle_mute();
+                }
+                self.refresh_title();
+            }
+            Shortcut::VolumeUp | Shortcut::VolumeDown => {
+                let step = if shortcut == Shortcut::VolumeUp {
+                    10
+                } else {
+                    -10
+                };
+                if let Some(audio) = &self.audio {
+                    audio.change_volume(step);
+                }
+                self.refresh_title();
+            }
         }
     }
 
@@ -289,6 +309,13 @@ impl App {
         }
         if self.grab.active() {
             title.push_str(" — keyboard grabbed (Ctrl+Alt+G releases)");
+        }
+        if let Some(audio) = &self.audio {
+            if audio.muted() {
+                title.push_str(" — sound muted (Ctrl+Alt+M)");
+            } else if audio.volume() != 100 {
+                title.push_str(&format!(" — sound {}%", audio.volume()));
+            }
         }
         if title != self.title_shown {
             window.set_title(&title);

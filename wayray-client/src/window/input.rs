@@ -31,6 +31,12 @@ pub enum Shortcut {
     Stats,
     /// Ctrl+Alt+G: the keyboard grab on and off.
     Grab,
+    /// Ctrl+Alt+M: the session's sound muted and back.
+    Mute,
+    /// Ctrl+Alt+Plus (or =): the session's sound louder.
+    VolumeUp,
+    /// Ctrl+Alt+Minus: the session's sound softer.
+    VolumeDown,
 }
 
 /// The viewer shortcut a key press `event` is, if any.
@@ -46,6 +52,9 @@ pub fn shortcut(event: &WindowEvent, modifiers: ModifiersState) -> Option<Shortc
         KeyCode::F11 => Some(Shortcut::Fullscreen),
         KeyCode::KeyS if ctrl_alt => Some(Shortcut::Stats),
         KeyCode::KeyG if ctrl_alt => Some(Shortcut::Grab),
+        KeyCode::KeyM if ctrl_alt => Some(Shortcut::Mute),
+        KeyCode::Equal | KeyCode::NumpadAdd if ctrl_alt => Some(Shortcut::VolumeUp),
+        KeyCode::Minus | KeyCode::NumpadSubtract if ctrl_alt => Some(Shortcut::VolumeDown),
         _ => None,
     }
 }

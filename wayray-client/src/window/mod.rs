@@ -93,6 +93,8 @@ pub struct WindowOptions {
     pub stats: bool,
     /// Grab the keyboard from the start (Ctrl+Alt+G toggles it).
     pub grab_keyboard: bool,
+    /// The session's sound, for the mute and volume keys.
+    pub audio: Option<std::sync::Arc<crate::audio::AudioPlayer>>,
 }
 
 /// What the window starts with.
@@ -178,6 +180,7 @@ pub fn run(
     );
     app.login = login;
     app.starter = starter;
+    app.audio = options.audio;
     event_loop
         .run_app(&mut app)
         .map_err(|e| WindowError::DeskLost(e.to_string()))?;

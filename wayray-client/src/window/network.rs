@@ -95,6 +95,7 @@ impl Frontend for WindowFrontend {
         let lines = overlay::lines(
             &viewer.stats.summary(std::time::Instant::now()),
             viewer.rtt(),
+            viewer.audio().map(|player| player.as_ref()),
         );
         if lines == s.stats {
             return Step::Continue(Vec::new());

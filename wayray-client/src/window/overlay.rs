@@ -14,8 +14,12 @@ const GLYPH: usize = 8 * SCALE;
 const BACKGROUND: [u8; 4] = [0x20, 0x20, 0x20, 0xff];
 const FOREGROUND: [u8; 4] = [0x80, 0xff, 0x80, 0xff];
 
-/// The overlay's text for `summary` and the round-trip time.
-pub fn lines(summary: &Summary, rtt: Option<Duration>) -> Vec<String> {
+/// The overlay's text for `summary`, the round-trip time and the session's sound.
+pub fn lines(
+    summary: &Summary,
+    rtt: Option<Duration>,
+    audio: Option<&crate::audio::AudioPlayer>,
+) -> Vec<String> {
     let ms = |d: Option<Duration>| {
         d.map_or("-".to_string(), |d| {
             format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -31,11 +35,28 @@ pub fn lines(summary: &Summary, rtt: Option<Duration>) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    vec![
+    let mut lines = vec![
         format!("{:.0} fps  {:.2} Mbit/s", summary.fps, summary.mbit_per_s),
         format!("rtt {}  latency {}", ms(rtt), ms(summary.latency)),
         format!("codecs {mix}"),
-    ]
+    ];
+    if let Some(audio) = audio {
+        lines.push(audio_line(&audio.stats(), audio.volume(), audio.muted()));
+    }
+    lines
+}
+
+/// The sound's line: latency, what waits in the jitter buffer, what was lost or dropped.
+fn audio_line(stats: &crate::audio::AudioStats, volume: u32, muted: bool) -> String {
+    let level = if muted {
+        "muted".to_string()
+    } else {
+        format!("vol {volume}%")
+    };
+    format!(
+        "audio {:.0} ms  buf {:.0} ms  lost {}  drop {}  {level}",
+        stats.latency_ms, stats.buffered_ms, stats.concealed, stats.dropped
+    )
 }
 
 /// An opaque BGRA image of `lines`: (pixels, width, height).
@@ -87,11 +108,27 @@ mod tests {
             latency: Some(Duration::from_micros(2100)),
             codec_mix: vec![("palette", 0.75), ("h264", 0.25)],
         };
-        let text = lines(&summary, Some(Duration::from_micros(400))).join("\n");
+        let text = lines(&summary, Some(Duration::from_micros(400)), None).join("\n");
         assert_eq!(
             text,
             "60 fps  1.23 Mbit/s\nrtt 0.4 ms  latency 2.1 ms\ncodecs palette 75% h264 25%"
         );
+    }
+
+    #[test]
+    fn the_sound_line_shows_latency_buffer_losses_and_volume() {
+        let stats = crate::audio::AudioStats {
+            latency_ms: 23.4,
+            buffered_ms: 10.0,
+            concealed: 3,
+            dropped: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            audio_line(&stats, 80, false),
+            "audio 23 ms  buf 10 ms  lost 3  drop 1  vol 80%"
+        );
+        assert!(audio_line(&stats, 80, true).ends_with("muted"));
     }
 
     #[test]

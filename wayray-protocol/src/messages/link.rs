@@ -78,6 +78,9 @@ pub enum LinkReply {
     ViewerDetached,
     /// A clipboard message for the viewer (the daemon applies its clipboard policy).
     Clipboard(ClipboardMessage),
+    /// An audio datagram for the viewer (an encoded `AudioMessage`, sent as it is), only to a
+    /// viewer that negotiated audio.
+    Audio(#[serde(with = "serde_bytes")] Vec<u8>),
 }
 
 /// A display message on its way to the viewer.
@@ -188,6 +191,7 @@ impl WireMessage for LinkReply {
         "Done",
         "ViewerDetached",
         "Clipboard",
+        "Audio",
     ];
 
     fn name(&self) -> &'static str {
@@ -202,11 +206,23 @@ impl WireMessage for LinkReply {
             Self::Done => "Done",
             Self::ViewerDetached => "ViewerDetached",
             Self::Clipboard(_) => "Clipboard",
+            Self::Audio(_) => "Audio",
         }
     }
 
     fn validate(&self) -> Result<(), ValidationError> {
         match self {
+            Self::Audio(bytes) => {
+                let max = Channel::Audio.max_message_size();
+                if bytes.len() > max {
+                    return Err(ValidationError::TooLong {
+                        field: "audio datagram",
+                        len: bytes.len(),
+                        max,
+                    });
+                }
+                Ok(())
+            }
             Self::Attached(mode) => mode.validate(),
             Self::Status(status) => {
                 check_len("wayland display", &status.wayland_display, MAX_NAME)?;

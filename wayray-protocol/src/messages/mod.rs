@@ -1,6 +1,7 @@
 //! The messages of each channel. One file per channel; each enum lists its variants in wire
 //! order (a variant's wire tag is its position), which docs/protocol.md mirrors.
 
+pub mod audio;
 pub mod clipboard;
 pub mod control;
 pub mod display;

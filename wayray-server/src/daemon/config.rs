@@ -159,6 +159,8 @@ pub struct SessionDefaults {
     pub max_size: String,
     /// Run an Xwayland in each session so X11 applications work (`DISPLAY` is set for them).
     pub x11: bool,
+    /// Give each session a sound server (`PULSE_SERVER`) whose sound viewers play.
+    pub audio: bool,
 }
 
 impl Default for Config {
@@ -190,6 +192,7 @@ impl Default for SessionDefaults {
             idle_timeout_secs: 24 * 60 * 60,
             max_size: "7680x4320".into(),
             x11: true,
+            audio: true,
         }
     }
 }

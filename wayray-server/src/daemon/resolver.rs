@@ -57,6 +57,10 @@ impl Resolver for DaemonResolver {
         self.0.config.clipboard.policy()
     }
 
+    fn audio(&self) -> bool {
+        self.0.config.session.audio
+    }
+
     fn detached(&self, session_id: &str, connection: &quinn::Connection) {
         let Ok(id) = session_id.parse::<u64>() else {
             return;

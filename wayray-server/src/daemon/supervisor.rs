@@ -274,6 +274,7 @@ impl Supervisor {
                 &self.config.frames_in_flight.to_string(),
             ])
             .args(session.x11.then_some("--x11"))
+            .args(session.audio.then_some("--audio"))
             .arg("--")
             .args(command)
             .stdin(Stdio::null())

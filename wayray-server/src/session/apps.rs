@@ -1,5 +1,6 @@
 //! The applications a session started: how they are launched (with the session's
-//! `WAYLAND_DISPLAY`, and `DISPLAY` when it runs Xwayland) and that they are reaped and stopped with it, descendants included
+//! `WAYLAND_DISPLAY`, `DISPLAY` when it runs Xwayland, `PULSE_SERVER` when it has a sound
+//! server) and that they are reaped and stopped with it, descendants included
 //! (see [`super::processes`]).
 
 use std::path::PathBuf;
@@ -16,6 +17,8 @@ pub struct Apps {
     children: Vec<u32>,
     /// The session's X display number, when it runs Xwayland.
     x11_display: Option<u32>,
+    /// The session's sound server (`PULSE_SERVER`), when it has one.
+    pulse_server: Option<String>,
 }
 
 impl Apps {
@@ -26,7 +29,13 @@ impl Apps {
             runtime_dir,
             children: Vec::new(),
             x11_display: None,
+            pulse_server: None,
         }
+    }
+
+    /// Applications started from now on play their sound into this server.
+    pub fn set_pulse_server(&mut self, server: Option<String>) {
+        self.pulse_server = server;
     }
 
     /// Applications started from now on get `DISPLAY=:number` (or none).
@@ -57,6 +66,9 @@ impl Apps {
             Some(display) => command.env("DISPLAY", display),
             None => command.env_remove("DISPLAY"),
         };
+        if let Some(server) = &self.pulse_server {
+            command.env("PULSE_SERVER", server);
+        }
         let child = command.spawn()?;
         // Only the id is kept: reaping is by id (a subreaper reaps every child at once).
         let pid = child.id();

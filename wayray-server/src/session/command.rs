@@ -24,6 +24,8 @@ pub struct SessionConfig {
     pub keyboard_layout: String,
     /// Run an Xwayland for X11 applications (`DISPLAY` is set for the session's apps).
     pub x11: bool,
+    /// `PULSE_SERVER` for the session's applications: the session's own sound server.
+    pub pulse_server: Option<String>,
 }
 
 impl Default for SessionConfig {
@@ -35,6 +37,7 @@ impl Default for SessionConfig {
             command: Vec::new(),
             keyboard_layout: "us".into(),
             x11: false,
+            pulse_server: None,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! registry.
 
 pub mod apps;
+pub mod audio;
 pub mod backend;
 pub mod capture;
 pub mod clipboard;

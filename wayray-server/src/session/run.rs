@@ -114,7 +114,8 @@ impl Session {
                 TimeoutAction::ToDuration(REAP_INTERVAL)
             })
             .map_err(|e| SessionError::Display(e.to_string()))?;
-        let apps = crate::session::apps::Apps::new(socket_name.clone(), runtime_dir.clone());
+        let mut apps = crate::session::apps::Apps::new(socket_name.clone(), runtime_dir.clone());
+        apps.set_pulse_server(config.pulse_server.clone());
         let mut state = State::new(dh, handle, config, apps)?;
         if config.x11 {
             // Without Xwayland the session still runs; only X11 apps cannot start.

@@ -18,6 +18,7 @@ use pam_client::Flag;
 use wayray_protocol::secret::Secret;
 
 use super::HelperOptions;
+use crate::programs::on_path;
 use crate::sessiond_wire::{HelperReply, StartOptions};
 use crate::users::{self, UserInfo};
 
@@ -268,6 +269,9 @@ fn launch(
     if start.x11 {
         session.push("--x11".into());
     }
+    if start.audio {
+        session.push("--audio".into());
+    }
     session.push("--".into());
     session.extend(options.command.iter().map(OsString::from));
     // A session bus for the session's applications (GTK, portals), ended with the session.
@@ -333,11 +337,4 @@ fn user_runtime_dir(base: &Path, user: &UserInfo) -> Result<PathBuf, String> {
             .map_err(|e| format!("cannot secure {}: {e}", dir.display()))?;
     }
     Ok(dir)
-}
-
-fn on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
 }

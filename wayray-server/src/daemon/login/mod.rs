@@ -164,6 +164,7 @@ async fn start(
             keyboard_layout: session.keyboard_layout.clone(),
             frames_in_flight: supervisor.config.frames_in_flight,
             x11: session.x11,
+            audio: session.audio,
         },
     };
     let reply = helper::ask(supervisor.logins.helper(), &start).await;

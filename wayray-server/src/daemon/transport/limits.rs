@@ -37,6 +37,11 @@ pub const INITIAL_WINDOW: u64 = 64 * 1024;
 /// A connection that hears nothing (not even a keep-alive) for this long is gone.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Audio datagrams waiting for the congestion window, at most (about 30 packets, 300 ms of
+/// sound): when full, quinn drops the oldest, so a congested link loses sound instead of
+/// delaying it.
+const AUDIO_SEND_BUFFER: usize = 4 * 1024;
+
 /// The transport rules every connection starts with: one control stream, no others.
 pub fn transport_config() -> quinn::TransportConfig {
     let mut transport = quinn::TransportConfig::default();
@@ -45,7 +50,11 @@ pub fn transport_config() -> quinn::TransportConfig {
         .max_concurrent_uni_streams(VarInt::from_u32(0))
         .stream_receive_window(VarInt::from_u32(STREAM_WINDOW))
         .receive_window(VarInt::from_u32(CONNECTION_WINDOW))
-        .datagram_receive_buffer_size(None);
+        // Datagrams go one way, the session's sound to the viewer. quinn sends them only
+        // with a receive buffer; one of zero bytes makes any datagram from a viewer a protocol
+        // violation that ends its connection.
+        .datagram_receive_buffer_size(Some(0))
+        .datagram_send_buffer_size(AUDIO_SEND_BUFFER);
     wayray_protocol::quic::shared_transport(&mut transport);
     let mut cubic = quinn::congestion::CubicConfig::default();
     cubic.initial_window(INITIAL_WINDOW);

@@ -52,6 +52,7 @@ pub(super) async fn relay(
     let (input_tx, mut input_rx) = mpsc::channel::<Result<InputMessage, ReadError>>(INPUT_QUEUE);
     let input_reader = tokio::spawn(read_input(control.conn.clone(), input_tx));
     let mut gate = ClipboardGate::new(clipboard);
+    let audio = control.machine.capabilities().contains(Capabilities::AUDIO);
     let (clip_in_tx, mut clip_in) = mpsc::channel(super::clipboard::QUEUE);
     let (clip_out, clip_out_rx) = mpsc::channel::<ClipboardMessage>(super::clipboard::QUEUE);
     let mut clip_open = clipboard.enabled()
@@ -134,6 +135,7 @@ pub(super) async fn relay(
                         control.machine.close(DisconnectReason::SessionEnded, "the session ended");
                     }
                 }
+                Ok(Some(LinkReply::Audio(datagram))) => send_audio(&control.conn, audio, datagram),
                 Ok(Some(LinkReply::ViewerDetached)) => control.machine.close(
                     DisconnectReason::Normal,
                     "the viewer was detached from the session",
@@ -203,6 +205,17 @@ async fn deliver(
         }
     }
     true
+}
+
+/// One packet of the session's sound as one datagram, unchanged, only to a viewer that
+/// negotiated audio; never waits (a full send buffer drops the oldest).
+fn send_audio(conn: &Connection, negotiated: bool, datagram: Vec<u8>) {
+    if !negotiated {
+        return;
+    }
+    if let Err(err) = conn.send_datagram(datagram.into()) {
+        tracing::debug!(%err, "audio datagram not sent");
+    }
 }
 
 async fn sleep_until(at: Option<Instant>) {

@@ -95,6 +95,11 @@ pub trait Resolver: Send + Sync + 'static {
     fn clipboard(&self) -> wayray_protocol::session::ClipboardPolicy {
         wayray_protocol::session::ClipboardPolicy::default()
     }
+
+    /// Whether sessions may send their sound (each sends it only if it has a sound server).
+    fn audio(&self) -> bool {
+        true
+    }
 }
 
 /// One session, one token (`wayray-server session --listen`, and tests).

@@ -61,7 +61,7 @@ pub async fn accept_loop(endpoint: quinn::Endpoint, resolver: Arc<dyn Resolver>)
 }
 
 /// The connection's rules: login offered only where the resolver takes it, the clipboard only
-/// where its policy allows a direction.
+/// where its policy allows a direction, audio only where sessions have sound.
 fn server_config(resolver: &dyn Resolver) -> ServerConfig {
     let mut config = ServerConfig {
         max_output: resolver.max_output(),
@@ -73,6 +73,9 @@ fn server_config(resolver: &dyn Resolver) -> ServerConfig {
     }
     if !resolver.clipboard().enabled() {
         withheld = withheld | Capabilities::CLIPBOARD;
+    }
+    if !resolver.audio() {
+        withheld = withheld | Capabilities::AUDIO;
     }
     config.capabilities = config
         .capabilities

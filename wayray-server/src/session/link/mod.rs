@@ -7,6 +7,7 @@
 //! the session through its command channel, frames come from the encoder pipeline's bounded
 //! channel.
 
+mod audio;
 mod clipboard;
 mod manage;
 mod viewer;
@@ -39,6 +40,8 @@ pub struct LinkConfig {
     pub mode: OutputMode,
     /// The session's `WAYLAND_DISPLAY`.
     pub wayland_display: String,
+    /// The session's sound, for viewers that negotiated audio.
+    pub audio: Option<crate::session::audio::AudioFeed>,
 }
 
 /// Counters of the link, for tests and stats.

@@ -72,9 +72,13 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         .capabilities
         .contains(wayray_protocol::Capabilities::CLIPBOARD);
     let mut clipboard = ClipboardLink::new(shared, replies.clone(), clipboard_on);
+    let audio_on = attach
+        .capabilities
+        .contains(wayray_protocol::Capabilities::AUDIO);
     let result = tokio::select! {
         r = requests(reader, replies, shared, flow_tx, &mut clipboard) => r,
         r = display(replies, shared, flow_rx, keyframes_taken) => r,
+        r = super::audio::send(replies, shared, audio_on) => r,
         () = replaced.notified() => {
             tracing::info!(viewer = %attach.viewer, "viewer replaced or detached");
             let _ = replies.send(LinkReply::ViewerDetached).await;

@@ -1,0 +1,196 @@
+//! The session's sound at the desk: a real PulseAudio server per session, an app playing a
+//! tone with `paplay` inside the session, Opus over QUIC datagrams, and the headless viewer's
+//! `--audio-out` WAV checked for the tone's frequency and length.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use wayray_tests::daemon::Daemon;
+use wayray_tests::programs::{require, workspace_binary};
+use wayray_tests::tone;
+
+/// The session's id, once its viewer is attached.
+fn attached_session(daemon: &Daemon) -> String {
+    daemon.wait_sessions("an attached session", |s| {
+        s.len() == 1 && s[0]["state"] == "attached"
+    });
+    daemon.sessions()[0]["id"]
+        .to_string()
+        .trim_matches('"')
+        .to_owned()
+}
+
+/// Plays `file` in the session with `paplay` (started like any app of the session).
+fn play_in_session(daemon: &Daemon, id: &str, paplay: &Path, file: &Path) {
+    let started = daemon.ctl_json(&[
+        "session",
+        "run",
+        id,
+        "--",
+        paplay.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert!(started["pid"].as_u64().is_some(), "{started}");
+}
+
+/// The session's sound server directories under the daemon's runtime dir.
+fn sound_dirs(daemon: &Daemon) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(daemon.dir.path())
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("wayray-sound-"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_tone_played_in_the_session_is_what_the_viewer_records() {
+    let (Some(paplay), Some(_)) = (require("paplay"), require("pulseaudio")) else {
+        return;
+    };
+    let Some(daemon) = Daemon::start("audio-tone", "auto_create = false") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let Some((mut viewer, report, _)) = daemon.reporting_viewer(&token, 5_000) else {
+        return;
+    };
+    let wav = daemon.dir.path().join("heard.wav");
+    let mut viewer = viewer
+        .arg("--audio-out")
+        .arg(&wav)
+        .spawn()
+        .expect("viewer starts");
+    let id = attached_session(&daemon);
+
+    // The session's sound server: a private socket directory, PULSE_SERVER for its apps.
+    let dirs = sound_dirs(&daemon);
+    assert_eq!(dirs.len(), 1, "one sound server per session: {dirs:?}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&dirs[0]).unwrap().permissions(),
+    );
+    assert_eq!(
+        mode & 0o777,
+        0o700,
+        "the sound server's directory is private"
+    );
+
+    // A second of silence first: it costs nothing on the wire.
+    std::thread::sleep(Duration::from_millis(1_000));
+    let tone_file = daemon.dir.path().join("tone.wav");
+    tone::write_tone(&tone_file, 1_000.0, 1.0, 8_000.0);
+    play_in_session(&daemon, &id, &paplay, &tone_file);
+    let status = viewer.wait().expect("viewer ends");
+    assert!(status.success(), "viewer failed:\n{}", daemon.logs());
+
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("JSON");
+    let audio = &report["audio"];
+    let packets = audio["packets"].as_u64().expect("audio packets");
+    // 1 s of tone is 100 packets of 10 ms; the silence around it sends none.
+    assert!((95..=110).contains(&packets), "{report}");
+    assert!(audio["bytes"].as_u64().unwrap() < 20_000, "{report}");
+
+    let (rate, channels, left) = tone::read_left(&wav);
+    assert_eq!((rate, channels), (48_000, 2));
+    let secs = left.len() as f64 / f64::from(rate);
+    assert!(
+        (0.95..=1.1).contains(&secs),
+        "recorded {secs:.3} s of a 1 s tone"
+    );
+    let middle = &left[left.len() / 4..left.len() * 3 / 4];
+    let freq = tone::dominant_frequency(middle, rate, 900..=1100);
+    assert!((990..=1010).contains(&freq), "dominant frequency {freq} Hz");
+    let peak = middle.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    assert!(
+        (6_000..=10_000).contains(&peak),
+        "peak {peak} for a tone of 8000"
+    );
+
+    // The sound server ends with its session and leaves nothing behind.
+    daemon.ctl_json(&["session", "kill", &id]);
+    let gone = wayray_tests::wait::poll_until(Duration::from_secs(10), || {
+        if sound_dirs(&daemon).is_empty() {
+            Ok(())
+        } else {
+            Err(())
+        }
+    });
+    assert!(gone.is_ok(), "the sound server outlived its session");
+}
+
+#[test]
+fn only_a_viewer_that_plays_audio_gets_datagrams() {
+    let (Some(paplay), Some(_)) = (require("paplay"), require("pulseaudio")) else {
+        return;
+    };
+    let Some(daemon) = Daemon::start("audio-caps", "auto_create = false") else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let tone_file = daemon.dir.path().join("tone.wav");
+    tone::write_tone(&tone_file, 440.0, 1.0, 8_000.0);
+    let heard = daemon.dir.path().join("heard.wav");
+    let player =
+        wayray_client::audio::AudioPlayer::start(&wayray_client::audio::AudioOutput::Wav(heard))
+            .expect("player");
+    for plays in [false, true] {
+        let mut options = daemon.viewer_options(&token);
+        options.audio = plays.then(|| player.clone());
+        let viewer = runtime
+            .block_on(wayray_client::Viewer::connect(&options))
+            .expect("viewer connects");
+        let id = attached_session(&daemon);
+        play_in_session(&daemon, &id, &paplay, &tone_file);
+        std::thread::sleep(Duration::from_millis(1_500));
+        let datagrams = viewer.datagrams_received();
+        if plays {
+            assert!(
+                datagrams >= 90,
+                "{datagrams} datagrams for a second of sound"
+            );
+        } else {
+            assert_eq!(datagrams, 0, "a viewer without audio got datagrams");
+        }
+        drop(viewer);
+        daemon.wait_sessions("detached", |s| s[0]["state"] == "detached");
+    }
+    assert!(player.stats().played >= 90, "{:?}", player.stats());
+}
+
+#[test]
+fn a_session_without_a_sound_server_still_runs() {
+    let Some(server) = workspace_binary("wayray-server") else {
+        return;
+    };
+    let dir = wayray_tests::runtime_dir::RuntimeDir::new("audio-none").expect("dir");
+    let shot = dir.path().join("shot.png");
+    // No pulseaudio on this PATH.
+    let out = Command::new(server)
+        .args([
+            "session",
+            "--audio",
+            "--exit-after-ms",
+            "500",
+            "--screenshot",
+        ])
+        .arg(&shot)
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env("PATH", dir.path())
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("session runs");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(shot.is_file(), "{log}");
+    assert!(log.contains("the session has no sound"), "{log}");
+    assert!(log.contains("pulseaudio is not installed"), "{log}");
+}

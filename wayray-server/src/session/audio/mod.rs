@@ -1,0 +1,86 @@
+//! The session's sound: its own PulseAudio-protocol server ([`sound_server`]), whose null
+//! sink the session's applications play into (`PULSE_SERVER`), and the capture of that
+//! sink's monitor into Opus packets ([`capture`]) on a thread of its own. The packets wait
+//! in a small queue ([`AudioFeed`]) for the link, which sends them to a viewer that
+//! negotiated audio; nobody listening, they are dropped.
+//!
+//! A session without a sound server (none installed, or it failed to start) runs as before,
+//! without sound.
+
+pub mod capture;
+pub mod sound_server;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::{Mutex, mpsc};
+
+pub use sound_server::SoundServer;
+
+/// Packets waiting for the link: 16 × 10 ms. A viewer that falls behind loses sound, never
+/// gains delay.
+pub const FEED_QUEUE: usize = 16;
+
+/// One encoded packet and when its sound was captured.
+#[derive(Debug)]
+pub struct AudioChunk {
+    /// When the capture returned it (its last sample).
+    pub captured: Instant,
+    /// An encoded `AudioMessage`, ready to be one QUIC datagram.
+    pub datagram: Vec<u8>,
+}
+
+/// Where the link takes the session's sound from (one viewer at a time).
+#[derive(Debug, Clone)]
+pub struct AudioFeed(pub Arc<Mutex<mpsc::Receiver<AudioChunk>>>);
+
+/// The running sound of a session: its server and its capture.
+#[derive(Debug)]
+pub struct SessionAudio {
+    server: SoundServer,
+    capture: Option<std::thread::JoinHandle<()>>,
+    feed: AudioFeed,
+}
+
+impl SessionAudio {
+    /// Starts a sound server with its socket in a private directory under `runtime_dir`,
+    /// and its capture.
+    pub fn start(runtime_dir: &Path) -> Result<Self, sound_server::SoundError> {
+        let dir = runtime_dir.join(format!("wayray-sound-{}", std::process::id()));
+        let server = SoundServer::start(&dir)?;
+        let (tx, rx) = mpsc::channel(FEED_QUEUE);
+        let capture = capture::spawn(server.pulse_server(), tx)
+            .map_err(|e| sound_server::SoundError::Start(e.to_string()))?;
+        Ok(Self {
+            server,
+            capture: Some(capture),
+            feed: AudioFeed(Arc::new(Mutex::new(rx))),
+        })
+    }
+
+    /// `PULSE_SERVER` for the session's applications.
+    pub fn pulse_server(&self) -> String {
+        self.server.pulse_server()
+    }
+
+    /// The socket's directory.
+    pub fn dir(&self) -> &PathBuf {
+        self.server.dir()
+    }
+
+    /// The packets, for the link.
+    pub fn feed(&self) -> AudioFeed {
+        self.feed.clone()
+    }
+}
+
+impl Drop for SessionAudio {
+    fn drop(&mut self) {
+        // The capture's read fails once the server is gone, which ends its thread.
+        self.server.stop();
+        if let Some(capture) = self.capture.take() {
+            let _ = capture.join();
+        }
+    }
+}
