@@ -299,6 +299,7 @@ impl Daemon {
             clipboard: None,
             refresh_millihertz: None,
             audio: None,
+            microphone: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod daemon;
+pub mod desk_sound;
 pub mod fixture;
 pub mod keys;
 pub mod load;

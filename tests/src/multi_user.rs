@@ -311,6 +311,7 @@ impl MultiUserServer {
             clipboard: None,
             refresh_millihertz: None,
             audio: None,
+            microphone: None,
         }
     }
 

@@ -54,6 +54,7 @@ pub fn serve(
             },
             wayland_display: fixture.session.socket_name().to_owned(),
             audio: None,
+            microphone: None,
         },
         frames,
         pipeline.clone(),
@@ -107,6 +108,7 @@ pub fn viewer_options(
         clipboard: None,
         refresh_millihertz: None,
         audio: None,
+        microphone: None,
     }
 }
 

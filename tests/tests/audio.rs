@@ -103,7 +103,7 @@ fn a_tone_played_in_the_session_is_what_the_viewer_records() {
     let secs = left.len() as f64 / f64::from(rate);
     assert!(
         (0.95..=1.1).contains(&secs),
-        "recorded {secs:.3} s of a 1 s tone"
+        "recorded {secs:.3} s of a 1 s tone: {report}"
     );
     let middle = &left[left.len() / 4..left.len() * 3 / 4];
     let freq = tone::dominant_frequency(middle, rate, 900..=1100);
@@ -193,4 +193,90 @@ fn a_session_without_a_sound_server_still_runs() {
     assert!(shot.is_file(), "{log}");
     assert!(log.contains("the session has no sound"), "{log}");
     assert!(log.contains("pulseaudio is not installed"), "{log}");
+}
+
+#[test]
+fn the_desks_microphone_is_what_the_sessions_apps_record() {
+    let (Some(paplay), Some(timeout)) = (require("paplay"), require("timeout")) else {
+        return;
+    };
+    let Some(parec) = require("parec") else {
+        return;
+    };
+    let Some(daemon) = Daemon::start("audio-mic", "auto_create = false") else {
+        return;
+    };
+    let Some(desk) = wayray_tests::desk_sound::DeskSound::start(&daemon.dir.path().join("desk"))
+    else {
+        return;
+    };
+    let (_, token) = daemon.issue_token();
+    let Some((mut viewer, _, _)) = daemon.reporting_viewer(&token, 6_000) else {
+        return;
+    };
+    let viewer = viewer
+        .arg("--microphone")
+        .env("PULSE_SERVER", desk.pulse_server())
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("viewer starts");
+    let id = attached_session(&daemon);
+    // An application of the session records its default source, the desk's microphone.
+    let recorded = daemon.dir.path().join("recorded.raw");
+    let started = daemon.ctl_json(&[
+        "session",
+        "run",
+        &id,
+        "--",
+        timeout.to_str().unwrap(),
+        "3",
+        parec.to_str().unwrap(),
+        "--raw",
+        "--format=s16le",
+        "--rate=48000",
+        "--channels=2",
+        recorded.to_str().unwrap(),
+    ]);
+    assert!(started["pid"].as_u64().is_some(), "{started}");
+    std::thread::sleep(Duration::from_millis(500));
+    // The desk hears a 700 Hz tone.
+    let tone_file = daemon.dir.path().join("tone.wav");
+    tone::write_tone(&tone_file, 700.0, 1.0, 8_000.0);
+    let played = Command::new(&paplay)
+        .arg(&tone_file)
+        .env("PULSE_SERVER", desk.pulse_server())
+        .status()
+        .expect("paplay runs");
+    assert!(played.success());
+    let out = viewer.wait_with_output().expect("viewer ends");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}\n{}", daemon.logs());
+    assert!(said.contains("the microphone is live"), "{said}");
+
+    // Raw samples: 48 kHz, stereo, 16-bit little-endian.
+    let rate = 48_000;
+    let left: Vec<i16> = std::fs::read(&recorded)
+        .expect("the session recorded")
+        .chunks_exact(4)
+        .map(|frame| i16::from_le_bytes([frame[0], frame[1]]))
+        .collect();
+    let loud: Vec<i16> = left
+        .iter()
+        .copied()
+        .filter(|s| s.unsigned_abs() > 1000)
+        .collect();
+    let secs = loud.len() as f64 / f64::from(rate);
+    assert!(
+        secs > 0.3,
+        "the session heard {secs:.2} s of loud sound: {said}\n{}",
+        daemon.logs()
+    );
+    let start = left
+        .iter()
+        .position(|s| s.unsigned_abs() > 4000)
+        .expect("a loud sample");
+    let window = &left[start..(start + 24_000).min(left.len())];
+    let freq = tone::dominant_frequency(window, rate, 600..=800);
+    assert!((690..=710).contains(&freq), "dominant frequency {freq} Hz");
 }

@@ -99,6 +99,7 @@ async fn a_server_flooding_display_streams_cannot_make_the_viewer_hold_more_than
         clipboard: None,
         refresh_millihertz: None,
         audio: None,
+        microphone: None,
     };
     let connected = tokio::time::timeout(Duration::from_secs(20), Viewer::connect(&options));
     let mut viewer = connected.await.expect("in time").expect("attached");

@@ -112,6 +112,10 @@ pub struct ConnectArgs {
     /// with --headless).
     #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
     pub audio: Option<bool>,
+    /// Send this desk's microphone (its sound server's default source) to the session's
+    /// applications (default: the configuration file, then off).
+    #[arg(long)]
+    pub microphone: bool,
     /// Write the session's sound to this WAV file (48 kHz stereo) instead of playing it.
     #[arg(long, value_name = "FILE.wav")]
     pub audio_out: Option<PathBuf>,

@@ -43,6 +43,18 @@ pub struct ClientConfig {
     pub connection: ConnectionConfig,
     /// `[clipboard]`.
     pub clipboard: ClipboardConfig,
+    /// `[audio]`.
+    pub audio: AudioConfig,
+}
+
+/// The session's sound and the desk's microphone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AudioConfig {
+    /// Whether the windowed viewer plays the session's sound (default true).
+    pub play: Option<bool>,
+    /// Whether the viewer sends the desk's microphone to the session (default false).
+    pub microphone: Option<bool>,
 }
 
 /// Sharing the desk's clipboard with the session.

@@ -140,10 +140,7 @@ fn show(
         resume,
         stats: args.stats,
         grab_keyboard: args.grab_keyboard,
-        audio: match &start {
-            wayray_client::window::Start::Attached(viewer) => viewer.audio().cloned(),
-            wayray_client::window::Start::Login(login) => login.connect.audio.clone(),
-        },
+        sound: start.sound(),
     };
     wayray_client::window::run(start, runtime, window).map_err(|err| match err {
         wayray_client::window::WindowError::Disconnected { message, help } => {
@@ -314,11 +311,21 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<(Connect
         clipboard: desk_clipboard(args, config),
         refresh_millihertz: args.refresh_hz.map(|hz| hz * 1000),
         audio: wayray_client::audio::for_viewer(
-            args.audio,
+            args.audio.or(config.audio.play),
             args.audio_out.as_deref(),
             args.headless,
         )
         .map_err(|e| miette!(help = "choose a file in a directory you can write", "{e}"))?,
+        microphone: (args.microphone || config.audio.microphone == Some(true))
+            .then(wayray_client::audio::microphone::Microphone::start)
+            .transpose()
+            .map_err(|e| {
+                miette!(
+                    help = "check that this desk's sound server runs and has a microphone, \
+                            or connect without --microphone",
+                    "{e}"
+                )
+            })?,
     };
     Ok((options, login_screen))
 }

@@ -34,6 +34,9 @@ impl Capabilities {
     /// The viewer plays the session's sound: the server sends it as `AudioMessage`s in QUIC
     /// datagrams.
     pub const AUDIO: Self = Self(1 << 9);
+    /// The viewer sends the desk's microphone (`AudioMessage`s in QUIC datagrams); the server
+    /// plays it into the session's microphone.
+    pub const MICROPHONE: Self = Self(1 << 10);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -47,14 +50,17 @@ impl Capabilities {
         (Self::CONTENT_CACHE, "content-cache"),
         (Self::REFRESH_RATE, "refresh-rate"),
         (Self::AUDIO, "audio"),
+        (Self::MICROPHONE, "microphone"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
     /// and what a server offers. H.264 only when FFmpeg is built in. A server offers
     /// [`Capabilities::LOGIN`] only where login is enabled and [`Capabilities::CLIPBOARD`] only
     /// where its policy allows a direction, [`Capabilities::AUDIO`] only where the session has
-    /// a sound server; a viewer announces the clipboard only when it shares the desk's, and
-    /// audio only when it has somewhere to play it (each removes what it does not use).
+    /// a sound server, [`Capabilities::MICROPHONE`] only where microphones are allowed; a
+    /// viewer announces the clipboard only when it shares the desk's, audio only when it has
+    /// somewhere to play it, the microphone only when its user turned it on (each removes
+    /// what it does not use).
     pub fn implemented() -> Self {
         let base = Self::CURSOR
             | Self::COPY_RECT
@@ -64,7 +70,8 @@ impl Capabilities {
             | Self::CLIPBOARD
             | Self::CONTENT_CACHE
             | Self::REFRESH_RATE
-            | Self::AUDIO;
+            | Self::AUDIO
+            | Self::MICROPHONE;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

@@ -15,7 +15,8 @@ pub enum Channel {
     Clipboard,
     /// Daemon ↔ session process, on a Unix socket (never on the network).
     Link,
-    /// The session's sound, server to viewer, one packet per QUIC datagram.
+    /// The session's sound (server to viewer) and the desk's microphone (viewer to server),
+    /// one packet per QUIC datagram.
     Audio,
 }
 

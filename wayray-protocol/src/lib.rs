@@ -4,7 +4,8 @@
 //! server (`wayray-server`), and between the daemon and its session processes. It has no sockets,
 //! threads or clocks: callers feed bytes in with `handle_*` methods, take messages out with
 //! `poll_*` methods, and pass time in where it matters. (The optional `quic` feature adds
-//! [`quic`], a thin adapter that drives the framing over quinn streams.) It must never panic on peer bytes: every
+//! [`quic`], a thin adapter that drives the framing over quinn streams; the optional `sound`
+//! feature adds `sound`, recording from a sound server into Opus packets and decoding them.) It must never panic on peer bytes: every
 //! decoder returns an error instead.
 //!
 //! # Channels
@@ -62,6 +63,8 @@ pub mod messages;
 pub mod quic;
 pub mod secret;
 pub mod session;
+#[cfg(feature = "sound")]
+pub mod sound;
 pub mod version;
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use wayray_server::daemon::DaemonOptions;
 use wayray_server::daemon::config::Config;
 use wayray_server::daemon::privsep;
 use wayray_server::daemon::transport::{Identity, SingleSession, TransportConfig};
-use wayray_server::session::audio::{AudioFeed, SessionAudio};
+use wayray_server::session::audio::SessionAudio;
 use wayray_server::session::encode::pipeline::Pipeline;
 use wayray_server::session::link::{LinkConfig, LinkServer};
 use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle, processes};
@@ -286,13 +286,7 @@ fn run_session(args: SessionArgs) -> Result<()> {
         (None, None) => None,
     };
     let link = match &link_path {
-        Some(path) => Some(serve_link(
-            &session,
-            path,
-            mode,
-            &args,
-            audio.as_ref().map(SessionAudio::feed),
-        )?),
+        Some(path) => Some(serve_link(&session, path, mode, &args, audio.as_ref())?),
         None => None,
     };
     let _transport = match (args.listen, &link_path) {
@@ -352,7 +346,7 @@ fn serve_link(
     path: &std::path::Path,
     mode: OutputMode,
     args: &SessionArgs,
-    audio: Option<AudioFeed>,
+    audio: Option<&SessionAudio>,
 ) -> Result<(LinkServer, Arc<Pipeline>)> {
     let (pipeline, sink, frames) = Pipeline::start(1, true);
     let pipeline = Arc::new(pipeline);
@@ -362,7 +356,8 @@ fn serve_link(
         frames_in_flight: args.frames_in_flight,
         mode,
         wayland_display: session.socket_name().to_owned(),
-        audio,
+        audio: audio.map(SessionAudio::feed),
+        microphone: audio.and_then(SessionAudio::microphone),
     };
     let mut link = wayray_server::session::link::start(
         config,

@@ -4,8 +4,10 @@
 //! sound server (PulseAudio, or PipeWire's pulse server), or a WAV file (`--audio-out`, for
 //! tests and automation).
 //!
-//! One player lives as long as the viewer process: reconnects feed the same one.
+//! One player lives as long as the viewer process: reconnects feed the same one. The desk's
+//! microphone goes the other way ([`microphone`]), only when turned on.
 
+pub mod microphone;
 mod player;
 pub mod sink;
 
@@ -21,12 +23,28 @@ use wayray_protocol::messages::audio::AudioPacket;
 const QUEUE: usize = 64;
 
 /// Where the sound goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum AudioOutput {
     /// The desk's sound server.
     Desk,
     /// A WAV file, 48 kHz stereo 16-bit: what would have been played, as it is played.
     Wav(PathBuf),
+    /// A function of the program's own, called with each 10 ms of interleaved 48 kHz stereo
+    /// samples as it is played (an application embedding the viewer library, a measurement).
+    Callback(SampleFn),
+}
+
+/// A function called with each 10 ms of interleaved 48 kHz stereo samples.
+pub type SampleFn = Arc<dyn Fn(&[i16]) + Send + Sync>;
+
+impl std::fmt::Debug for AudioOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Desk => f.write_str("Desk"),
+            Self::Wav(path) => f.debug_tuple("Wav").field(path).finish(),
+            Self::Callback(_) => f.write_str("Callback"),
+        }
+    }
 }
 
 /// Starting the output failed.

@@ -8,9 +8,10 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use wayray_protocol::audio::PACKET_MS;
 use wayray_protocol::audio::jitter::{JitterBuffer, Playout};
-use wayray_protocol::audio::{CHANNELS, PACKET_MS, PACKET_SAMPLES, SAMPLE_RATE};
 use wayray_protocol::messages::audio::AudioPacket;
+use wayray_protocol::sound::PacketDecoder;
 
 use super::AudioStats;
 use super::sink::Sink;
@@ -38,15 +39,13 @@ pub(super) fn spawn(
 }
 
 fn play(packets: Receiver<(Instant, AudioPacket)>, mut sink: Box<dyn Sink>, shared: Shared) {
-    let decoder = opus::Decoder::new(SAMPLE_RATE, opus::Channels::Stereo);
-    let mut decoder = match decoder {
+    let mut decoder = match PacketDecoder::new() {
         Ok(decoder) => decoder,
         Err(err) => return tracing::warn!(%err, "no sound: the Opus decoder did not start"),
     };
     let epoch = Instant::now();
     let us = |at: Instant| at.saturating_duration_since(epoch).as_micros() as u64;
     let mut jitter = JitterBuffer::new();
-    let mut pcm = vec![0i16; PACKET_SAMPLES * CHANNELS];
     let mut bytes = 0u64;
     let mut next_tick = Instant::now() + TICK;
     while !shared.stop.load(Ordering::Relaxed) {
@@ -66,12 +65,11 @@ fn play(packets: Receiver<(Instant, AudioPacket)>, mut sink: Box<dyn Sink>, shar
         }
         let now = Instant::now();
         let played = match jitter.pop(us(now)) {
-            Playout::Packet(payload) => decoder.decode(&payload, &mut pcm, false).ok(),
-            Playout::Conceal => decoder.decode(&[], &mut pcm, false).ok(),
+            Playout::Packet(payload) => decoder.decode(Some(&payload)),
+            Playout::Conceal => decoder.decode(None),
             Playout::Idle => None,
         };
-        if let Some(samples) = played {
-            let pcm = &mut pcm[..samples * CHANNELS];
+        if let Some(pcm) = played {
             scale(pcm, &shared);
             if let Err(err) = sink.write(pcm) {
                 tracing::warn!(%err, "the sound output failed; the viewer goes on without sound");

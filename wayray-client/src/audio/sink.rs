@@ -1,10 +1,10 @@
 //! Where decoded sound goes: the desk's sound server, or a WAV file.
 
 use libpulse_binding::def::BufferAttr;
-use libpulse_binding::sample::{Format, Spec};
 use libpulse_binding::stream::Direction;
 use libpulse_simple_binding::Simple;
-use wayray_protocol::audio::{CHANNELS, PACKET_SAMPLES, SAMPLE_RATE};
+use wayray_protocol::audio::{CHANNELS, SAMPLE_RATE};
+use wayray_protocol::sound::{PACKET_BYTES, spec};
 
 use super::{AudioError, AudioOutput};
 
@@ -23,11 +23,28 @@ pub fn open(output: &AudioOutput) -> Result<Box<dyn Sink>, AudioError> {
     match output {
         AudioOutput::Desk => Ok(Box::new(Desk::open()?)),
         AudioOutput::Wav(path) => Ok(Box::new(Wav::create(path)?)),
+        AudioOutput::Callback(f) => Ok(Box::new(Callback(f.clone()))),
     }
 }
 
+/// The program's own function.
+struct Callback(super::SampleFn);
+
+impl Sink for Callback {
+    fn write(&mut self, pcm: &[i16]) -> Result<(), String> {
+        (self.0)(pcm);
+        Ok(())
+    }
+
+    fn latency_ms(&self) -> f64 {
+        0.0
+    }
+
+    fn finish(&mut self) {}
+}
+
 /// Bytes of one packet of 16-bit stereo.
-const PACKET_BYTES: u32 = (PACKET_SAMPLES * CHANNELS * 2) as u32;
+const PACKET: u32 = PACKET_BYTES as u32;
 
 /// The desk's sound server (PulseAudio, or PipeWire's pulse server), default output.
 struct Desk {
@@ -37,18 +54,13 @@ struct Desk {
 
 impl Desk {
     fn open() -> Result<Self, AudioError> {
-        let spec = Spec {
-            format: Format::S16le,
-            channels: CHANNELS as u8,
-            rate: SAMPLE_RATE,
-        };
         // Three packets of buffer: enough to ride over the player's scheduling, small enough
         // to keep the delay low; playback starts with the first packet.
         let attr = BufferAttr {
             maxlength: u32::MAX,
-            tlength: 3 * PACKET_BYTES,
-            prebuf: PACKET_BYTES,
-            minreq: PACKET_BYTES,
+            tlength: 3 * PACKET,
+            prebuf: PACKET,
+            minreq: PACKET,
             fragsize: u32::MAX,
         };
         let stream = Simple::new(
@@ -57,7 +69,7 @@ impl Desk {
             Direction::Playback,
             None,
             "session sound",
-            &spec,
+            &spec(),
             None,
             Some(&attr),
         )

@@ -72,9 +72,13 @@ async fn attempt(
     let mut acks = quinn::AckFrequencyConfig::default();
     acks.ack_eliciting_threshold(quinn::VarInt::from_u32(ACK_ELICITING_THRESHOLD));
     transport.ack_frequency_config(Some(acks));
-    // Datagrams carry the session's sound only: a viewer that plays none takes none, and
-    // one that does keeps at most 32 KiB of them unread (quinn drops the oldest).
-    transport.datagram_receive_buffer_size(opts.audio.as_ref().map(|_| 32 * 1024));
+    // Datagrams carry sound: a viewer that neither plays the session's nor sends a
+    // microphone takes none; one that does keeps at most 32 KiB unread (quinn drops the
+    // oldest; quinn also sends datagrams only with a receive buffer), and queues at most
+    // 8 KiB of microphone for the congestion window.
+    let sound = opts.audio.is_some() || opts.microphone.is_some();
+    transport.datagram_receive_buffer_size(sound.then_some(32 * 1024));
+    transport.datagram_send_buffer_size(8 * 1024);
     config.transport_config(Arc::new(transport));
     let bind: SocketAddr = if opts.server.is_ipv6() {
         "[::]:0".parse()

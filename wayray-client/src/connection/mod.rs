@@ -73,6 +73,8 @@ pub struct ConnectOptions {
     pub refresh_millihertz: Option<u32>,
     /// Where the session's sound plays; `None`: audio is not announced.
     pub audio: Option<std::sync::Arc<crate::audio::AudioPlayer>>,
+    /// The desk's microphone, sent to the session; `None`: the microphone is not announced.
+    pub microphone: Option<std::sync::Arc<crate::audio::microphone::Microphone>>,
 }
 
 /// A viewer attached to a session.
@@ -87,11 +89,8 @@ pub struct Viewer {
     input: SendStream,
     /// The clipboard stream's task, when the clipboard is shared.
     clipboard: Option<tokio::task::AbortHandle>,
-    /// The audio datagrams' task and their player, when the session's sound is played.
-    audio: Option<(
-        tokio::task::AbortHandle,
-        std::sync::Arc<crate::audio::AudioPlayer>,
-    )>,
+    /// The session's sound and the desk's microphone, where negotiated.
+    sound: audio::Sound,
     /// The session output as this viewer has it.
     pub framebuffer: Framebuffer,
     /// The session's id.
@@ -127,9 +126,6 @@ impl Drop for Viewer {
         if let Some(clipboard) = self.clipboard.take() {
             clipboard.abort();
         }
-        if let Some((task, _)) = self.audio.take() {
-            task.abort();
-        }
     }
 }
 
@@ -161,6 +157,9 @@ impl Viewer {
         }
         if opts.audio.is_none() {
             unused = unused | Capabilities::AUDIO;
+        }
+        if opts.microphone.is_none() {
+            unused = unused | Capabilities::MICROPHONE;
         }
         config.capabilities = opts
             .capabilities
@@ -240,13 +239,7 @@ impl Viewer {
             }
             _ => None,
         };
-        let audio = match &opts.audio {
-            Some(player) if machine.capabilities().contains(Capabilities::AUDIO) => {
-                let task = tokio::spawn(audio::receive(conn.clone(), player.clone()));
-                Some((task.abort_handle(), player.clone()))
-            }
-            _ => None,
-        };
+        let sound = audio::Sound::start(&conn, machine.capabilities(), opts);
         let mut viewer = Self {
             conn,
             _endpoint: endpoint,
@@ -257,7 +250,7 @@ impl Viewer {
             display,
             input,
             clipboard,
-            audio,
+            sound,
             framebuffer: Framebuffer::new().map_err(|e| proto(e.to_string()))?,
             session_id: attached.session_id,
             mode: attached.mode,
@@ -445,7 +438,12 @@ impl Viewer {
 
     /// The player of the session's sound, when this connection carries it.
     pub fn audio(&self) -> Option<&std::sync::Arc<crate::audio::AudioPlayer>> {
-        self.audio.as_ref().map(|(_, player)| player)
+        self.sound.player.as_ref()
+    }
+
+    /// The desk's microphone, when this connection sends it.
+    pub fn microphone(&self) -> Option<&std::sync::Arc<crate::audio::microphone::Microphone>> {
+        self.sound.microphone.as_ref()
     }
 
     /// QUIC datagrams received on this connection (the audio channel's packets).

@@ -46,6 +46,8 @@ pub(super) struct App {
     pub starter: Option<Starter>,
     /// The session's sound (mute and volume keys).
     pub audio: Option<Arc<crate::audio::AudioPlayer>>,
+    /// The desk's microphone, for the title's indicator while it is live.
+    pub microphone: Option<Arc<crate::audio::microphone::Microphone>>,
 }
 
 impl ApplicationHandler<Wake> for App {
@@ -212,6 +214,7 @@ impl App {
             login: None,
             starter: None,
             audio: None,
+            microphone: None,
         }
     }
 
@@ -309,6 +312,9 @@ impl App {
         }
         if self.grab.active() {
             title.push_str(" — keyboard grabbed (Ctrl+Alt+G releases)");
+        }
+        if self.microphone.as_ref().is_some_and(|m| m.live()) {
+            title.push_str(" — microphone on");
         }
         if let Some(audio) = &self.audio {
             if audio.muted() {

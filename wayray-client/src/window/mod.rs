@@ -93,9 +93,16 @@ pub struct WindowOptions {
     pub stats: bool,
     /// Grab the keyboard from the start (Ctrl+Alt+G toggles it).
     pub grab_keyboard: bool,
-    /// The session's sound, for the mute and volume keys.
-    pub audio: Option<std::sync::Arc<crate::audio::AudioPlayer>>,
+    /// The session's sound (for the mute and volume keys) and the desk's microphone (for
+    /// the title's indicator).
+    pub sound: Sound,
 }
+
+/// The session's sound and the desk's microphone, as a window shows and controls them.
+pub type Sound = (
+    Option<std::sync::Arc<crate::audio::AudioPlayer>>,
+    Option<std::sync::Arc<crate::audio::microphone::Microphone>>,
+);
 
 /// What the window starts with.
 #[derive(Debug)]
@@ -104,6 +111,19 @@ pub enum Start {
     Attached(Box<Viewer>),
     /// The login screen: the session is shown once a login succeeds.
     Login(Box<login::LoginOptions>),
+}
+
+impl Start {
+    /// The sound the window controls: the attached viewer's, or what the login will use.
+    pub fn sound(&self) -> Sound {
+        match self {
+            Self::Attached(viewer) => (viewer.audio().cloned(), viewer.microphone().cloned()),
+            Self::Login(login) => (
+                login.connect.audio.clone(),
+                login.connect.microphone.clone(),
+            ),
+        }
+    }
 }
 
 /// The session's network task, started once there is a viewer.
@@ -180,7 +200,7 @@ pub fn run(
     );
     app.login = login;
     app.starter = starter;
-    app.audio = options.audio;
+    (app.audio, app.microphone) = options.sound;
     event_loop
         .run_app(&mut app)
         .map_err(|e| WindowError::DeskLost(e.to_string()))?;

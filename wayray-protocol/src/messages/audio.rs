@@ -1,5 +1,6 @@
-//! Audio channel: Opus packets of the session's sound, server → viewer, each in one QUIC
-//! datagram (no length prefix: a datagram is one message). Lost packets are not sent again:
+//! Audio channel: Opus packets of the session's sound (server → viewer) and of the desk's
+//! microphone (viewer → server), each in one QUIC datagram (no length prefix: a datagram is
+//! one message). Lost packets are not sent again:
 //! the viewer conceals them (docs/adr/0031-session-audio.md).
 
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ pub const MAX_OPUS_PACKET: usize = 1000;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub enum AudioMessage {
-    /// One packet of the session's sound.
+    /// One packet of the session's sound, or of the desk's microphone.
     Opus(AudioPacket),
 }
 

@@ -40,6 +40,9 @@ pub enum LinkRequest {
     DetachViewer,
     /// A viewer's clipboard message, already checked against the server's clipboard policy.
     Clipboard(ClipboardMessage),
+    /// A datagram of the viewer's microphone (an `AudioMessage` the daemon decoded and
+    /// validated), only from a viewer that negotiated the microphone.
+    Microphone(#[serde(with = "serde_bytes")] Vec<u8>),
 }
 
 /// A viewer joins the session.
@@ -135,6 +138,7 @@ impl WireMessage for LinkRequest {
         "Stop",
         "DetachViewer",
         "Clipboard",
+        "Microphone",
     ];
 
     fn name(&self) -> &'static str {
@@ -148,6 +152,7 @@ impl WireMessage for LinkRequest {
             Self::Stop => "Stop",
             Self::DetachViewer => "DetachViewer",
             Self::Clipboard(_) => "Clipboard",
+            Self::Microphone(_) => "Microphone",
         }
     }
 
@@ -173,6 +178,7 @@ impl WireMessage for LinkRequest {
                     .try_for_each(|a| check_len("argument", a, MAX_TEXT))
             }
             Self::Clipboard(msg) => msg.validate(),
+            Self::Microphone(bytes) => check_datagram(bytes),
             Self::Status | Self::Screenshot | Self::Stop | Self::DetachViewer => Ok(()),
         }
     }
@@ -212,17 +218,7 @@ impl WireMessage for LinkReply {
 
     fn validate(&self) -> Result<(), ValidationError> {
         match self {
-            Self::Audio(bytes) => {
-                let max = Channel::Audio.max_message_size();
-                if bytes.len() > max {
-                    return Err(ValidationError::TooLong {
-                        field: "audio datagram",
-                        len: bytes.len(),
-                        max,
-                    });
-                }
-                Ok(())
-            }
+            Self::Audio(bytes) => check_datagram(bytes),
             Self::Attached(mode) => mode.validate(),
             Self::Status(status) => {
                 check_len("wayland display", &status.wayland_display, MAX_NAME)?;
@@ -238,4 +234,17 @@ impl WireMessage for LinkReply {
             | Self::ViewerDetached => Ok(()),
         }
     }
+}
+
+/// An audio datagram fits the audio channel.
+fn check_datagram(bytes: &[u8]) -> Result<(), ValidationError> {
+    let max = Channel::Audio.max_message_size();
+    if bytes.len() > max {
+        return Err(ValidationError::TooLong {
+            field: "audio datagram",
+            len: bytes.len(),
+            max,
+        });
+    }
+    Ok(())
 }

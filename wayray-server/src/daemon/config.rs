@@ -161,6 +161,9 @@ pub struct SessionDefaults {
     pub x11: bool,
     /// Give each session a sound server (`PULSE_SERVER`) whose sound viewers play.
     pub audio: bool,
+    /// With `audio`: a viewer may send its desk's microphone into the session (each viewer
+    /// still has to turn it on).
+    pub microphone: bool,
 }
 
 impl Default for Config {
@@ -193,6 +196,7 @@ impl Default for SessionDefaults {
             max_size: "7680x4320".into(),
             x11: true,
             audio: true,
+            microphone: true,
         }
     }
 }

@@ -61,6 +61,10 @@ impl Resolver for DaemonResolver {
         self.0.config.session.audio
     }
 
+    fn microphone(&self) -> bool {
+        self.0.config.session.audio && self.0.config.session.microphone
+    }
+
     fn detached(&self, session_id: &str, connection: &quinn::Connection) {
         let Ok(id) = session_id.parse::<u64>() else {
             return;

@@ -42,6 +42,9 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// delaying it.
 const AUDIO_SEND_BUFFER: usize = 4 * 1024;
 
+/// Microphone datagrams a connection holds unread, at most (about 100 ms of sound).
+const MICROPHONE_RECEIVE_BUFFER: usize = 8 * 1024;
+
 /// The transport rules every connection starts with: one control stream, no others.
 pub fn transport_config() -> quinn::TransportConfig {
     let mut transport = quinn::TransportConfig::default();
@@ -50,10 +53,10 @@ pub fn transport_config() -> quinn::TransportConfig {
         .max_concurrent_uni_streams(VarInt::from_u32(0))
         .stream_receive_window(VarInt::from_u32(STREAM_WINDOW))
         .receive_window(VarInt::from_u32(CONNECTION_WINDOW))
-        // Datagrams go one way, the session's sound to the viewer. quinn sends them only
-        // with a receive buffer; one of zero bytes makes any datagram from a viewer a protocol
-        // violation that ends its connection.
-        .datagram_receive_buffer_size(Some(0))
+        // Datagrams carry sound: the session's to the viewer, the desk's microphone back.
+        // What a viewer sends waits in a small buffer (the oldest dropped) until its relay
+        // reads it, only once attached with the microphone negotiated.
+        .datagram_receive_buffer_size(Some(MICROPHONE_RECEIVE_BUFFER))
         .datagram_send_buffer_size(AUDIO_SEND_BUFFER);
     wayray_protocol::quic::shared_transport(&mut transport);
     let mut cubic = quinn::congestion::CubicConfig::default();

@@ -12,6 +12,7 @@ mod clipboard;
 mod control;
 pub mod identity;
 pub mod limits;
+mod microphone;
 mod relay;
 pub mod resolver;
 mod viewer;

@@ -53,6 +53,17 @@ pub(super) async fn relay(
     let input_reader = tokio::spawn(read_input(control.conn.clone(), input_tx));
     let mut gate = ClipboardGate::new(clipboard);
     let audio = control.machine.capabilities().contains(Capabilities::AUDIO);
+    let microphone = control
+        .machine
+        .capabilities()
+        .contains(Capabilities::MICROPHONE);
+    let (mic_tx, mut mic_rx) = mpsc::channel(super::microphone::QUEUE);
+    let mut mic_open = true;
+    let mic_reader = tokio::spawn(super::microphone::read(
+        control.conn.clone(),
+        microphone,
+        mic_tx,
+    ));
     let (clip_in_tx, mut clip_in) = mpsc::channel(super::clipboard::QUEUE);
     let (clip_out, clip_out_rx) = mpsc::channel::<ClipboardMessage>(super::clipboard::QUEUE);
     let mut clip_open = clipboard.enabled()
@@ -154,6 +165,14 @@ pub(super) async fn relay(
                     );
                 }
             },
+            mic = mic_rx.recv(), if mic_open => match mic {
+                Some(Ok(datagram)) => {
+                    // Sound that cannot go at once is dropped, never queued behind input.
+                    let _ = to_session.try_send(LinkRequest::Microphone(datagram));
+                }
+                Some(Err(reason)) => control.machine.close(DisconnectReason::ProtocolError, reason),
+                None => mic_open = false,
+            },
             clip = clip_in.recv(), if clip_open => match clip {
                 Some(Ok(msg)) => {
                     let routed = gate.viewer_sent(msg);
@@ -174,6 +193,7 @@ pub(super) async fn relay(
         task.abort();
     }
     input_reader.abort();
+    mic_reader.abort();
     drop(display_tx);
     let _ = display_writer.await;
     drop(to_session);

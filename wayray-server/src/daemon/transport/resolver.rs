@@ -100,6 +100,11 @@ pub trait Resolver: Send + Sync + 'static {
     fn audio(&self) -> bool {
         true
     }
+
+    /// Whether viewers may send their microphone into sessions.
+    fn microphone(&self) -> bool {
+        true
+    }
 }
 
 /// One session, one token (`wayray-server session --listen`, and tests).

@@ -77,6 +77,9 @@ fn server_config(resolver: &dyn Resolver) -> ServerConfig {
     if !resolver.audio() {
         withheld = withheld | Capabilities::AUDIO;
     }
+    if !resolver.microphone() {
+        withheld = withheld | Capabilities::MICROPHONE;
+    }
     config.capabilities = config
         .capabilities
         .intersect(Capabilities::from_bits(!withheld.bits()));

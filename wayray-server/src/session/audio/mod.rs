@@ -8,6 +8,7 @@
 //! without sound.
 
 pub mod capture;
+pub mod microphone;
 pub mod sound_server;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::time::Instant;
 
 use tokio::sync::{Mutex, mpsc};
 
+pub use microphone::MicrophoneFeed;
 pub use sound_server::SoundServer;
 
 /// Packets waiting for the link: 16 × 10 ms. A viewer that falls behind loses sound, never
@@ -41,6 +43,7 @@ pub struct SessionAudio {
     server: SoundServer,
     capture: Option<std::thread::JoinHandle<()>>,
     feed: AudioFeed,
+    microphone: Option<(MicrophoneFeed, std::thread::JoinHandle<()>)>,
 }
 
 impl SessionAudio {
@@ -50,12 +53,14 @@ impl SessionAudio {
         let dir = runtime_dir.join(format!("wayray-sound-{}", std::process::id()));
         let server = SoundServer::start(&dir)?;
         let (tx, rx) = mpsc::channel(FEED_QUEUE);
-        let capture = capture::spawn(server.pulse_server(), tx)
-            .map_err(|e| sound_server::SoundError::Start(e.to_string()))?;
+        let start = |e: std::io::Error| sound_server::SoundError::Start(e.to_string());
+        let capture = capture::spawn(server.pulse_server(), tx).map_err(start)?;
+        let microphone = microphone::spawn(server.microphone_pipe()).map_err(start)?;
         Ok(Self {
             server,
             capture: Some(capture),
             feed: AudioFeed(Arc::new(Mutex::new(rx))),
+            microphone: Some(microphone),
         })
     }
 
@@ -73,6 +78,11 @@ impl SessionAudio {
     pub fn feed(&self) -> AudioFeed {
         self.feed.clone()
     }
+
+    /// Where the link puts the desk's microphone.
+    pub fn microphone(&self) -> Option<MicrophoneFeed> {
+        self.microphone.as_ref().map(|(feed, _)| feed.clone())
+    }
 }
 
 impl Drop for SessionAudio {
@@ -82,5 +92,7 @@ impl Drop for SessionAudio {
         if let Some(capture) = self.capture.take() {
             let _ = capture.join();
         }
+        // Its queue's sender goes with it; the link's clones end with the link.
+        drop(self.microphone.take());
     }
 }

@@ -1,5 +1,6 @@
 //! The session's own PulseAudio server (Debian's `pulseaudio`): a null sink named
-//! [`SINK`] that the session's applications play into, one native-protocol socket in a
+//! [`SINK`] that the session's applications play into, a pipe source that is their
+//! microphone ([`MICROPHONE_SOURCE`]), one native-protocol socket in a
 //! directory only the session's user can enter, no other way in (no TCP, no D-Bus, no
 //! module loading after start), and its configuration and cookie in that directory rather
 //! than the user's home. It runs as the session's user (it is the session process's
@@ -13,6 +14,11 @@ use std::time::{Duration, Instant};
 
 /// The null sink the session's applications play into; its monitor is captured.
 pub const SINK: &str = "wayray";
+/// The source the desk's microphone comes out of (the session's default source): a pipe the
+/// session process writes into.
+pub const MICROPHONE_SOURCE: &str = "wayray_microphone";
+/// The pipe's name in the server's directory.
+pub const MICROPHONE_PIPE: &str = "microphone";
 /// How long the server may take to listen.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -47,6 +53,8 @@ impl SoundServer {
             .map_err(fail)?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)?;
         let socket = dir.join("native");
+        let script = dir.join("session.pa");
+        std::fs::write(&script, startup_script(dir)?).map_err(fail)?;
         let mut command = Command::new(program);
         command
             .args([
@@ -60,14 +68,8 @@ impl SoundServer {
                 "--log-level=error",
                 "-n",
             ])
-            .arg(format!(
-                "--load=module-native-protocol-unix socket={} auth-anonymous=1",
-                socket.display()
-            ))
-            .arg(format!(
-                "--load=module-null-sink sink_name={SINK} rate=48000 channels=2 \
-                 sink_properties=device.description=WayRay"
-            ))
+            .arg("-F")
+            .arg(&script)
             .arg("--disallow-module-loading=yes")
             // Its state, configuration and cookie stay in the private directory.
             .env("PULSE_RUNTIME_PATH", dir)
@@ -130,6 +132,11 @@ impl SoundServer {
         &self.dir
     }
 
+    /// The pipe the microphone's samples go into.
+    pub fn microphone_pipe(&self) -> PathBuf {
+        self.dir.join(MICROPHONE_PIPE)
+    }
+
     /// Whether it is still running.
     pub fn running(&mut self) -> bool {
         self.child
@@ -158,4 +165,27 @@ impl Drop for SoundServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The server's start-up commands: the socket, the sink, the microphone's pipe, defaults.
+fn startup_script(dir: &Path) -> Result<String, SoundError> {
+    let dir = dir
+        .to_str()
+        .filter(|s| !s.contains(char::is_whitespace))
+        .ok_or_else(|| {
+            SoundError::Start(format!(
+                "the runtime dir's path {} has blanks or is not UTF-8",
+                dir.display()
+            ))
+        })?;
+    Ok(format!(
+        "load-module module-native-protocol-unix socket={dir}/native auth-anonymous=1\n\
+         load-module module-null-sink sink_name={SINK} rate=48000 channels=2 \
+         sink_properties=device.description=WayRay\n\
+         load-module module-pipe-source source_name={MICROPHONE_SOURCE} \
+         file={dir}/{MICROPHONE_PIPE} format=s16le rate=48000 channels=2 \
+         source_properties=device.description=Desk-microphone\n\
+         set-default-sink {SINK}\n\
+         set-default-source {MICROPHONE_SOURCE}\n"
+    ))
 }

@@ -42,6 +42,8 @@ pub struct LinkConfig {
     pub wayland_display: String,
     /// The session's sound, for viewers that negotiated audio.
     pub audio: Option<crate::session::audio::AudioFeed>,
+    /// The session's microphone, for viewers that negotiated one.
+    pub microphone: Option<crate::session::audio::MicrophoneFeed>,
 }
 
 /// Counters of the link, for tests and stats.

@@ -75,8 +75,11 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     let audio_on = attach
         .capabilities
         .contains(wayray_protocol::Capabilities::AUDIO);
+    let microphone_on = attach
+        .capabilities
+        .contains(wayray_protocol::Capabilities::MICROPHONE);
     let result = tokio::select! {
-        r = requests(reader, replies, shared, flow_tx, &mut clipboard) => r,
+        r = requests(reader, replies, shared, flow_tx, &mut clipboard, microphone_on) => r,
         r = display(replies, shared, flow_rx, keyframes_taken) => r,
         r = super::audio::send(replies, shared, audio_on) => r,
         () = replaced.notified() => {
@@ -185,6 +188,7 @@ async fn requests<R: AsyncRead + Unpin>(
     shared: &Shared,
     flow: watch::Sender<Flow>,
     clipboard: &mut ClipboardLink,
+    microphone: bool,
 ) -> Result<(), LinkError> {
     loop {
         let request = tokio::select! {
@@ -199,6 +203,11 @@ async fn requests<R: AsyncRead + Unpin>(
         };
         match request {
             LinkRequest::Clipboard(msg) => clipboard.viewer_sent(shared, msg).await?,
+            LinkRequest::Microphone(datagram) => {
+                if let Some(feed) = shared.config.microphone.as_ref().filter(|_| microphone) {
+                    feed.push(datagram);
+                }
+            }
             LinkRequest::Input(event) => {
                 if send_command(&shared.session, SessionCommand::Input(event))
                     .await
