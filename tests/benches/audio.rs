@@ -279,16 +279,21 @@ fn main() {
     pids.extend(sound_server_pid(&server));
     let phase = |what: &str, run: &dyn Fn()| {
         let (down0, up0) = relay.bytes.get();
-        let cpu0 = cpu_seconds(&pids);
+        let cpu0: Vec<f64> = pids.iter().map(|p| cpu_seconds(&[*p])).collect();
         let start = Instant::now();
         run();
         let elapsed = start.elapsed().as_secs_f64();
         let (down1, up1) = relay.bytes.get();
-        let cpu = (cpu_seconds(&pids) - cpu0) / elapsed * 100.0;
+        let cpu: Vec<String> = pids
+            .iter()
+            .zip(&cpu0)
+            .map(|(p, c0)| format!("{:.1}", (cpu_seconds(&[*p]) - c0) / elapsed * 100.0))
+            .collect();
         println!(
-            "  {what}: {:.1} kB/s to the viewer, {:.1} kB/s back; session + sound server CPU {cpu:.1} % of a core",
+            "  {what}: {:.1} kB/s to the viewer, {:.1} kB/s back; CPU % of a core (session, sound server): {}",
             (down1 - down0) as f64 / elapsed / 1e3,
             (up1 - up0) as f64 / elapsed / 1e3,
+            cpu.join(", "),
         );
     };
     phase("silent 10 s", &|| {

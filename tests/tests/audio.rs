@@ -84,9 +84,25 @@ fn a_tone_played_in_the_session_is_what_the_viewer_records() {
 
     // A second of silence first: it costs nothing on the wire.
     std::thread::sleep(Duration::from_millis(1_000));
+    let sound = |id: &str| daemon.ctl_json(&["session", "show", id])["sound"].clone();
+    assert_eq!(sound(&id)["playing"], false, "{}", sound(&id));
     let tone_file = daemon.dir.path().join("tone.wav");
     tone::write_tone(&tone_file, 1_000.0, 1.0, 8_000.0);
     play_in_session(&daemon, &id, &paplay, &tone_file);
+    let playing = wayray_tests::wait::poll_until(Duration::from_millis(900), || {
+        let now = sound(&id);
+        if now["playing"] == true {
+            Ok(())
+        } else {
+            Err(now)
+        }
+    });
+    assert!(playing.is_ok(), "{playing:?}");
+    let shown = String::from_utf8_lossy(&daemon.ctl(&["session", "show", &id]).stdout).into_owned();
+    assert!(
+        shown.contains("sound        playing, microphone off"),
+        "{shown}"
+    );
     let status = viewer.wait().expect("viewer ends");
     assert!(status.success(), "viewer failed:\n{}", daemon.logs());
 
@@ -249,6 +265,8 @@ fn the_desks_microphone_is_what_the_sessions_apps_record() {
         .status()
         .expect("paplay runs");
     assert!(played.success());
+    let shown = daemon.ctl_json(&["session", "show", &id]);
+    assert_eq!(shown["sound"]["microphone"], true, "{shown}");
     let out = viewer.wait_with_output().expect("viewer ends");
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{said}\n{}", daemon.logs());

@@ -116,7 +116,8 @@ fn sessions_table(sessions: &[SessionInfo]) -> String {
 fn session_text(s: &SessionInfo) -> String {
     format!(
         "session {}\nstate        {}\ntoken        {}\nattached     {}\nviewer       {}\n\
-         pid          {}\ndisplay      {}\ncreated      {}\nlast attach  {}\nend reason   {}",
+         pid          {}\ndisplay      {}\ncreated      {}\nlast attach  {}\nend reason   {}\n\
+         sound        {}",
         s.id,
         s.state,
         opt(&s.token_id),
@@ -126,8 +127,20 @@ fn session_text(s: &SessionInfo) -> String {
         opt(&s.wayland_display),
         s.created,
         opt(&s.last_attach),
-        opt(&s.end_reason)
+        opt(&s.end_reason),
+        sound_text(s.sound)
     )
+}
+
+fn sound_text(sound: Option<wayray_protocol::admin::SessionSound>) -> String {
+    match sound {
+        None => "-".into(),
+        Some(s) => format!(
+            "{}, microphone {}",
+            if s.playing { "playing" } else { "silent" },
+            if s.microphone { "live" } else { "off" }
+        ),
+    }
 }
 
 fn tokens_table(tokens: &[TokenInfo]) -> String {

@@ -164,6 +164,20 @@ pub struct SessionInfo {
     /// The Unix user it runs as (sessions started by a login).
     #[serde(default)]
     pub user: Option<String>,
+    /// Its sound, as the running session reports it (`session show` only; `None`: not
+    /// running, not asked, or no sound server).
+    #[serde(default)]
+    pub sound: Option<SessionSound>,
+}
+
+/// What a running session's sound is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct SessionSound {
+    /// Its applications' sound went to the viewer within the last second.
+    pub playing: bool,
+    /// A viewer's microphone reached it within the last second.
+    pub microphone: bool,
 }
 
 /// A session's state; the moves between them are the daemon's (`daemon/lifecycle.rs`).

@@ -124,6 +124,8 @@ pub struct LinkStatus {
     pub windows: u32,
     /// Whether a viewer connection is attached.
     pub viewer_attached: bool,
+    /// Its sound, when it has a sound server.
+    pub sound: Option<crate::admin::SessionSound>,
 }
 
 impl WireMessage for LinkRequest {

@@ -172,6 +172,16 @@ fn info(supervisor: &Supervisor, row: SessionRow) -> SessionInfo {
         last_attach: row.last_attach,
         end_reason: row.end_reason,
         user: row.user,
+        sound: None,
+    }
+}
+
+/// What running session `id`'s sound is doing, asked over its link.
+async fn sound(supervisor: &Supervisor, id: u64) -> Option<wayray_protocol::admin::SessionSound> {
+    let link = supervisor.live().get(&id).map(|s| s.link.clone())?;
+    match session_link::request(&link, &LinkRequest::Status).await {
+        Ok(LinkReply::Status(status)) => status.sound,
+        _ => None,
     }
 }
 
@@ -203,7 +213,11 @@ async fn handle(supervisor: &Arc<Supervisor>, request: AdminRequest) -> AdminRep
         AdminRequest::SessionShow { id } => {
             let row = supervisor.registry().session(id);
             match row {
-                Ok(Some(row)) => AdminReply::Session(info(supervisor, row)),
+                Ok(Some(row)) => {
+                    let mut info = info(supervisor, row);
+                    info.sound = sound(supervisor, id).await;
+                    AdminReply::Session(info)
+                }
                 Ok(None) => not_found(id),
                 Err(err) => failed(err),
             }

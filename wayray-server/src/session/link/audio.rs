@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use std::sync::atomic::Ordering;
+
 use tokio::sync::mpsc;
 use wayray_protocol::messages::link::LinkReply;
 
@@ -36,6 +38,8 @@ pub(super) async fn send(
             .send(LinkReply::Audio(chunk.datagram))
             .await
             .map_err(|_| LinkError::Closed)?;
+        let now = shared.stats.now_ms();
+        shared.stats.sound_sent_ms.store(now, Ordering::Relaxed);
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use std::sync::mpsc;
 use std::time::Duration;
+use wayray_protocol::admin::SessionSound;
 
 use wayray_protocol::messages::link::{LinkReply, LinkRequest, LinkStatus};
 
@@ -63,6 +64,10 @@ async fn status(shared: &Shared) -> LinkReply {
         frames: stats.frames,
         windows: stats.windows as u32,
         viewer_attached: shared.viewer.lock().is_ok_and(|v| v.is_some()),
+        sound: shared.config.audio.as_ref().map(|_| SessionSound {
+            playing: shared.stats.recent(&shared.stats.sound_sent_ms),
+            microphone: shared.stats.recent(&shared.stats.microphone_ms),
+        }),
     })
 }
 

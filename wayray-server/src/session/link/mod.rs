@@ -53,6 +53,27 @@ pub struct LinkStats {
     pub frames_sent: AtomicU64,
     /// The most frames ever sent and not yet acknowledged at once.
     pub max_in_flight: AtomicU64,
+    /// When the session's sound last went to a viewer, milliseconds after the link started
+    /// (0: never).
+    pub sound_sent_ms: AtomicU64,
+    /// When a viewer's microphone last arrived, likewise.
+    pub microphone_ms: AtomicU64,
+    /// When the link started.
+    pub started: std::sync::OnceLock<std::time::Instant>,
+}
+
+impl LinkStats {
+    /// Milliseconds since the link started (at least 1, so that 0 means never).
+    pub fn now_ms(&self) -> u64 {
+        let started = self.started.get_or_init(std::time::Instant::now);
+        started.elapsed().as_millis() as u64 + 1
+    }
+
+    /// Whether `at` (from [`LinkStats::now_ms`]) lies within the last second.
+    pub fn recent(&self, at: &AtomicU64) -> bool {
+        let at = at.load(Ordering::Relaxed);
+        at != 0 && self.now_ms().saturating_sub(at) <= 1000
+    }
 }
 
 /// The running link server.

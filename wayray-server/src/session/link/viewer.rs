@@ -206,6 +206,8 @@ async fn requests<R: AsyncRead + Unpin>(
             LinkRequest::Microphone(datagram) => {
                 if let Some(feed) = shared.config.microphone.as_ref().filter(|_| microphone) {
                     feed.push(datagram);
+                    let now = shared.stats.now_ms();
+                    shared.stats.microphone_ms.store(now, Ordering::Relaxed);
                 }
             }
             LinkRequest::Input(event) => {
