@@ -10,7 +10,8 @@
 //!
 //! Run with the binaries it starts built in the same profile: `cargo build --release -p
 //! wayray-server -p wayray-client -p wayray-ctl && cargo bench -p wayray-tests --bench audio`.
-//! `WAYRAY_BENCH_SECS` sets the seconds of bursts per link (default 30).
+//! `WAYRAY_BENCH_SECS` sets the seconds of bursts per link (default 30), `WAYRAY_BENCH_LINK`
+//! runs only the links whose name contains it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -188,6 +189,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    // WAYRAY_BENCH_LINK picks the links whose name contains it (all by default).
+    let only = std::env::var("WAYRAY_BENCH_LINK").unwrap_or_default();
     let links = [
         ("loopback", Shape::default()),
         (
@@ -209,7 +212,7 @@ fn main() {
     println!(
         "audio: tone in (session sink) → tone out (viewer's player), {secs} s of bursts per link"
     );
-    for (name, shape) in links {
+    for (name, shape) in links.into_iter().filter(|(name, _)| name.contains(&only)) {
         let relay = rt.block_on(start_shaped(daemon.addr, shape));
         let heard: Arc<Mutex<(Vec<Instant>, Option<Instant>)>> = Arc::default();
         let record = heard.clone();
@@ -232,14 +235,15 @@ fn main() {
         let sent = play_bursts(&server, secs);
         std::thread::sleep(Duration::from_millis(500));
         let out = heard.lock().unwrap().0.clone();
+        // Each burst with the first onset heard after it (within 300 ms, less than the gap to
+        // the next burst).
         let mut latencies: Vec<f64> = sent
             .iter()
             .filter_map(|s| {
                 out.iter()
                     .find(|o| **o > *s && **o - *s < Duration::from_millis(300))
+                    .map(|o| (*o - *s).as_secs_f64() * 1e3)
             })
-            .zip(sent.iter())
-            .map(|(o, s)| (*o - *s).as_secs_f64() * 1e3)
             .collect();
         let first_half: Vec<f64> = latencies[..latencies.len() / 2].to_vec();
         let second_half: Vec<f64> = latencies[latencies.len() / 2..].to_vec();
