@@ -50,6 +50,18 @@ impl RawPeer {
     /// Says hello and presents `token`, as a viewer does; `Ok` once attached, or the
     /// server's reason and message.
     pub async fn present_token(&self, token: &str) -> Result<(), (DisconnectReason, String)> {
+        self.attach(token, wayray_protocol::Capabilities::implemented())
+            .await
+            .map(drop)
+    }
+
+    /// [`RawPeer::present_token`] announcing `capabilities`; `Ok` holds the control stream,
+    /// open (dropping it finishes the stream, and the server takes that as leaving).
+    pub async fn attach(
+        &self,
+        token: &str,
+        capabilities: wayray_protocol::Capabilities,
+    ) -> Result<quinn::SendStream, (DisconnectReason, String)> {
         let failed = |e: String| (DisconnectReason::ProtocolError, e);
         let (mut send, recv) = self
             .conn
@@ -57,7 +69,8 @@ impl RawPeer {
             .await
             .map_err(|e| failed(e.to_string()))?;
         let mut reader = MessageReader::<ControlMessage>::new(recv);
-        let config = ViewerConfig::new(Token::new(token.into()));
+        let mut config = ViewerConfig::new(Token::new(token.into()));
+        config.capabilities = capabilities;
         let mut machine = ViewerConnection::new(std::time::Instant::now(), config);
         loop {
             while let Some(msg) = machine.poll_transmit() {
@@ -65,7 +78,7 @@ impl RawPeer {
                 written.map_err(|e| failed(e.to_string()))?;
             }
             match machine.poll_event() {
-                Some(ViewerEvent::Attached(_)) => return Ok(()),
+                Some(ViewerEvent::Attached(_)) => return Ok(send),
                 Some(ViewerEvent::Closed(close)) => return Err((close.reason, close.message)),
                 Some(_) => continue,
                 None => {}

@@ -1,7 +1,9 @@
 //! Feeds arbitrary bytes to every channel's decoders, whole and as a stream split at a point
-//! chosen by the input. Any panic is a bug: peer bytes must only ever produce errors.
+//! chosen by the input, and as an audio datagram (one bare message). Any panic is a bug: peer
+//! bytes must only ever produce errors.
 
-use wayray_protocol::framing::{FrameDecoder, decode_frame};
+use wayray_protocol::framing::{FrameDecoder, decode_datagram, decode_frame};
+use wayray_protocol::messages::audio::AudioMessage;
 use wayray_protocol::messages::link::{LinkReply, LinkRequest};
 use wayray_protocol::{
     ClipboardMessage, ControlMessage, DisplayMessage, InputMessage, WireMessage,
@@ -22,6 +24,8 @@ fn run<M: WireMessage>(split: usize, data: &[u8]) {
 
 /// One input; panics on a bug.
 pub fn check(data: &[u8]) {
+    // Audio datagrams come whole, each one message: every input is also one.
+    let _ = decode_datagram::<AudioMessage>(data);
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
