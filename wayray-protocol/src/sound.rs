@@ -134,22 +134,23 @@ impl PacketDecoder {
             opus::Decoder::new(SAMPLE_RATE, opus::Channels::Stereo).map_err(|e| e.to_string())?;
         Ok(Self {
             decoder,
-            pcm: vec![0; PACKET_SAMPLES * CHANNELS * 6],
+            pcm: vec![0; PACKET_SAMPLES * CHANNELS],
         })
     }
 
-    /// The samples of `payload`, or of a lost packet (`None`: Opus's concealment); `None`
-    /// when the payload is not Opus.
+    /// The samples of `payload`, or of a lost packet (`None`: Opus's concealment, one
+    /// packet long); `None` when the payload is not an Opus packet of exactly 10 ms (a peer
+    /// cannot make one packet stand for more sound than its turn).
     pub fn decode(&mut self, payload: Option<&[u8]>) -> Option<&mut [i16]> {
-        // A lost packet is concealed for one packet's length: the decoder fills whatever it
-        // is given.
-        let room = match payload {
-            Some(_) => self.pcm.len(),
-            None => PACKET_SAMPLES * CHANNELS,
-        };
+        if let Some(payload) = payload {
+            let samples = opus::packet::get_nb_samples(payload, SAMPLE_RATE).ok()?;
+            if samples != PACKET_SAMPLES {
+                return None;
+            }
+        }
         let samples = self
             .decoder
-            .decode(payload.unwrap_or(&[]), &mut self.pcm[..room], false)
+            .decode(payload.unwrap_or(&[]), &mut self.pcm, false)
             .ok()?;
         Some(&mut self.pcm[..samples * CHANNELS])
     }
@@ -182,5 +183,9 @@ mod tests {
             Some(PACKET_SAMPLES * CHANNELS)
         );
         assert_eq!(decoder.decode(Some(b"not opus at all")), None);
+        // A valid packet of 20 ms is refused: one packet is 10 ms of sound.
+        let long: Vec<i16> = tone.iter().chain(&tone).copied().collect();
+        let len = encoder.encode(&long, &mut packet).unwrap();
+        assert_eq!(decoder.decode(Some(&packet[..len])), None);
     }
 }

@@ -94,6 +94,7 @@ pub struct AudioPlayer {
     volume: Arc<AtomicU32>,
     muted: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
+    resets: Arc<std::sync::atomic::AtomicU64>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -129,6 +130,7 @@ impl AudioPlayer {
         let volume = Arc::new(AtomicU32::new(100));
         let muted = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
+        let resets = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let thread = player::spawn(
             rx,
             sink,
@@ -137,6 +139,7 @@ impl AudioPlayer {
                 volume: volume.clone(),
                 muted: muted.clone(),
                 stop: stop.clone(),
+                resets: resets.clone(),
             },
         )?;
         Ok(Arc::new(Self {
@@ -145,6 +148,7 @@ impl AudioPlayer {
             volume,
             muted,
             stop,
+            resets,
             thread: Mutex::new(Some(thread)),
         }))
     }
@@ -154,6 +158,12 @@ impl AudioPlayer {
         match self.packets.try_send((Instant::now(), packet)) {
             Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {}
         }
+    }
+
+    /// A new connection's sound follows: what is queued is dropped and the decoder starts
+    /// afresh (the new session counts its packets from its own start).
+    pub fn reset(&self) {
+        self.resets.fetch_add(1, Ordering::Relaxed);
     }
 
     /// What it did so far.

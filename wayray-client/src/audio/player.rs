@@ -26,6 +26,7 @@ pub(super) struct Shared {
     pub volume: Arc<AtomicU32>,
     pub muted: Arc<AtomicBool>,
     pub stop: Arc<AtomicBool>,
+    pub resets: Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub(super) fn spawn(
@@ -48,7 +49,16 @@ fn play(packets: Receiver<(Instant, AudioPacket)>, mut sink: Box<dyn Sink>, shar
     let mut jitter = JitterBuffer::new();
     let mut bytes = 0u64;
     let mut next_tick = Instant::now() + TICK;
+    let mut resets = shared.resets.load(Ordering::Relaxed);
     while !shared.stop.load(Ordering::Relaxed) {
+        let now_resets = shared.resets.load(Ordering::Relaxed);
+        if now_resets != resets {
+            resets = now_resets;
+            jitter.reset();
+            if let Ok(fresh) = PacketDecoder::new() {
+                decoder = fresh;
+            }
+        }
         loop {
             let wait = next_tick.saturating_duration_since(Instant::now());
             match packets.recv_timeout(wait) {

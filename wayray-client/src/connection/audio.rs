@@ -37,6 +37,9 @@ impl Sound {
             .audio
             .clone()
             .filter(|_| negotiated.contains(Capabilities::AUDIO));
+        if let Some(player) = &player {
+            player.reset();
+        }
         let task = player
             .clone()
             .map(|player| tokio::spawn(receive(conn.clone(), player)).abort_handle());

@@ -81,7 +81,7 @@ pub struct JitterBuffer {
     empty_ticks: u32,
     /// RFC 3550's interarrival jitter estimate, microseconds.
     jitter_us: f64,
-    last_transit: Option<i64>,
+    last_transit: Option<i128>,
     stats: JitterStats,
 }
 
@@ -91,10 +91,26 @@ impl JitterBuffer {
         Self::default()
     }
 
+    /// Starts afresh: a new sender (another viewer, another session) counts from its own
+    /// start.
+    pub fn reset(&mut self) {
+        *self = Self {
+            stats: self.stats,
+            ..Self::default()
+        };
+    }
+
     /// A packet arrived at `now_us`.
     pub fn push(&mut self, now_us: u64, packet: AudioPacket) {
         self.stats.received += 1;
-        let transit = now_us as i64 - packet.capture_us as i64;
+        // Far behind what was played: a sender that started counting again.
+        if self
+            .done_through
+            .is_some_and(|done| packet.sequence.saturating_add(MAX_QUEUED as u64) < done)
+        {
+            self.reset();
+        }
+        let transit = i128::from(now_us) - i128::from(packet.capture_us);
         if let Some(last) = self.last_transit {
             let d = (transit - last).unsigned_abs() as f64;
             self.jitter_us += (d - self.jitter_us) / 16.0;
@@ -167,12 +183,12 @@ impl JitterBuffer {
         }
         let next = self.next.unwrap_or(0);
         let next = match self.queue.first_key_value() {
-            Some((&first, _)) if first > next + MAX_CONCEAL_GAP => {
+            Some((&first, _)) if first > next.saturating_add(MAX_CONCEAL_GAP) => {
                 self.stats.concealed += 1;
                 self.finish(first - 1);
                 return Playout::Conceal;
             }
-            _ => next.max(self.done_through.map_or(0, |d| d + 1)),
+            _ => next.max(self.done_through.map_or(0, |d| d.saturating_add(1))),
         };
         if let Some(entry) = self.queue.remove(&next) {
             self.stats.played += 1;
@@ -201,7 +217,7 @@ impl JitterBuffer {
     /// Packets through `sequence` are played or given up; play the one after next.
     fn finish(&mut self, sequence: u64) {
         self.done_through = Some(sequence);
-        self.next = Some(sequence + 1);
+        self.next = Some(sequence.saturating_add(1));
     }
 
     fn drop_oldest(&mut self) {

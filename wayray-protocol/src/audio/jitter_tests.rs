@@ -144,21 +144,60 @@ fn a_long_gap_of_losses_is_skipped() {
     );
 }
 
+#[test]
+fn a_sender_that_starts_counting_again_is_heard() {
+    let mut buffer = JitterBuffer::new();
+    for seq in 1_000..1_100 {
+        buffer.push(seq * PACKET_US, packet(seq));
+        buffer.pop(seq * PACKET_US + MIN_WAIT_US);
+    }
+    // A new viewer's microphone, or a new session's sound, from sequence 0.
+    buffer.push(2_000_000, packet(0));
+    assert_eq!(
+        buffer.pop(2_000_000 + MIN_WAIT_US),
+        Playout::Packet(vec![0])
+    );
+}
+
+#[test]
+fn extreme_numbers_from_a_peer_do_not_break_the_buffer() {
+    let mut buffer = JitterBuffer::new();
+    for (i, (sequence, capture_us)) in [(u64::MAX, u64::MAX), (0, 0), (u64::MAX - 1, 1 << 63)]
+        .into_iter()
+        .enumerate()
+    {
+        let now = i as u64 * PACKET_US;
+        buffer.push(
+            now,
+            AudioPacket {
+                sequence,
+                capture_us,
+                payload: vec![1],
+            },
+        );
+        let _ = buffer.pop(now + MAX_WAIT_US);
+    }
+    buffer.push(u64::MAX, packet(5));
+    let _ = buffer.pop(u64::MAX);
+}
+
 proptest! {
     /// Whatever arrives, in whatever order and timing: nothing panics, the queue stays
     /// bounded, nothing plays twice, and what plays comes out in sequence order.
     #[test]
     fn any_arrivals_play_in_order_once(
-        events in proptest::collection::vec((0u64..200, 0u64..50_000, any::<bool>()), 0..400)
+        events in proptest::collection::vec((0u64..60, 0u64..50_000, any::<bool>()), 0..400),
+        base in prop_oneof![Just(0u64), Just(u64::MAX - 100), any::<u64>()],
     ) {
         let mut buffer = JitterBuffer::new();
         let mut now = 0;
         let mut last = None;
         for (sequence, delay, tick) in events {
             now += delay / 10;
+            let sequence = base.saturating_add(sequence);
             let packet = AudioPacket {
                 sequence,
-                capture_us: sequence * PACKET_US,
+                capture_us: sequence.wrapping_mul(PACKET_US),
                 payload: sequence.to_le_bytes().to_vec(),
             };
             buffer.push(now, packet);

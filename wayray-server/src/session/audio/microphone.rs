@@ -9,6 +9,8 @@
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -26,26 +28,33 @@ const PIPE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where the link puts the microphone's datagrams.
 #[derive(Debug, Clone)]
-pub struct MicrophoneFeed(SyncSender<Vec<u8>>);
+pub struct MicrophoneFeed(SyncSender<Vec<u8>>, Arc<AtomicU64>);
 
 impl MicrophoneFeed {
     /// Hands a datagram over; dropped when the thread is behind.
     pub fn push(&self, datagram: Vec<u8>) {
         let _ = self.0.try_send(datagram);
     }
+
+    /// A new viewer's microphone follows, counting its packets from its own start.
+    pub fn reset(&self) {
+        self.1.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Starts feeding the sound server's microphone pipe at `pipe`.
 pub fn spawn(pipe: PathBuf) -> std::io::Result<(MicrophoneFeed, std::thread::JoinHandle<()>)> {
     let (tx, rx) = sync_channel(QUEUE);
+    let resets = Arc::new(AtomicU64::new(0));
+    let seen = resets.clone();
     let thread = std::thread::Builder::new()
         .name("wayray-microphone".into())
         .spawn(move || {
-            if let Err(err) = feed(&pipe, &rx) {
+            if let Err(err) = feed(&pipe, &rx, &seen) {
                 tracing::warn!(%err, "the desk's microphone cannot reach the session");
             }
         })?;
-    Ok((MicrophoneFeed(tx), thread))
+    Ok((MicrophoneFeed(tx, resets), thread))
 }
 
 fn open_pipe(pipe: &std::path::Path) -> Result<std::fs::File, String> {
@@ -65,7 +74,11 @@ fn open_pipe(pipe: &std::path::Path) -> Result<std::fs::File, String> {
     }
 }
 
-fn feed(pipe: &std::path::Path, packets: &Receiver<Vec<u8>>) -> Result<(), String> {
+fn feed(
+    pipe: &std::path::Path,
+    packets: &Receiver<Vec<u8>>,
+    resets: &AtomicU64,
+) -> Result<(), String> {
     let mut out = open_pipe(pipe)?;
     let mut decoder = PacketDecoder::new()?;
     let mut jitter = JitterBuffer::new();
@@ -76,7 +89,14 @@ fn feed(pipe: &std::path::Path, packets: &Receiver<Vec<u8>>) -> Result<(), Strin
     let mut heard = false;
     tracing::info!("the session's microphone is ready");
     let mut next_tick = Instant::now() + TICK;
+    let mut seen = resets.load(Ordering::Relaxed);
     loop {
+        let now_resets = resets.load(Ordering::Relaxed);
+        if now_resets != seen {
+            seen = now_resets;
+            jitter.reset();
+            decoder = PacketDecoder::new()?;
+        }
         loop {
             let wait = next_tick.saturating_duration_since(Instant::now());
             match packets.recv_timeout(wait) {

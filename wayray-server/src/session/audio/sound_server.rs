@@ -19,8 +19,9 @@ pub const SINK: &str = "wayray";
 pub const MICROPHONE_SOURCE: &str = "wayray_microphone";
 /// The pipe's name in the server's directory.
 pub const MICROPHONE_PIPE: &str = "microphone";
-/// How long the server may take to listen.
-const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the server may take to listen (well within the daemon's wait for the session:
+/// a slow sound server costs the session its sound, not its start).
+const START_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Starting the sound server failed.
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +148,12 @@ impl SoundServer {
     /// Ends it and removes its directory.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            // Already ended (and perhaps reaped by the session's reaper): its process id may
+            // belong to another process now, so it gets no signal.
+            if !matches!(child.try_wait(), Ok(None)) {
+                let _ = std::fs::remove_dir_all(&self.dir);
+                return;
+            }
             // SIGTERM lets it close its clients; a server that ignores it is killed.
             let pid = nix::unistd::Pid::from_raw(child.id() as i32);
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);

@@ -41,5 +41,7 @@ pub(super) async fn send(
         let now = shared.stats.now_ms();
         shared.stats.sound_sent_ms.store(now, Ordering::Relaxed);
     }
-    Ok(())
+    // The capture stopped (its sound server died): the viewer stays, without sound.
+    tracing::warn!("the session's sound stopped; the viewer stays attached without it");
+    std::future::pending().await
 }

@@ -78,6 +78,9 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     let microphone_on = attach
         .capabilities
         .contains(wayray_protocol::Capabilities::MICROPHONE);
+    if let Some(feed) = shared.config.microphone.as_ref().filter(|_| microphone_on) {
+        feed.reset();
+    }
     let result = tokio::select! {
         r = requests(reader, replies, shared, flow_tx, &mut clipboard, microphone_on) => r,
         r = display(replies, shared, flow_rx, keyframes_taken) => r,
