@@ -33,15 +33,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// The session's sound server socket.
 fn pulse_server(daemon: &Daemon) -> String {
-    let dir = std::fs::read_dir(daemon.dir.path())
-        .expect("runtime dir")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("wayray-sound-"))
-        })
-        .expect("the session's sound server");
+    let dirs = daemon.sound_dirs();
+    let dir = dirs.first().expect("the session's sound server");
     format!("unix:{}", dir.join("native").display())
 }
 

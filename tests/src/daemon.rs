@@ -318,6 +318,23 @@ impl Daemon {
         all
     }
 
+    /// The directories of this daemon's session sound servers (`wayray-sound-PID`, each
+    /// holding the server's `native` socket).
+    pub fn sound_dirs(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.dir.path())
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("wayray-sound-"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Process ids of this daemon's session processes (found by their link socket path).
     pub fn session_pids(&self) -> Vec<u32> {
         session_processes(&self.dir.path().join("wayray").join("sessions"))

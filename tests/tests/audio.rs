@@ -34,22 +34,6 @@ fn play_in_session(daemon: &Daemon, id: &str, paplay: &Path, file: &Path) {
     assert!(started["pid"].as_u64().is_some(), "{started}");
 }
 
-/// The session's sound server directories under the daemon's runtime dir.
-fn sound_dirs(daemon: &Daemon) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(daemon.dir.path())
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("wayray-sound-"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[test]
 fn a_tone_played_in_the_session_is_what_the_viewer_records() {
     let (Some(paplay), Some(_)) = (require("paplay"), require("pulseaudio")) else {
@@ -71,7 +55,7 @@ fn a_tone_played_in_the_session_is_what_the_viewer_records() {
     let id = attached_session(&daemon);
 
     // The session's sound server: a private socket directory, PULSE_SERVER for its apps.
-    let dirs = sound_dirs(&daemon);
+    let dirs = daemon.sound_dirs();
     assert_eq!(dirs.len(), 1, "one sound server per session: {dirs:?}");
     let mode = std::os::unix::fs::PermissionsExt::mode(
         &std::fs::metadata(&dirs[0]).unwrap().permissions(),
@@ -89,20 +73,17 @@ fn a_tone_played_in_the_session_is_what_the_viewer_records() {
     let tone_file = daemon.dir.path().join("tone.wav");
     tone::write_tone(&tone_file, 1_000.0, 1.0, 8_000.0);
     play_in_session(&daemon, &id, &paplay, &tone_file);
-    let playing = wayray_tests::wait::poll_until(Duration::from_millis(900), || {
-        let now = sound(&id);
-        if now["playing"] == true {
+    // While the tone plays (and a second after), the session says so, in JSON and as text.
+    let playing = wayray_tests::wait::poll_until(Duration::from_secs(3), || {
+        let shown =
+            String::from_utf8_lossy(&daemon.ctl(&["session", "show", &id]).stdout).into_owned();
+        if sound(&id)["playing"] == true && shown.contains("sound        playing, microphone off") {
             Ok(())
         } else {
-            Err(now)
+            Err(shown)
         }
     });
     assert!(playing.is_ok(), "{playing:?}");
-    let shown = String::from_utf8_lossy(&daemon.ctl(&["session", "show", &id]).stdout).into_owned();
-    assert!(
-        shown.contains("sound        playing, microphone off"),
-        "{shown}"
-    );
     let status = viewer.wait().expect("viewer ends");
     assert!(status.success(), "viewer failed:\n{}", daemon.logs());
 
@@ -133,7 +114,7 @@ fn a_tone_played_in_the_session_is_what_the_viewer_records() {
     // The sound server ends with its session and leaves nothing behind.
     daemon.ctl_json(&["session", "kill", &id]);
     let gone = wayray_tests::wait::poll_until(Duration::from_secs(10), || {
-        if sound_dirs(&daemon).is_empty() {
+        if daemon.sound_dirs().is_empty() {
             Ok(())
         } else {
             Err(())

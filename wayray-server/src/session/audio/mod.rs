@@ -11,7 +11,7 @@ pub mod capture;
 pub mod microphone;
 pub mod sound_server;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -67,11 +67,6 @@ impl SessionAudio {
     /// `PULSE_SERVER` for the session's applications.
     pub fn pulse_server(&self) -> String {
         self.server.pulse_server()
-    }
-
-    /// The socket's directory.
-    pub fn dir(&self) -> &PathBuf {
-        self.server.dir()
     }
 
     /// The packets, for the link.

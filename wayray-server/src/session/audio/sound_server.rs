@@ -128,21 +128,9 @@ impl SoundServer {
         format!("unix:{}", self.dir.join("native").display())
     }
 
-    /// Its private directory.
-    pub fn dir(&self) -> &PathBuf {
-        &self.dir
-    }
-
     /// The pipe the microphone's samples go into.
     pub fn microphone_pipe(&self) -> PathBuf {
         self.dir.join(MICROPHONE_PIPE)
-    }
-
-    /// Whether it is still running.
-    pub fn running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
     }
 
     /// Ends it and removes its directory.
