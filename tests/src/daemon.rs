@@ -44,23 +44,45 @@ impl Daemon {
 
     /// [`Daemon::start`] with the sessions' output `size` and the processes' log filter.
     pub fn start_with(label: &str, extra: &str, size: &str, log: &str) -> Option<Self> {
-        Self::build(label, extra, "", size, log, 0)
+        Self::build(label, extra, "", size, log, 0, None)
     }
 
     /// [`Daemon::start`] with `tables` (e.g. `[clipboard]` and its keys) at the end of the
     /// configuration file.
     pub fn start_with_tables(label: &str, tables: &str) -> Option<Self> {
-        Self::build(label, "", &format!("\n{tables}"), "640x480", "debug", 0)
+        Self::build(
+            label,
+            "",
+            &format!("\n{tables}"),
+            "640x480",
+            "debug",
+            0,
+            None,
+        )
+    }
+
+    /// [`Daemon::start`] listening on `listen` (known before it starts, as a pool's
+    /// `advertise` must be), with `tables` at the end of the configuration file.
+    pub fn start_listening(label: &str, listen: SocketAddr, tables: &str) -> Option<Self> {
+        Self::build(
+            label,
+            "",
+            &format!("\n{tables}"),
+            "640x480",
+            "debug",
+            0,
+            Some(listen),
+        )
     }
 
     /// [`Daemon::start`] whose detached sessions end after `secs` without a viewer.
     pub fn start_with_idle_timeout(label: &str, secs: u64) -> Option<Self> {
-        Self::build(label, "", "", "640x480", "debug", secs)
+        Self::build(label, "", "", "640x480", "debug", secs, None)
     }
 
     /// [`Daemon::start`] with `keys` added to the `[session]` table.
     pub fn start_with_session_keys(label: &str, keys: &str) -> Option<Self> {
-        Self::build(label, "", keys, "640x480", "debug", 0)
+        Self::build(label, "", keys, "640x480", "debug", 0, None)
     }
 
     fn build(
@@ -70,6 +92,7 @@ impl Daemon {
         size: &str,
         log: &str,
         idle_secs: u64,
+        listen: Option<SocketAddr>,
     ) -> Option<Self> {
         let foot = require("foot")?;
         let server = workspace_binary("wayray-server")?;
@@ -89,7 +112,7 @@ impl Daemon {
         std::fs::write(&config, toml).expect("server.toml");
         let mut daemon = Self {
             dir,
-            addr: "127.0.0.1:0".parse().expect("address"),
+            addr: listen.unwrap_or_else(|| "127.0.0.1:0".parse().expect("address")),
             fingerprint: String::new(),
             server,
             ctl,
@@ -105,7 +128,7 @@ impl Daemon {
     fn launch(&mut self) {
         self.starts += 1;
         // A restarted daemon listens where the first one did, as an admin's would.
-        let listen = if self.starts == 1 {
+        let listen = if self.starts == 1 && self.addr.port() == 0 {
             "127.0.0.1:0".to_string()
         } else {
             self.addr.to_string()

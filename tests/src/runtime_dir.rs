@@ -12,7 +12,11 @@ pub struct RuntimeDir {
 impl RuntimeDir {
     /// Creates a new private directory under the system temp dir.
     pub fn new(label: &str) -> std::io::Result<Self> {
-        let base = std::env::temp_dir();
+        Self::new_in(&std::env::temp_dir(), label)
+    }
+
+    /// Creates a new private directory under `base` (e.g. `/dev/shm`, a tmpfs).
+    pub fn new_in(base: &Path, label: &str) -> std::io::Result<Self> {
         for attempt in 0..1000u32 {
             let path = base.join(format!("wayray-{label}-{}-{attempt}", std::process::id()));
             match std::fs::create_dir(&path) {

@@ -26,6 +26,11 @@ pub fn after_connect(err: &ConnectError) -> String {
             "try again; if it persists, report it with the server's log".into()
         }
         ConnectError::KnownServers { .. } => "pass a writable --known-servers FILE".into(),
+        ConnectError::Redirected { .. } => {
+            "the servers of this pool disagree about where your session is; try again in a \
+             moment, and tell your administrator if it persists"
+                .into()
+        }
     }
 }
 

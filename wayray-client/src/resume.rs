@@ -72,7 +72,9 @@ pub fn resumable(err: &ViewerError) -> bool {
 /// Whether a failed attempt to connect is worth repeating.
 pub fn retryable(err: &ConnectError) -> bool {
     match err {
-        ConnectError::Unreachable { .. } | ConnectError::Protocol { .. } => true,
+        ConnectError::Unreachable { .. }
+        | ConnectError::Protocol { .. }
+        | ConnectError::Redirected { .. } => true,
         ConnectError::Refused { reason, .. } => reason_is_transient(Some(*reason)),
         ConnectError::NewServer { .. }
         | ConnectError::PinMismatch { .. }

@@ -35,6 +35,9 @@ pub enum Command {
     /// Issue, revoke and list session tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The server pool: its servers, its sessions, draining a server.
+    #[command(subcommand)]
+    Pool(PoolCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -98,4 +101,22 @@ pub enum TokenCommand {
     },
     /// List tokens (never their secrets).
     List,
+}
+
+/// Commands on the server pool (a server with `[pool]` in its configuration).
+#[derive(Debug, Subcommand)]
+pub enum PoolCommand {
+    /// The pool's servers: address, sessions, load, alive, draining.
+    Servers,
+    /// Every session of the pool: token, server, session id, state (running, lost…).
+    Sessions,
+    /// Place no new sessions on a server (this one by default); its sessions stay until they
+    /// end.
+    Drain {
+        /// The server's id (`pool servers` lists them).
+        server: Option<String>,
+        /// Take new sessions again.
+        #[arg(long)]
+        undo: bool,
+    },
 }

@@ -4,13 +4,15 @@
 mod cli;
 mod client;
 mod output;
+mod pool_output;
+mod tables;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use wayray_protocol::admin::{AdminReply, AdminRequest, ErrorKind};
+use wayray_protocol::admin::{AdminReply, AdminRequest, ErrorKind, PoolRequest};
 
-use cli::{Cli, Command, SessionCommand, TokenCommand};
+use cli::{Cli, Command, PoolCommand, SessionCommand, TokenCommand};
 
 /// Exit statuses scripts can rely on (also in the long help and the book).
 mod exit {
@@ -108,6 +110,14 @@ fn request(cli: &Cli) -> miette::Result<Option<AdminRequest>> {
             TokenCommand::Revoke { id } => AdminRequest::TokenRevoke { id: id.clone() },
             TokenCommand::List => AdminRequest::TokenList,
         },
+        Command::Pool(command) => AdminRequest::Pool(match command {
+            PoolCommand::Servers => PoolRequest::Servers,
+            PoolCommand::Sessions => PoolRequest::Sessions,
+            PoolCommand::Drain { server, undo } => PoolRequest::Drain {
+                server: server.clone(),
+                undo: *undo,
+            },
+        }),
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

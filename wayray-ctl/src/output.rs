@@ -3,6 +3,8 @@
 
 use wayray_protocol::admin::{AdminReply, DaemonStatus, SessionInfo, TokenInfo};
 
+use crate::tables::{opt, table};
+
 /// Renders a successful reply.
 pub fn render(reply: &AdminReply, json: bool) -> String {
     if json {
@@ -26,6 +28,8 @@ pub fn render(reply: &AdminReply, json: bool) -> String {
             )
         }
         AdminReply::Tokens { tokens } => tokens_table(tokens),
+        AdminReply::PoolServers { servers } => crate::pool_output::servers_table(servers),
+        AdminReply::PoolSessions { sessions } => crate::pool_output::sessions_table(sessions),
         AdminReply::Error(err) => format!("error: {}", err.message),
     }
 }
@@ -39,6 +43,8 @@ fn render_json(reply: &AdminReply) -> String {
         AdminReply::Started { pid } => Ok(serde_json::json!({ "pid": pid })),
         AdminReply::TokenIssued(token) => serde_json::to_value(token),
         AdminReply::Tokens { tokens } => serde_json::to_value(tokens),
+        AdminReply::PoolServers { servers } => serde_json::to_value(servers),
+        AdminReply::PoolSessions { sessions } => serde_json::to_value(sessions),
         AdminReply::Error(err) => serde_json::to_value(err),
     };
     value.map_or_else(|e| format!("{{\"error\":\"{e}\"}}"), |v| v.to_string())
@@ -58,33 +64,6 @@ fn status_text(s: &DaemonStatus) -> String {
         s.tokens,
         s.state_dir
     )
-}
-
-fn opt<T: ToString>(value: &Option<T>) -> String {
-    value.as_ref().map_or_else(|| "-".to_owned(), T::to_string)
-}
-
-/// Lays out rows under a header, each column as wide as its widest cell.
-fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_owned()
-    };
-    let mut out = vec![line(header.iter().map(|h| (*h).to_owned()).collect())];
-    out.extend(rows.into_iter().map(line));
-    out.join("\n")
 }
 
 fn sessions_table(sessions: &[SessionInfo]) -> String {

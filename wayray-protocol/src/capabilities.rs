@@ -37,6 +37,9 @@ impl Capabilities {
     /// The viewer sends the desk's microphone (`AudioMessage`s in QUIC datagrams); the server
     /// plays it into the session's microphone.
     pub const MICROPHONE: Self = Self(1 << 10);
+    /// The viewer follows a `Redirect` to the server of its pool that holds its session, and
+    /// shows the server's `Notice`s.
+    pub const POOL: Self = Self(1 << 11);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -51,6 +54,7 @@ impl Capabilities {
         (Self::REFRESH_RATE, "refresh-rate"),
         (Self::AUDIO, "audio"),
         (Self::MICROPHONE, "microphone"),
+        (Self::POOL, "pool"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
@@ -73,7 +77,8 @@ impl Capabilities {
             | Self::CONTENT_CACHE
             | Self::REFRESH_RATE
             | Self::AUDIO
-            | Self::MICROPHONE;
+            | Self::MICROPHONE
+            | Self::POOL;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

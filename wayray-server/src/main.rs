@@ -204,6 +204,11 @@ fn run_daemon(args: ServeArgs) -> Result<()> {
                     (--state-dir)",
             "cannot run the daemon: {e}"
         ),
+        wayray_server::daemon::DaemonError::Pool(_) => miette!(
+            help = "check the [pool] table: the etcd endpoints' URLs, and the files it names \
+                    (password, CA, certificate and key) must be readable by the daemon",
+            "cannot join the server pool: {e}"
+        ),
         e => miette!(
             help = "check that the state dir and XDG_RUNTIME_DIR are writable and that no \
                     other daemon uses the same port (--listen)",

@@ -58,6 +58,17 @@ pub enum ConnectError {
         /// What happened.
         detail: String,
     },
+    /// The server sent the viewer on to another server of its pool (followed by
+    /// [`crate::Viewer::connect`]; seen only where the chain of redirects was too long).
+    #[error("{server} sent the viewer on to {address}, and that to yet another server")]
+    Redirected {
+        /// The server that redirected.
+        server: String,
+        /// Where to.
+        address: String,
+        /// The fingerprint it vouched for.
+        fingerprint: String,
+    },
     /// The known-servers file could not be used.
     #[error("cannot use {file}: {source}")]
     KnownServers {

@@ -7,6 +7,7 @@ mod audio;
 mod dial;
 mod display;
 mod errors;
+mod redirect;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -110,6 +111,8 @@ pub struct Viewer {
     pub desk_token: Option<Token>,
     /// Rates, codec mix and keystroke latency (overlay and report).
     pub stats: Stats,
+    /// The newest notice from the server (e.g. the session was lost and this one is new).
+    pub notice: Option<String>,
 }
 
 impl std::fmt::Debug for Viewer {
@@ -130,8 +133,9 @@ impl Drop for Viewer {
 }
 
 impl Viewer {
-    /// Connects, verifies the server's identity, says hello and attaches with the token.
-    pub async fn connect(opts: &ConnectOptions) -> Result<Self, ConnectError> {
+    /// One server: connects, verifies its identity, says hello and attaches with the token
+    /// (a redirect comes back as [`ConnectError::Redirected`]).
+    async fn connect_once(opts: &ConnectOptions) -> Result<Self, ConnectError> {
         let (endpoint, conn, fingerprint) = dial::dial(opts).await?;
         let server = opts.label.clone();
         let proto = |detail: String| ConnectError::Protocol {
@@ -172,6 +176,7 @@ impl Viewer {
             }
             match machine.poll_event() {
                 Some(ViewerEvent::Attached(attached)) => break attached,
+                Some(ViewerEvent::Redirected(to)) => return Err(redirect::redirected(opts, to)),
                 Some(ViewerEvent::Closed(close)) => return Err(refused(close)),
                 Some(_) => continue,
                 None => {}
@@ -260,6 +265,7 @@ impl Viewer {
             fingerprint,
             desk_token: attached.desk_token,
             stats: Stats::default(),
+            notice: None,
         };
         viewer.framebuffer.set_content_cache(
             viewer
@@ -348,7 +354,13 @@ impl Viewer {
                             false => ViewerError::Protocol(close.message),
                         });
                     }
-                    ViewerEvent::Connected(_) | ViewerEvent::Attached(_) => {}
+                    ViewerEvent::Notice(text) => {
+                        tracing::warn!(notice = %text, "the server says");
+                        self.notice = Some(text);
+                    }
+                    ViewerEvent::Connected(_)
+                    | ViewerEvent::Attached(_)
+                    | ViewerEvent::Redirected(_) => {}
                 }
             }
             self.flush()?;

@@ -36,6 +36,7 @@ pub(super) struct App {
     /// The title the window has now (set only when it changes).
     title_shown: String,
     reconnecting: bool,
+    notice: Option<String>,
     /// Keys whose press was a viewer shortcut: their release is not sent either.
     swallowed: std::collections::HashSet<winit::keyboard::PhysicalKey>,
     /// The refresh rate of the window's monitor last told to the session.
@@ -95,7 +96,10 @@ impl ApplicationHandler<Wake> for App {
                 }
             }
             Wake::Status => {
-                self.reconnecting = self.shared.lock().is_ok_and(|s| s.reconnecting);
+                if let Ok(s) = self.shared.lock() {
+                    self.reconnecting = s.reconnecting;
+                    self.notice = s.notice.clone();
+                }
                 self.refresh_title();
             }
             Wake::Login => self.logged_in(event_loop),
@@ -209,6 +213,7 @@ impl App {
             grab_wanted,
             title_shown: String::new(),
             reconnecting: false,
+            notice: None,
             swallowed: std::collections::HashSet::new(),
             refresh_told: None,
             login: None,
@@ -309,6 +314,10 @@ impl App {
         let mut title = self.title.clone();
         if self.reconnecting {
             title.push_str(" — reconnecting…");
+        }
+        if let Some(notice) = &self.notice {
+            title.push_str(" — ");
+            title.push_str(notice);
         }
         if self.grab.active() {
             title.push_str(" — keyboard grabbed (Ctrl+Alt+G releases)");

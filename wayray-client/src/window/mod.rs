@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     stats_shown: bool,
     /// Whether the connection is being resumed.
     reconnecting: bool,
+    /// The server's newest notice (shown in the title).
+    notice: Option<String>,
 }
 
 /// Running the window failed.

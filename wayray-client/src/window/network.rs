@@ -63,6 +63,17 @@ impl WindowFrontend {
         true
     }
 
+    /// A new notice from the server goes to the window's title.
+    fn show_notice(&self, viewer: &Viewer) {
+        let Ok(mut s) = self.shared.lock() else {
+            return;
+        };
+        if s.notice != viewer.notice {
+            s.notice = viewer.notice.clone();
+            let _ = self.proxy.send_event(Wake::Status);
+        }
+    }
+
     fn step(published: bool) -> Step {
         match published {
             true => Step::Continue(Vec::new()),
@@ -73,6 +84,7 @@ impl WindowFrontend {
 
 impl Frontend for WindowFrontend {
     fn changed(&mut self, viewer: &Viewer, rects: Vec<Rect>) -> Step {
+        self.show_notice(viewer);
         let published = if rects.is_empty() {
             // A cursor change: the window shows it as its own cursor, with no latency.
             let cursor = viewer.cursor.clone();

@@ -37,6 +37,36 @@ pub enum ControlMessage {
     /// Viewer → server, where the server offers [`Capabilities::REFRESH_RATE`]: the desk's
     /// display refreshes at this many millihertz; the session paces its clients to it.
     RefreshRate(u32),
+    /// Server → viewer, instead of `Attached`, where [`Capabilities::POOL`] is negotiated: the
+    /// session is held by another server of the pool; the viewer connects there. The
+    /// connection ends after it.
+    Redirect(Redirect),
+    /// Server → viewer after `Attached`, where [`Capabilities::POOL`] is negotiated: something
+    /// the user must be told (the session was lost with its server; this one is new).
+    Notice(String),
+}
+
+/// Where a viewer finds its session: another server of the same pool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct Redirect {
+    /// The server's address for viewers, `HOST:PORT`.
+    pub address: String,
+    /// Its certificate's fingerprint, `sha256:` and 64 lowercase hex digits: the viewer
+    /// trusts it because the server it is connected to (which it trusts) vouches for it.
+    pub fingerprint: String,
+}
+
+impl Redirect {
+    /// Whether `fingerprint` has the form of a certificate fingerprint.
+    pub fn well_formed_fingerprint(fingerprint: &str) -> bool {
+        fingerprint.strip_prefix("sha256:").is_some_and(|hex| {
+            hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+    }
 }
 
 /// The refresh rates a viewer may report, in millihertz: 1 Hz to 1000 Hz.
@@ -227,6 +257,8 @@ impl WireMessage for ControlMessage {
         "Disconnect",
         "Login",
         "RefreshRate",
+        "Redirect",
+        "Notice",
     ];
 
     fn name(&self) -> &'static str {
@@ -243,6 +275,8 @@ impl WireMessage for ControlMessage {
             Self::Disconnect(_) => "Disconnect",
             Self::Login(_) => "Login",
             Self::RefreshRate(_) => "RefreshRate",
+            Self::Redirect(_) => "Redirect",
+            Self::Notice(_) => "Notice",
         }
     }
 
@@ -280,6 +314,18 @@ impl WireMessage for ControlMessage {
                 check_range("refresh rate", *millihertz, REFRESH_RANGE)
             }
             Self::Disconnect(d) => check_len("disconnect message", &d.message, MAX_TEXT),
+            Self::Notice(text) => check_len("notice", text, MAX_TEXT),
+            Self::Redirect(to) => {
+                check_len("redirect address", &to.address, MAX_NAME)?;
+                if Redirect::well_formed_fingerprint(&to.fingerprint) {
+                    Ok(())
+                } else {
+                    Err(ValidationError::OutOfRange {
+                        field: "redirect fingerprint",
+                        detail: "not sha256: and 64 lowercase hex digits".into(),
+                    })
+                }
+            }
             Self::Ping(_) | Self::Pong(_) | Self::FrameAck(_) | Self::KeyframeRequest => Ok(()),
         }
     }

@@ -29,6 +29,8 @@ pub mod window;
 #[cfg(test)]
 mod login_tests;
 #[cfg(test)]
+mod pool_tests;
+#[cfg(test)]
 mod tests;
 
 pub use clipboard::{ClipboardGate, ClipboardPolicy, Routed};

@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 use super::Close;
 use super::throttle::Throttle;
 use super::window::FrameWindow;
-use crate::messages::control::{Attach, Attached, DisconnectReason, Login, OutputMode, PeerInfo};
+use crate::messages::control::{
+    Attach, Attached, DisconnectReason, Login, OutputMode, PeerInfo, Redirect,
+};
 use crate::messages::input::KeymapLayout;
 use crate::secret::Token;
 use crate::version::HandshakeError;
@@ -274,6 +276,31 @@ impl ServerConnection {
             desk_token,
         };
         self.transmits.push_back(ControlMessage::Attached(attached));
+    }
+
+    /// The session is held by another server of the pool: a viewer that follows redirects
+    /// ([`Capabilities::POOL`]) is sent there; any other is refused with `message`, which
+    /// must say where to connect. The connection ends either way.
+    pub fn redirect(&mut self, to: Redirect, message: impl Into<String>) {
+        if self.phase != Phase::Resolving {
+            return;
+        }
+        let message = message.into();
+        if self.capabilities.contains(Capabilities::POOL) {
+            self.transmits.push_back(ControlMessage::Redirect(to));
+            self.close(DisconnectReason::Normal, message);
+        } else {
+            self.close(DisconnectReason::SessionEnded, message);
+        }
+    }
+
+    /// Tells an attached viewer something its user must know (shown where the viewer shows
+    /// notices; a viewer without [`Capabilities::POOL`] is not told).
+    pub fn notice(&mut self, text: impl Into<String>) {
+        if self.phase == Phase::Attached && self.capabilities.contains(Capabilities::POOL) {
+            self.transmits
+                .push_back(ControlMessage::Notice(text.into()));
+        }
     }
 
     /// The token was refused, or the session could not be reached.

@@ -367,7 +367,11 @@ impl Pair {
                 self.viewer.frame_applied(self.now, seq, frame.keyframe);
             }
             ViewerEvent::Closed(close) => self.log.viewer_closed = Some(close),
-            ViewerEvent::Connected(_) | ViewerEvent::Attached(_) | ViewerEvent::Cursor(_) => {}
+            ViewerEvent::Connected(_)
+            | ViewerEvent::Attached(_)
+            | ViewerEvent::Cursor(_)
+            | ViewerEvent::Redirected(_)
+            | ViewerEvent::Notice(_) => {}
         }
     }
 

@@ -25,7 +25,7 @@ use super::ack_hold::AckHold;
 use super::rtt::RttMeter;
 use super::throttle::Throttle;
 use crate::messages::control::{
-    Attach, Attached, DisconnectReason, FrameAck, Hello, Login, OutputMode, ServerHello,
+    Attach, Attached, DisconnectReason, FrameAck, Hello, Login, OutputMode, Redirect, ServerHello,
 };
 use crate::messages::display::FrameUpdate;
 use crate::{Capabilities, ControlMessage, DisplayMessage, PROTOCOL_VERSION, WireMessage};
@@ -43,6 +43,11 @@ pub enum ViewerEvent {
     Frame(FrameUpdate),
     /// The session's cursor changed.
     Cursor(DisplayMessage),
+    /// The session is on another server of the pool: connect to it there (the connection
+    /// ends; `Closed` follows).
+    Redirected(Redirect),
+    /// The server tells the user something (shown as a notice).
+    Notice(String),
     /// The connection ended.
     Closed(Close),
 }
@@ -167,6 +172,18 @@ impl ViewerConnection {
                 }
                 self.release(now);
                 self.handle_timeout(now);
+            }
+            (Phase::AwaitAttached, ControlMessage::Redirect(to))
+                if self.capabilities.contains(Capabilities::POOL) =>
+            {
+                self.events.push_back(ViewerEvent::Redirected(to.clone()));
+                let message = format!("the session is on {}", to.address);
+                self.finish(Close::local(DisconnectReason::Normal, message));
+            }
+            (Phase::Attached, ControlMessage::Notice(text))
+                if self.capabilities.contains(Capabilities::POOL) =>
+            {
+                self.events.push_back(ViewerEvent::Notice(text));
             }
             (Phase::Attached, ControlMessage::Pong(pong)) => self.rtt.pong(now, &pong),
             (Phase::Attached, ControlMessage::Ping(ping)) => {

@@ -270,7 +270,14 @@ async fn handle(supervisor: &Arc<Supervisor>, request: AdminRequest) -> AdminRep
             // No attach with this token is half done while it is revoked: one that has not
             // bound yet sees the revocation, one that has is closed below.
             let _one_at_a_time = supervisor.attach_lock.lock().await;
-            revoke(supervisor, &id)
+            let reply = revoke(supervisor, &id);
+            match supervisor.pool() {
+                Some(pool) => revoke_in_pool(&pool, &id, reply).await,
+                None => reply,
+            }
+        }
+        AdminRequest::Pool(request) => {
+            super::pool::admin::handle(supervisor.pool().as_deref(), request).await
         }
         AdminRequest::TokenList => match supervisor.registry().tokens() {
             Ok(tokens) => AdminReply::Tokens {
@@ -395,11 +402,32 @@ fn issue(supervisor: &Supervisor, session: Option<u64>) -> AdminReply {
         return failed(err);
     }
     supervisor.audit("token-issued", session, Some(&token.id), "");
+    supervisor.publish_token(&token.id, tokens::hash(&token.secret), session);
     AdminReply::TokenIssued(IssuedToken {
         id: token.id,
         token: token.secret,
         session,
     })
+}
+
+/// The pool learns of a revocation too (a token issued on another server of the pool can be
+/// revoked from any of them).
+async fn revoke_in_pool(pool: &super::pool::Pool, id: &str, local: AdminReply) -> AdminReply {
+    let known_here = !matches!(&local, AdminReply::Error(e) if e.kind == ErrorKind::NotFound);
+    if matches!(&local, AdminReply::Error(e) if e.kind != ErrorKind::NotFound) {
+        return local;
+    }
+    match pool.revoke_token(id).await {
+        Ok(false) if !known_here => local,
+        Ok(_) => AdminReply::Done {
+            message: format!("token {id} revoked in the pool"),
+        },
+        Err(err) => error(
+            ErrorKind::Failed,
+            format!("token {id} is revoked on this server only: {err}"),
+            "run the revoke again once etcd answers (etcdctl endpoint health)",
+        ),
+    }
 }
 
 fn revoke(supervisor: &Supervisor, id: &str) -> AdminReply {

@@ -87,7 +87,7 @@ pub fn permit(
                 _ => Err(Box::new(denied(&format!("token {id} is not one of yours")))),
             }
         }
-        AdminRequest::Status | AdminRequest::SessionScreenshot { .. } => {
+        AdminRequest::Status | AdminRequest::SessionScreenshot { .. } | AdminRequest::Pool(_) => {
             Err(Box::new(denied("administrators only")))
         }
     }

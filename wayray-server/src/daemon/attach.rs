@@ -54,6 +54,7 @@ pub async fn attach_in_order(
         link,
         desk_token,
         until_linked: Some(until_linked),
+        notice: None,
     })
 }
 

@@ -40,6 +40,8 @@ pub struct Config {
     pub login: LoginConfig,
     /// Sharing the clipboard with the desks.
     pub clipboard: ClipboardConfig,
+    /// A pool of servers sharing tokens and sessions through etcd (none: this server alone).
+    pub pool: Option<super::pool::config::PoolConfig>,
 }
 
 /// The `[clipboard]` table: which way copy and paste work between a desk and its session.
@@ -181,6 +183,7 @@ impl Default for Config {
             session: SessionDefaults::default(),
             login: LoginConfig::default(),
             clipboard: ClipboardConfig::default(),
+            pool: None,
         }
     }
 }
@@ -277,6 +280,9 @@ impl Config {
         }
         if !(1..=16).contains(&self.login.sessions_per_user) {
             return Err("[login] sessions_per_user must be between 1 and 16".into());
+        }
+        if let Some(pool) = &self.pool {
+            pool.check()?;
         }
         if !self.login.runtime_dir.is_absolute() || !self.login.user_runtime_base.is_absolute() {
             return Err("[login] runtime_dir and user_runtime_base must be absolute".into());

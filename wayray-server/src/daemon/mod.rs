@@ -6,8 +6,10 @@
 //! - [`lifecycle`]: session states and their moves;
 //! - [`supervisor`]: session processes — start, adopt after a restart, stop, idle timeout;
 //! - [`resolver`]: token → session, hot-desking;
+//! - [`pool`]: servers sharing tokens and sessions through etcd (`[pool]`);
 //! - [`login`]: user name and password → the user's session, through the session helper;
 //! - [`attach`]: the last step of both: the viewer bound to its session;
+//! - [`attach_steps`]: steps attaches share (registry work, a new session for a token);
 //! - [`privsep`]: multi-user start — the helper as root, the daemon as its own user;
 //! - [`admin`]: the `wayray-ctl` socket.
 
@@ -15,10 +17,12 @@ pub mod admin;
 pub mod admin_access;
 pub mod adopt;
 pub mod attach;
+pub mod attach_steps;
 pub mod config;
 pub mod dirs;
 pub mod lifecycle;
 pub mod login;
+pub mod pool;
 pub mod privsep;
 pub mod registry;
 pub mod resolver;
@@ -60,6 +64,9 @@ pub enum DaemonError {
     /// The identity could not be loaded or created.
     #[error("{0}")]
     Identity(String),
+    /// The pool's etcd client could not be set up.
+    #[error(transparent)]
+    Pool(#[from] pool::PoolError),
     /// QUIC could not be set up.
     #[error(transparent)]
     Transport(#[from] crate::daemon::transport::TransportError),
@@ -177,6 +184,12 @@ pub fn run(
             .map_err(io("cannot find this program's path"))?,
         );
         supervisor.adopt_all().await;
+        if let Some(config) = options.config.pool.clone() {
+            let pool = pool::Pool::connect(config, identity.fingerprint.clone()).await?;
+            let pool = Arc::new(pool);
+            supervisor.join_pool(pool.clone());
+            tokio::spawn(pool::membership::run(pool, supervisor.clone()));
+        }
         supervisor.prune_audit();
         tracing::info!(
             %listen,

@@ -11,8 +11,8 @@ use wayray_protocol::secret::Token;
 use wayray_protocol::messages::control::DisconnectReason;
 
 use super::attach::{TOKEN_REFUSED, attach_in_order, full, refused};
+use super::attach_steps::{blocking, start_for};
 use super::lifecycle::Event;
-use super::session_error::SessionError;
 use super::supervisor::Supervisor;
 use super::tokens;
 use crate::daemon::transport::resolver::{
@@ -120,7 +120,10 @@ async fn attach(
         return Err(refusal());
     }
     let hash = tokens::hash(token.expose());
-    let found = blocking(supervisor, move |s| s.registry().find_token(&hash)).await?;
+    let found = match supervisor.pool() {
+        Some(pool) => super::pool::attach::token(supervisor, &pool, hash).await?,
+        None => blocking(supervisor, move |s| s.registry().find_token(&hash)).await?,
+    };
     let valid = match found {
         Some(token) if !token.revoked => Some(token),
         None if supervisor.config.auto_create => None,
@@ -142,30 +145,27 @@ async fn attach(
         }
     };
     // Only a valid token waits for the lock: floods never hold up real attaches.
-    let (token_id, id) = {
+    let (token_id, id, notice) = {
         let _one_at_a_time = supervisor.attach_lock.lock().await;
         let token = match valid {
             Some(token) => token,
             None => auto_create(supervisor, hash, &addr).await?,
         };
-        let id = session_for(supervisor, &token.id, token.session, viewer).await?;
-        (token.id, id)
+        let (id, notice) = match supervisor.pool() {
+            Some(pool) => {
+                super::pool::attach::session(supervisor, &pool, &token.id, viewer).await?
+            }
+            None => (
+                session_for(supervisor, &token.id, token.session, viewer).await?,
+                None,
+            ),
+        };
+        (token.id, id, notice)
     };
-    attach_in_order(supervisor, id, &token_id, connection, &addr, None).await
-}
-
-/// Registry work off the async workers; a failure is an internal error for the viewer.
-async fn blocking<T: Send + 'static>(
-    supervisor: &Arc<Supervisor>,
-    work: impl FnOnce(&Supervisor) -> Result<T, super::registry::RegistryError> + Send + 'static,
-) -> Result<T, Refusal> {
-    let supervisor = supervisor.clone();
-    let internal =
-        |e: &dyn std::fmt::Display| refused(DisconnectReason::InternalError, &e.to_string());
-    tokio::task::spawn_blocking(move || work(&supervisor))
-        .await
-        .map_err(|e| internal(&e))?
-        .map_err(|e| internal(&e))
+    let mut attachment =
+        attach_in_order(supervisor, id, &token_id, connection, &addr, None).await?;
+    attachment.notice = notice;
+    Ok(attachment)
 }
 
 /// `auto_create`: a token nobody issued is registered. The caller holds the attach lock.
@@ -188,6 +188,7 @@ async fn auto_create(
         }
         s.registry().add_token(&id, &hash, None)?;
         s.audit("token-created", None, Some(&id), &detail);
+        s.publish_token(&id, hash, None);
         s.registry()
             .token(&id)?
             .ok_or(super::registry::RegistryError::Sqlite(
@@ -230,24 +231,7 @@ async fn session_for(
                  to start a new one",
             ));
         }
-        None if !supervisor.has_room() => return Err(full(supervisor)),
-        None => {
-            // With auto_create anybody can start sessions: each address only so many.
-            let source = supervisor.config.auto_create.then_some(viewer.ip());
-            supervisor
-                .start_session(token_id, source)
-                .await
-                .map_err(|e| match e {
-                    SessionError::SourceFull(_) => {
-                        supervisor.audit("refused", None, Some(token_id), &format!("{e} ({addr})"));
-                        refused(DisconnectReason::InternalError, &e.to_string())
-                    }
-                    e => refused(
-                        DisconnectReason::InternalError,
-                        &format!("cannot start a session: {e}"),
-                    ),
-                })?
-        }
+        None => start_for(supervisor, token_id, viewer).await?,
     };
     Ok(id)
 }

@@ -95,6 +95,8 @@ pub struct Supervisor {
     refused_tokens: Mutex<super::login::backoff::Backoff>,
     /// Audit entries written since the daemon started (the log is pruned every so many).
     audit_writes: AtomicU64,
+    /// The server pool, where `[pool]` is configured.
+    pool: std::sync::OnceLock<Arc<super::pool::Pool>>,
 }
 
 /// The audit log is pruned after this many writes (and at start).
@@ -122,8 +124,19 @@ impl Supervisor {
             logins: super::login::state::Logins::new(&config.login),
             refused_tokens: Mutex::new(super::login::backoff::Backoff::default()),
             audit_writes: AtomicU64::new(0),
+            pool: std::sync::OnceLock::new(),
             config,
         })
+    }
+
+    /// The server pool this daemon belongs to, if any.
+    pub fn pool(&self) -> Option<Arc<super::pool::Pool>> {
+        self.pool.get().cloned()
+    }
+
+    /// Makes this daemon a member of `pool` (once, at start).
+    pub fn join_pool(&self, pool: Arc<super::pool::Pool>) {
+        let _ = self.pool.set(pool);
     }
 
     /// The backoff of sources whose tokens were refused.
@@ -369,6 +382,7 @@ impl Supervisor {
             );
         }
         let _ = std::fs::remove_file(&live.link);
+        self.release_in_pool(id);
         let event = if reason.is_failure() {
             tracing::warn!(%reason, "session crashed");
             "crashed"

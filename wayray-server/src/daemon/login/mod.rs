@@ -111,6 +111,7 @@ pub async fn login(
         .registry()
         .add_token(&desk.id, &tokens::hash(&desk.secret), Some(id))
         .map_err(|e| refused(DisconnectReason::InternalError, &e.to_string()))?;
+    supervisor.publish_token(&desk.id, tokens::hash(&desk.secret), Some(id));
     supervisor.audit(
         "login",
         Some(id),

@@ -222,6 +222,32 @@ impl Registry {
         Ok(found.and_then(|(token, stored)| same_secret(&stored, hash).then_some(token)))
     }
 
+    /// Every token with its hash, oldest first (published when the server joins a pool).
+    pub fn token_hashes(
+        &self,
+    ) -> Result<Vec<(super::pool::records::TokenRecord, [u8; 32])>, RegistryError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, created, revoked, hash FROM tokens ORDER BY created, id")?;
+        let rows = stmt.query_map([], |row| {
+            let hash: Vec<u8> = row.get(3)?;
+            let record = super::pool::records::TokenRecord {
+                id: row.get(0)?,
+                created: row.get(1)?,
+                revoked: row.get::<_, Option<i64>>(2)?.is_some(),
+            };
+            Ok((record, hash))
+        })?;
+        let mut tokens = Vec::new();
+        for row in rows {
+            let (record, hash) = row?;
+            if let Ok(hash) = <[u8; 32]>::try_from(hash.as_slice()) {
+                tokens.push((record, hash));
+            }
+        }
+        Ok(tokens)
+    }
+
     /// The token `id`.
     pub fn token(&self, id: &str) -> Result<Option<TokenRow>, RegistryError> {
         Ok(self

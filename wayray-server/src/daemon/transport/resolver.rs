@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Mutex;
 
-use wayray_protocol::messages::control::DisconnectReason;
+use wayray_protocol::messages::control::{DisconnectReason, Redirect};
 use wayray_protocol::secret::{Secret, Token, same_secret};
 
 /// Who a viewer says it is.
@@ -48,6 +48,8 @@ pub struct Attachment {
     /// Held until the session's link has this viewer: attaches to one session reach it in
     /// the order they were bound, so the last one bound is the one the session serves.
     pub until_linked: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Told to the user once attached (a pool's new session replacing a lost one).
+    pub notice: Option<String>,
 }
 
 /// Why a viewer was refused.
@@ -57,6 +59,9 @@ pub struct Refusal {
     pub reason: DisconnectReason,
     /// Sent as the close text; says what to do.
     pub message: String,
+    /// The session is on another server of the pool: a viewer that follows redirects goes
+    /// there (others get `message`, which names the address).
+    pub redirect: Option<Redirect>,
 }
 
 impl Refusal {
@@ -65,6 +70,21 @@ impl Refusal {
         Self {
             reason,
             message: message.into(),
+            redirect: None,
+        }
+    }
+
+    /// The session is held by the pool's server at `to`.
+    pub fn redirect(to: Redirect) -> Self {
+        let message = format!(
+            "your session is on the server {}; connect there (this viewer does not follow \
+             redirects)",
+            to.address
+        );
+        Self {
+            reason: DisconnectReason::SessionEnded,
+            message,
+            redirect: Some(to),
         }
     }
 }
@@ -164,6 +184,7 @@ impl Resolver for SingleSession {
                 link: self.link.clone(),
                 desk_token: None,
                 until_linked: None,
+                notice: None,
             })
         })
     }

@@ -3,11 +3,11 @@
 //! here; the attached relay is in [`super::relay`].
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use quinn::{Connection, RecvStream};
 use tracing::Instrument;
-use wayray_protocol::messages::control::{Attach, DisconnectReason, Login};
+use wayray_protocol::messages::control::{Attach, DisconnectReason, Login, Redirect};
 use wayray_protocol::messages::link::LinkAttach;
 use wayray_protocol::quic::MessageReader;
 use wayray_protocol::session::{ServerConfig, ServerConnection, ServerEvent};
@@ -131,7 +131,10 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>, admission: Admissi
     drop(admission);
     let mut attachment = match verdict {
         Ok(attachment) => attachment,
-        Err(refusal) => return refuse(&mut control, refusal.reason, refusal.message).await,
+        Err(refusal) => match refusal.redirect {
+            Some(to) => return redirect(&mut control, to, refusal.message).await,
+            None => return refuse(&mut control, refusal.reason, refusal.message).await,
+        },
     };
     tracing::Span::current().record("session", attachment.session_id.as_str());
     let request = LinkAttach {
@@ -156,6 +159,9 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>, admission: Admissi
     control
         .machine
         .accept(attachment.session_id.clone(), mode, desk_token);
+    if let Some(notice) = attachment.notice.take() {
+        control.machine.notice(notice);
+    }
     control.flush().await;
     tracing::info!("viewer attached");
     relay(&mut control, reader, link, resolver.clipboard()).await;
@@ -165,6 +171,17 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>, admission: Admissi
 async fn refuse(control: &mut Control, reason: DisconnectReason, message: String) {
     tracing::info!(?reason, %message, "viewer refused");
     control.machine.refuse(reason, message);
+    finish(control).await;
+}
+
+/// Sends the viewer to the pool's server that holds its session. A viewer that follows
+/// closes the connection itself once it has read where to go; it gets 2 s before this side
+/// closes (closing at once could drop the redirect still in flight).
+async fn redirect(control: &mut Control, to: Redirect, message: String) {
+    tracing::info!(server = %to.address, "viewer redirected");
+    control.machine.redirect(to, message);
+    control.flush().await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), control.conn.closed()).await;
     finish(control).await;
 }
 

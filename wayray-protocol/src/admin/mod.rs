@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod pool;
+
+pub use pool::{PoolRequest, PoolServer, PoolSession};
+
 /// The admin socket's path relative to `$XDG_RUNTIME_DIR`.
 pub const ADMIN_SOCKET: &str = "wayray/admin.sock";
 
@@ -56,6 +60,8 @@ pub enum AdminRequest {
     },
     /// Every token, without secrets.
     TokenList,
+    /// The server pool (only where `[pool]` is configured).
+    Pool(PoolRequest),
 }
 
 /// The daemon's answer.
@@ -87,6 +93,16 @@ pub enum AdminReply {
     Tokens {
         /// The tokens.
         tokens: Vec<TokenInfo>,
+    },
+    /// Answer to `Pool(Servers)`.
+    PoolServers {
+        /// The servers, by id.
+        servers: Vec<PoolServer>,
+    },
+    /// Answer to `Pool(Sessions)`.
+    PoolSessions {
+        /// The sessions, by token id.
+        sessions: Vec<PoolSession>,
     },
     /// The command failed.
     Error(AdminError),

@@ -1,0 +1,199 @@
+//! A real etcd cluster on loopback for the pool's tests: `n` members of Debian's etcd 3.4,
+//! their data on tmpfs (`/dev/shm` where it exists), killed and removed on drop.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::programs::require;
+use crate::runtime_dir::RuntimeDir;
+
+/// One member.
+struct Member {
+    name: String,
+    client_port: u16,
+    peer_port: u16,
+    child: Option<Child>,
+}
+
+/// A running cluster.
+pub struct EtcdCluster {
+    etcd: PathBuf,
+    etcdctl: PathBuf,
+    dir: RuntimeDir,
+    members: Vec<Member>,
+    initial_cluster: String,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl EtcdCluster {
+    /// Starts `n` members and waits until the cluster answers; `None` (skip) without etcd,
+    /// outside CI.
+    pub fn start(label: &str, n: usize) -> Option<Self> {
+        let etcd = require("etcd")?;
+        let etcdctl = require("etcdctl")?;
+        let shm = std::path::Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            RuntimeDir::new_in(shm, label)
+        } else {
+            RuntimeDir::new(label)
+        }
+        .expect("etcd data dir");
+        let members: Vec<Member> = (0..n)
+            .map(|i| Member {
+                name: format!("m{i}"),
+                client_port: free_port(),
+                peer_port: free_port(),
+                child: None,
+            })
+            .collect();
+        let initial_cluster = members
+            .iter()
+            .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut cluster = Self {
+            etcd,
+            etcdctl,
+            dir,
+            members,
+            initial_cluster,
+        };
+        for i in 0..n {
+            cluster.start_member(i);
+        }
+        cluster.wait_healthy(Duration::from_secs(20));
+        Some(cluster)
+    }
+
+    fn start_member(&mut self, i: usize) {
+        let member = &self.members[i];
+        let data = self.dir.path().join(&member.name);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join(format!("{}.log", member.name)))
+            .expect("etcd log");
+        let client = format!("http://127.0.0.1:{}", member.client_port);
+        let peer = format!("http://127.0.0.1:{}", member.peer_port);
+        let child = Command::new(&self.etcd)
+            .args(["--name", &member.name])
+            .arg("--data-dir")
+            .arg(&data)
+            .args([
+                "--listen-client-urls",
+                &client,
+                "--advertise-client-urls",
+                &client,
+            ])
+            .args([
+                "--listen-peer-urls",
+                &peer,
+                "--initial-advertise-peer-urls",
+                &peer,
+            ])
+            .args(["--initial-cluster", &self.initial_cluster])
+            .args(["--initial-cluster-state", "new"])
+            .args(["--initial-cluster-token", "wayray-test"])
+            // Fast elections on loopback: a dead leader is replaced within a second.
+            .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("etcd starts");
+        self.members[i].child = Some(child);
+    }
+
+    /// The client URLs of every member, for `[pool] etcd`.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.members
+            .iter()
+            .map(|m| format!("http://127.0.0.1:{}", m.client_port))
+            .collect()
+    }
+
+    /// The endpoints as a TOML array.
+    pub fn endpoints_toml(&self) -> String {
+        let quoted: Vec<String> = self.endpoints().iter().map(|e| format!("{e:?}")).collect();
+        format!("[{}]", quoted.join(", "))
+    }
+
+    /// Kills member `i` with SIGKILL.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.members[i].child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts member `i` again on its data.
+    pub fn restart(&mut self, i: usize) {
+        self.kill(i);
+        self.start_member(i);
+    }
+
+    /// `etcdctl` against the members still running.
+    pub fn etcdctl(&self, args: &[&str]) -> std::process::Output {
+        let live: Vec<String> = self
+            .members
+            .iter()
+            .filter(|m| m.child.is_some())
+            .map(|m| format!("http://127.0.0.1:{}", m.client_port))
+            .collect();
+        Command::new(&self.etcdctl)
+            .env("ETCDCTL_API", "3")
+            .arg(format!("--endpoints={}", live.join(",")))
+            .args(["--command-timeout=2s"])
+            .args(args)
+            .output()
+            .expect("etcdctl runs")
+    }
+
+    /// Waits until a write through the cluster succeeds (a leader and quorum).
+    pub fn wait_healthy(&self, timeout: Duration) {
+        let healthy = crate::wait::poll_until(timeout, || {
+            let out = self.etcdctl(&["put", "/wayray-test/health", "ok"]);
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(String::from_utf8_lossy(&out.stderr).into_owned())
+            }
+        });
+        if let Err(err) = healthy {
+            panic!("etcd did not become healthy: {err}\n{}", self.logs());
+        }
+    }
+
+    /// What the members logged.
+    pub fn logs(&self) -> String {
+        let mut all = String::new();
+        for m in &self.members {
+            let log = self.dir.path().join(format!("{}.log", m.name));
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            // The tail is what explains a failure.
+            let tail: Vec<&str> = text.lines().rev().take(20).collect();
+            all += &format!("--- {} ---\n", m.name);
+            for line in tail.into_iter().rev() {
+                all += line;
+                all.push('\n');
+            }
+        }
+        all
+    }
+}
+
+impl Drop for EtcdCluster {
+    fn drop(&mut self) {
+        for i in 0..self.members.len() {
+            self.kill(i);
+        }
+    }
+}

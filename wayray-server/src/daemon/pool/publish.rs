@@ -1,0 +1,55 @@
+//! What this server tells the pool as things happen: tokens it issues (with the session a
+//! token is bound to) and sessions that end. Each goes in the background: an etcd that is slow
+//! or away never holds up an admin command or a session's end; what does not make it now is
+//! published when the token is next presented here or when the server joins again.
+
+use crate::daemon::registry::now;
+use crate::daemon::supervisor::Supervisor;
+
+impl Supervisor {
+    /// Shares a token this server issued with the pool (in the background; a token that does
+    /// not make it now is published when first presented here, or when the server rejoins).
+    /// A token bound to `session` also claims that session for this server in the pool.
+    pub fn publish_token(&self, id: &str, hash: [u8; 32], session: Option<u64>) {
+        let (Some(pool), Ok(runtime)) = (self.pool(), tokio::runtime::Handle::try_current()) else {
+            return;
+        };
+        let record = super::records::TokenRecord {
+            id: id.to_owned(),
+            created: now(),
+            revoked: false,
+        };
+        let user = session.and_then(|id| self.registry().session(id).ok().flatten()?.user);
+        runtime.spawn(async move {
+            if let Err(err) = pool.publish_token(&hash, &record).await {
+                tracing::warn!(%err, "token not published to the pool yet");
+            }
+            if let Some(session) = session
+                && let Err(err) = pool.set_running(&record.id, session, user.as_deref()).await
+            {
+                tracing::warn!(%err, session, "session not registered in the pool yet");
+            }
+        });
+    }
+
+    /// The pool no longer holds ended session `id` for its token (in the background).
+    pub(in crate::daemon) fn release_in_pool(&self, id: u64) {
+        let (Some(pool), Ok(runtime)) = (self.pool(), tokio::runtime::Handle::try_current()) else {
+            return;
+        };
+        let Some(token_id) = self
+            .registry()
+            .session(id)
+            .ok()
+            .flatten()
+            .and_then(|r| r.token_id)
+        else {
+            return;
+        };
+        runtime.spawn(async move {
+            if let Err(err) = pool.release(&token_id, Some(id)).await {
+                tracing::warn!(%err, session = id, "the pool still lists an ended session");
+            }
+        });
+    }
+}
