@@ -126,6 +126,20 @@ impl EtcdCluster {
         format!("[{}]", quoted.join(", "))
     }
 
+    /// A daemon in this cluster's pool with server id `id` and a lease of `ttl` seconds,
+    /// listening on a port chosen before it starts (its `advertise`).
+    pub fn pool_member(&self, id: &str, ttl: u64) -> Option<crate::daemon::Daemon> {
+        let listen = std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .expect("a free port");
+        let tables = format!(
+            "[pool]\netcd = {}\nserver_id = {id:?}\nadvertise = \"{listen}\"\n\
+             lease_ttl_secs = {ttl}\n",
+            self.endpoints_toml()
+        );
+        crate::daemon::Daemon::start_listening(&format!("pool-{id}"), listen, &tables)
+    }
+
     /// Kills member `i` with SIGKILL.
     pub fn kill(&mut self, i: usize) {
         if let Some(mut child) = self.members[i].child.take() {

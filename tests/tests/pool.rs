@@ -2,7 +2,6 @@
 //! redirects to the server that holds a session, placement by load, failover when a server
 //! dies, a restarted server re-registering its sessions, and etcd losing a member or quorum.
 
-use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use wayray_client::{ConnectError, Viewer};
@@ -12,20 +11,9 @@ use wayray_tests::viewing::*;
 
 const TTL: u64 = 3;
 
-fn free_udp() -> SocketAddr {
-    UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .expect("a free port")
-}
-
 /// A daemon in the pool of `cluster` with id `id`.
 fn member(cluster: &EtcdCluster, id: &str) -> Option<Daemon> {
-    let listen = free_udp();
-    let tables = format!(
-        "[pool]\netcd = {}\nserver_id = {id:?}\nadvertise = \"{listen}\"\nlease_ttl_secs = {TTL}\n",
-        cluster.endpoints_toml()
-    );
-    Daemon::start_listening(&format!("pool-{id}"), listen, &tables)
+    cluster.pool_member(id, TTL)
 }
 
 fn pool_servers(daemon: &Daemon) -> Vec<serde_json::Value> {

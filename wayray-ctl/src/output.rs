@@ -51,7 +51,14 @@ fn render_json(reply: &AdminReply) -> String {
 }
 
 fn status_text(s: &DaemonStatus) -> String {
-    format!(
+    let pool = s.pool.as_ref().map_or_else(String::new, |p| {
+        let joined = if p.joined { "joined" } else { "not joined" };
+        format!(
+            "\npool         {} ({joined}; {} etcd requests)",
+            p.server_id, p.etcd_requests
+        )
+    });
+    let text = format!(
         "wayray-server {} (pid {})\nlisten       {}\nfingerprint  {}\nuptime       {} s\n\
          sessions     {} ({} attached)\ntokens       {} active\nstate dir    {}",
         s.version,
@@ -63,7 +70,8 @@ fn status_text(s: &DaemonStatus) -> String {
         s.attached,
         s.tokens,
         s.state_dir
-    )
+    );
+    text + &pool
 }
 
 fn sessions_table(sessions: &[SessionInfo]) -> String {

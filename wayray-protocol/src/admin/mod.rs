@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 mod pool;
 
-pub use pool::{PoolRequest, PoolServer, PoolSession};
+pub use pool::{PoolMembership, PoolRequest, PoolServer, PoolSession};
 
 /// The admin socket's path relative to `$XDG_RUNTIME_DIR`.
 pub const ADMIN_SOCKET: &str = "wayray/admin.sock";
@@ -152,6 +152,9 @@ pub struct DaemonStatus {
     pub tokens: usize,
     /// The state directory (identity, registry, logs).
     pub state_dir: String,
+    /// Its membership of a server pool, where it has one.
+    #[serde(default)]
+    pub pool: Option<PoolMembership>,
 }
 
 /// One session.

@@ -57,3 +57,14 @@ pub struct PoolSession {
     /// `starting`, `running`, or `lost` (its server died).
     pub state: String,
 }
+
+/// A daemon's own membership, in `status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolMembership {
+    /// Its `[pool] server_id`.
+    pub server_id: String,
+    /// Whether it holds a live lease (other servers see it).
+    pub joined: bool,
+    /// etcd requests it made since it started.
+    pub etcd_requests: u64,
+}

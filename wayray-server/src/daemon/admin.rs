@@ -319,6 +319,13 @@ fn status(supervisor: &Supervisor) -> AdminReply {
         attached,
         tokens,
         state_dir: supervisor.paths.state_dir.display().to_string(),
+        pool: supervisor
+            .pool()
+            .map(|pool| wayray_protocol::admin::PoolMembership {
+                server_id: pool.id().to_owned(),
+                joined: pool.lease().is_some(),
+                etcd_requests: pool.ops(),
+            }),
     })
 }
 

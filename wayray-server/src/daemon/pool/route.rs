@@ -52,12 +52,12 @@ pub async fn route(
                 let owner = servers.iter().find(|s| s.id == held.record.server);
                 match owner {
                     Some(owner) if held.record.phase != SessionPhase::Lost => {
-                        return Ok(Route::Elsewhere(redirect_to(owner)));
+                        return Ok(Route::Elsewhere(redirect_to(owner)?));
                     }
                     _ => {
                         let notice = lost_notice(&held.record.server);
                         match place(pool, &servers).await? {
-                            Some(other) => return Ok(Route::Elsewhere(redirect_to(&other))),
+                            Some(other) => return Ok(Route::Elsewhere(redirect_to(&other)?)),
                             None => (Some(held), Some(notice)),
                         }
                     }
@@ -66,7 +66,7 @@ pub async fn route(
             None => {
                 let servers = membership::servers(pool).await?;
                 if let Some(other) = place(pool, &servers).await? {
-                    return Ok(Route::Elsewhere(redirect_to(&other)));
+                    return Ok(Route::Elsewhere(redirect_to(&other)?));
                 }
                 (None, None)
             }
@@ -90,11 +90,18 @@ pub fn lost_notice(server: &str) -> String {
     )
 }
 
-fn redirect_to(server: &ServerRecord) -> Redirect {
-    Redirect {
+/// A redirect to `server`, whose record must hold what a viewer will accept.
+fn redirect_to(server: &ServerRecord) -> Result<Redirect, PoolError> {
+    if !Redirect::well_formed_fingerprint(&server.fingerprint) || server.address.is_empty() {
+        return Err(PoolError::Record {
+            key: format!("servers/{}", server.id),
+            detail: "no usable address and fingerprint".into(),
+        });
+    }
+    Ok(Redirect {
         address: server.address.clone(),
         fingerprint: server.fingerprint.clone(),
-    }
+    })
 }
 
 /// Placement among the live servers that are not draining: `None` when it is this one,
