@@ -25,7 +25,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn both_alive(daemon: &Daemon) {
+/// Waits until `daemon` sees the servers `ids` alive (servers of earlier rounds may linger
+/// until their leases lapse).
+fn both_alive(daemon: &Daemon, ids: [&str; 2]) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let servers = daemon.ctl_json(&["pool", "servers"]);
@@ -33,7 +35,7 @@ fn both_alive(daemon: &Daemon) {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|s| s["alive"] == true)
+            .filter(|s| s["alive"] == true && ids.iter().any(|id| s["id"] == *id))
             .count();
         if alive == 2 {
             return;
@@ -77,7 +79,7 @@ fn summary(label: &str, mut samples: Vec<f64>) {
 async fn redirects(cluster: &EtcdCluster) {
     let a = cluster.pool_member("a", 300).expect("daemon a");
     let b = cluster.pool_member("b", 300).expect("daemon b");
-    both_alive(&b);
+    both_alive(&b, ["a", "b"]);
     let (_, token) = a.issue_token();
     attach_ms(&a, &token).await; // the session starts on A
     tokio::time::sleep(Duration::from_secs(2)).await; // foot has drawn
@@ -117,13 +119,10 @@ async fn redirects(cluster: &EtcdCluster) {
 async fn failover(cluster: &EtcdCluster, ttl: u64, rounds: usize) {
     let mut samples = Vec::new();
     for round in 0..rounds {
-        let mut a = cluster
-            .pool_member(&format!("fa{ttl}-{round}"), ttl)
-            .expect("daemon a");
-        let b = cluster
-            .pool_member(&format!("fb{ttl}-{round}"), ttl)
-            .expect("daemon b");
-        both_alive(&b);
+        let (id_a, id_b) = (format!("fa{ttl}-{round}"), format!("fb{ttl}-{round}"));
+        let mut a = cluster.pool_member(&id_a, ttl).expect("daemon a");
+        let b = cluster.pool_member(&id_b, ttl).expect("daemon b");
+        both_alive(&b, [&id_a, &id_b]);
         let (_, token) = a.issue_token();
         let mut viewer = Viewer::connect(&a.viewer_options(&token))
             .await

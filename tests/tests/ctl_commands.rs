@@ -149,6 +149,14 @@ fn exit_statuses_scripts_rely_on() {
     let said = String::from_utf8_lossy(&unreachable.stderr);
     assert!(said.contains("is the daemon running"), "{said}");
     assert_eq!(daemon.ctl(&["session", "bogus"]).status.code(), Some(2));
+    // Pool commands on a server without [pool]: invalid, and the help says what to add.
+    let alone = daemon.ctl(&["pool", "servers"]);
+    assert_eq!(alone.status.code(), Some(4));
+    let said = String::from_utf8_lossy(&alone.stderr);
+    assert!(
+        said.contains("not in a pool") && said.contains("[pool]"),
+        "{said}"
+    );
     // A request the daemon cannot parse is answered, not dropped.
     let line = raw_admin(&daemon, b"{\"request\":\"nope\"}\n");
     assert!(line.contains("\"kind\":\"invalid\""), "{line}");

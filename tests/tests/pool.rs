@@ -60,6 +60,9 @@ async fn a_token_from_one_server_is_redirected_to_its_session_and_new_sessions_s
         return;
     };
     wait_pool(&b, "both servers", both_alive);
+    let status = a.ctl_json(&["status"]);
+    assert_eq!(status["pool"]["server_id"], "a", "{status}");
+    assert_eq!(status["pool"]["joined"], true, "{status}");
     // Issued through A, first used at A: placement puts it there (fewest sessions, then id).
     let (token_id, token) = a.issue_token();
     let mut first = attach(&a, &token).await;

@@ -116,8 +116,9 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>, PoolError> {
 }
 
 impl Pool {
-    /// Sets up the etcd client (connections are made on first use: a server starts while
-    /// etcd is down and joins once it is back).
+    /// Sets up the etcd client. Connections are made on first use, so a server starts while
+    /// etcd is down and joins once it is back — except with an etcd user, whose password is
+    /// checked here (etcd must answer within [`OP_TIMEOUT`]).
     pub async fn connect(config: PoolConfig, fingerprint: String) -> Result<Self, PoolError> {
         let mut options = ConnectOptions::new()
             .with_connect_timeout(Duration::from_secs(2))

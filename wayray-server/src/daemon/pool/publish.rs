@@ -32,22 +32,25 @@ impl Supervisor {
         });
     }
 
-    /// The pool no longer holds ended session `id` for its token (in the background).
+    /// The pool no longer holds ended session `id` for its tokens (in the background).
     pub(in crate::daemon) fn release_in_pool(&self, id: u64) {
         let (Some(pool), Ok(runtime)) = (self.pool(), tokio::runtime::Handle::try_current()) else {
             return;
         };
-        let Some(token_id) = self
-            .registry()
-            .session(id)
-            .ok()
-            .flatten()
-            .and_then(|r| r.token_id)
-        else {
-            return;
+        // Every token bound to it: its owner, `token issue --session` ones, a login's desk token.
+        let tokens: Vec<String> = match self.registry().tokens() {
+            Ok(tokens) => tokens
+                .into_iter()
+                .filter(|t| t.session == Some(id))
+                .map(|t| t.id)
+                .collect(),
+            Err(err) => return tracing::warn!(%err, "cannot read the tokens to release"),
         };
         runtime.spawn(async move {
-            if let Err(err) = pool.release(&token_id, Some(id)).await {
+            for token_id in tokens {
+                let Err(err) = pool.release(&token_id, Some(id)).await else {
+                    continue;
+                };
                 tracing::warn!(%err, session = id, "the pool still lists an ended session");
             }
         });
