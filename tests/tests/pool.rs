@@ -1,6 +1,7 @@
 //! A pool of two real daemons on a real 3-member etcd cluster (loopback, data on tmpfs):
 //! redirects to the server that holds a session, placement by load, failover when a server
-//! dies, a restarted server re-registering its sessions, and etcd losing a member or quorum.
+//! dies, a restarted server re-registering its sessions, a revocation on one server closing a
+//! viewer on another, and etcd losing a member or quorum.
 
 use std::time::{Duration, Instant};
 
@@ -100,7 +101,24 @@ async fn a_token_from_one_server_is_redirected_to_its_session_and_new_sessions_s
         "the new session did not go to the idle server"
     );
     assert_eq!(a.sessions().len(), 1);
-    drop((second, third));
+    // Revoked through B: the viewer attached at A goes at once, and A refuses the token.
+    let revoked = b.ctl(&["token", "revoke", &token_id]);
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    assert_eq!(
+        closed_reason(&mut second).await,
+        Some(wayray_protocol::messages::control::DisconnectReason::AuthenticationFailed)
+    );
+    let again = Viewer::connect(&a.viewer_options(&token)).await;
+    assert!(
+        matches!(again, Err(ConnectError::Refused { .. })),
+        "{:?}",
+        again.map(|v| v.session_id.clone())
+    );
+    drop(third);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! Two servers racing for one token's session on a real etcd: exactly one claim wins, both
-//! for a new session and for taking over a lost one; a token published by both keeps one id.
+//! for a new session and for taking over a lost one; a token published by both keeps one id;
+//! an id names one token; a malformed record is taken as lost.
 
 use std::sync::Arc;
 
@@ -88,4 +89,46 @@ async fn of_two_servers_claiming_one_token_exactly_one_wins() {
         b.publish_token(&hash, &from_b)
     );
     assert_eq!(ra.unwrap().id, rb.unwrap().id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_ids_are_unique_in_the_pool_and_a_malformed_record_can_be_taken_over() {
+    let Some(cluster) = EtcdCluster::start("pool-records", 1) else {
+        return;
+    };
+    let a = Pool::connect(config(&cluster, "a"), FINGERPRINT.into())
+        .await
+        .unwrap();
+    let record = |id: &str| wayray_server::daemon::pool::records::TokenRecord {
+        id: id.into(),
+        created: 0,
+        revoked: false,
+    };
+    a.publish_token(&[1; 32], &record("t-same")).await.unwrap();
+    // Another token (another hash) with the same id is refused, and the first keeps its id.
+    assert!(a.publish_token(&[2; 32], &record("t-same")).await.is_err());
+    assert!(a.find_token(&[2; 32]).await.unwrap().is_none());
+    assert!(a.revoke_token("t-same").await.unwrap());
+    assert!(a.find_token(&[1; 32]).await.unwrap().unwrap().revoked);
+
+    // Garbage where a session record should be: read as lost, and claimable over it.
+    let put = cluster.etcdctl(&["put", "/race/sessions/t-garbage", "{not json"]);
+    assert!(put.status.success());
+    let held = a.session_of("t-garbage").await.unwrap().expect("a record");
+    assert_eq!(held.record.phase.name(), "lost");
+    assert!(
+        a.claim("t-garbage", Some(&held), None)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        a.session_of("t-garbage")
+            .await
+            .unwrap()
+            .unwrap()
+            .record
+            .server,
+        "a"
+    );
 }

@@ -269,8 +269,11 @@ async fn handle(supervisor: &Arc<Supervisor>, request: AdminRequest) -> AdminRep
         AdminRequest::TokenRevoke { id } => {
             // No attach with this token is half done while it is revoked: one that has not
             // bound yet sees the revocation, one that has is closed below.
-            let _one_at_a_time = supervisor.attach_lock.lock().await;
-            let reply = revoke(supervisor, &id);
+            let reply = {
+                let _one_at_a_time = supervisor.attach_lock.lock().await;
+                revoke(supervisor, &id)
+            };
+            // The pool after the lock: attaches do not wait on etcd for a revocation.
             match supervisor.pool() {
                 Some(pool) => revoke_in_pool(&pool, &id, reply).await,
                 None => reply,

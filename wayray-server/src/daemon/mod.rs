@@ -188,7 +188,8 @@ pub fn run(
             let pool = pool::Pool::connect(config, identity.fingerprint.clone()).await?;
             let pool = Arc::new(pool);
             supervisor.join_pool(pool.clone());
-            tokio::spawn(pool::membership::run(pool, supervisor.clone()));
+            tokio::spawn(pool::membership::run(pool.clone(), supervisor.clone()));
+            tokio::spawn(pool::revocations::run(pool, supervisor.clone()));
         }
         supervisor.prune_audit();
         tracing::info!(

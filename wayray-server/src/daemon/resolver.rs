@@ -145,22 +145,31 @@ async fn attach(
         }
     };
     // Only a valid token waits for the lock: floods never hold up real attaches.
-    let (token_id, id, notice) = {
-        let _one_at_a_time = supervisor.attach_lock.lock().await;
-        let token = match valid {
-            Some(token) => token,
-            None => auto_create(supervisor, hash, &addr).await?,
-        };
-        let (id, notice) = match supervisor.pool() {
-            Some(pool) => {
-                super::pool::attach::session(supervisor, &pool, &token.id, viewer).await?
-            }
-            None => (
-                session_for(supervisor, &token.id, token.session, viewer).await?,
-                None,
-            ),
-        };
-        (token.id, id, notice)
+    let (token_id, id, notice) = match supervisor.pool() {
+        None => {
+            let _one_at_a_time = supervisor.attach_lock.lock().await;
+            let token = match valid {
+                Some(token) => token,
+                None => auto_create(supervisor, hash, &addr).await?,
+            };
+            let id = session_for(supervisor, &token.id, token.session, viewer).await?;
+            (token.id, id, None)
+        }
+        // In a pool the transactions keep servers apart; on this server, attaches of one token
+        // go one at a time, and none waits on etcd for another token's.
+        Some(pool) => {
+            let token = match valid {
+                Some(token) => token,
+                None => {
+                    let _one_at_a_time = supervisor.attach_lock.lock().await;
+                    auto_create(supervisor, hash, &addr).await?
+                }
+            };
+            let _this_token = supervisor.token_lock(&token.id).lock_owned().await;
+            let (id, notice) =
+                super::pool::attach::session(supervisor, &pool, &token.id, viewer).await?;
+            (token.id, id, notice)
+        }
     };
     let mut attachment =
         attach_in_order(supervisor, id, &token_id, connection, &addr, None).await?;

@@ -89,6 +89,8 @@ pub struct Supervisor {
     pub(super) attach_lock: tokio::sync::Mutex<()>,
     /// Per session: attaches bind and reach the session's link one at a time, in order.
     session_locks: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Per token, in a pool: its attaches route one at a time.
+    token_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Logins (multi-user mode): the helper, backoff and per-user order.
     pub logins: super::login::state::Logins,
     /// Sources whose tokens were refused, and how long they wait before the next try.
@@ -121,6 +123,7 @@ impl Supervisor {
             live: Mutex::new(HashMap::new()),
             attach_lock: tokio::sync::Mutex::new(()),
             session_locks: Mutex::new(HashMap::new()),
+            token_locks: Mutex::new(HashMap::new()),
             logins: super::login::state::Logins::new(&config.login),
             refused_tokens: Mutex::new(super::login::backoff::Backoff::default()),
             audit_writes: AtomicU64::new(0),
@@ -152,6 +155,13 @@ impl Supervisor {
         // Forget the locks nobody holds, so the map stays as small as the attaches under way.
         locks.retain(|_, lock| Arc::strong_count(lock) > 1);
         locks.entry(id).or_default().clone()
+    }
+
+    /// The lock that orders the attaches of token `id` (in a pool, instead of the attach lock).
+    pub fn token_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.token_locks.lock().unwrap_or_else(|e| e.into_inner());
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(id.to_owned()).or_default().clone()
     }
 
     /// Whether another session may start (`max_sessions`).

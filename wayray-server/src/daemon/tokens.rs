@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 /// A new token's id (public) and secret (shown once).
 #[derive(Clone)]
 pub struct NewToken {
-    /// Public id, e.g. `t-3f9a1c07`.
+    /// Public id, e.g. `t-3f9a1c07d2e45b18` (64 random bits: unique across a pool).
     pub id: String,
     /// The secret, e.g. `wrt_` + 64 hex digits.
     pub secret: String,
@@ -29,7 +29,7 @@ fn random<const N: usize>() -> std::io::Result<[u8; N]> {
 
 /// A new random token id.
 pub fn new_id() -> std::io::Result<String> {
-    Ok(format!("t-{}", hex::encode(random::<4>()?)))
+    Ok(format!("t-{}", hex::encode(random::<8>()?)))
 }
 
 /// A new random token.

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use wayray_protocol::admin::EndReason;
 use wayray_protocol::messages::control::DisconnectReason;
 
 use super::route::{Route, route};
@@ -14,15 +15,14 @@ use crate::daemon::registry::TokenRow;
 use crate::daemon::supervisor::Supervisor;
 use crate::daemon::transport::Refusal;
 
-/// What a viewer hears while the pool's directory is unreachable.
+/// What a viewer hears while the pool's directory is unreachable (the details go to the log,
+/// not to a peer whose token is not checked yet).
 pub fn unreachable(err: &PoolError) -> Refusal {
     tracing::warn!(%err, "pool directory unavailable; attach refused");
     refused(
         DisconnectReason::InternalError,
-        &format!(
-            "the server pool cannot place sessions right now ({err}); try again in a minute, \
-             and tell your administrator if it persists"
-        ),
+        "the server pool cannot place sessions right now; try again in a minute, and tell \
+         your administrator if it persists",
     )
 }
 
@@ -75,8 +75,13 @@ pub async fn session(
     token_id: &str,
     viewer: SocketAddr,
 ) -> Result<(u64, Option<String>), Refusal> {
-    let live = |id: u64| supervisor.live().contains_key(&id);
-    let routed = route(pool, token_id, live, None)
+    let token = token_id.to_owned();
+    let bound = blocking(supervisor, move |s| {
+        Ok(s.registry().token(&token)?.and_then(|t| t.session))
+    })
+    .await?;
+    let local = bound.filter(|id| supervisor.live().contains_key(id));
+    let routed = route(pool, token_id, local, None)
         .await
         .map_err(|e| unreachable(&e))?;
     match routed {
@@ -93,11 +98,20 @@ pub async fn session(
                  to start a new one",
             ))
         }
-        Route::Start { notice } => match start_for(supervisor, token_id, viewer).await {
+        Route::Start { notice } => match start(supervisor, token_id, viewer).await {
             Ok(id) => {
                 match pool.set_running(token_id, id, None).await {
                     Ok(true) => {}
-                    Ok(false) => tracing::warn!(session = id, "the pool gave the token elsewhere"),
+                    // Another server took the token over while this one started the session.
+                    Ok(false) => {
+                        let _ = supervisor.stop(id, EndReason::Killed).await;
+                        return Err(refused(
+                            DisconnectReason::InternalError,
+                            "another server of the pool took this session over meanwhile; \
+                             connect again",
+                        ));
+                    }
+                    // Registered by the next membership round (the token is bound here).
                     Err(err) => tracing::warn!(%err, session = id, "session not registered yet"),
                 }
                 if notice.is_some() {
@@ -116,6 +130,16 @@ pub async fn session(
             }
         },
     }
+}
+
+/// A new session, started as every start is: one at a time on this server (its caps).
+async fn start(
+    supervisor: &Arc<Supervisor>,
+    token_id: &str,
+    viewer: SocketAddr,
+) -> Result<u64, Refusal> {
+    let _one_at_a_time = supervisor.attach_lock.lock().await;
+    start_for(supervisor, token_id, viewer).await
 }
 
 async fn release(pool: &Pool, token_id: &str) {

@@ -37,19 +37,26 @@ impl Pool {
     ) -> Result<TokenRecord, PoolError> {
         let hash_hex = hex::encode(hash);
         let key = self.keys.key("tokens", &hash_hex);
+        let id_key = self.keys.key("token-ids", &record.id);
+        // Neither the hash nor the id may be taken: an id names one token in the whole pool.
         let txn = Txn::new()
-            .when([Compare::create_revision(key.clone(), CompareOp::Equal, 0)])
+            .when([
+                Compare::create_revision(key.clone(), CompareOp::Equal, 0),
+                Compare::create_revision(id_key.clone(), CompareOp::Equal, 0),
+            ])
             .and_then([
                 TxnOp::put(key.clone(), json(record), None),
-                TxnOp::put(self.keys.key("token-ids", &record.id), hash_hex, None),
+                TxnOp::put(id_key, hash_hex, None),
             ]);
         if self.txn(txn).await?.succeeded() {
             return Ok(record.clone());
         }
-        Ok(self
-            .find_token(hash)
+        self.find_token(hash)
             .await?
-            .unwrap_or_else(|| record.clone()))
+            .ok_or_else(|| PoolError::Record {
+                key: self.keys.key("token-ids", &record.id),
+                detail: "another token of the pool has this id; issue a new token".into(),
+            })
     }
 
     /// Marks token `id` revoked in the pool; false where the pool does not know it.
@@ -76,16 +83,19 @@ impl Pool {
     /// Where token `token_id`'s session is, if anywhere.
     pub async fn session_of(&self, token_id: &str) -> Result<Option<Held>, PoolError> {
         let response = self.get(self.keys.key("sessions", token_id), None).await?;
-        response
-            .kvs()
-            .first()
-            .map(|kv| {
-                Ok(Held {
-                    record: parse(kv.key(), kv.value())?,
-                    revision: kv.mod_revision(),
-                })
-            })
-            .transpose()
+        Ok(response.kvs().first().map(|kv| Held {
+            record: parse(kv.key(), kv.value()).unwrap_or_else(|err| {
+                // Whatever wrote it, it holds no session anyone can reach: it may be taken over.
+                tracing::warn!(%err, "pool record taken as lost");
+                SessionRecord {
+                    server: String::new(),
+                    session: None,
+                    user: None,
+                    phase: SessionPhase::Lost,
+                }
+            }),
+            revision: kv.mod_revision(),
+        }))
     }
 
     /// Claims token `token_id`'s session for this server: where `previous` is `None`, only if
@@ -135,20 +145,30 @@ impl Pool {
             user: user.map(str::to_owned),
             phase: SessionPhase::Running,
         };
-        let current = self.session_of(token_id).await?;
-        let compare = match &current {
-            Some(held)
-                if held.record.server != self.id() && held.record.phase != SessionPhase::Lost =>
-            {
-                return Ok(false);
+        // A concurrent writer (this server's reconcile, another attach) changes the revision:
+        // read again and decide again, a few times.
+        for _ in 0..3 {
+            let current = self.session_of(token_id).await?;
+            let compare = match &current {
+                Some(held) if held.record == record => return Ok(true),
+                Some(held)
+                    if held.record.server != self.id()
+                        && held.record.phase != SessionPhase::Lost =>
+                {
+                    return Ok(false);
+                }
+                Some(held) => Compare::mod_revision(key.clone(), CompareOp::Equal, held.revision),
+                None => Compare::create_revision(key.clone(), CompareOp::Equal, 0),
+            };
+            let txn =
+                Txn::new()
+                    .when([compare])
+                    .and_then([TxnOp::put(key.clone(), json(&record), None)]);
+            if self.txn(txn).await?.succeeded() {
+                return Ok(true);
             }
-            Some(held) => Compare::mod_revision(key.clone(), CompareOp::Equal, held.revision),
-            None => Compare::create_revision(key.clone(), CompareOp::Equal, 0),
-        };
-        let txn = Txn::new()
-            .when([compare])
-            .and_then([TxnOp::put(key, json(&record), None)]);
-        Ok(self.txn(txn).await?.succeeded())
+        }
+        Err(PoolError::Contended(token_id.to_owned()))
     }
 
     /// Gives up token `token_id`'s claim if this server still holds it (for `session`, when
@@ -157,10 +177,8 @@ impl Pool {
         let Some(held) = self.session_of(token_id).await? else {
             return Ok(());
         };
-        let ours = held.record.server == self.id()
-            && (session.is_none()
-                || held.record.session == session
-                || held.record.session.is_none());
+        // Exactly the session that ended, or (none given) the claim of a start that failed.
+        let ours = held.record.server == self.id() && held.record.session == session;
         if !ours {
             return Ok(());
         }

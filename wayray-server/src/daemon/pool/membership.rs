@@ -1,7 +1,8 @@
-//! This server's membership: a lease of `lease_ttl_secs` kept alive every third of it, the
-//! server's record (address, fingerprint, load) on that lease, and its running sessions
-//! registered. Each round also marks lost the sessions of servers whose lease lapsed.
-//! It runs as its own task: an etcd that is slow or gone never holds up viewers or sessions.
+//! This server's membership: a lease of `lease_ttl_secs`, kept alive every third of it by a
+//! loop of its own, and the server's record (address, fingerprint, load) on that lease,
+//! rewritten by a second loop that also reconciles the pool's sessions
+//! ([`super::reconcile`]). Both run in this task: an etcd that is slow or gone never holds up
+//! viewers or sessions, and a slow reconcile never delays a keep-alive.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,8 +10,8 @@ use std::time::Duration;
 
 use etcd_client::{Compare, CompareOp, GetOptions, PutOptions, Txn, TxnOp};
 
-use super::records::{ServerRecord, SessionPhase};
-use super::{Pool, PoolError, json, parse};
+use super::records::ServerRecord;
+use super::{Pool, PoolError, json, parse, reconcile};
 use crate::daemon::supervisor::Supervisor;
 
 /// Keeps this server in the pool until the daemon stops; after a failure (etcd away, the lease
@@ -34,18 +35,28 @@ async fn member(
     let ttl = pool.config.lease_ttl_secs;
     let grant = pool.call(|mut c| async move { c.lease_grant(ttl as i64, None).await });
     let lease = grant.await?.id();
-    // Tokens and sessions first: once other servers see this one alive, they find both.
-    publish_tokens(pool, supervisor).await;
-    register_sessions(pool, supervisor).await;
-    publish(pool, supervisor, lease).await?;
+    join(pool, supervisor, lease).await?;
     pool.set_lease(Some(lease));
+    // Sessions first, so that this server's are ours again before anything else; tokens in
+    // the background (many of them must not hold up the keep-alives).
+    reconcile::round(pool, supervisor, true).await?;
+    tokio::spawn(reconcile::publish_tokens(pool.clone(), supervisor.clone()));
     let again = if *joined_before { " again" } else { "" };
     tracing::info!(server = pool.id(), "joined the server pool{again}");
     *joined_before = true;
+    let round = Duration::from_millis(ttl * 1000 / 3);
+    tokio::try_join!(
+        keep_alive(pool, lease, round),
+        maintain(pool, supervisor, lease, round)
+    )?;
+    Ok(())
+}
+
+/// Renews the lease every `round` until etcd says it lapsed or stops answering.
+async fn keep_alive(pool: &Pool, lease: i64, round: Duration) -> Result<(), PoolError> {
     let keep = pool.call(|mut c| async move { c.lease_keep_alive(lease).await });
     let (mut keeper, mut answers) = keep.await?;
-    let mut tick = tokio::time::interval(Duration::from_millis(ttl * 1000 / 3));
-    tick.tick().await;
+    let mut tick = tokio::time::interval(round);
     loop {
         tick.tick().await;
         pool.bounded(keeper.keep_alive()).await?;
@@ -56,13 +67,27 @@ async fn member(
                 detail: "the lease lapsed".into(),
             });
         }
-        publish(pool, supervisor, lease).await?;
-        sweep(pool).await?;
     }
 }
 
-/// Writes this server's record on its lease (and, without one, as the last known state).
-async fn publish(pool: &Pool, supervisor: &Supervisor, lease: i64) -> Result<(), PoolError> {
+/// Every `round`: this server's record (its load) and a reconcile of the pool's sessions.
+async fn maintain(
+    pool: &Pool,
+    supervisor: &Supervisor,
+    lease: i64,
+    round: Duration,
+) -> Result<(), PoolError> {
+    let mut tick = tokio::time::interval(round);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let txn = Txn::new().and_then(record_ops(pool, supervisor, lease));
+        pool.txn(txn).await?;
+        reconcile::round(pool, supervisor, false).await?;
+    }
+}
+
+fn record_ops(pool: &Pool, supervisor: &Supervisor, lease: i64) -> [TxnOp; 2] {
     let record = ServerRecord {
         id: pool.id().to_owned(),
         address: pool.config.advertise.clone(),
@@ -72,72 +97,57 @@ async fn publish(pool: &Pool, supervisor: &Supervisor, lease: i64) -> Result<(),
         memory_available_mib: memory_available_mib(),
     };
     let value = json(&record);
-    let txn = Txn::new().and_then([
+    [
         TxnOp::put(
             pool.keys.key("servers", pool.id()),
             value.clone(),
             Some(PutOptions::new().with_lease(lease)),
         ),
         TxnOp::put(pool.keys.key("members", pool.id()), value, None),
-    ]);
-    pool.txn(txn).await?;
-    Ok(())
+    ]
 }
 
-/// Tokens this server issued before it joined (or while etcd was away) become the pool's;
-/// one create-if-absent transaction each, on every join.
-async fn publish_tokens(pool: &Pool, supervisor: &Supervisor) {
-    let tokens = supervisor.registry().token_hashes();
-    match tokens {
-        Ok(tokens) => {
-            for (record, hash) in tokens {
-                if let Err(err) = pool.publish_token(&hash, &record).await {
-                    tracing::warn!(%err, "a token was not published to the pool");
-                }
-            }
-        }
-        Err(err) => tracing::warn!(%err, "cannot read the tokens to publish"),
+/// Writes this server's record on `lease`, unless a record of this id with another
+/// fingerprint lives: then another server uses this `server_id` (or this server's identity was
+/// made anew), and joining waits until that record's lease lapses. A record with this
+/// server's fingerprint is its own previous run's (a daemon restart): taken over at once.
+async fn join(pool: &Pool, supervisor: &Supervisor, lease: i64) -> Result<(), PoolError> {
+    let key = pool.keys.key("servers", pool.id());
+    let txn = Txn::new()
+        .when([Compare::create_revision(key.clone(), CompareOp::Equal, 0)])
+        .and_then(record_ops(pool, supervisor, lease))
+        .or_else([TxnOp::get(key.clone(), None)]);
+    let answer = pool.txn(txn).await?;
+    if answer.succeeded() {
+        return Ok(());
     }
-}
-
-/// This server's running sessions, registered again under every token bound to them (after
-/// a restart, or when etcd was away long enough for others to mark them lost).
-async fn register_sessions(pool: &Pool, supervisor: &Supervisor) {
-    let tokens = match supervisor.registry().tokens() {
-        Ok(tokens) => tokens,
-        Err(err) => return tracing::warn!(%err, "cannot read the tokens to register"),
-    };
-    for token in tokens.into_iter().filter(|t| !t.revoked) {
-        let Some(id) = token
-            .session
-            .filter(|id| supervisor.live().contains_key(id))
-        else {
-            continue;
-        };
-        let user = supervisor
-            .registry()
-            .session(id)
-            .ok()
-            .flatten()
-            .and_then(|r| r.user);
-        let token_id = token.id;
-        match pool.set_running(&token_id, id, user.as_deref()).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(
-                    session = id,
-                    "another server took this session's token over"
-                );
-                supervisor.audit(
-                    "orphaned",
-                    Some(id),
-                    Some(&token_id),
-                    "token now held elsewhere",
-                );
-            }
-            Err(err) => tracing::warn!(%err, session = id, "session not registered in the pool"),
+    let held = answer.op_responses().into_iter().find_map(|op| match op {
+        etcd_client::TxnOpResponse::Get(get) => get.kvs().first().map(|kv| {
+            let record = parse::<ServerRecord>(kv.key(), kv.value()).ok();
+            (record, kv.mod_revision())
+        }),
+        _ => None,
+    });
+    if let Some((Some(record), revision)) = held
+        && record.fingerprint == pool.fingerprint
+    {
+        let txn = Txn::new()
+            .when([Compare::mod_revision(
+                key.clone(),
+                CompareOp::Equal,
+                revision,
+            )])
+            .and_then(record_ops(pool, supervisor, lease));
+        if pool.txn(txn).await?.succeeded() {
+            return Ok(());
         }
     }
+    Err(PoolError::Record {
+        key,
+        detail: "held by another server with this server_id (another fingerprint); waiting \
+                 for its lease to lapse"
+            .into(),
+    })
 }
 
 /// The ids of the servers whose lease is alive.
@@ -145,40 +155,21 @@ pub async fn alive(pool: &Pool) -> Result<HashSet<String>, PoolError> {
     Ok(servers(pool).await?.into_iter().map(|s| s.id).collect())
 }
 
-/// The live servers' records.
+/// The live servers' records (a malformed one is skipped: it cannot be redirected to).
 pub async fn servers(pool: &Pool) -> Result<Vec<ServerRecord>, PoolError> {
     let options = GetOptions::new().with_prefix();
     let response = pool.get(pool.keys.dir("servers"), Some(options)).await?;
-    response
+    Ok(response
         .kvs()
         .iter()
-        .map(|kv| parse(kv.key(), kv.value()))
-        .collect()
-}
-
-/// Marks lost the sessions whose server is gone (a compare on each record's revision: a
-/// session claimed again meanwhile is left alone).
-async fn sweep(pool: &Pool) -> Result<(), PoolError> {
-    let alive = alive(pool).await?;
-    for (token_id, held) in pool.sessions().await? {
-        if alive.contains(&held.record.server) || held.record.phase == SessionPhase::Lost {
-            continue;
-        }
-        let key = pool.keys.key("sessions", &token_id);
-        let mut record = held.record;
-        record.phase = SessionPhase::Lost;
-        let txn = Txn::new()
-            .when([Compare::mod_revision(
-                key.clone(),
-                CompareOp::Equal,
-                held.revision,
-            )])
-            .and_then([TxnOp::put(key, json(&record), None)]);
-        if pool.txn(txn).await?.succeeded() {
-            tracing::info!(server = %record.server, "a session of a dead server marked lost");
-        }
-    }
-    Ok(())
+        .filter_map(|kv| match parse(kv.key(), kv.value()) {
+            Ok(record) => Some(record),
+            Err(err) => {
+                tracing::warn!(%err, "pool record skipped");
+                None
+            }
+        })
+        .collect())
 }
 
 fn load_centi() -> u32 {

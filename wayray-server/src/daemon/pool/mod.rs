@@ -5,11 +5,12 @@
 //!
 //! - [`config`]: the `[pool]` table;
 //! - [`records`]: keys and values in etcd;
-//! - [`membership`]: this server's lease, load report and the sweep that marks the sessions
-//!   of dead servers lost;
+//! - [`membership`]: this server's lease and its record (load);
+//! - [`reconcile`]: the sessions of dead servers marked lost, this server's registered;
 //! - [`directory`]: tokens and session claims (transactions);
 //! - [`placement`]: where a new session goes;
 //! - [`publish`]: tokens issued and sessions ended here, told to the pool;
+//! - [`revocations`]: tokens revoked on other servers, applied here;
 //! - [`route`]: an attach's answer — here, another server, or a new session here;
 //! - [`attach`]: the daemon's attach through the route;
 //! - [`listing`], [`admin`]: `wayray-ctl pool`.
@@ -22,7 +23,9 @@ pub mod listing;
 pub mod membership;
 pub mod placement;
 pub mod publish;
+pub mod reconcile;
 pub mod records;
+pub mod revocations;
 pub mod route;
 
 use std::future::Future;
@@ -43,6 +46,8 @@ pub const OP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// gRPC's "unavailable": the member cannot be reached (or has no leader).
 const UNAVAILABLE: i32 = 14;
+/// gRPC's "unauthenticated": etcd lost the login (its auth token) of this client.
+const UNAUTHENTICATED: i32 = 16;
 /// The pause before a request goes again to another member.
 const RETRY_PAUSE: Duration = Duration::from_millis(25);
 
@@ -63,6 +68,9 @@ pub enum PoolError {
         /// Why.
         detail: String,
     },
+    /// This server holds no lease (etcd away, or it is joining): it claims nothing.
+    #[error("this server is not a member of the pool right now (it is joining, or etcd is away)")]
+    NotMember,
     /// No live server takes new sessions.
     #[error("no server of the pool takes new sessions (every live server is draining)")]
     NoServer,
@@ -93,7 +101,9 @@ pub struct Pool {
     pub keys: Keys,
     /// This server's certificate fingerprint (sent in redirects to it).
     pub fingerprint: String,
-    client: Client,
+    /// The client; built again when etcd forgets its login (a member restarted).
+    client: std::sync::RwLock<Client>,
+    options: ConnectOptions,
     ops: AtomicU64,
     /// The lease this server's record lives on, once granted.
     lease: Mutex<Option<i64>>,
@@ -137,18 +147,41 @@ impl Pool {
             }
             options = options.with_tls(tls);
         }
-        let connect = Client::connect(config.etcd.clone(), Some(options));
-        let client = tokio::time::timeout(OP_TIMEOUT, connect)
-            .await
-            .map_err(|_| PoolError::Timeout(OP_TIMEOUT))??;
+        let client = Self::client_for(&config, &options).await?;
         Ok(Self {
             keys: Keys::new(&config.prefix),
             config,
             fingerprint,
-            client,
+            client: std::sync::RwLock::new(client),
+            options,
             ops: AtomicU64::new(0),
             lease: Mutex::new(None),
         })
+    }
+
+    async fn client_for(
+        config: &PoolConfig,
+        options: &ConnectOptions,
+    ) -> Result<Client, PoolError> {
+        let connect = Client::connect(config.etcd.clone(), Some(options.clone()));
+        Ok(tokio::time::timeout(OP_TIMEOUT, connect)
+            .await
+            .map_err(|_| PoolError::Timeout(OP_TIMEOUT))??)
+    }
+
+    fn current(&self) -> Client {
+        self.client
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Logs in again: an etcd member that restarted forgot the client's auth token.
+    async fn renew(&self) -> Result<(), PoolError> {
+        let client = Self::client_for(&self.config, &self.options).await?;
+        *self.client.write().unwrap_or_else(|e| e.into_inner()) = client;
+        tracing::info!("logged in to etcd again");
+        Ok(())
     }
 
     /// This server's id.
@@ -171,12 +204,22 @@ impl Pool {
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
         let deadline = tokio::time::Instant::now() + OP_TIMEOUT;
+        let mut renewed = false;
         loop {
             self.ops.fetch_add(1, Ordering::Relaxed);
-            let answer = tokio::time::timeout_at(deadline, request(self.client.clone()))
+            let answer = tokio::time::timeout_at(deadline, request(self.current()))
                 .await
                 .map_err(|_| PoolError::Timeout(OP_TIMEOUT))?;
             match answer {
+                Err(etcd_client::Error::GRpcStatus(status))
+                    if i32::from(status.code()) == UNAUTHENTICATED
+                        && self.options_have_user()
+                        && !renewed =>
+                {
+                    renewed = true;
+                    tracing::warn!(%status, "etcd no longer knows this server's login");
+                    self.renew().await?;
+                }
                 Err(etcd_client::Error::GRpcStatus(status))
                     if i32::from(status.code()) == UNAVAILABLE
                         && tokio::time::Instant::now() + RETRY_PAUSE < deadline =>
@@ -187,6 +230,10 @@ impl Pool {
                 other => return other.map_err(PoolError::from),
             }
         }
+    }
+
+    fn options_have_user(&self) -> bool {
+        self.config.etcd_user.is_some()
     }
 
     /// A range read.

@@ -30,23 +30,22 @@ pub enum Route {
 /// How many times a lost race is retried before the attach gives up.
 const RACES: usize = 3;
 
-/// Routes token `token_id`'s attach; `live` says whether a session id runs on this server.
+/// Routes token `token_id`'s attach; `local` is the session this server's registry binds the
+/// token to, where it runs here.
 pub async fn route(
     pool: &Pool,
     token_id: &str,
-    live: impl Fn(u64) -> bool,
+    local: Option<u64>,
     user: Option<&str>,
 ) -> Result<Route, PoolError> {
     for _ in 0..RACES {
         let held = pool.session_of(token_id).await?;
         let (previous, notice) = match held {
-            Some(held) if held.record.server == pool.id() => {
-                if let Some(id) = held.record.session.filter(|id| live(*id)) {
-                    return Ok(Route::Here(id));
-                }
-                // A claim of ours whose session ended: reused (attaches here are serial).
-                (Some(held), None)
-            }
+            Some(held) if held.record.server == pool.id() => match local {
+                Some(id) => return Ok(Route::Here(id)),
+                // A claim of ours whose session ended: reused (attaches of a token are serial).
+                None => (Some(held), None),
+            },
             Some(held) => {
                 let servers = membership::servers(pool).await?;
                 let owner = servers.iter().find(|s| s.id == held.record.server);
@@ -54,6 +53,8 @@ pub async fn route(
                     Some(owner) if held.record.phase != SessionPhase::Lost => {
                         return Ok(Route::Elsewhere(redirect_to(owner)?));
                     }
+                    // Lost, but its session runs here (this server was away a while).
+                    _ if local.is_some() => (Some(held), None),
                     _ => {
                         let notice = lost_notice(&held.record.server);
                         match place(pool, &servers).await? {
@@ -63,6 +64,7 @@ pub async fn route(
                     }
                 }
             }
+            None if local.is_some() => (None, None),
             None => {
                 let servers = membership::servers(pool).await?;
                 if let Some(other) = place(pool, &servers).await? {
@@ -71,12 +73,20 @@ pub async fn route(
                 (None, None)
             }
         };
+        // Only a member claims: a server without a lease may have lost its sessions already.
+        if pool.lease().is_none() {
+            return Err(PoolError::NotMember);
+        }
         if pool
             .claim(token_id, previous.as_ref(), user)
             .await?
             .is_some()
         {
-            return Ok(Route::Start { notice });
+            return Ok(match local {
+                Some(id) if pool.set_running(token_id, id, user).await? => Route::Here(id),
+                Some(_) => continue,
+                None => Route::Start { notice },
+            });
         }
     }
     Err(PoolError::Contended(token_id.to_owned()))
