@@ -24,6 +24,12 @@ pub struct EtcdCluster {
     dir: RuntimeDir,
     members: Vec<Member>,
     initial_cluster: String,
+    /// `http` or `https` (client URLs).
+    scheme: &'static str,
+    /// Added to every member's command line (TLS files).
+    member_args: Vec<String>,
+    /// Added to every `etcdctl` call (TLS files, `--user`).
+    ctl_args: Vec<String>,
 }
 
 fn free_port() -> u16 {
@@ -37,6 +43,18 @@ impl EtcdCluster {
     /// Starts `n` members and waits until the cluster answers; `None` (skip) without etcd,
     /// outside CI.
     pub fn start(label: &str, n: usize) -> Option<Self> {
+        Self::start_with(label, n, "http", Vec::new(), Vec::new())
+    }
+
+    /// [`EtcdCluster::start`] with client URLs of `scheme`, `member_args` on every member's
+    /// command line and `ctl_args` on every `etcdctl` call (e.g. TLS files).
+    pub fn start_with(
+        label: &str,
+        n: usize,
+        scheme: &'static str,
+        member_args: Vec<String>,
+        ctl_args: Vec<String>,
+    ) -> Option<Self> {
         let etcd = require("etcd")?;
         let etcdctl = require("etcdctl")?;
         let shm = std::path::Path::new("/dev/shm");
@@ -65,6 +83,9 @@ impl EtcdCluster {
             dir,
             members,
             initial_cluster,
+            scheme,
+            member_args,
+            ctl_args,
         };
         for i in 0..n {
             cluster.start_member(i);
@@ -81,7 +102,7 @@ impl EtcdCluster {
             .append(true)
             .open(self.dir.path().join(format!("{}.log", member.name)))
             .expect("etcd log");
-        let client = format!("http://127.0.0.1:{}", member.client_port);
+        let client = format!("{}://127.0.0.1:{}", self.scheme, member.client_port);
         let peer = format!("http://127.0.0.1:{}", member.peer_port);
         let child = Command::new(&self.etcd)
             .args(["--name", &member.name])
@@ -104,6 +125,7 @@ impl EtcdCluster {
             .args(["--initial-cluster-token", "wayray-test"])
             // Fast elections on loopback: a dead leader is replaced within a second.
             .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
+            .args(&self.member_args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
@@ -116,8 +138,13 @@ impl EtcdCluster {
     pub fn endpoints(&self) -> Vec<String> {
         self.members
             .iter()
-            .map(|m| format!("http://127.0.0.1:{}", m.client_port))
+            .map(|m| format!("{}://127.0.0.1:{}", self.scheme, m.client_port))
             .collect()
+    }
+
+    /// Adds `args` to every later `etcdctl` call (`--user` once authentication is on).
+    pub fn add_ctl_args(&mut self, args: &[&str]) {
+        self.ctl_args.extend(args.iter().map(|a| (*a).to_owned()));
     }
 
     /// The endpoints as a TOML array.
@@ -160,12 +187,13 @@ impl EtcdCluster {
             .members
             .iter()
             .filter(|m| m.child.is_some())
-            .map(|m| format!("http://127.0.0.1:{}", m.client_port))
+            .map(|m| format!("{}://127.0.0.1:{}", self.scheme, m.client_port))
             .collect();
         Command::new(&self.etcdctl)
             .env("ETCDCTL_API", "3")
             .arg(format!("--endpoints={}", live.join(",")))
             .args(["--command-timeout=2s"])
+            .args(&self.ctl_args)
             .args(args)
             .output()
             .expect("etcdctl runs")

@@ -5,22 +5,14 @@
 use std::sync::Arc;
 
 use wayray_server::daemon::pool::Pool;
-use wayray_server::daemon::pool::config::{PlacementPolicy, PoolConfig};
+use wayray_server::daemon::pool::config::PoolConfig;
 use wayray_tests::etcd::EtcdCluster;
 
 fn config(cluster: &EtcdCluster, id: &str) -> PoolConfig {
     PoolConfig {
-        etcd: cluster.endpoints(),
-        server_id: id.into(),
-        advertise: format!("{id}.example:47600"),
         prefix: "/race/".into(),
         lease_ttl_secs: 5,
-        placement: PlacementPolicy::LeastSessions,
-        etcd_user: None,
-        etcd_password_file: None,
-        etcd_ca_file: None,
-        etcd_cert_file: None,
-        etcd_key_file: None,
+        ..PoolConfig::new(cluster.endpoints(), id, &format!("{id}.example:47600"))
     }
 }
 

@@ -60,6 +60,24 @@ fn default_ttl() -> u64 {
 }
 
 impl PoolConfig {
+    /// A pool on `etcd` as server `server_id`, reached at `advertise`, every other key at its
+    /// default.
+    pub fn new(etcd: Vec<String>, server_id: &str, advertise: &str) -> Self {
+        Self {
+            etcd,
+            server_id: server_id.into(),
+            advertise: advertise.into(),
+            prefix: default_prefix(),
+            lease_ttl_secs: default_ttl(),
+            placement: PlacementPolicy::default(),
+            etcd_user: None,
+            etcd_password_file: None,
+            etcd_ca_file: None,
+            etcd_cert_file: None,
+            etcd_key_file: None,
+        }
+    }
+
     /// Checks the values a mistake would make dangerous or useless.
     pub fn check(&self) -> Result<(), String> {
         if self.etcd.is_empty() {
