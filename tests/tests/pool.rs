@@ -17,14 +17,6 @@ fn member(cluster: &EtcdCluster, id: &str) -> Option<Daemon> {
     cluster.pool_member(id, TTL)
 }
 
-fn pool_servers(daemon: &Daemon) -> Vec<serde_json::Value> {
-    daemon
-        .ctl_json(&["pool", "servers"])
-        .as_array()
-        .expect("array")
-        .clone()
-}
-
 fn server<'a>(servers: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
     servers
         .iter()
@@ -32,11 +24,19 @@ fn server<'a>(servers: &'a [serde_json::Value], id: &str) -> &'a serde_json::Val
         .expect("server listed")
 }
 
-/// Waits until `daemon` sees the pool's servers as `pred` wants.
+/// Waits until `daemon` sees the pool's servers as `pred` wants. A request that fails (etcd
+/// just regained quorum and the daemon's client has not reconnected yet) counts as not yet.
 fn wait_pool(daemon: &Daemon, what: &str, pred: impl Fn(&[serde_json::Value]) -> bool) -> Duration {
     let start = Instant::now();
     let seen = wayray_tests::wait::poll_until(Duration::from_secs(30), || {
-        let servers = pool_servers(daemon);
+        let out = daemon.ctl(&["--json", "pool", "servers"]);
+        let servers: Vec<serde_json::Value> = if out.status.success() {
+            serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+        } else {
+            return Err(vec![serde_json::Value::String(
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )]);
+        };
         if pred(&servers) { Ok(()) } else { Err(servers) }
     });
     if let Err(servers) = seen {
