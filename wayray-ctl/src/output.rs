@@ -104,7 +104,7 @@ fn session_text(s: &SessionInfo) -> String {
     format!(
         "session {}\nstate        {}\ntoken        {}\nattached     {}\nviewer       {}\n\
          pid          {}\ndisplay      {}\ncreated      {}\nlast attach  {}\nend reason   {}\n\
-         sound        {}",
+         sound        {}\nvideo cap    {}",
         s.id,
         s.state,
         opt(&s.token_id),
@@ -115,7 +115,9 @@ fn session_text(s: &SessionInfo) -> String {
         s.created,
         opt(&s.last_attach),
         opt(&s.end_reason),
-        sound_text(s.sound)
+        sound_text(s.sound),
+        s.video_kbps
+            .map_or("-".into(), |kbps| format!("{kbps} kbit/s"))
     )
 }
 

@@ -34,7 +34,8 @@ fn stream(
     for t in 0..frames {
         let pixels = picture(width, height, t);
         let view = PixelView::packed(&pixels, width, height).ok_or("bad picture size")?;
-        units.push(encoder.encode(&view, Rect::new(0, 0, width, height))?);
+        let at = std::time::Duration::from_millis(u64::from(t) * 33);
+        units.push(encoder.encode(&view, Rect::new(0, 0, width, height), at)?);
     }
     Ok(units)
 }

@@ -187,6 +187,10 @@ pub struct SessionInfo {
     /// running, not asked, or no sound server).
     #[serde(default)]
     pub sound: Option<SessionSound>,
+    /// The video's rate cap towards the attached viewer, kbit/s, as the running session
+    /// reports it (`session show` only).
+    #[serde(default)]
+    pub video_kbps: Option<u32>,
 }
 
 /// What a running session's sound is doing.

@@ -44,7 +44,58 @@ pub struct H264Encoder {
     packet: ffmpeg::Packet,
     width: u32,
     height: u32,
-    pts: i64,
+    /// The last timestamp given to the encoder, ms.
+    pts: Option<i64>,
+    /// The rate cap, kbit/s, where one is set.
+    max_kbps: Option<u32>,
+    /// The frame rate seen, to turn the cap into x264's per-frame budget.
+    scale: RateScale,
+}
+
+/// The frame rate x264 is told (zerolatency: constant frame rate).
+const ASSUMED_FPS: u32 = 30;
+
+/// The frame rate a stream's frames really come at (a moving average of their intervals),
+/// and the rate handed to x264 for it: a cap of `kbps` at `fps` frames a second is
+/// `kbps × 30 / fps` at the 30 x264 assumes.
+#[derive(Clone, Copy, Debug)]
+struct RateScale {
+    /// Average interval between frames, ms.
+    interval_ms: f64,
+    /// The rate x264 was last given, kbit/s.
+    applied_kbps: u32,
+}
+
+impl RateScale {
+    fn new() -> Self {
+        Self {
+            interval_ms: 1000.0 / f64::from(ASSUMED_FPS),
+            applied_kbps: 0,
+        }
+    }
+
+    /// A frame came `interval_ms` after the previous one.
+    fn frame(&mut self, interval_ms: f64) {
+        // Between 2 and 1000 ms: a pause in the video does not count as a slow frame rate.
+        let interval = interval_ms.clamp(2.0, 1000.0);
+        self.interval_ms += (interval - self.interval_ms) / 8.0;
+    }
+
+    /// The rate to give x264 for a cap of `kbps`, if it moved by 10 % or more.
+    fn update(&mut self, kbps: u32) -> Option<u32> {
+        let fps = 1000.0 / self.interval_ms;
+        let scaled = (f64::from(kbps) * f64::from(ASSUMED_FPS) / fps)
+            .round()
+            .max(1.0) as u32;
+        let moved =
+            scaled.abs_diff(self.applied_kbps) as f64 >= f64::from(self.applied_kbps) / 10.0;
+        if moved {
+            self.applied_kbps = scaled;
+            Some(scaled)
+        } else {
+            None
+        }
+    }
 }
 
 impl std::fmt::Debug for H264Encoder {
@@ -61,8 +112,19 @@ impl std::fmt::Debug for H264Encoder {
 unsafe impl Send for H264Encoder {}
 
 impl H264Encoder {
-    /// A stream for `width` × `height` regions (both even).
+    /// A stream for `width` × `height` regions (both even), at constant quality (CRF 23).
     pub fn new(width: u32, height: u32) -> Result<Self, CodecError> {
+        Self::open(width, height, None)
+    }
+
+    /// A stream for `width` × `height` regions at constant quality, but never above
+    /// `max_kbps` kbit/s (capped CRF: an x264 VBV of a tenth of a second at that rate).
+    /// [`H264Encoder::set_max_rate`] moves the cap while it runs.
+    pub fn with_max_rate(width: u32, height: u32, max_kbps: u32) -> Result<Self, CodecError> {
+        Self::open(width, height, Some(max_kbps.max(1)))
+    }
+
+    fn open(width: u32, height: u32, max_kbps: Option<u32>) -> Result<Self, CodecError> {
         init();
         if width % 2 != 0 || height % 2 != 0 || width == 0 || height == 0 {
             return Err(err(format!("{width}x{height} is not an even size")));
@@ -77,10 +139,19 @@ impl H264Encoder {
         encoder.set_height(height);
         encoder.set_format(Pixel::YUV420P);
         encoder.set_time_base((1, 1000));
+        // zerolatency's rate control assumes a constant frame rate (taking the real one from
+        // the timestamps would hold every frame back until the next): this one, with the cap
+        // scaled by the rate the frames really come at (`RateScale`).
+        encoder.set_frame_rate(Some((ASSUMED_FPS as i32, 1)));
         encoder.set_max_b_frames(0);
         // Keyframes only at the start: a viewer that joins gets a lossless keyframe and the
         // video stream restarts.
         encoder.set_gop(i32::MAX as u32);
+        let mut scale = RateScale::new();
+        if let Some(kbps) = max_kbps.and_then(|kbps| scale.update(kbps)) {
+            // SAFETY: the context is not open yet and owned here.
+            set_vbv(unsafe { encoder.as_mut_ptr() }, kbps);
+        }
         let mut options = ffmpeg::Dictionary::new();
         options.set("preset", "ultrafast");
         options.set("tune", "zerolatency");
@@ -104,8 +175,33 @@ impl H264Encoder {
             packet: ffmpeg::Packet::empty(),
             width,
             height,
-            pts: 0,
+            pts: None,
+            max_kbps,
+            scale,
         })
+    }
+
+    /// Moves the rate cap of a stream opened [`H264Encoder::with_max_rate`] to `max_kbps`
+    /// from the next frame on (x264 reconfigures its VBV); a stream without a cap keeps none.
+    pub fn set_max_rate(&mut self, max_kbps: u32) {
+        if self.max_kbps.is_some() {
+            self.max_kbps = Some(max_kbps.max(1));
+            self.apply_rate();
+        }
+    }
+
+    /// Hands x264 the cap for the frame rate seen, where it moved enough.
+    fn apply_rate(&mut self) {
+        if let Some(kbps) = self.max_kbps.and_then(|kbps| self.scale.update(kbps)) {
+            // SAFETY: the context is open and owned by this encoder; libx264 reads these
+            // fields at the next frame and reconfigures itself.
+            set_vbv(unsafe { self.encoder.as_mut_ptr() }, kbps);
+        }
+    }
+
+    /// The rate cap in effect, kbit/s.
+    pub fn max_rate(&self) -> Option<u32> {
+        self.max_kbps
     }
 
     /// The region size this stream encodes.
@@ -113,8 +209,14 @@ impl H264Encoder {
         (self.width, self.height)
     }
 
-    /// Encodes `rect` of `src` (its size must be the stream's) into one access unit.
-    pub fn encode(&mut self, src: &PixelView<'_>, rect: Rect) -> Result<Vec<u8>, CodecError> {
+    /// Encodes `rect` of `src` (its size must be the stream's), captured `at` after the
+    /// stream began, into one access unit.
+    pub fn encode(
+        &mut self,
+        src: &PixelView<'_>,
+        rect: Rect,
+        at: std::time::Duration,
+    ) -> Result<Vec<u8>, CodecError> {
         if (rect.width, rect.height) != (self.width, self.height) {
             return Err(err("region size does not match the stream"));
         }
@@ -124,8 +226,15 @@ impl H264Encoder {
             data[y * stride..y * stride + row.len()].copy_from_slice(row);
         }
         self.scaler.run(&self.bgra, &mut self.yuv).map_err(err)?;
-        self.yuv.set_pts(Some(self.pts));
-        self.pts += 1;
+        // Timestamps in ms, strictly increasing.
+        let at = i64::try_from(at.as_millis()).unwrap_or(i64::MAX);
+        let pts = self.pts.map_or(at, |last| at.max(last.saturating_add(1)));
+        if let Some(last) = self.pts {
+            self.scale.frame((pts - last) as f64);
+            self.apply_rate();
+        }
+        self.pts = Some(pts);
+        self.yuv.set_pts(Some(pts));
         self.encoder.send_frame(&self.yuv).map_err(err)?;
         let mut out = Vec::new();
         while self.encoder.receive_packet(&mut self.packet).is_ok() {
@@ -134,6 +243,17 @@ impl H264Encoder {
             }
         }
         Ok(out)
+    }
+}
+
+/// Sets the VBV of `ctx` for `kbps`: that rate at most, over a buffer of a tenth of a second
+/// (a frame may not take much longer than that on a link of that rate).
+fn set_vbv(ctx: *mut ffmpeg::ffi::AVCodecContext, kbps: u32) {
+    let bits = i64::from(kbps) * 1000;
+    // SAFETY: `ctx` is a live codec context owned by the caller, used by this thread only.
+    unsafe {
+        (*ctx).rc_max_rate = bits;
+        (*ctx).rc_buffer_size = i32::try_from(bits / 10).unwrap_or(i32::MAX);
     }
 }
 

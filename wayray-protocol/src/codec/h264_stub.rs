@@ -22,13 +22,31 @@ impl H264Encoder {
         Err(UNAVAILABLE)
     }
 
+    /// Always fails: built without the `h264` feature.
+    pub fn with_max_rate(_width: u32, _height: u32, _max_kbps: u32) -> Result<Self, CodecError> {
+        Err(UNAVAILABLE)
+    }
+
+    /// Never called: no encoder can exist.
+    pub fn set_max_rate(&mut self, _max_kbps: u32) {}
+
+    /// Never called: no encoder can exist.
+    pub fn max_rate(&self) -> Option<u32> {
+        None
+    }
+
     /// Never called: no encoder can exist.
     pub fn size(&self) -> (u32, u32) {
         (0, 0)
     }
 
     /// Never called: no encoder can exist.
-    pub fn encode(&mut self, _src: &PixelView<'_>, _rect: Rect) -> Result<Vec<u8>, CodecError> {
+    pub fn encode(
+        &mut self,
+        _src: &PixelView<'_>,
+        _rect: Rect,
+        _at: std::time::Duration,
+    ) -> Result<Vec<u8>, CodecError> {
         Err(UNAVAILABLE)
     }
 }

@@ -96,5 +96,7 @@ fn check_coded_size(rect: Rect) -> Result<(), CodecError> {
     Ok(())
 }
 
+#[cfg(all(test, feature = "h264"))]
+mod h264_rate_tests;
 #[cfg(test)]
 mod tests;

@@ -267,7 +267,8 @@ fn h264_round_trip_is_above_the_psnr_floor() {
             [base[i], base[i + 1], base[i + 2], 0xff]
         });
         let src = PixelView::packed(&content, W, H).unwrap();
-        let payload = encoder.encode(&src, rect).unwrap();
+        let at = std::time::Duration::from_millis(u64::from(frame) * 33);
+        let payload = encoder.encode(&src, rect, at).unwrap();
         assert!(!payload.is_empty(), "one packet per frame (zerolatency)");
         let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
         decoders

@@ -43,6 +43,9 @@ pub enum LinkRequest {
     /// A datagram of the viewer's microphone (an `AudioMessage` the daemon decoded and
     /// validated), only from a viewer that negotiated the microphone.
     Microphone(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// The most the viewer's video may use now, kbit/s: the daemon's estimate of the link
+    /// (`session::rate`), for the H.264 encoder's rate cap.
+    VideoRate(u32),
 }
 
 /// A viewer joins the session.
@@ -126,6 +129,8 @@ pub struct LinkStatus {
     pub viewer_attached: bool,
     /// Its sound, when it has a sound server.
     pub sound: Option<crate::admin::SessionSound>,
+    /// The video's rate cap, kbit/s, while a viewer is attached.
+    pub video_kbps: Option<u32>,
 }
 
 impl WireMessage for LinkRequest {
@@ -141,6 +146,7 @@ impl WireMessage for LinkRequest {
         "DetachViewer",
         "Clipboard",
         "Microphone",
+        "VideoRate",
     ];
 
     fn name(&self) -> &'static str {
@@ -155,6 +161,7 @@ impl WireMessage for LinkRequest {
             Self::DetachViewer => "DetachViewer",
             Self::Clipboard(_) => "Clipboard",
             Self::Microphone(_) => "Microphone",
+            Self::VideoRate(_) => "VideoRate",
         }
     }
 
@@ -181,6 +188,15 @@ impl WireMessage for LinkRequest {
             }
             Self::Clipboard(msg) => msg.validate(),
             Self::Microphone(bytes) => check_datagram(bytes),
+            Self::VideoRate(kbps) => {
+                if *kbps == 0 {
+                    return Err(ValidationError::OutOfRange {
+                        field: "video rate",
+                        detail: "0 kbit/s".into(),
+                    });
+                }
+                Ok(())
+            }
             Self::Status | Self::Screenshot | Self::Stop | Self::DetachViewer => Ok(()),
         }
     }

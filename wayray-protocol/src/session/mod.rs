@@ -18,6 +18,7 @@
 
 pub mod ack_hold;
 pub mod clipboard;
+pub mod rate;
 pub mod rtt;
 pub mod server;
 pub mod sim;

@@ -14,7 +14,7 @@ use wayray_protocol::admin::{
     TokenInfo,
 };
 use wayray_protocol::messages::control::DisconnectReason;
-use wayray_protocol::messages::link::{LinkReply, LinkRequest};
+use wayray_protocol::messages::link::{LinkReply, LinkRequest, LinkStatus};
 
 use super::admin_access::{caller, filter, permit};
 use super::registry::SessionRow;
@@ -173,14 +173,15 @@ fn info(supervisor: &Supervisor, row: SessionRow) -> SessionInfo {
         end_reason: row.end_reason,
         user: row.user,
         sound: None,
+        video_kbps: None,
     }
 }
 
-/// What running session `id`'s sound is doing, asked over its link.
-async fn sound(supervisor: &Supervisor, id: u64) -> Option<wayray_protocol::admin::SessionSound> {
+/// What running session `id` reports over its link: its sound and video rate.
+async fn live_status(supervisor: &Supervisor, id: u64) -> Option<LinkStatus> {
     let link = supervisor.live().get(&id).map(|s| s.link.clone())?;
     match session_link::request(&link, &LinkRequest::Status).await {
-        Ok(LinkReply::Status(status)) => status.sound,
+        Ok(LinkReply::Status(status)) => Some(status),
         _ => None,
     }
 }
@@ -215,7 +216,10 @@ async fn handle(supervisor: &Arc<Supervisor>, request: AdminRequest) -> AdminRep
             match row {
                 Ok(Some(row)) => {
                     let mut info = info(supervisor, row);
-                    info.sound = sound(supervisor, id).await;
+                    if let Some(live) = live_status(supervisor, id).await {
+                        info.sound = live.sound;
+                        info.video_kbps = live.video_kbps;
+                    }
                     AdminReply::Session(info)
                 }
                 Ok(None) => not_found(id),

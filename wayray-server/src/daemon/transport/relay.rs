@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use wayray_protocol::messages::control::DisconnectReason;
 use wayray_protocol::messages::link::{LinkDisplay, LinkReply, LinkRequest};
 use wayray_protocol::quic::{MessageReader, ReadError};
+use wayray_protocol::session::rate::{RateController, RateLimits, TICK, TransportSample};
 use wayray_protocol::session::{ClipboardGate, ClipboardPolicy, Routed, ServerEvent};
 use wayray_protocol::{Capabilities, ClipboardMessage, ControlMessage, InputMessage, WireMessage};
 
@@ -71,6 +72,11 @@ pub(super) async fn relay(
             .machine
             .capabilities()
             .contains(Capabilities::CLIPBOARD);
+    // The video's rate follows the link, only for a viewer that gets video.
+    let video = control.machine.capabilities().contains(Capabilities::H264);
+    let mut rate = RateController::new(RateLimits::default());
+    let mut rate_tick = tokio::time::interval(TICK);
+    rate_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let clip_task = clip_open.then(|| {
         tokio::spawn(super::clipboard::serve(
             control.conn.clone(),
@@ -185,6 +191,13 @@ pub(super) async fn relay(
                 }
                 None => clip_open = false,
             },
+            _ = rate_tick.tick(), if video => {
+                if let Some(kbps) = rate.sample(Instant::now(), transport_sample(&control.conn)) {
+                    tracing::debug!(kbps, queue_ms = rate.queue().as_millis() as u64, "video rate");
+                    // A full queue skips one estimate; the next tick sends a newer one.
+                    let _ = to_session.try_send(LinkRequest::VideoRate(kbps));
+                }
+            }
             () = sleep_until(timer) => control.machine.handle_timeout(Instant::now()),
             _ = control.conn.closed() => break,
         }
@@ -235,6 +248,16 @@ fn send_audio(conn: &Connection, negotiated: bool, datagram: Vec<u8>) {
     }
     if let Err(err) = conn.send_datagram(datagram.into()) {
         tracing::debug!(%err, "audio datagram not sent");
+    }
+}
+
+/// What the QUIC connection reports for the rate controller.
+fn transport_sample(conn: &Connection) -> TransportSample {
+    let stats = conn.stats();
+    TransportSample {
+        rtt: conn.rtt(),
+        sent_bytes: stats.udp_tx.bytes,
+        lost_packets: stats.path.lost_packets,
     }
 }
 

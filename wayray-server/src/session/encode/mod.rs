@@ -58,6 +58,11 @@ pub struct FrameInput<'a> {
     pub keyframe: bool,
     /// Capture time (drives motion detection and video refresh).
     pub now: Instant,
+    /// Captured frames merged into this one (1: none coalesced). A tile that changed
+    /// costly in a frame that merged many counts as that many changes: on a slow link the
+    /// frames a video makes are merged while the viewer catches up, and the video must still
+    /// be found.
+    pub captures: u64,
 }
 
 impl<'a> FrameInput<'a> {
@@ -78,6 +83,7 @@ impl<'a> FrameInput<'a> {
             video: &[],
             keyframe: false,
             now,
+            captures: 1,
         }
     }
 
@@ -98,6 +104,8 @@ pub struct Encoder {
     parallel_threshold: usize,
     video_enabled: bool,
     motion: video::Motion,
+    /// The video's rate cap, kbit/s (kept across new motion trackers).
+    video_kbps: u32,
     tile: u32,
     /// What the viewer's content cache holds, where it keeps one.
     cache: Option<cached::KeyCache>,
@@ -137,6 +145,7 @@ impl Encoder {
             parallel_threshold: 8,
             video_enabled: true,
             motion: video::Motion::new(width, height, TILE, false),
+            video_kbps: video::START_KBPS,
             tile: TILE,
             cache: None,
         }
@@ -156,21 +165,34 @@ impl Encoder {
     /// Uses `tile` × `tile` tiles instead of [`TILE`] (measurements; 16 to 256).
     pub fn with_tile_size(mut self, tile: u32) -> Self {
         self.tile = tile.clamp(16, 256);
-        self.motion = video::Motion::new(self.width, self.height, self.tile, self.video_enabled);
+        self.motion = self.fresh_motion(self.width, self.height, self.video_enabled);
         self
     }
 
     /// Allows or forbids H.264 video regions (the viewer's capability; FFmpeg must be there too).
     pub fn set_video(&mut self, enabled: bool) {
         self.video_enabled = enabled;
-        self.motion = video::Motion::new(self.width, self.height, self.tile, enabled);
+        self.motion = self.fresh_motion(self.width, self.height, enabled);
+    }
+
+    /// Caps the video regions at `kbps` (the viewer's link, as the daemon estimates it).
+    pub fn set_video_rate(&mut self, kbps: u32) {
+        self.video_kbps = kbps;
+        self.motion.set_rate(kbps);
+    }
+
+    /// A motion tracker for a `width` × `height` output at the current rate cap.
+    fn fresh_motion(&self, width: u32, height: u32, video: bool) -> video::Motion {
+        let mut motion = video::Motion::new(width, height, self.tile, video);
+        motion.set_rate(self.video_kbps);
+        motion
     }
 
     /// Frees the shadow of the viewer's pixels (no viewer is attached); the next frame is then
     /// a keyframe. The sequence numbers carry on.
     pub fn release(&mut self) {
         self.shadow = Vec::new();
-        self.motion = video::Motion::new(self.width, self.height, self.tile, self.video_enabled);
+        self.motion = self.fresh_motion(self.width, self.height, self.video_enabled);
     }
 
     /// When the current video region is due for its lossless refresh: call
@@ -192,6 +214,7 @@ impl Encoder {
             video: video_windows,
             keyframe,
             now,
+            captures,
         } = *input;
         let full = Rect::new(0, 0, width, height);
         let keyframe =
@@ -204,7 +227,7 @@ impl Encoder {
             self.height = height;
             self.shadow.clear();
             self.shadow.resize(width as usize * height as usize * 4, 0);
-            self.motion = video::Motion::new(width, height, self.tile, self.video_enabled);
+            self.motion = self.fresh_motion(width, height, self.video_enabled);
         }
         let Some(src) = PixelView::packed(current, width, height) else {
             // A frame of the wrong size is a caller bug; send nothing rather than garbage.
@@ -254,7 +277,7 @@ impl Encoder {
                 self.motion
                     .update_region(&changed, video_windows, width, height, now)
             && changed.iter().any(|t| video::contains(rect, *t))
-            && let Some((rect, payload)) = self.motion.encode(&src)
+            && let Some((rect, payload)) = self.motion.encode(&src, now)
         {
             stats.video_bytes = payload.len();
             regions.push(RegionUpdate {
@@ -269,7 +292,7 @@ impl Encoder {
                 .copied()
                 .filter(|t| video::contains(rect, *t))
                 .collect();
-            self.motion.record(in_region, now);
+            self.motion.record(in_region, now, captures);
         }
         // Lossy tiles are resent absolutely: the viewer's pixels are not the shadow's.
         let mut changed: Vec<(Rect, bool)> = parts
@@ -315,11 +338,14 @@ impl Encoder {
             self.motion.clear_lossy(region.rect);
         }
         if !keyframe {
-            let costly = encoded
+            let costly: Vec<&RegionUpdate> = encoded
                 .iter()
                 .filter(|r| r.payload.len() >= video::COSTLY_BYTES)
-                .map(|r| tiles::tile_of(r.rect, self.tile));
-            self.motion.record(costly, now);
+                .collect();
+            let bytes: usize = costly.iter().map(|r| r.payload.len()).sum();
+            let times = video::weight(bytes, captures, self.video_kbps);
+            let tiles = costly.iter().map(|r| tiles::tile_of(r.rect, self.tile));
+            self.motion.record(tiles, now, times);
         }
         let encoded = runs::merge_solid_runs(encoded);
         let mut shadow =

@@ -5,7 +5,7 @@
 //! newer frames replace older unsent ones instead of queueing. The only queue is the bounded
 //! output channel.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use wayray_protocol::Rect;
 use wayray_protocol::messages::display::FrameUpdate;
+use wayray_protocol::session::rate::{MAX_KBPS, MIN_KBPS, START_KBPS};
 
 use super::{Encoder, FrameInput, FrameStats};
 use crate::session::capture::{CapturedFrame, FrameSink, MoveHint};
@@ -47,6 +48,8 @@ struct Shared {
     viewer_video: AtomicBool,
     /// The attached viewer keeps the content cache.
     viewer_cache: AtomicBool,
+    /// The most the video may use, kbit/s (the daemon's estimate of the viewer's link).
+    video_kbps: AtomicU32,
 }
 
 impl Default for Shared {
@@ -58,6 +61,7 @@ impl Default for Shared {
             parked: AtomicBool::new(false),
             viewer_video: AtomicBool::new(true),
             viewer_cache: AtomicBool::new(false),
+            video_kbps: AtomicU32::new(START_KBPS),
         }
     }
 }
@@ -139,6 +143,18 @@ impl Pipeline {
     /// a keyframe).
     pub fn set_viewer_cache(&self, keeps: bool) {
         self.shared.viewer_cache.store(keeps, Ordering::SeqCst);
+    }
+
+    /// Caps the video at `kbps` (from the next frame on); a new viewer starts at the
+    /// controller's starting rate.
+    pub fn set_video_rate(&self, kbps: u32) {
+        let kbps = kbps.clamp(MIN_KBPS, MAX_KBPS);
+        self.shared.video_kbps.store(kbps, Ordering::SeqCst);
+    }
+
+    /// The video's rate cap in effect, kbit/s.
+    pub fn video_rate(&self) -> u32 {
+        self.shared.video_kbps.load(Ordering::SeqCst)
     }
 
     /// Asks for a full frame of the current output (new viewer, lost state).
@@ -299,6 +315,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                 encoder.set_video(video_now);
             }
             encoder.set_cache(shared.viewer_cache.load(Ordering::SeqCst));
+            encoder.set_video_rate(shared.video_kbps.load(Ordering::SeqCst));
             let dirty = std::mem::take(&mut pending.dirty);
             let moves = std::mem::take(&mut pending.moves);
             let video = pending.video.clone();
@@ -334,6 +351,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             video: &video,
             keyframe,
             now: started,
+            captures: frames,
         });
         let encode_us = started.elapsed().as_micros() as u64;
         if update.regions.is_empty() && !keyframe {

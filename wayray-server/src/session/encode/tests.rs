@@ -374,3 +374,60 @@ fn a_window_said_to_show_video_streams_from_its_first_change() {
     // Without the hint one change is not motion.
     assert!(run(&[]).is_empty());
 }
+
+#[test]
+fn motion_on_a_slow_link_becomes_video_after_one_lossless_frame() {
+    if !wayray_protocol::codec::h264_available() {
+        return;
+    }
+    // Two updates a second, each merging 15 captured frames (a 30 fps video whose viewer
+    // takes two frames a second): video from the second update; counted as one capture
+    // each, never.
+    let area = Rect::new(64, 64, 256, 192);
+    let damage = [area];
+    let run_at = |captures: u64, kbps: u32| {
+        let mut encoder = Encoder::new(W, H);
+        encoder.set_video(true);
+        encoder.set_video_rate(kbps);
+        let start = Instant::now();
+        let mut frame = terminal(0);
+        let mut first_video = None;
+        for step in 0..6u32 {
+            for y in area.y..area.y + area.height {
+                for x in area.x..area.x + area.width {
+                    let i = ((y * W + x) * 4) as usize;
+                    frame[i] = (x * 7 + step * 41) as u8;
+                    frame[i + 1] = (y * 3 + step * 13) as u8;
+                    frame[i + 2] = ((x ^ y) + step * 29) as u8;
+                }
+            }
+            let now = start + Duration::from_millis(u64::from(step) * 500);
+            let input = FrameInput {
+                captures,
+                ..FrameInput::new(&frame, W, H, &damage, now).keyframe(step == 0)
+            };
+            let (_, stats) = encoder.encode(&input);
+            if stats.video_bytes > 0 && first_video.is_none() {
+                first_video = Some(step);
+            }
+        }
+        first_video
+    };
+    let fast = wayray_protocol::session::rate::START_KBPS;
+    assert_eq!(
+        run_at(15, fast),
+        Some(2),
+        "merged captures count as changes"
+    );
+    assert_eq!(
+        run_at(1, fast),
+        None,
+        "two changes a second alone are not a video"
+    );
+    // A link too slow for the motion's lossless frames: streamed after the first.
+    assert_eq!(
+        run_at(1, 300),
+        Some(2),
+        "a slow link streams motion at once"
+    );
+}

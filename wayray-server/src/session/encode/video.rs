@@ -25,6 +25,21 @@ pub const COSTLY_BYTES: usize = 1024;
 pub const MIN_HOT_TILES: usize = 6;
 /// Quiet time after which a video region is refreshed losslessly.
 pub const IDLE_REFRESH: Duration = Duration::from_millis(300);
+/// The rate cap before the daemon's first estimate of the link, kbit/s.
+pub const START_KBPS: u32 = wayray_protocol::session::rate::START_KBPS;
+
+/// How many changes a frame's costly tiles count for: one per captured frame merged into
+/// it, and at once enough to be hot when sending them losslessly would take the link (at the
+/// video's cap of `kbps`) more than a fifth of a second — on a slow link a second lossless
+/// frame of motion would queue for seconds, while the stream sends it at the link's rate.
+pub fn weight(bytes: usize, captures: u64, kbps: u32) -> u64 {
+    let budget = u64::from(kbps) * 1000 / 8 / 5;
+    if bytes as u64 > budget {
+        HOT_CHANGES as u64
+    } else {
+        captures
+    }
+}
 
 /// The video region in progress.
 #[derive(Debug)]
@@ -33,6 +48,8 @@ pub struct Region {
     pub rect: Rect,
     encoder: H264Encoder,
     last_change: Instant,
+    /// When the stream began: its timestamps count from here.
+    started: Instant,
 }
 
 /// Per-tile change history and the current video region.
@@ -46,6 +63,8 @@ pub struct Motion {
     /// Tiles whose content on the viewer came from the lossy stream.
     lossy: Vec<bool>,
     region: Option<Region>,
+    /// The stream's rate cap, kbit/s.
+    rate_kbps: u32,
 }
 
 impl Motion {
@@ -62,6 +81,18 @@ impl Motion {
             history: vec![VecDeque::new(); tiles],
             lossy: vec![false; tiles],
             region: None,
+            rate_kbps: START_KBPS,
+        }
+    }
+
+    /// Caps the video stream at `kbps`, the current one from its next frame on.
+    pub fn set_rate(&mut self, kbps: u32) {
+        if kbps == self.rate_kbps {
+            return;
+        }
+        self.rate_kbps = kbps;
+        if let Some(region) = &mut self.region {
+            region.encoder.set_max_rate(kbps);
         }
     }
 
@@ -69,12 +100,14 @@ impl Motion {
         ((tile.y / self.tile) * self.cols + tile.x / self.tile) as usize
     }
 
-    /// Records that `tiles` changed expensively at `now` (see [`COSTLY_BYTES`]).
-    pub fn record(&mut self, tiles: impl IntoIterator<Item = Rect>, now: Instant) {
+    /// Records that `tiles` changed expensively at `now` (see [`COSTLY_BYTES`]), `times`
+    /// times (the captured frames merged into this one).
+    pub fn record(&mut self, tiles: impl IntoIterator<Item = Rect>, now: Instant, times: u64) {
+        let times = times.clamp(1, HOT_CHANGES as u64) as usize;
         for tile in tiles {
             let i = self.index(tile);
             let history = &mut self.history[i];
-            history.push_back(now);
+            history.extend(std::iter::repeat_n(now, times));
             while history
                 .front()
                 .is_some_and(|t| now.duration_since(*t) > WINDOW)
@@ -126,12 +159,13 @@ impl Motion {
         if rect.width == 0 || rect.height == 0 {
             return None;
         }
-        match H264Encoder::new(rect.width, rect.height) {
+        match H264Encoder::with_max_rate(rect.width, rect.height, self.rate_kbps) {
             Ok(encoder) => {
                 self.region = Some(Region {
                     rect,
                     encoder,
                     last_change: now,
+                    started: now,
                 });
                 Some(rect)
             }
@@ -192,11 +226,12 @@ impl Motion {
         })
     }
 
-    /// Encodes the region's current content; marks its tiles lossy.
-    pub fn encode(&mut self, src: &PixelView<'_>) -> Option<(Rect, Vec<u8>)> {
+    /// Encodes the region's content captured at `now`; marks its tiles lossy.
+    pub fn encode(&mut self, src: &PixelView<'_>, now: Instant) -> Option<(Rect, Vec<u8>)> {
         let region = self.region.as_mut()?;
         let rect = region.rect;
-        match region.encoder.encode(src, rect) {
+        let at = now.saturating_duration_since(region.started);
+        match region.encoder.encode(src, rect, at) {
             Ok(payload) => {
                 for ty in rect.y / self.tile..(rect.y + rect.height).div_ceil(self.tile) {
                     for tx in rect.x / self.tile..(rect.x + rect.width).div_ceil(self.tile) {

@@ -57,17 +57,19 @@ async fn status(shared: &Shared) -> LinkReply {
         return LinkReply::Error("the compositor does not answer".into());
     };
     let mode = shared.mode.lock().map(|m| *m).unwrap_or(shared.config.mode);
+    let attached = shared.viewer.lock().is_ok_and(|v| v.is_some());
     LinkReply::Status(LinkStatus {
         pid: std::process::id(),
         wayland_display: shared.config.wayland_display.clone(),
         mode,
         frames: stats.frames,
         windows: stats.windows as u32,
-        viewer_attached: shared.viewer.lock().is_ok_and(|v| v.is_some()),
+        viewer_attached: attached,
         sound: shared.config.audio.as_ref().map(|_| SessionSound {
             playing: shared.stats.recent(&shared.stats.sound_sent_ms),
             microphone: shared.stats.recent(&shared.stats.microphone_ms),
         }),
+        video_kbps: attached.then(|| shared.pipeline.video_rate()),
     })
 }
 

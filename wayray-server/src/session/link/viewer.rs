@@ -34,6 +34,10 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         .capabilities
         .contains(wayray_protocol::Capabilities::H264);
     shared.pipeline.set_viewer_video(h264);
+    // Its link is not known yet: the daemon's estimate starts again.
+    shared
+        .pipeline
+        .set_video_rate(wayray_protocol::session::rate::START_KBPS);
     shared.pipeline.set_viewer_cache(
         attach
             .capabilities
@@ -213,6 +217,7 @@ async fn requests<R: AsyncRead + Unpin>(
                     shared.stats.microphone_ms.store(now, Ordering::Relaxed);
                 }
             }
+            LinkRequest::VideoRate(kbps) => shared.pipeline.set_video_rate(kbps),
             LinkRequest::Input(event) => {
                 if send_command(&shared.session, SessionCommand::Input(event))
                     .await

@@ -1,0 +1,279 @@
+//! Bandwidth adaptation (ADR 0033): a 1280×480 testsrc2 video at 30 frames a second.
+//!
+//! 1. Quality at a rate cap: the clip's frames through the session's encoder with its video
+//!    capped at 2, 5 and 20 Mbit/s (and uncapped), decoded by the viewer's framebuffer; the
+//!    rate it produced and the PSNR of every video frame against the server's own frame.
+//! 2. Over a shaped link (the test relay: 2, 5, 20 Mbit/s towards the viewer, 20 ms each way):
+//!    a session (1280×800) plays the clip in mpv while foot sits below it; a viewer (the
+//!    library) types a key every 200 ms. Video frames a second at the viewer, the rate
+//!    received, and keystroke → the typed line's update, p50 / p99.
+//!
+//! Run: `cargo bench -p wayray-tests --bench bandwidth`
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use wayray_client::{Framebuffer, PinPolicy, Viewer};
+use wayray_protocol::Rect;
+use wayray_protocol::messages::display::Codec;
+use wayray_protocol::messages::input::ButtonState;
+use wayray_server::session::encode::{Encoder, FrameInput};
+use wayray_tests::fixture::{Fixture, run_with_timeout};
+use wayray_tests::keys::type_codes;
+use wayray_tests::pointer::{key, left_button, motion, send};
+use wayray_tests::programs::require;
+use wayray_tests::relay::{Shape, start_shaped};
+use wayray_tests::remote::{serve, viewer_options};
+
+const VW: u32 = 1280;
+const VH: u32 = 480;
+const FPS: u64 = 30;
+const LINKS_MBIT: [u64; 3] = [2, 5, 20];
+const PHASE: Duration = Duration::from_secs(15);
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    let mut sum = 0.0;
+    let mut n = 0.0;
+    for (pa, pb) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+        for c in 0..3 {
+            let d = f64::from(pa[c]) - f64::from(pb[c]);
+            sum += d * d;
+            n += 1.0;
+        }
+    }
+    let mse = sum / n;
+    if mse == 0.0 {
+        99.0
+    } else {
+        10.0 * (255.0 * 255.0 / mse).log10()
+    }
+}
+
+fn overlaps(a: Rect, b: Rect) -> bool {
+    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+}
+
+/// The test clip, `seconds` long, as an H.264 file in `dir`.
+fn make_clip(ffmpeg: &Path, dir: &Path, seconds: u32) -> std::path::PathBuf {
+    let clip = dir.join("testsrc2.mp4");
+    let mut make = std::process::Command::new(ffmpeg);
+    make.args(["-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={VW}x{VH}:rate={FPS}"))
+        .args([
+            "-t",
+            &seconds.to_string(),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+        ])
+        .args(["-crf", "18", "-pix_fmt", "yuv420p", "-y"])
+        .arg(&clip);
+    let out = run_with_timeout(make, Duration::from_secs(120));
+    assert!(out.status.success(), "cannot make the test clip");
+    clip
+}
+
+/// The clip's frames as BGRA.
+fn clip_frames(ffmpeg: &Path, clip: &Path) -> Vec<Vec<u8>> {
+    let mut decode = std::process::Command::new(ffmpeg);
+    decode
+        .args(["-loglevel", "error", "-i"])
+        .arg(clip)
+        .args(["-f", "rawvideo", "-pix_fmt", "bgra", "-"]);
+    let out = run_with_timeout(decode, Duration::from_secs(120));
+    assert!(out.status.success(), "cannot decode the test clip");
+    out.stdout
+        .chunks_exact((VW * VH * 4) as usize)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// Part 1: (kbit/s produced, mean PSNR, lowest PSNR, video frames) at `cap` (None: uncapped).
+fn quality(frames: &[Vec<u8>], cap: Option<u32>) -> (f64, f64, f64, usize) {
+    let mut encoder = Encoder::new(VW, VH);
+    encoder.set_video(true);
+    encoder.set_video_rate(cap.unwrap_or(wayray_protocol::session::rate::MAX_KBPS));
+    let mut fb = Framebuffer::new().unwrap();
+    let t0 = Instant::now();
+    let whole = [Rect::new(0, 0, VW, VH)];
+    let (mut bytes, mut scores) = (0usize, Vec::new());
+    for (i, frame) in frames.iter().enumerate() {
+        let at = t0 + Duration::from_millis(i as u64 * 1000 / FPS);
+        let input = FrameInput::new(frame, VW, VH, &whole, at).keyframe(i == 0);
+        let (update, _) = encoder.encode(&input);
+        fb.apply(&update).unwrap();
+        if update.regions.iter().any(|r| r.codec == Codec::H264) {
+            bytes += update
+                .regions
+                .iter()
+                .map(|r| r.payload.len())
+                .sum::<usize>();
+            scores.push(psnr(fb.pixels(), frame));
+        }
+    }
+    let secs = scores.len() as f64 / FPS as f64;
+    let kbps = bytes as f64 * 8.0 / secs / 1000.0;
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    let low = scores.iter().copied().fold(f64::INFINITY, f64::min);
+    (kbps, mean, low, scores.len())
+}
+
+/// Drags the window under (`x`, `y`) by `dy` with Alt held (the window manager's move).
+async fn alt_drag(viewer: &mut Viewer, x: f64, y: f64, dy: f64) {
+    const LEFT_ALT: u32 = 56;
+    send(viewer, motion(x, y)).await;
+    send(viewer, key(LEFT_ALT, ButtonState::Pressed)).await;
+    send(viewer, left_button(ButtonState::Pressed)).await;
+    for step in 1..=10 {
+        send(viewer, motion(x, y + dy * f64::from(step) / 10.0)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    send(viewer, left_button(ButtonState::Released)).await;
+    send(viewer, key(LEFT_ALT, ButtonState::Released)).await;
+}
+
+/// Where typing shows: the rows that change on the server when three 'a's are typed (and
+/// erased again).
+async fn typed_line(fixture: &Fixture, viewer: &mut Viewer) -> Rect {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = fixture.session.screenshot().unwrap();
+    type_codes(viewer, &[30, 30, 30]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = fixture.session.screenshot().unwrap();
+    type_codes(viewer, &[14, 14, 14]).await.unwrap();
+    let (mut y0, mut y1) = (u32::MAX, 0);
+    for y in 640..after.height {
+        for x in 0..after.width {
+            if before.pixel(x, y) != after.pixel(x, y) {
+                (y0, y1) = (y0.min(y), y1.max(y));
+            }
+        }
+    }
+    assert!(y0 <= y1, "typing changed nothing below the video");
+    Rect::new(0, y0, after.width, y1 - y0 + 1)
+}
+
+/// Part 2 over one link: (video frames/s, kbit/s received, keystroke latencies in ms).
+async fn over_link(
+    fixture: &Fixture,
+    served: &wayray_tests::remote::Served,
+    mbit: u64,
+    line: Rect,
+) -> (f64, f64, Vec<f64>) {
+    let shape = Shape {
+        rate: Some(mbit * 125_000),
+        delay: Duration::from_millis(20),
+        loss: 0.0,
+    };
+    let relay = start_shaped(served.addr, shape).await;
+    let mut options = viewer_options(served, fixture, PinPolicy::AcceptNew, "bench");
+    options.server = relay.addr;
+    let mut viewer = Viewer::connect(&options).await.expect("connect");
+    // The controller finds the link's rate in the first seconds.
+    let warm = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < warm {
+        let _ = tokio::time::timeout(Duration::from_secs(1), viewer.next_update()).await;
+    }
+    let video = Rect::new(0, 160, VW, VH);
+    let (down0, _) = relay.bytes.get();
+    let started = Instant::now();
+    let (mut video_frames, mut samples) = (0u64, Vec::new());
+    let mut i = 0u32;
+    while started.elapsed() < PHASE {
+        let code = if i % 20 < 10 { 30 } else { 14 };
+        i += 1;
+        let t = Instant::now();
+        type_codes(&mut viewer, &[code]).await.unwrap();
+        let mut seen = None;
+        while t.elapsed() < Duration::from_millis(200) || seen.is_none() {
+            let left = Duration::from_secs(2).saturating_sub(t.elapsed());
+            let Ok(Ok(rects)) = tokio::time::timeout(left, viewer.next_update()).await else {
+                break;
+            };
+            if rects.iter().any(|r| overlaps(*r, video)) {
+                video_frames += 1;
+            }
+            if seen.is_none() && rects.iter().any(|r| overlaps(*r, line)) {
+                seen = Some(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        samples.push(seen.unwrap_or(2000.0));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let (down1, _) = relay.bytes.get();
+    viewer.disconnect().await;
+    let kbps = (down1 - down0) as f64 * 8.0 / secs / 1000.0;
+    (video_frames as f64 / secs, kbps, samples)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let (Some(foot), Some(mpv), Some(ffmpeg)) =
+        (require("foot"), require("mpv"), require("ffmpeg"))
+    else {
+        return;
+    };
+    let mut fixture = Fixture::new("bench-bandwidth", VW, 800);
+    let clip = make_clip(&ffmpeg, fixture.dir.path(), 10);
+
+    println!("| video cap | produced | PSNR mean / lowest | video frames |");
+    println!("|---|---|---|---|");
+    let frames = clip_frames(&ffmpeg, &clip);
+    let frames = &frames[..frames.len().min(90)];
+    for cap in [Some(2_000), Some(5_000), Some(20_000), None] {
+        let (kbps, mean, low, n) = quality(frames, cap);
+        let name = cap.map_or("uncapped".to_string(), |c| format!("{} Mbit/s", c / 1000));
+        println!("| {name} | {kbps:.0} kbit/s | {mean:.1} / {low:.1} dB | {n} |");
+    }
+
+    let served = serve(&fixture, "bench", &fixture.dir.path().join("state"), 2);
+    let mut command = fixture.command(&mpv);
+    command
+        .args(["--vo=wlshm", "--no-audio", "--really-quiet", "--loop=inf"])
+        .arg(&clip);
+    fixture.spawn(command);
+    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
+    fixture.spawn_foot(
+        &foot,
+        "[cursor]\nblink=no\n",
+        &[
+            "--window-size-pixels=1280x160",
+            "sh",
+            "-c",
+            "PS1='$ ' exec sh",
+        ],
+    );
+    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 2);
+    std::thread::sleep(Duration::from_secs(1));
+    let options = viewer_options(&served, &fixture, PinPolicy::AcceptNew, "bench");
+    let mut viewer = Viewer::connect(&options).await.expect("connect");
+    // foot opens centred over the video: move it below (y 650 on).
+    alt_drag(&mut viewer, 640.0, 400.0, 330.0).await;
+    let line = typed_line(&fixture, &mut viewer).await;
+    viewer.disconnect().await;
+
+    println!();
+    println!(
+        "| link (20 ms each way) | video frames/s at the viewer | received | keystroke p50 / p99 |"
+    );
+    println!("|---|---|---|---|");
+    for mbit in LINKS_MBIT {
+        let (fps, kbps, mut samples) = over_link(&fixture, &served, mbit, line).await;
+        samples.sort_by(f64::total_cmp);
+        println!(
+            "| {mbit} Mbit/s | {fps:.1} | {:.2} Mbit/s | {:.1} / {:.1} ms ({} keys) |",
+            kbps / 1000.0,
+            percentile(&samples, 0.5),
+            percentile(&samples, 0.99),
+            samples.len()
+        );
+    }
+}
