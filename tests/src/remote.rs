@@ -34,6 +34,24 @@ pub fn serve(
     state_dir: &std::path::Path,
     frames_in_flight: usize,
 ) -> Served {
+    serve_with(
+        fixture,
+        token,
+        state_dir,
+        frames_in_flight,
+        wayray_protocol::session::rate::RateLimits::default(),
+    )
+}
+
+/// [`serve`] with each viewer's video rate cap moving within `video` (`RateLimits::fixed`:
+/// no adaptation).
+pub fn serve_with(
+    fixture: &Fixture,
+    token: &str,
+    state_dir: &std::path::Path,
+    frames_in_flight: usize,
+    video: wayray_protocol::session::rate::RateLimits,
+) -> Served {
     let identity = Identity::load_or_create(state_dir).expect("identity");
     let fingerprint = identity.fingerprint.clone();
     let (pipeline, sink, frames) = Pipeline::start(1, true);
@@ -64,11 +82,10 @@ pub fn serve(
     fixture
         .session
         .send(SessionCommand::SetCursorSink(link.cursor_sink()));
-    let resolver = Arc::new(SingleSession::new(
-        Token::new(token.into()),
-        "test-session".into(),
-        path,
-    ));
+    let resolver = Arc::new(
+        SingleSession::new(Token::new(token.into()), "test-session".into(), path)
+            .with_video_rate(video),
+    );
     let transport = wayray_server::daemon::transport::start(TransportConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         identity,

@@ -60,6 +60,27 @@ impl Default for RateLimits {
     }
 }
 
+impl RateLimits {
+    /// The default range, but never above `max_kbps` (a server's ceiling).
+    pub fn up_to(max_kbps: u32) -> Self {
+        let max_kbps = max_kbps.clamp(MIN_KBPS, MAX_KBPS);
+        Self {
+            min_kbps: MIN_KBPS,
+            max_kbps,
+            start_kbps: START_KBPS.min(max_kbps),
+        }
+    }
+
+    /// A fixed cap of `kbps` (no adaptation: measurements).
+    pub fn fixed(kbps: u32) -> Self {
+        Self {
+            min_kbps: kbps,
+            max_kbps: kbps,
+            start_kbps: kbps,
+        }
+    }
+}
+
 /// What the transport reports at one tick; the counters count from the connection's start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TransportSample {

@@ -158,3 +158,22 @@ fn the_cap_stays_within_its_limits_and_changes_are_announced_once() {
     assert_eq!(rate.target_kbps(), 500);
     assert_eq!(rate.queue(), Duration::from_millis(860));
 }
+
+#[test]
+fn a_server_ceiling_and_a_fixed_cap() {
+    let low = RateLimits::up_to(2_000);
+    assert_eq!((low.max_kbps, low.start_kbps), (2_000, 2_000));
+    assert_eq!(RateLimits::up_to(1).max_kbps, MIN_KBPS);
+    assert_eq!(RateLimits::up_to(u32::MAX).start_kbps, START_KBPS);
+    let t0 = Instant::now();
+    let mut fixed = RateController::new(RateLimits::fixed(5_000));
+    for i in 0..50u32 {
+        let sample = TransportSample {
+            rtt: Duration::from_millis(if i < 10 { 40 } else { 400 }),
+            sent_bytes: u64::from(i) * 60_000,
+            lost_packets: u64::from(i),
+        };
+        assert_eq!(fixed.sample(t0 + TICK * i, sample), None);
+    }
+    assert_eq!(fixed.target_kbps(), 5_000);
+}

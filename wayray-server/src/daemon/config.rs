@@ -166,6 +166,9 @@ pub struct SessionDefaults {
     /// With `audio`: a viewer may send its desk's microphone into the session (each viewer
     /// still has to turn it on).
     pub microphone: bool,
+    /// The most a viewer's video may use, kbit/s (300–100000): the cap follows each viewer's
+    /// link below this.
+    pub max_video_kbps: u32,
 }
 
 impl Default for Config {
@@ -200,6 +203,7 @@ impl Default for SessionDefaults {
             x11: true,
             audio: true,
             microphone: true,
+            max_video_kbps: wayray_protocol::session::rate::MAX_KBPS,
         }
     }
 }
@@ -252,6 +256,11 @@ impl Config {
             .map_err(|e| format!("[session] max_size: {e}"))?;
         if !(0.5..=8.0).contains(&self.session.scale) {
             return Err("[session] scale must be between 0.5 and 8".into());
+        }
+        let video =
+            wayray_protocol::session::rate::MIN_KBPS..=wayray_protocol::session::rate::MAX_KBPS;
+        if !video.contains(&self.session.max_video_kbps) {
+            return Err("[session] max_video_kbps must be between 300 and 100000".into());
         }
         if !(1..=16).contains(&self.frames_in_flight) {
             return Err("frames_in_flight must be between 1 and 16".into());
@@ -343,6 +352,7 @@ mod tests {
             keyboard_layout = "de"
             idle_timeout_secs = 60
             max_size = "3840x2160"
+            max_video_kbps = 20000
             [login]
             enabled = false
             daemon_user = "wr-daemon"
@@ -369,6 +379,7 @@ mod tests {
             ["weston-terminal", "--shell=/bin/sh"]
         );
         assert_eq!(config.session.idle_timeout_secs, 60);
+        assert_eq!(config.session.max_video_kbps, 20_000);
         assert_eq!(config.login.daemon_user, "wr-daemon");
         assert_eq!(config.max_output(), (3840, 2160));
         let clipboard = config.clipboard.policy();
@@ -394,6 +405,8 @@ mod tests {
         let direction = Config::parse("[clipboard]\ndirection = \"out\"").unwrap_err();
         assert!(direction.contains("direction"), "{direction}");
         assert!(Config::parse("[clipboard]\nmax_size_mib = 0").is_err());
+        let video = Config::parse("[session]\nmax_video_kbps = 100").unwrap_err();
+        assert!(video.contains("max_video_kbps"), "{video}");
         assert!(Config::parse("[login]\nruntime_dir = \"run\"").is_err());
     }
 }

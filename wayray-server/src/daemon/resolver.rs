@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use wayray_protocol::secret::Token;
+use wayray_protocol::session::rate::RateLimits;
 
 use wayray_protocol::messages::control::DisconnectReason;
 
@@ -63,6 +64,10 @@ impl Resolver for DaemonResolver {
 
     fn microphone(&self) -> bool {
         self.0.config.session.audio && self.0.config.session.microphone
+    }
+
+    fn video_rate(&self) -> RateLimits {
+        RateLimits::up_to(self.0.config.session.max_video_kbps)
     }
 
     fn detached(&self, session_id: &str, connection: &quinn::Connection) {

@@ -33,6 +33,7 @@ pub(super) async fn relay(
     mut reader: MessageReader<ControlMessage>,
     link: ViewerLink,
     clipboard: ClipboardPolicy,
+    video_rate: RateLimits,
 ) {
     let ViewerLink {
         reader: mut link_reader,
@@ -74,9 +75,13 @@ pub(super) async fn relay(
             .contains(Capabilities::CLIPBOARD);
     // The video's rate follows the link, only for a viewer that gets video.
     let video = control.machine.capabilities().contains(Capabilities::H264);
-    let mut rate = RateController::new(RateLimits::default());
+    let mut rate = RateController::new(video_rate);
     let mut rate_tick = tokio::time::interval(TICK);
     rate_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    if video {
+        // The session starts each viewer at the default cap; this server's may differ.
+        let _ = to_session.try_send(LinkRequest::VideoRate(rate.target_kbps()));
+    }
     let clip_task = clip_open.then(|| {
         tokio::spawn(super::clipboard::serve(
             control.conn.clone(),

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use wayray_protocol::messages::control::{DisconnectReason, Redirect};
 use wayray_protocol::secret::{Secret, Token, same_secret};
+use wayray_protocol::session::rate::RateLimits;
 
 /// Who a viewer says it is.
 #[derive(Debug)]
@@ -125,6 +126,11 @@ pub trait Resolver: Send + Sync + 'static {
     fn microphone(&self) -> bool {
         true
     }
+
+    /// The range each viewer's video rate cap moves in (`session::rate`).
+    fn video_rate(&self) -> RateLimits {
+        RateLimits::default()
+    }
 }
 
 /// One session, one token (`wayray-server session --listen`, and tests).
@@ -134,6 +140,7 @@ pub struct SingleSession {
     session_id: String,
     link: PathBuf,
     current: Mutex<Option<quinn::Connection>>,
+    video: RateLimits,
 }
 
 impl SingleSession {
@@ -144,7 +151,14 @@ impl SingleSession {
             session_id,
             link,
             current: Mutex::new(None),
+            video: RateLimits::default(),
         }
+    }
+
+    /// Moves each viewer's video rate cap within `limits` (a fixed cap: all three equal).
+    pub fn with_video_rate(mut self, limits: RateLimits) -> Self {
+        self.video = limits;
+        self
     }
 }
 

@@ -164,7 +164,14 @@ async fn serve(conn: Connection, resolver: Arc<dyn Resolver>, admission: Admissi
     }
     control.flush().await;
     tracing::info!("viewer attached");
-    relay(&mut control, reader, link, resolver.clipboard()).await;
+    relay(
+        &mut control,
+        reader,
+        link,
+        resolver.clipboard(),
+        resolver.video_rate(),
+    )
+    .await;
     resolver.detached(&attachment.session_id, &conn);
 }
 

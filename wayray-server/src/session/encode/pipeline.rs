@@ -34,6 +34,8 @@ struct Pending {
     stop: bool,
     /// Frames captured since the encoder last took the pending damage.
     coalesced: u64,
+    /// While gated: the consumer can send one frame at once (see [`Pipeline::grant`]).
+    credit: bool,
 }
 
 #[derive(Debug)]
@@ -50,6 +52,8 @@ struct Shared {
     viewer_cache: AtomicBool,
     /// The most the video may use, kbit/s (the daemon's estimate of the viewer's link).
     video_kbps: AtomicU32,
+    /// Frames are encoded only when the consumer can send them at once.
+    gated: AtomicBool,
 }
 
 impl Default for Shared {
@@ -62,6 +66,7 @@ impl Default for Shared {
             viewer_video: AtomicBool::new(true),
             viewer_cache: AtomicBool::new(false),
             video_kbps: AtomicU32::new(START_KBPS),
+            gated: AtomicBool::new(false),
         }
     }
 }
@@ -150,6 +155,26 @@ impl Pipeline {
     pub fn set_video_rate(&self, kbps: u32) {
         let kbps = kbps.clamp(MIN_KBPS, MAX_KBPS);
         self.shared.video_kbps.store(kbps, Ordering::SeqCst);
+    }
+
+    /// Encodes a frame only after [`Pipeline::grant`] (`true`), or whenever there is damage
+    /// (`false`, the default). A viewer's link gates the pipeline while it is attached, so
+    /// that a frame is encoded when it can go: the damage meanwhile (a keystroke's echo
+    /// included) goes in that frame instead of waiting behind frames encoded earlier.
+    pub fn set_gated(&self, gated: bool) {
+        self.shared.gated.store(gated, Ordering::SeqCst);
+        let mut pending = lock(&self.shared);
+        pending.credit = false;
+        self.shared.wake.notify_one();
+    }
+
+    /// With the pipeline gated: one frame may be encoded now (at most one is outstanding).
+    pub fn grant(&self) {
+        let mut pending = lock(&self.shared);
+        if !pending.credit {
+            pending.credit = true;
+            self.shared.wake.notify_one();
+        }
     }
 
     /// The video's rate cap in effect, kbit/s.
@@ -285,6 +310,11 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                     pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
                     continue;
                 }
+                if shared.gated.load(Ordering::SeqCst) && !pending.credit {
+                    // Nothing could go now: damage keeps accumulating until it can.
+                    pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                    continue;
+                }
                 if !pending.dirty.is_empty() || pending.keyframe {
                     break;
                 }
@@ -306,6 +336,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                 }
             }
             let (width, height) = (pending.width, pending.height);
+            pending.credit = false;
             let keyframe = std::mem::take(&mut pending.keyframe);
             // The viewer may have changed (one with H.264, one without); read with the frame,
             // so a new viewer's keyframe already follows it.
@@ -355,6 +386,10 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
         });
         let encode_us = started.elapsed().as_micros() as u64;
         if update.regions.is_empty() && !keyframe {
+            // Nothing to send: the consumer still waits for a frame.
+            if shared.gated.load(Ordering::SeqCst) {
+                lock(shared).credit = true;
+            }
             continue;
         }
         let encoded = Encoded {

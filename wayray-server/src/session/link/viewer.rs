@@ -16,6 +16,7 @@ use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage}
 use super::clipboard::ClipboardLink;
 use super::{LinkError, LinkReader, Shared, send_command};
 use crate::session::SessionCommand;
+use crate::session::encode::pipeline::Pipeline;
 use crate::session::output::OutputConfig;
 
 /// How long a session without a viewer keeps its encoder ready before freeing its buffers.
@@ -293,7 +294,31 @@ async fn display(
     let mut cursor = shared.cursor.subscribe();
     let current = cursor.borrow_and_update().message();
     send(current, None).await?;
+    // Frames are encoded when they can go (see `Pipeline::set_gated`).
+    shared.pipeline.set_gated(true);
+    let _ungate = Ungate(&shared.pipeline);
     loop {
+        // Room first, then a frame: damage meanwhile goes into the frame encoded then.
+        loop {
+            let now = *flow.borrow_and_update();
+            if now.restarts != restarts {
+                restarts = now.restarts;
+                window.restart();
+            }
+            if let Some(acked) = now.acked
+                && let Err(err) = window.ack(acked)
+            {
+                tracing::debug!(%err, "acknowledgement ignored");
+            }
+            if window.has_room() {
+                break;
+            }
+            if !backlogged.set(shared, true).await || flow.changed().await.is_err() {
+                return Ok(());
+            }
+        }
+        backlogged.set(shared, false).await;
+        shared.pipeline.grant();
         let encoded = tokio::select! {
             frame = frames.recv() => match frame {
                 Some(frame) => frame,
@@ -344,6 +369,15 @@ async fn display(
             .stats
             .max_in_flight
             .fetch_max(window.in_flight() as u64, Ordering::Relaxed);
+    }
+}
+
+/// Lets the pipeline encode freely again when this viewer's frame loop ends.
+struct Ungate<'a>(&'a Pipeline);
+
+impl Drop for Ungate<'_> {
+    fn drop(&mut self) {
+        self.0.set_gated(false);
     }
 }
 
