@@ -299,25 +299,19 @@ async fn display(
     let _ungate = Ungate(&shared.pipeline);
     loop {
         // Room first, then a frame: damage meanwhile goes into the frame encoded then.
-        loop {
-            let now = *flow.borrow_and_update();
-            if now.restarts != restarts {
-                restarts = now.restarts;
-                window.restart();
-            }
-            if let Some(acked) = now.acked
-                && let Err(err) = window.ack(acked)
-            {
-                tracing::debug!(%err, "acknowledgement ignored");
-            }
-            if window.has_room() {
-                break;
-            }
-            if !backlogged.set(shared, true).await || flow.changed().await.is_err() {
-                return Ok(());
-            }
+        let room = |w: &FrameWindow| w.has_room();
+        if !wait_for(
+            &mut flow,
+            &mut restarts,
+            &mut window,
+            &mut backlogged,
+            shared,
+            room,
+        )
+        .await
+        {
+            return Ok(());
         }
-        backlogged.set(shared, false).await;
         shared.pipeline.grant();
         let encoded = tokio::select! {
             frame = frames.recv() => match frame {
@@ -338,26 +332,20 @@ async fn display(
         if keyframe {
             shared.keyframes_taken.fetch_add(1, Ordering::SeqCst);
         }
-        loop {
-            let now = *flow.borrow_and_update();
-            if now.restarts != restarts {
-                restarts = now.restarts;
-                window.restart();
-            }
-            if let Some(acked) = now.acked
-                && let Err(err) = window.ack(acked)
-            {
-                tracing::debug!(%err, "acknowledgement ignored");
-            }
-            if !window.wants(keyframe) || window.has_room() {
-                break;
-            }
-            // A frame waits for the viewer: clients get no frame callbacks meanwhile.
-            if !backlogged.set(shared, true).await || flow.changed().await.is_err() {
-                return Ok(());
-            }
+        // A frame waits for the viewer: clients get no frame callbacks meanwhile.
+        let go = |w: &FrameWindow| !w.wants(keyframe) || w.has_room();
+        if !wait_for(
+            &mut flow,
+            &mut restarts,
+            &mut window,
+            &mut backlogged,
+            shared,
+            go,
+        )
+        .await
+        {
+            return Ok(());
         }
-        backlogged.set(shared, false).await;
         if !window.wants(keyframe) {
             continue;
         }
@@ -370,6 +358,39 @@ async fn display(
             .max_in_flight
             .fetch_max(window.in_flight() as u64, Ordering::Relaxed);
     }
+}
+
+/// Applies the viewer's newest acknowledgement and keyframe requests to `window` until
+/// `ready` holds, telling the session meanwhile that frames wait (its clients then get no
+/// frame callbacks); false when the viewer or the session is gone.
+async fn wait_for(
+    flow: &mut watch::Receiver<Flow>,
+    restarts: &mut u64,
+    window: &mut FrameWindow,
+    backlogged: &mut Backlog,
+    shared: &Shared,
+    ready: impl Fn(&FrameWindow) -> bool,
+) -> bool {
+    loop {
+        let now = *flow.borrow_and_update();
+        if now.restarts != *restarts {
+            *restarts = now.restarts;
+            window.restart();
+        }
+        if let Some(acked) = now.acked
+            && let Err(err) = window.ack(acked)
+        {
+            tracing::debug!(%err, "acknowledgement ignored");
+        }
+        if ready(window) {
+            break;
+        }
+        if !backlogged.set(shared, true).await || flow.changed().await.is_err() {
+            return false;
+        }
+    }
+    backlogged.set(shared, false).await;
+    true
 }
 
 /// Lets the pipeline encode freely again when this viewer's frame loop ends.
