@@ -189,3 +189,52 @@ fn a_parked_pipeline_holds_no_frame_and_restarts_from_a_fresh_capture() {
         "the keyframe differs from the output"
     );
 }
+
+#[test]
+fn a_gated_pipeline_encodes_one_frame_per_grant_and_opens_when_every_gate_is_given_back() {
+    let Some(program) = require("weston-simple-shm") else {
+        return;
+    };
+    let mut fixture = Fixture::new("seq-gate", 640, 480);
+    let (pipeline, frames) = encode(&fixture, 4, false);
+    let mut child = fixture.command(&program);
+    child.stdout(std::process::Stdio::null());
+    fixture.spawn(child);
+    let mut fb = Framebuffer::new().unwrap();
+    // Ungated: the animation flows.
+    for _ in 0..5 {
+        let encoded = frames
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a frame");
+        fb.apply(&encoded.update).expect("update applies");
+    }
+    // Two frame loops hold the gate (a viewer replacing another): nothing without a grant,
+    // one frame per grant.
+    pipeline.set_gated(true);
+    pipeline.set_gated(true);
+    // A frame encoded before the gate closed (and one for a credit left over) may come.
+    while let Ok(encoded) = frames.recv_timeout(Duration::from_millis(300)) {
+        fb.apply(&encoded.update).expect("update applies");
+    }
+    for _ in 0..3 {
+        pipeline.grant();
+        let encoded = frames
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a granted frame");
+        fb.apply(&encoded.update).expect("update applies");
+        assert!(
+            frames.recv_timeout(Duration::from_millis(300)).is_err(),
+            "a second frame for one grant"
+        );
+    }
+    // The older loop ends: still gated. The newer one ends too: the animation flows again.
+    pipeline.set_gated(false);
+    assert!(frames.recv_timeout(Duration::from_millis(300)).is_err());
+    pipeline.set_gated(false);
+    for _ in 0..5 {
+        let encoded = frames
+            .recv_timeout(Duration::from_secs(5))
+            .expect("an ungated frame");
+        fb.apply(&encoded.update).expect("update applies");
+    }
+}

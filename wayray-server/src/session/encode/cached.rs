@@ -4,6 +4,8 @@
 //! follow). The cache's operations happen in the order of the regions sent, because that is
 //! the order the viewer applies them in.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use wayray_protocol::Rect;
 use wayray_protocol::codec::cache::{self, ContentKey};
@@ -12,6 +14,29 @@ use wayray_protocol::messages::display::{Codec, RegionUpdate};
 
 /// The server's side of the cache: keys only.
 pub type KeyCache = ContentCache<()>;
+
+/// `f` of `0..n`, in order: over the encoder's threads from `parallel` items on, on this
+/// thread below that or where no thread could be started.
+fn map_parts<T: Send>(n: usize, parallel: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    match (n >= parallel).then(threads).flatten() {
+        Some(pool) => pool.install(|| (0..n).into_par_iter().map(&f).collect()),
+        None => (0..n).map(f).collect(),
+    }
+}
+
+/// The encoder's worker threads, started on first use. Where the session's user may start no
+/// more threads (a process limit), it encodes on one thread instead of failing.
+fn threads() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("wayray-tiles-{i}"))
+            .build()
+            .map_err(|err| tracing::warn!(%err, "no encoder threads: encoding on one"))
+            .ok()
+    })
+    .as_ref()
+}
 
 /// Encodes `parts` (each a rectangle and whether it is sent absolutely) in order with `encode`,
 /// referring to cached content where `cache` is on. Fans out over threads from `parallel`
@@ -27,33 +52,18 @@ where
     F: Fn(&(Rect, bool)) -> RegionUpdate + Sync,
 {
     let Some(cache) = cache else {
-        return if parts.len() >= parallel {
-            parts.par_iter().map(&encode).collect()
-        } else {
-            parts.iter().map(&encode).collect()
-        };
+        return map_parts(parts.len(), parallel, |i| encode(&parts[i]));
     };
     let key = |&(rect, _): &(Rect, bool)| {
         (rect.area() <= cache::MAX_AREA).then(|| cache::content_key(src, rect))
     };
-    let keys: Vec<Option<ContentKey>> = if parts.len() >= parallel {
-        parts.par_iter().map(key).collect()
-    } else {
-        parts.iter().map(key).collect()
-    };
+    let keys: Vec<Option<ContentKey>> = map_parts(parts.len(), parallel, |i| key(&parts[i]));
     // Encoded ahead, in parallel: every part whose content the viewer does not hold before
     // this frame. (A part may still turn out cached, by an earlier part of the same frame.)
     let ahead = |i: usize| keys[i].is_none_or(|k| !cache.contains(k));
-    let mut encoded: Vec<Option<RegionUpdate>> = if parts.len() >= parallel {
-        (0..parts.len())
-            .into_par_iter()
-            .map(|i| ahead(i).then(|| encode(&parts[i])))
-            .collect()
-    } else {
-        (0..parts.len())
-            .map(|i| ahead(i).then(|| encode(&parts[i])))
-            .collect()
-    };
+    let mut encoded: Vec<Option<RegionUpdate>> = map_parts(parts.len(), parallel, |i| {
+        ahead(i).then(|| encode(&parts[i]))
+    });
     let mut regions = Vec::with_capacity(parts.len());
     for (i, part) in parts.iter().enumerate() {
         if let Some(key) = keys[i]

@@ -5,7 +5,7 @@
 //! newer frames replace older unsent ones instead of queueing. The only queue is the bounded
 //! output channel.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -52,8 +52,9 @@ struct Shared {
     viewer_cache: AtomicBool,
     /// The most the video may use, kbit/s (the daemon's estimate of the viewer's link).
     video_kbps: AtomicU32,
-    /// Frames are encoded only when the consumer can send them at once.
-    gated: AtomicBool,
+    /// Frame loops holding the gate: while any does, frames are encoded only when the
+    /// consumer can send them at once.
+    gates: AtomicUsize,
 }
 
 impl Default for Shared {
@@ -66,7 +67,7 @@ impl Default for Shared {
             viewer_video: AtomicBool::new(true),
             viewer_cache: AtomicBool::new(false),
             video_kbps: AtomicU32::new(START_KBPS),
-            gated: AtomicBool::new(false),
+            gates: AtomicUsize::new(0),
         }
     }
 }
@@ -157,14 +158,23 @@ impl Pipeline {
         self.shared.video_kbps.store(kbps, Ordering::SeqCst);
     }
 
-    /// Encodes a frame only after [`Pipeline::grant`] (`true`), or whenever there is damage
-    /// (`false`, the default). A viewer's link gates the pipeline while it is attached, so
-    /// that a frame is encoded when it can go: the damage meanwhile (a keystroke's echo
-    /// included) goes in that frame instead of waiting behind frames encoded earlier.
+    /// Encodes a frame only after [`Pipeline::grant`] while a frame loop holds the gate
+    /// (`true` takes it, `false` gives it back; counted, so a viewer's loop that ends after
+    /// its successor's began does not open it), or whenever there is damage (nobody holds
+    /// it, the default). A viewer's link gates the pipeline while it is attached, so that a
+    /// frame is encoded when it can go: the damage meanwhile (a keystroke's echo included)
+    /// goes in that frame instead of waiting behind frames encoded earlier.
     pub fn set_gated(&self, gated: bool) {
-        self.shared.gated.store(gated, Ordering::SeqCst);
-        let mut pending = lock(&self.shared);
-        pending.credit = false;
+        if gated {
+            self.shared.gates.fetch_add(1, Ordering::SeqCst);
+        } else {
+            let _ = self
+                .shared
+                .gates
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        }
+        // A credit left over is harmless: at most one frame is encoded for it.
+        let _pending = lock(&self.shared);
         self.shared.wake.notify_one();
     }
 
@@ -310,7 +320,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                     pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
                     continue;
                 }
-                if shared.gated.load(Ordering::SeqCst) && !pending.credit {
+                if shared.gates.load(Ordering::SeqCst) > 0 && !pending.credit {
                     // Nothing could go now: damage keeps accumulating until it can.
                     pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
                     continue;
@@ -387,7 +397,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
         let encode_us = started.elapsed().as_micros() as u64;
         if update.regions.is_empty() && !keyframe {
             // Nothing to send: the consumer still waits for a frame.
-            if shared.gated.load(Ordering::SeqCst) {
+            if shared.gates.load(Ordering::SeqCst) > 0 {
                 lock(shared).credit = true;
             }
             continue;
