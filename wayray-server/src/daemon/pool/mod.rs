@@ -44,6 +44,15 @@ use records::Keys;
 /// is refused with a clear message rather than left hanging).
 pub const OP_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long one try of a request may take: a member that died with the connection open
+/// answers nothing, and the request goes again (most likely to another member) while
+/// [`OP_TIMEOUT`] allows.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// gRPC's "cancelled": what a try that ran past [`ATTEMPT_TIMEOUT`] ends with.
+const CANCELLED: i32 = 1;
+/// gRPC's "deadline exceeded".
+const DEADLINE_EXCEEDED: i32 = 4;
 /// gRPC's "unavailable": the member cannot be reached (or has no leader).
 const UNAVAILABLE: i32 = 14;
 /// gRPC's "unauthenticated": etcd lost the login (its auth token) of this client.
@@ -132,7 +141,7 @@ impl Pool {
     pub async fn connect(config: PoolConfig, fingerprint: String) -> Result<Self, PoolError> {
         let mut options = ConnectOptions::new()
             .with_connect_timeout(Duration::from_secs(2))
-            .with_timeout(OP_TIMEOUT)
+            .with_timeout(ATTEMPT_TIMEOUT)
             .with_keep_alive(Duration::from_secs(2), Duration::from_secs(2))
             // Without a leader (no quorum) requests fail at once rather than answer stale.
             .with_require_leader(true);
@@ -195,9 +204,9 @@ impl Pool {
     }
 
     /// One etcd request made by `request` on a fresh handle of the client, bounded by
-    /// [`OP_TIMEOUT`] in all. A member that cannot be reached (the client balances over the
-    /// endpoints and may pick a dead one) is tried past: the request goes again until the
-    /// time is up.
+    /// [`OP_TIMEOUT`] in all. A member that cannot be reached or does not answer within
+    /// [`ATTEMPT_TIMEOUT`] (the client balances over the endpoints and may pick a dead one)
+    /// is tried past: the request goes again until the time is up.
     async fn call<T, F, Fut>(&self, mut request: F) -> Result<T, PoolError>
     where
         F: FnMut(Client) -> Fut,
@@ -221,10 +230,11 @@ impl Pool {
                     self.renew().await?;
                 }
                 Err(etcd_client::Error::GRpcStatus(status))
-                    if i32::from(status.code()) == UNAVAILABLE
+                    if [UNAVAILABLE, CANCELLED, DEADLINE_EXCEEDED]
+                        .contains(&i32::from(status.code()))
                         && tokio::time::Instant::now() + RETRY_PAUSE < deadline =>
                 {
-                    tracing::debug!(%status, "etcd member unavailable; trying again");
+                    tracing::debug!(%status, "etcd member unavailable or slow; trying again");
                     tokio::time::sleep(RETRY_PAUSE).await;
                 }
                 other => return other.map_err(PoolError::from),
