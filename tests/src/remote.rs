@@ -54,7 +54,7 @@ pub fn serve_with(
 ) -> Served {
     let identity = Identity::load_or_create(state_dir).expect("identity");
     let fingerprint = identity.fingerprint.clone();
-    let (pipeline, sink, frames) = Pipeline::start(1, true);
+    let (pipeline, sink, frames) = Pipeline::start(1, true).expect("encoder thread starts");
     let pipeline = Arc::new(pipeline);
     fixture
         .session

@@ -28,9 +28,10 @@ pub async fn settle(viewer: &mut Viewer) {
 
 /// Connects and waits until foot is on screen and quiet.
 pub async fn attach(daemon: &Daemon, token: &str) -> Viewer {
-    let mut viewer = Viewer::connect(&daemon.viewer_options(token))
-        .await
-        .expect("viewer attaches");
+    let mut viewer = match Viewer::connect(&daemon.viewer_options(token)).await {
+        Ok(viewer) => viewer,
+        Err(err) => panic!("viewer attaches: {err:?}\n{}", daemon.logs()),
+    };
     // foot paints its window some time after the session starts.
     let deadline = Instant::now() + Duration::from_secs(30);
     while white(&viewer) == 0 {

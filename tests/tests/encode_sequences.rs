@@ -49,7 +49,7 @@ fn converge(
 /// Starts an encoder pipeline (`capacity` frames out, H.264 regions when `video`) and makes
 /// it the session's frame sink.
 fn encode(fixture: &Fixture, capacity: usize, video: bool) -> (Pipeline, Receiver<Encoded>) {
-    let (pipeline, sink, frames) = Pipeline::start(capacity, video);
+    let (pipeline, sink, frames) = Pipeline::start(capacity, video).expect("encoder thread starts");
     fixture
         .session
         .send(SessionCommand::SetSink(Box::new(sink)));

@@ -353,7 +353,13 @@ fn serve_link(
     args: &SessionArgs,
     audio: Option<&SessionAudio>,
 ) -> Result<(LinkServer, Arc<Pipeline>)> {
-    let (pipeline, sink, frames) = Pipeline::start(1, true);
+    let (pipeline, sink, frames) = Pipeline::start(1, true).map_err(|e| {
+        miette!(
+            help = "the user's process limit may be reached (`[login] max_processes`); end some \
+                    of their programs or raise the limit",
+            "cannot start the session's encoder thread: {e}"
+        )
+    })?;
     let pipeline = Arc::new(pipeline);
     session.send(SessionCommand::SetSink(Box::new(sink)));
     let config = LinkConfig {

@@ -8,6 +8,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use etcd_client::{Compare, CompareOp, GetOptions, PutOptions, Txn, TxnOp};
 
 use super::records::ServerRecord;
@@ -33,44 +35,89 @@ async fn member(
     joined_before: &mut bool,
 ) -> Result<(), PoolError> {
     let ttl = pool.config.lease_ttl_secs;
+    // Tokens first: once this server counts as alive, every server knows what it issued
+    // (before the lease, so that many of them cannot hold up its first keep-alive).
+    reconcile::publish_tokens(pool, supervisor).await?;
     let grant = pool.call(|mut c| async move { c.lease_grant(ttl as i64, None).await });
     let lease = grant.await?.id();
+    let granted = Instant::now();
     join(pool, supervisor, lease).await?;
     pool.set_lease(Some(lease));
-    // Sessions first, so that this server's are ours again before anything else; tokens in
-    // the background (many of them must not hold up the keep-alives).
+    // Sessions next, so that this server's are ours again before anything else.
     reconcile::round(pool, supervisor, true).await?;
-    tokio::spawn(reconcile::publish_tokens(pool.clone(), supervisor.clone()));
     let again = if *joined_before { " again" } else { "" };
     tracing::info!(server = pool.id(), "joined the server pool{again}");
     *joined_before = true;
     let round = Duration::from_millis(ttl * 1000 / 3);
     tokio::try_join!(
-        keep_alive(pool, lease, round),
+        keep_alive(pool, lease, granted, round),
         maintain(pool, supervisor, lease, round)
     )?;
     Ok(())
 }
 
-/// Renews the lease every `round` until etcd says it lapsed or stops answering.
-async fn keep_alive(pool: &Pool, lease: i64, round: Duration) -> Result<(), PoolError> {
-    let keep = pool.call(|mut c| async move { c.lease_keep_alive(lease).await });
-    let (mut keeper, mut answers) = keep.await?;
+/// Renews the lease every `round` until it lapses: etcd says so, or no renewal got through
+/// for the lease's whole time to live. A keep-alive stream that breaks (its etcd member died)
+/// is opened again at once, most likely on another member, while the lease lives.
+async fn keep_alive(
+    pool: &Pool,
+    lease: i64,
+    granted: Instant,
+    round: Duration,
+) -> Result<(), PoolError> {
+    let ttl = Duration::from_secs(pool.config.lease_ttl_secs);
+    let mut renewed = granted;
+    let mut stream = None;
     let mut tick = tokio::time::interval(round);
     loop {
         tick.tick().await;
-        pool.bounded(keeper.keep_alive()).await?;
-        let answer = pool.bounded(answers.message()).await?;
-        if answer.is_none_or(|a| a.ttl() <= 0) {
-            return Err(PoolError::Record {
-                key: pool.keys.key("servers", pool.id()),
-                detail: "the lease lapsed".into(),
-            });
+        loop {
+            let sent = Instant::now();
+            match renew(pool, lease, &mut stream).await {
+                Ok(()) => {
+                    renewed = sent;
+                    break;
+                }
+                Err(err @ PoolError::Record { .. }) => return Err(err),
+                Err(err) if renewed.elapsed() + RETRY >= ttl => return Err(err),
+                Err(err) => {
+                    tracing::debug!(%err, "lease keep-alive failed; trying again");
+                    stream = None;
+                    tokio::time::sleep(RETRY).await;
+                }
+            }
         }
     }
 }
 
-/// Every `round`: this server's record (its load) and a reconcile of the pool's sessions.
+/// The pause before a failed keep-alive goes again.
+const RETRY: Duration = Duration::from_millis(100);
+
+type KeepAlive = (etcd_client::LeaseKeeper, etcd_client::LeaseKeepAliveStream);
+
+/// One renewal on `stream`, opened first where there is none.
+async fn renew(pool: &Pool, lease: i64, stream: &mut Option<KeepAlive>) -> Result<(), PoolError> {
+    let (keeper, answers) = match stream {
+        Some(open) => open,
+        None => {
+            let keep = pool.call(|mut c| async move { c.lease_keep_alive(lease).await });
+            stream.insert(keep.await?)
+        }
+    };
+    pool.attempt(keeper.keep_alive()).await?;
+    let answer = pool.attempt(answers.message()).await?;
+    if answer.is_none_or(|a| a.ttl() <= 0) {
+        return Err(PoolError::Record {
+            key: pool.keys.key("servers", pool.id()),
+            detail: "the lease lapsed".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Every `round`: this server's record (its load), tokens that did not reach the pool when
+/// issued, and a reconcile of the pool's sessions. A round that fails (etcd briefly without a
+/// leader) is logged and the next one tries again: only a lapsed lease ends the membership.
 async fn maintain(
     pool: &Pool,
     supervisor: &Supervisor,
@@ -81,10 +128,22 @@ async fn maintain(
     tick.tick().await;
     loop {
         tick.tick().await;
-        let txn = Txn::new().and_then(record_ops(pool, supervisor, lease));
-        pool.txn(txn).await?;
-        reconcile::round(pool, supervisor, false).await?;
+        if let Err(err) = maintain_once(pool, supervisor, lease).await {
+            tracing::warn!(%err, "pool round failed; trying again next round");
+        }
     }
+}
+
+async fn maintain_once(pool: &Pool, supervisor: &Supervisor, lease: i64) -> Result<(), PoolError> {
+    let txn = Txn::new().and_then(record_ops(pool, supervisor, lease));
+    pool.txn(txn).await?;
+    if pool.take_tokens_behind()
+        && let Err(err) = reconcile::publish_tokens(pool, supervisor).await
+    {
+        pool.set_tokens_behind();
+        return Err(err);
+    }
+    reconcile::round(pool, supervisor, false).await
 }
 
 fn record_ops(pool: &Pool, supervisor: &Supervisor, lease: i64) -> [TxnOp; 2] {

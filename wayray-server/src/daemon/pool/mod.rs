@@ -30,7 +30,7 @@ pub mod route;
 
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use config::PoolConfig;
@@ -114,6 +114,8 @@ pub struct Pool {
     client: std::sync::RwLock<Client>,
     options: ConnectOptions,
     ops: AtomicU64,
+    /// A token issued here has not reached the pool yet.
+    tokens_behind: AtomicBool,
     /// The lease this server's record lives on, once granted.
     lease: Mutex<Option<i64>>,
 }
@@ -164,6 +166,7 @@ impl Pool {
             client: std::sync::RwLock::new(client),
             options,
             ops: AtomicU64::new(0),
+            tokens_behind: AtomicBool::new(false),
             lease: Mutex::new(None),
         })
     }
@@ -268,15 +271,25 @@ impl Pool {
         .await
     }
 
-    /// A bounded wait on something that is not a new request (a lease keep-alive stream).
-    async fn bounded<T>(
+    /// One step of a stream (a lease keep-alive), bounded by [`ATTEMPT_TIMEOUT`].
+    async fn attempt<T>(
         &self,
         step: impl Future<Output = Result<T, etcd_client::Error>>,
     ) -> Result<T, PoolError> {
-        tokio::time::timeout(OP_TIMEOUT, step)
+        tokio::time::timeout(ATTEMPT_TIMEOUT, step)
             .await
-            .map_err(|_| PoolError::Timeout(OP_TIMEOUT))?
+            .map_err(|_| PoolError::Timeout(ATTEMPT_TIMEOUT))?
             .map_err(PoolError::from)
+    }
+
+    /// Notes that a token issued here did not reach the pool: the next membership round
+    /// publishes what the pool lacks.
+    pub fn set_tokens_behind(&self) {
+        self.tokens_behind.store(true, Ordering::Relaxed);
+    }
+
+    fn take_tokens_behind(&self) -> bool {
+        self.tokens_behind.swap(false, Ordering::Relaxed)
     }
 
     /// The lease this server's record is on, if granted.

@@ -1,14 +1,16 @@
 //! What this server tells the pool as things happen: tokens it issues (with the session a
 //! token is bound to) and sessions that end. Each goes in the background: an etcd that is slow
-//! or away never holds up an admin command or a session's end; what does not make it now is
-//! published when the token is next presented here or when the server joins again.
+//! or away never holds up an admin command or a session's end. A token that does not make it
+//! now is published by the next membership round (or when presented here); a claim of an
+//! ended session that stays is taken up again by the token's next attach here.
 
 use crate::daemon::registry::now;
 use crate::daemon::supervisor::Supervisor;
 
 impl Supervisor {
     /// Shares a token this server issued with the pool (in the background; a token that does
-    /// not make it now is published when first presented here, or when the server rejoins).
+    /// not make it now is published by the next membership round, or when first presented
+    /// here).
     /// A token bound to `session` also claims that session for this server in the pool.
     pub fn publish_token(&self, id: &str, hash: [u8; 32], session: Option<u64>) {
         let (Some(pool), Ok(runtime)) = (self.pool(), tokio::runtime::Handle::try_current()) else {
@@ -23,6 +25,7 @@ impl Supervisor {
         runtime.spawn(async move {
             if let Err(err) = pool.publish_token(&hash, &record).await {
                 tracing::warn!(%err, "token not published to the pool yet");
+                pool.set_tokens_behind();
             }
             if let Some(session) = session
                 && let Err(err) = pool.set_running(&record.id, session, user.as_deref()).await

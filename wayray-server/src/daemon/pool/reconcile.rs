@@ -2,10 +2,9 @@
 //! whose lease lapsed are marked lost, and this server's running sessions are registered
 //! under every token bound to them (after a restart, after etcd was away, or where an attach's
 //! own registration failed). Tokens this server knows and the pool does not are published
-//! when it joins.
+//! before it joins, and by the next round where publishing one failed.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use etcd_client::{Compare, CompareOp, GetOptions, Txn, TxnOp};
 
@@ -94,27 +93,35 @@ fn ours(supervisor: &Supervisor) -> Vec<(String, u64, Option<String>)> {
 }
 
 /// Publishes the tokens this server knows and the pool does not (issued before it joined,
-/// or while etcd was away).
-pub async fn publish_tokens(pool: Arc<Pool>, supervisor: Arc<Supervisor>) {
+/// or while etcd was away). Done before the server counts as alive in the pool, so a token
+/// it issued is known to every server by then; a token whose id another server's token holds
+/// is skipped (logged), an unreachable etcd ends the join.
+pub async fn publish_tokens(pool: &Pool, supervisor: &Supervisor) -> Result<(), PoolError> {
     let options = GetOptions::new().with_prefix().with_keys_only();
-    let known: HashSet<String> = match pool.get(pool.keys.dir("tokens"), Some(options)).await {
-        Ok(answer) => answer
-            .kvs()
-            .iter()
-            .filter_map(|kv| pool.keys.name("tokens", kv.key()).map(str::to_owned))
-            .collect(),
-        Err(err) => return tracing::warn!(%err, "tokens not published to the pool"),
-    };
+    let answer = pool.get(pool.keys.dir("tokens"), Some(options)).await?;
+    let known: HashSet<&str> = answer
+        .kvs()
+        .iter()
+        .filter_map(|kv| pool.keys.name("tokens", kv.key()))
+        .collect();
     let tokens = match supervisor.registry().token_hashes() {
         Ok(tokens) => tokens,
-        Err(err) => return tracing::warn!(%err, "cannot read the tokens to publish"),
+        Err(err) => {
+            tracing::warn!(%err, "cannot read the tokens to publish");
+            return Ok(());
+        }
     };
     for (record, hash) in tokens {
-        if known.contains(&hex::encode(hash)) {
+        if known.contains(hex::encode(hash).as_str()) {
             continue;
         }
-        if let Err(err) = pool.publish_token(&hash, &record).await {
-            tracing::warn!(%err, token = %record.id, "a token was not published to the pool");
+        match pool.publish_token(&hash, &record).await {
+            Ok(_) => {}
+            Err(err @ PoolError::Record { .. }) => {
+                tracing::warn!(%err, token = %record.id, "a token was not published to the pool")
+            }
+            Err(err) => return Err(err),
         }
     }
+    Ok(())
 }

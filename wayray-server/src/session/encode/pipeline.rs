@@ -101,23 +101,26 @@ pub struct PipelineSink {
 impl Pipeline {
     /// Starts the encoder thread. Encoded frames go to the returned receiver, which holds at
     /// most `capacity` frames; when it is full the encoder waits and damage coalesces. `video`
-    /// allows H.264 regions (the viewer must support them).
-    pub fn start(capacity: usize, video: bool) -> (Self, PipelineSink, Receiver<Encoded>) {
+    /// allows H.264 regions (the viewer must support them). Fails where no thread can be
+    /// started (the user's process limit reached).
+    pub fn start(
+        capacity: usize,
+        video: bool,
+    ) -> std::io::Result<(Self, PipelineSink, Receiver<Encoded>)> {
         let shared = Arc::new(Shared::default());
         let (tx, rx) = sync_channel(capacity.max(1));
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
             .name("wayray-encoder".into())
-            .spawn(move || run(&worker, &tx, video))
-            .expect("spawn encoder thread");
-        (
+            .spawn(move || run(&worker, &tx, video))?;
+        Ok((
             Self {
                 shared: shared.clone(),
                 thread: Some(thread),
             },
             PipelineSink { shared },
             rx,
-        )
+        ))
     }
 
     /// Whether encoded frames are wanted (a viewer is attached). While not, the encoder frees
