@@ -11,7 +11,9 @@
 //! Run with the binaries it starts built in the same profile: `cargo build --release -p
 //! wayray-server -p wayray-client -p wayray-ctl && cargo bench -p wayray-tests --bench audio`.
 //! `WAYRAY_BENCH_SECS` sets the seconds of bursts per link (default 30), `WAYRAY_BENCH_LINK`
-//! runs only the links whose name contains it.
+//! runs only the links whose name contains it, `WAYRAY_BENCH_SOUND_SERVER=pipewire` gives the
+//! sessions PipeWire instead of PulseAudio. First, the sound server's start (20 starts: until
+//! its socket takes connections) and its resident memory.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +24,7 @@ use libpulse_binding::stream::Direction;
 use libpulse_simple_binding::Simple;
 use wayray_client::Viewer;
 use wayray_client::audio::{AudioOutput, AudioPlayer};
+use wayray_server::session::audio::{SoundServer, SoundServerKind};
 use wayray_tests::daemon::Daemon;
 use wayray_tests::relay::{Shape, start_shaped};
 
@@ -136,17 +139,43 @@ fn cpu_seconds(pids: &[u32]) -> f64 {
         .sum()
 }
 
-fn sound_server_pid(server: &str) -> Option<u32> {
+fn sound_server_pids(server: &str) -> Vec<u32> {
     let dir = server
         .trim_start_matches("unix:")
         .trim_end_matches("/native");
-    wayray_tests::programs::pids().into_iter().find(|pid| {
-        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
-            String::from_utf8_lossy(&c).contains("pulseaudio")
-                && std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|e| String::from_utf8_lossy(&e).contains(dir))
-        })
-    })
+    wayray_tests::programs::sound_server_pids(std::path::Path::new(dir))
+}
+
+/// Starts a sound server of `kind` 20 times: how long until it listens, and the resident
+/// memory of its processes.
+fn start_times(kind: SoundServerKind) {
+    let dir = wayray_tests::runtime_dir::RuntimeDir::new("bench-sound").expect("dir");
+    let mut times = Vec::new();
+    let mut rss = Vec::new();
+    for run in 0..20 {
+        let path = dir.path().join(format!("wayray-sound-{run}"));
+        let start = Instant::now();
+        let server = SoundServer::start(&path, kind).expect("sound server starts");
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+        std::thread::sleep(Duration::from_millis(300));
+        let pids = wayray_tests::programs::sound_server_pids(&path);
+        rss.push(
+            pids.iter()
+                .map(|p| wayray_tests::programs::rss_kib(*p))
+                .sum::<u64>() as f64
+                / 1024.0,
+        );
+        drop(server);
+    }
+    times.sort_by(f64::total_cmp);
+    rss.sort_by(f64::total_cmp);
+    println!(
+        "{} start: p50 {:.1} ms, max {:.1} ms; resident p50 {:.1} MB",
+        kind.name(),
+        percentile(&times, 0.5),
+        times[times.len() - 1],
+        percentile(&rss, 0.5),
+    );
 }
 
 /// A viewer through `via` whose sound goes to `output`.
@@ -173,7 +202,14 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(30);
     let log = std::env::var("WAYRAY_BENCH_LOG").unwrap_or_else(|_| "warn".into());
-    let daemon = Daemon::start_with("bench-audio", "", "640x480", &log).expect("daemon");
+    let kind = match std::env::var("WAYRAY_BENCH_SOUND_SERVER").as_deref() {
+        Ok("pipewire") => SoundServerKind::Pipewire,
+        _ => SoundServerKind::Pulseaudio,
+    };
+    start_times(kind);
+    let keys = format!("sound_server = {:?}", kind.name());
+    let daemon =
+        Daemon::start_logged_with_session_keys("bench-audio", &keys, &log).expect("daemon");
     let (_, token) = daemon.issue_token();
     daemon.view_first_frame(&token);
     let server = pulse_server(&daemon);
@@ -273,7 +309,7 @@ fn main() {
     let (viewer, _player) = listen(&rt, &daemon, &token, relay.addr, &output);
     std::thread::sleep(Duration::from_secs(1));
     let mut pids = daemon.session_pids();
-    pids.extend(sound_server_pid(&server));
+    pids.extend(sound_server_pids(&server));
     let phase = |what: &str, run: &dyn Fn()| {
         let (down0, up0) = relay.bytes.get();
         let cpu0: Vec<f64> = pids.iter().map(|p| cpu_seconds(&[*p])).collect();

@@ -82,7 +82,12 @@ impl Daemon {
 
     /// [`Daemon::start`] with `keys` added to the `[session]` table.
     pub fn start_with_session_keys(label: &str, keys: &str) -> Option<Self> {
-        Self::build(label, "", keys, "640x480", "debug", 0, None)
+        Self::start_logged_with_session_keys(label, keys, "debug")
+    }
+
+    /// [`Daemon::start_with_session_keys`] with the processes' log filter.
+    pub fn start_logged_with_session_keys(label: &str, keys: &str, log: &str) -> Option<Self> {
+        Self::build(label, "", keys, "640x480", log, 0, None)
     }
 
     fn build(

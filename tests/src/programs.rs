@@ -86,6 +86,22 @@ pub fn pids() -> Vec<u32> {
         .collect()
 }
 
+/// The processes of the sound server whose directory is `dir`: its programs (`pulseaudio`,
+/// or `pipewire`, `wireplumber` and `pipewire-pulse`) whose environment names `dir`.
+pub fn sound_server_pids(dir: &std::path::Path) -> Vec<u32> {
+    const PROGRAMS: [&str; 4] = ["pulseaudio", "pipewire", "wireplumber", "pipewire-pulse"];
+    let dir = dir.to_string_lossy();
+    pids()
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| PROGRAMS.contains(&comm.trim()))
+                && std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| String::from_utf8_lossy(&env).contains(dir.as_ref()))
+        })
+        .collect()
+}
+
 /// Resident memory of process `pid`, in KiB (0 if it is gone).
 pub fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

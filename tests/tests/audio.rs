@@ -1,14 +1,49 @@
-//! The session's sound at the desk: a real PulseAudio server per session, an app playing a
-//! tone with `paplay` inside the session, Opus over QUIC datagrams, and the headless viewer's
-//! `--audio-out` WAV checked for the tone's frequency and length.
+//! The session's sound at the desk: a real sound server per session (PulseAudio, or PipeWire
+//! with wireplumber and pipewire-pulse), an app playing a tone with `paplay` inside the
+//! session, Opus over QUIC datagrams, and the headless viewer's `--audio-out` WAV checked for
+//! the tone's frequency and length; the desk's microphone recorded in the session.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use wayray_tests::daemon::Daemon;
-use wayray_tests::programs::{require, workspace_binary};
+use wayray_tests::programs::{require, sound_server_pids, workspace_binary};
 use wayray_tests::tone;
+
+/// The sound server a test's sessions run.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Pulseaudio,
+    Pipewire,
+}
+
+impl Kind {
+    /// How many processes its server is.
+    fn processes(self) -> usize {
+        match self {
+            Kind::Pulseaudio => 1,
+            Kind::Pipewire => 3,
+        }
+    }
+
+    /// A daemon whose sessions run this sound server; `None` (a skip, or under CI a
+    /// failure) where it is not installed.
+    fn daemon(self, label: &str) -> Option<Daemon> {
+        match self {
+            Kind::Pulseaudio => {
+                require("pulseaudio")?;
+                Daemon::start(label, "auto_create = false")
+            }
+            Kind::Pipewire => {
+                for program in ["pipewire", "wireplumber", "pipewire-pulse"] {
+                    require(program)?;
+                }
+                Daemon::start_with_session_keys(label, "sound_server = \"pipewire\"")
+            }
+        }
+    }
+}
 
 /// The session's id, once its viewer is attached.
 fn attached_session(daemon: &Daemon) -> String {
@@ -36,10 +71,19 @@ fn play_in_session(daemon: &Daemon, id: &str, paplay: &Path, file: &Path) {
 
 #[test]
 fn a_tone_played_in_the_session_is_what_the_viewer_records() {
-    let (Some(paplay), Some(_)) = (require("paplay"), require("pulseaudio")) else {
+    tone_is_recorded(Kind::Pulseaudio, "audio-tone");
+}
+
+#[test]
+fn a_tone_played_in_a_pipewire_session_is_what_the_viewer_records() {
+    tone_is_recorded(Kind::Pipewire, "audio-tone-pw");
+}
+
+fn tone_is_recorded(kind: Kind, label: &str) {
+    let Some(paplay) = require("paplay") else {
         return;
     };
-    let Some(daemon) = Daemon::start("audio-tone", "auto_create = false") else {
+    let Some(daemon) = kind.daemon(label) else {
         return;
     };
     let (_, token) = daemon.issue_token();
@@ -104,7 +148,10 @@ fn a_tone_played_in_the_session_is_what_the_viewer_records() {
     );
     let middle = &left[left.len() / 4..left.len() * 3 / 4];
     let freq = tone::dominant_frequency(middle, rate, 900..=1100);
-    assert!((990..=1010).contains(&freq), "dominant frequency {freq} Hz");
+    assert!(
+        (990..=1010).contains(&freq),
+        "{kind:?}: dominant frequency {freq} Hz"
+    );
     let peak = middle.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
     assert!(
         (6_000..=10_000).contains(&peak),
@@ -112,15 +159,21 @@ fn a_tone_played_in_the_session_is_what_the_viewer_records() {
     );
 
     // The sound server ends with its session and leaves nothing behind.
+    let running = sound_server_pids(&dirs[0]);
+    assert_eq!(running.len(), kind.processes(), "{kind:?}: {running:?}");
     daemon.ctl_json(&["session", "kill", &id]);
     let gone = wayray_tests::wait::poll_until(Duration::from_secs(10), || {
-        if daemon.sound_dirs().is_empty() {
+        let left = sound_server_pids(&dirs[0]);
+        if daemon.sound_dirs().is_empty() && left.is_empty() {
             Ok(())
         } else {
-            Err(())
+            Err(left)
         }
     });
-    assert!(gone.is_ok(), "the sound server outlived its session");
+    assert!(
+        gone.is_ok(),
+        "the sound server outlived its session: {gone:?}"
+    );
 }
 
 #[test]
@@ -194,13 +247,22 @@ fn a_session_without_a_sound_server_still_runs() {
 
 #[test]
 fn the_desks_microphone_is_what_the_sessions_apps_record() {
+    microphone_is_recorded(Kind::Pulseaudio, "audio-mic");
+}
+
+#[test]
+fn the_desks_microphone_reaches_a_pipewire_session() {
+    microphone_is_recorded(Kind::Pipewire, "audio-mic-pw");
+}
+
+fn microphone_is_recorded(kind: Kind, label: &str) {
     let (Some(paplay), Some(timeout)) = (require("paplay"), require("timeout")) else {
         return;
     };
     let Some(parec) = require("parec") else {
         return;
     };
-    let Some(daemon) = Daemon::start("audio-mic", "auto_create = false") else {
+    let Some(daemon) = kind.daemon(label) else {
         return;
     };
     let Some(desk) = wayray_tests::desk_sound::DeskSound::start(&daemon.dir.path().join("desk"))
@@ -277,5 +339,8 @@ fn the_desks_microphone_is_what_the_sessions_apps_record() {
         .expect("a loud sample");
     let window = &left[start..(start + 24_000).min(left.len())];
     let freq = tone::dominant_frequency(window, rate, 600..=800);
-    assert!((690..=710).contains(&freq), "dominant frequency {freq} Hz");
+    assert!(
+        (690..=710).contains(&freq),
+        "{kind:?}: dominant frequency {freq} Hz"
+    );
 }

@@ -26,6 +26,11 @@ fn replay(target: &str, check: fn(&[u8])) {
 }
 
 #[test]
+fn audio_playout() {
+    replay("audio_playout", checks::audio_playout::check);
+}
+
+#[test]
 fn wire_messages_and_framing() {
     replay("decode", checks::decode::check);
 }

@@ -109,6 +109,9 @@ pub struct SessionArgs {
     /// viewers that play it.
     #[arg(long)]
     pub audio: bool,
+    /// With --audio: which sound server the session runs.
+    #[arg(long, value_enum, default_value = "pulseaudio")]
+    pub sound_server: wayray_server::sound_kind::SoundServerKind,
     /// Stop after this many milliseconds (for scripts and tests).
     #[arg(long)]
     pub exit_after_ms: Option<u64>,

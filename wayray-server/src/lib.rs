@@ -12,7 +12,8 @@
 //! [`link_io`] (framed messages over the link's Unix sockets) is shared by `daemon` and
 //! `session`; [`sessiond_wire`] (the helper's requests) by `daemon` and `sessiond`; [`users`]
 //! (Unix users and privileges) by `daemon` and `sessiond`; [`x11_socket_dir`] (the safety
-//! of `/tmp/.X11-unix`) by `session` and `sessiond`. None of the three process folders
+//! of `/tmp/.X11-unix`) by `session` and `sessiond`; [`sound_kind`] (which sound server a
+//! session runs) by all three. None of the three process folders
 //! imports another; `daemon` reaches the others only through their sockets.
 
 pub mod daemon;
@@ -21,5 +22,6 @@ pub mod programs;
 pub mod session;
 pub mod sessiond;
 pub mod sessiond_wire;
+pub mod sound_kind;
 pub mod users;
 pub mod x11_socket_dir;

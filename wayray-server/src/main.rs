@@ -18,7 +18,7 @@ use wayray_server::daemon::DaemonOptions;
 use wayray_server::daemon::config::Config;
 use wayray_server::daemon::privsep;
 use wayray_server::daemon::transport::{Identity, SingleSession, TransportConfig};
-use wayray_server::session::audio::SessionAudio;
+use wayray_server::session::audio::{SessionAudio, SoundServerKind};
 use wayray_server::session::encode::pipeline::Pipeline;
 use wayray_server::session::link::{LinkConfig, LinkServer};
 use wayray_server::session::{SessionCommand, SessionConfig, SessionHandle, processes};
@@ -255,7 +255,7 @@ fn run_session(args: SessionArgs) -> Result<()> {
     // process the session starts stays below it.
     processes::block_stop_signals();
     processes::become_subreaper();
-    let audio = args.audio.then(start_audio).flatten();
+    let audio = args.audio.then(|| start_audio(args.sound_server)).flatten();
     let config = SessionConfig {
         output: OutputConfig {
             width: args.size.0,
@@ -324,9 +324,9 @@ fn run_session(args: SessionArgs) -> Result<()> {
 }
 
 /// The session's sound server and capture; without them the session runs silent.
-fn start_audio() -> Option<SessionAudio> {
+fn start_audio(kind: SoundServerKind) -> Option<SessionAudio> {
     let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from)?;
-    match SessionAudio::start(&runtime) {
+    match SessionAudio::start(&runtime, kind) {
         Ok(audio) => Some(audio),
         Err(err) => {
             tracing::warn!(%err, "the session has no sound");

@@ -65,6 +65,9 @@ pub struct StartOptions {
     /// Run a sound server for the session's applications.
     #[serde(default)]
     pub audio: bool,
+    /// With `audio`: which sound server.
+    #[serde(default)]
+    pub sound_server: crate::sound_kind::SoundServerKind,
 }
 
 /// The helper's answer.
@@ -117,6 +120,7 @@ mod tests {
                 frames_in_flight: 2,
                 x11: true,
                 audio: true,
+                sound_server: crate::sound_kind::SoundServerKind::Pipewire,
             },
         };
         let line = serde_json::to_string(&request).unwrap();

@@ -3,6 +3,7 @@
 //! for the inputs kept in `fuzz/regressions/` (which includes this folder by path, so both run
 //! the same code).
 
+pub mod audio_playout;
 pub mod config_files;
 pub mod decode;
 pub mod decode_region;

@@ -163,6 +163,8 @@ pub struct SessionDefaults {
     pub x11: bool,
     /// Give each session a sound server (`PULSE_SERVER`) whose sound viewers play.
     pub audio: bool,
+    /// With `audio`: the sound server each session runs, `pulseaudio` or `pipewire`.
+    pub sound_server: crate::sound_kind::SoundServerKind,
     /// With `audio`: a viewer may send its desk's microphone into the session (each viewer
     /// still has to turn it on).
     pub microphone: bool,
@@ -202,6 +204,7 @@ impl Default for SessionDefaults {
             max_size: "7680x4320".into(),
             x11: true,
             audio: true,
+            sound_server: crate::sound_kind::SoundServerKind::default(),
             microphone: true,
             max_video_kbps: wayray_protocol::session::rate::MAX_KBPS,
         }
@@ -353,6 +356,7 @@ mod tests {
             idle_timeout_secs = 60
             max_size = "3840x2160"
             max_video_kbps = 20000
+            sound_server = "pipewire"
             [login]
             enabled = false
             daemon_user = "wr-daemon"
@@ -380,6 +384,10 @@ mod tests {
         );
         assert_eq!(config.session.idle_timeout_secs, 60);
         assert_eq!(config.session.max_video_kbps, 20_000);
+        assert_eq!(
+            config.session.sound_server,
+            crate::sound_kind::SoundServerKind::Pipewire
+        );
         assert_eq!(config.login.daemon_user, "wr-daemon");
         assert_eq!(config.max_output(), (3840, 2160));
         let clipboard = config.clipboard.policy();
@@ -405,6 +413,8 @@ mod tests {
         let direction = Config::parse("[clipboard]\ndirection = \"out\"").unwrap_err();
         assert!(direction.contains("direction"), "{direction}");
         assert!(Config::parse("[clipboard]\nmax_size_mib = 0").is_err());
+        let sound = Config::parse("[session]\nsound_server = \"alsa\"").unwrap_err();
+        assert!(sound.contains("sound_server"), "{sound}");
         let video = Config::parse("[session]\nmax_video_kbps = 100").unwrap_err();
         assert!(video.contains("max_video_kbps"), "{video}");
         assert!(Config::parse("[login]\nruntime_dir = \"run\"").is_err());

@@ -298,6 +298,7 @@ impl Supervisor {
             ])
             .args(session.x11.then_some("--x11"))
             .args(session.audio.then_some("--audio"))
+            .args(["--sound-server", session.sound_server.name()])
             .arg("--")
             .args(command)
             .stdin(Stdio::null())

@@ -271,6 +271,8 @@ fn launch(
     }
     if start.audio {
         session.push("--audio".into());
+        session.push("--sound-server".into());
+        session.push(start.sound_server.name().into());
     }
     session.push("--".into());
     session.extend(options.command.iter().map(OsString::from));

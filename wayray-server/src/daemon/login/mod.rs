@@ -166,6 +166,7 @@ async fn start(
             frames_in_flight: supervisor.config.frames_in_flight,
             x11: session.x11,
             audio: session.audio,
+            sound_server: session.sound_server,
         },
     };
     let reply = helper::ask(supervisor.logins.helper(), &start).await;

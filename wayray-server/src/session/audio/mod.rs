@@ -18,7 +18,7 @@ use std::time::Instant;
 use tokio::sync::{Mutex, mpsc};
 
 pub use microphone::MicrophoneFeed;
-pub use sound_server::SoundServer;
+pub use sound_server::{SoundServer, SoundServerKind};
 
 /// Packets waiting for the link: 16 × 10 ms. A viewer that falls behind loses sound, never
 /// gains delay.
@@ -47,11 +47,14 @@ pub struct SessionAudio {
 }
 
 impl SessionAudio {
-    /// Starts a sound server with its socket in a private directory under `runtime_dir`,
-    /// and its capture.
-    pub fn start(runtime_dir: &Path) -> Result<Self, sound_server::SoundError> {
+    /// Starts a sound server of `kind` with its socket in a private directory under
+    /// `runtime_dir`, and its capture.
+    pub fn start(
+        runtime_dir: &Path,
+        kind: SoundServerKind,
+    ) -> Result<Self, sound_server::SoundError> {
         let dir = runtime_dir.join(format!("wayray-sound-{}", std::process::id()));
-        let server = SoundServer::start(&dir)?;
+        let server = SoundServer::start(&dir, kind)?;
         let (tx, rx) = mpsc::channel(FEED_QUEUE);
         let start = |e: std::io::Error| sound_server::SoundError::Start(e.to_string());
         let capture = capture::spawn(server.pulse_server(), tx).map_err(start)?;
