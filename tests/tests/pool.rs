@@ -169,16 +169,21 @@ async fn a_dead_server_s_sessions_fail_over_and_it_re_registers_the_rest_when_ba
         notice.contains("lost") && notice.contains("(a)"),
         "{notice}"
     );
-    let pool = b.ctl_json(&["pool", "sessions"]);
-    let state = |token: &str| {
-        pool.as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["token_id"] == token)
-            .cloned()
-    };
-    assert_eq!(state(&lost_id).unwrap()["server"], "b", "{pool}");
-    assert_eq!(state(&second_id).unwrap()["state"], "lost", "{pool}");
+    // A's other session is marked lost by B's next membership round (every TTL / 3).
+    let marked = wayray_tests::wait::poll_until(Duration::from_secs(5), || {
+        let pool = b.ctl_json(&["pool", "sessions"]);
+        let state = |token: &str| {
+            pool.as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["token_id"] == token)
+                .cloned()
+        };
+        let moved = state(&lost_id).is_some_and(|s| s["server"] == "b");
+        let lost = state(&second_id).is_some_and(|s| s["state"] == "lost");
+        if moved && lost { Ok(()) } else { Err(pool) }
+    });
+    assert!(marked.is_ok(), "{marked:?}");
 
     // A comes back: its sessions survived the daemon and are registered again, except the
     // one whose token now has a session on B.

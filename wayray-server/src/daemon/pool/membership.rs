@@ -58,7 +58,10 @@ async fn member(
 
 /// Renews the lease every `round` until it lapses: etcd says so, or no renewal got through
 /// for the lease's whole time to live. A keep-alive stream that breaks (its etcd member died)
-/// is opened again at once, most likely on another member, while the lease lives.
+/// or ends is opened again at once, most likely on another member, while the lease lives.
+/// The time to live is counted from when the last successful renewal was sent, which is
+/// never later than etcd's own count: this server stops claiming no later than etcd lets the
+/// lease lapse.
 async fn keep_alive(
     pool: &Pool,
     lease: i64,
@@ -73,13 +76,19 @@ async fn keep_alive(
         tick.tick().await;
         loop {
             let sent = Instant::now();
-            match renew(pool, lease, &mut stream).await {
+            let lapses = renewed + ttl;
+            let Ok(renewal) =
+                tokio::time::timeout_at(lapses, renew(pool, lease, &mut stream)).await
+            else {
+                return Err(PoolError::Timeout(ttl));
+            };
+            match renewal {
                 Ok(()) => {
                     renewed = sent;
                     break;
                 }
                 Err(err @ PoolError::Record { .. }) => return Err(err),
-                Err(err) if renewed.elapsed() + RETRY >= ttl => return Err(err),
+                Err(err) if Instant::now() + RETRY >= lapses => return Err(err),
                 Err(err) => {
                     tracing::debug!(%err, "lease keep-alive failed; trying again");
                     stream = None;
@@ -105,8 +114,10 @@ async fn renew(pool: &Pool, lease: i64, stream: &mut Option<KeepAlive>) -> Resul
         }
     };
     pool.attempt(keeper.keep_alive()).await?;
-    let answer = pool.attempt(answers.message()).await?;
-    if answer.is_none_or(|a| a.ttl() <= 0) {
+    let Some(answer) = pool.attempt(answers.message()).await? else {
+        return Err(PoolError::StreamEnded);
+    };
+    if answer.ttl() <= 0 {
         return Err(PoolError::Record {
             key: pool.keys.key("servers", pool.id()),
             detail: "the lease lapsed".into(),

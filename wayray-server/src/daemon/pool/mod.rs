@@ -77,6 +77,9 @@ pub enum PoolError {
         /// Why.
         detail: String,
     },
+    /// etcd ended a stream (a lease keep-alive) without an error.
+    #[error("the server pool's directory (etcd) closed the lease keep-alive stream")]
+    StreamEnded,
     /// This server holds no lease (etcd away, or it is joining): it claims nothing.
     #[error("this server is not a member of the pool right now (it is joining, or etcd is away)")]
     NotMember,

@@ -107,7 +107,8 @@ pub async fn publish_tokens(pool: &Pool, supervisor: &Supervisor) -> Result<(), 
     let tokens = match supervisor.registry().token_hashes() {
         Ok(tokens) => tokens,
         Err(err) => {
-            tracing::warn!(%err, "cannot read the tokens to publish");
+            tracing::warn!(%err, "cannot read the tokens to publish; trying again next round");
+            pool.set_tokens_behind();
             return Ok(());
         }
     };

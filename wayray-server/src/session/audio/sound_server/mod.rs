@@ -3,9 +3,9 @@
 //! `wireplumber` and `pipewire-pulse` ([`pipewire`]). Either way the session's applications
 //! see a PulseAudio server with a null sink named [`SINK`] that they play into and a pipe
 //! source that is their microphone ([`MICROPHONE_SOURCE`]); one native-protocol socket in a
-//! directory only the session's user can enter, no other way in (no TCP, no D-Bus, no
-//! module loading after start), and configuration and state in that directory rather than
-//! the user's home. Its processes run as the session's user (children of the session
+//! directory only the session's user can enter, no other way in (no TCP, no D-Bus; with
+//! `pulseaudio` no module loading after start, which `pipewire-pulse` 0.3.65 cannot forbid),
+//! and configuration and state in that directory rather than the user's home. Its processes run as the session's user (children of the session
 //! process) and end with the session.
 
 pub mod pipewire;
@@ -26,8 +26,9 @@ pub const SINK: &str = "wayray";
 pub const MICROPHONE_SOURCE: &str = "wayray_microphone";
 /// The pipe's name in the server's directory.
 pub const MICROPHONE_PIPE: &str = "microphone";
-/// How long the server may take to listen (well within the daemon's wait for the session:
-/// a slow sound server costs the session its sound, not its start).
+/// How long each wait for a socket may take (`pulseaudio` has one, PipeWire two: at most
+/// 4 s, well within the daemon's wait for the session; a slow sound server costs the
+/// session its sound, not its start).
 const START_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Starting the sound server failed.
@@ -160,8 +161,8 @@ impl SoundServer {
             .map(|(_, child)| child)
             .filter_map(|mut child| matches!(child.try_wait(), Ok(None)).then_some(child))
             .collect();
-        // SIGTERM lets them close their clients, the last started first; a process that
-        // ignores it is killed.
+        // SIGTERM lets them close their clients; a process that has not ended 2 s later is
+        // killed.
         for child in running.iter().rev() {
             let pid = nix::unistd::Pid::from_raw(child.id() as i32);
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
