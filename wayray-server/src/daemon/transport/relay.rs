@@ -219,9 +219,10 @@ pub(super) async fn relay(
 }
 
 /// Carries out the gate's decision; `false` when the session is gone. Data waits for room
-/// (it answers a request the viewer made on the open stream); offers, requests and cancels
-/// for a viewer that has not opened its clipboard stream (or whose queue is full) are
-/// dropped: a request the session made times out on its side.
+/// (it answers a request the viewer made on the open stream); requests and cancels for a
+/// viewer that has not opened its clipboard stream (or whose queue is full) are dropped (a
+/// request the session made times out on its side), and of its offers only the latest of
+/// each selection is kept until the stream opens.
 async fn deliver(
     routed: Routed,
     to_viewer: &mpsc::Sender<ClipboardMessage>,
