@@ -148,21 +148,43 @@ impl Drop for Fixture {
     }
 }
 
-/// Runs a command to completion, killing it after `timeout`.
+/// Runs a command to completion, killing it after `timeout`. Its output is read while it
+/// runs (a full pipe would otherwise stop a talkative command for good).
 pub fn run_with_timeout(mut command: Command, timeout: Duration) -> Output {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().expect("command starts");
+    let stdout = read_all(child.stdout.take());
+    let stderr = read_all(child.stderr.take());
     let finished = crate::wait::poll_until(timeout, || match child.try_wait() {
-        Ok(Some(_)) => Ok(()),
+        Ok(Some(status)) => Ok(status),
         _ => Err(()),
     });
-    if finished.is_err() {
-        let _ = child.kill();
-        let output = child.wait_with_output().expect("output");
-        panic!(
-            "{command:?} did not finish within {timeout:?}; stderr: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    let status = match finished {
+        Ok(status) => status,
+        Err(()) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let stderr = stderr.join().unwrap_or_default();
+            panic!(
+                "{command:?} did not finish within {timeout:?}; stderr: {}",
+                String::from_utf8_lossy(&stderr)
+            );
+        }
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
     }
-    child.wait_with_output().expect("output")
+}
+
+/// Reads `pipe` to its end on a thread of its own.
+fn read_all(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
 }

@@ -23,6 +23,13 @@ const GATED: &[&str] = &[
     "XdgToplevelStableConfigurationTest*",
     // A surface appearing, moving or resizing under a still pointer gets enter and leave.
     "ClientSurfaceEventsTest.surface_*",
+    // Pointer and touch land on the right surface: input regions, subsurfaces, windows whose
+    // geometry starts inside their surface; a touch point goes up when its surface goes.
+    "*/RegionSurfaceInputCombinations*",
+    "ToplevelInputRegions/*",
+    "AllSurfaceTypes/TouchTest*",
+    // Interactive move and resize (the pointer leaves the window meanwhile), parents.
+    "XdgToplevelStableTest*",
 ];
 
 /// The runner, where `pkg-config wlcs` says it is; `None` (skip) without it outside CI.
@@ -69,5 +76,5 @@ fn the_gated_conformance_groups_pass() {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(0);
-    assert!(passed >= 100, "only {passed} tests passed:\n{text}");
+    assert!(passed >= 340, "only {passed} tests passed:\n{text}");
 }

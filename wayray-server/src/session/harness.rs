@@ -19,9 +19,9 @@ impl State {
         }
     }
 
-    /// Puts the window showing surface `surface_id` of client `tag` so that the surface's
-    /// origin is at `at` (the window manager places the window geometry, which may start
-    /// inside the surface).
+    /// Puts the window showing surface `surface_id` of client `tag` so that its window
+    /// geometry starts at `at` (the surface's origin is further up and left by the
+    /// geometry's offset, e.g. a client-side shadow), as the conformance suite expects.
     pub(super) fn place_surface(&mut self, tag: i32, surface_id: u32, at: (i32, i32)) {
         let Some(client) = self.tagged_clients.get(&tag) else {
             tracing::debug!(tag, "no client with this tag");
@@ -37,8 +37,7 @@ impl State {
             return;
         };
         tracing::debug!(tag, surface_id, ?at, "placing a window");
-        let offset = window.geometry().loc;
-        let corner = crate::session::wm::Point::new(at.0 + offset.x, at.1 + offset.y);
+        let corner = crate::session::wm::Point::new(at.0, at.1);
         self.wm.place_window(&window, corner);
         self.apply_wm_actions();
     }

@@ -7,7 +7,6 @@ use smithay::backend::input::{Axis, AxisSource, ButtonState as SmithayButton, Ke
 use smithay::desktop::WindowSurfaceType;
 use smithay::input::keyboard::{FilterResult, Keycode, Keysym, ModifiersState, XkbConfig};
 use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent, RelativeMotionEvent};
-use smithay::input::touch::{DownEvent, MotionEvent as TouchMotionEvent, UpEvent};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 use wayray_protocol::messages::input::{ButtonState, InputMessage, KeymapLayout, ScrollSource};
@@ -36,71 +35,16 @@ impl State {
             }
             InputMessage::PointerButton(b) => self.pointer_button(b.button, b.state, b.time_ms),
             InputMessage::Scroll(s) => self.scroll(s),
-            InputMessage::TouchDown(t) => {
-                let (location, focus) = self.touch_target(&t);
-                if let Some(touch) = self.seat.get_touch() {
-                    touch.down(
-                        self,
-                        focus,
-                        &DownEvent {
-                            slot: Some(t.id).into(),
-                            location,
-                            serial: SERIAL_COUNTER.next_serial(),
-                            time: t.time_ms,
-                        },
-                    );
-                }
-            }
-            InputMessage::TouchMotion(t) => {
-                let (location, focus) = self.touch_target(&t);
-                if let Some(touch) = self.seat.get_touch() {
-                    touch.motion(
-                        self,
-                        focus,
-                        &TouchMotionEvent {
-                            slot: Some(t.id).into(),
-                            location,
-                            time: t.time_ms,
-                        },
-                    );
-                }
-            }
-            InputMessage::TouchUp(t) => {
-                if let Some(touch) = self.seat.get_touch() {
-                    touch.up(
-                        self,
-                        &UpEvent {
-                            slot: Some(t.id).into(),
-                            serial: SERIAL_COUNTER.next_serial(),
-                            time: t.time_ms,
-                        },
-                    );
-                }
-            }
-            InputMessage::TouchFrame => {
-                if let Some(touch) = self.seat.get_touch() {
-                    touch.frame(self);
-                }
-            }
-            InputMessage::TouchCancel => {
-                if let Some(touch) = self.seat.get_touch() {
-                    touch.cancel(self);
-                }
-            }
+            InputMessage::TouchDown(t) => self.touch_down(&t),
+            InputMessage::TouchMotion(t) => self.touch_motion(&t),
+            InputMessage::TouchUp(t) => self.touch_up(&t),
+            InputMessage::TouchFrame => self.touch_frame(),
+            InputMessage::TouchCancel => self.touch_cancel(),
             InputMessage::ReleaseAll { time_ms } => self.release_all(time_ms),
         }
     }
 
-    /// Where a touch point is, and the surface under it.
-    fn touch_target(
-        &self,
-        t: &wayray_protocol::messages::input::TouchPoint,
-    ) -> (Point<f64, Logical>, SurfaceHit) {
-        let location = self.to_logical(t.x, t.y);
-        (location, self.surface_under(location))
-    }
-
-    fn to_logical(&self, x: f64, y: f64) -> Point<f64, Logical> {
+    pub(crate) fn to_logical(&self, x: f64, y: f64) -> Point<f64, Logical> {
         let scale = self.output_config.scale();
         let size = self.output_config.logical_size();
         // Clamp: a viewer window a little larger than the output must not point outside it.
@@ -116,8 +60,9 @@ impl State {
         if let Some((_, hit)) = self.layer_surface_under(pos, &crate::session::layers::ABOVE) {
             return Some(hit);
         }
-        if let Some((window, loc)) = self.space.element_under(pos) {
-            let render_loc = loc - window.geometry().loc;
+        // `element_under` gives where the window's surface is drawn (its geometry's place less
+        // the geometry's offset, e.g. a client-side shadow).
+        if let Some((window, render_loc)) = self.space.element_under(pos) {
             return window
                 .surface_under(pos - render_loc.to_f64(), WindowSurfaceType::ALL)
                 .map(|(surface, offset)| (surface, (offset + render_loc).to_f64()));
@@ -219,15 +164,7 @@ impl State {
         if let Some(pointer) = self.seat.get_pointer() {
             for button in [BTN_LEFT, BTN_RIGHT, BTN_MIDDLE] {
                 if pointer.is_grabbed() || pointer.current_focus().is_some() {
-                    pointer.button(
-                        self,
-                        &ButtonEvent {
-                            serial: SERIAL_COUNTER.next_serial(),
-                            time,
-                            button,
-                            state: SmithayButton::Released,
-                        },
-                    );
+                    self.send_button(&pointer, button, SmithayButton::Released, time);
                 }
             }
             pointer.frame(self);
@@ -292,6 +229,7 @@ impl State {
             _ => Button::Other,
         };
         let pos = crate::session::wm::Point::new(location.x as i32, location.y as i32);
+        let was_grabbing = self.wm.is_grabbing();
         // A panel or launcher above the windows takes its clicks: the windows under it (and
         // the window manager) do not see them.
         let above = self.layer_surface_under(location, &crate::session::layers::ABOVE);
@@ -317,23 +255,37 @@ impl State {
                 consumed
             }
         };
-        if consumed {
-            return;
+        if !consumed {
+            let state = if pressed {
+                SmithayButton::Pressed
+            } else {
+                SmithayButton::Released
+            };
+            self.send_button(&pointer, button, state, time);
+            pointer.frame(self);
         }
+        // A move or resize ended: the surface now under the pointer gets it back.
+        if was_grabbing && !self.wm.is_grabbing() {
+            self.refresh_pointer_focus();
+        }
+    }
+
+    fn send_button(
+        &mut self,
+        pointer: &smithay::input::pointer::PointerHandle<State>,
+        button: u32,
+        state: SmithayButton,
+        time: u32,
+    ) {
         pointer.button(
             self,
             &ButtonEvent {
                 serial: SERIAL_COUNTER.next_serial(),
                 time,
                 button,
-                state: if pressed {
-                    SmithayButton::Pressed
-                } else {
-                    SmithayButton::Released
-                },
+                state,
             },
         );
-        pointer.frame(self);
     }
 
     fn scroll(&mut self, s: wayray_protocol::messages::input::Scroll) {

@@ -34,6 +34,7 @@ pub mod render;
 mod run;
 mod shell;
 pub mod state;
+mod touch;
 pub mod window;
 pub mod wm;
 pub mod xwayland;

@@ -110,6 +110,23 @@ impl State {
             Some(edges) => self.wm.begin_client_resize(window, edges),
         };
         if began {
+            // The window follows the pointer now, not the client: the surface gets a leave
+            // (the click's implicit grab would keep it focused until the button goes up).
+            let time = self.now().as_millis() as u32;
+            let serial = SERIAL_COUNTER.next_serial();
+            pointer.unset_grab(self, serial, time);
+            let location = pointer.current_location();
+            pointer.motion(
+                self,
+                None,
+                &smithay::input::pointer::MotionEvent {
+                    location,
+                    serial,
+                    time,
+                },
+            );
+            pointer.frame(self);
+            self.pointer_origin = None;
             self.apply_wm_actions();
         }
     }

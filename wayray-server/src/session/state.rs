@@ -166,6 +166,8 @@ pub struct State {
     /// Where the pointer's focused surface was when the pointer last moved or was re-targeted
     /// (`pointer_focus.rs`).
     pub pointer_origin: Option<smithay::utils::Point<f64, smithay::utils::Logical>>,
+    /// The surface each touch point is down on (`touch.rs`).
+    pub touch_points: crate::session::touch::TouchPoints,
     /// Clients an embedding harness knows by a number (`SessionCommand::InsertTaggedClient`).
     pub tagged_clients: std::collections::HashMap<i32, smithay::reexports::wayland_server::Client>,
 }
@@ -239,6 +241,7 @@ impl State {
             x11: None,
             clipboard: None,
             pointer_origin: None,
+            touch_points: Default::default(),
             tagged_clients: std::collections::HashMap::new(),
         })
     }

@@ -62,7 +62,14 @@ impl CompositorHandler for State {
         {
             self.x11_resolve();
         }
+        // A subsurface moved or restacked, a window grown under a still pointer: the client
+        // learns where the pointer is now before its next round trip returns.
+        self.refresh_pointer_focus();
         self.schedule_render();
+    }
+
+    fn destroyed(&mut self, surface: &WlSurface) {
+        self.touch_surface_destroyed(surface);
     }
 }
 
