@@ -133,3 +133,34 @@ fn a_panel_keeps_maximised_windows_below_it() {
     });
     assert!(shown, "panel at {:?}", bbox(&shot, |p| same_rgb(p, green)));
 }
+
+#[test]
+fn a_panel_menu_opens_below_the_panel_inside_the_output() {
+    let fixture = Fixture::new("layer-menu", 640, 480);
+    let stream = fixture.session.connect_client().expect("connect");
+    let mut client = WlClient::connect(stream, fixture.dir.path());
+    let mut panel = client.panel(30);
+    client.draw_panel(&mut panel, 0xff00_ff00);
+    // From the panel's right end, growing down-right: 100 px wide from x = 631 would leave
+    // the 640 px output, so the menu slides back inside, just below the panel.
+    let index = client.events.serials.len();
+    let mut menu = client.panel_menu(&panel, (630, 29), (100, 120));
+    let configured = wayray_tests::wait::poll_until(WAIT, || {
+        client.roundtrip();
+        let log = client.events.log.join("\n");
+        if log.contains(&format!("popup {index}: at 540,30 size 100x120")) {
+            Ok(())
+        } else {
+            Err(log)
+        }
+    });
+    assert!(configured.is_ok(), "{configured:?}");
+    client.ack(&menu, index);
+    client.draw(&mut menu, 100, 120, 0xffff_0000);
+    client.roundtrip();
+    let red = rgb(0xff0000);
+    let (shown, shot) = fixture.wait_for(WAIT, |shot| {
+        bbox(shot, |p| same_rgb(p, red)) == Some((540, 30, 100, 120))
+    });
+    assert!(shown, "menu at {:?}", bbox(&shot, |p| same_rgb(p, red)));
+}

@@ -1,11 +1,11 @@
 //! A panel for tests: a wlr-layer-shell surface anchored along the top of the output that
-//! reserves its height (an exclusive zone), as taskbars do.
+//! reserves its height (an exclusive zone), as taskbars do, and its menus (popups).
 
 use wayland_client::protocol::wl_surface;
 use wayland_client::{Connection, Dispatch, QueueHandle};
 use wayland_protocols_wlr::layer_shell::v1::client::{zwlr_layer_shell_v1, zwlr_layer_surface_v1};
 
-use super::{Events, ShmBuffer, WlClient};
+use super::{Events, ShmBuffer, ShmSurface, WlClient};
 
 /// A panel surface.
 pub struct Panel {
@@ -45,6 +45,17 @@ impl WlClient {
             layer,
             buffer: None,
         }
+    }
+
+    /// Opens a menu (an xdg_popup whose parent is the panel) anchored at `anchor` in the
+    /// panel's coordinates, `size` large, growing down-right, and commits it.
+    pub fn panel_menu(
+        &mut self,
+        panel: &Panel,
+        anchor: (i32, i32),
+        size: (i32, i32),
+    ) -> ShmSurface {
+        self.popup_of(None, anchor, size, |popup| panel.layer.get_popup(popup))
     }
 
     /// Waits for the panel's configure, acks it and fills the size it was given with `argb`.

@@ -286,6 +286,18 @@ impl WlClient {
         anchor: (i32, i32),
         size: (i32, i32),
     ) -> ShmSurface {
+        self.popup_of(Some(&parent.xdg), anchor, size, |_| {})
+    }
+
+    /// Creates a popup anchored at `anchor` growing down-right (sliding back inside the
+    /// output), `size` large, with `parent` (or none: `adopt` gives it one), and commits it.
+    pub(super) fn popup_of(
+        &mut self,
+        parent: Option<&xdg_surface::XdgSurface>,
+        anchor: (i32, i32),
+        size: (i32, i32),
+        adopt: impl FnOnce(&xdg_popup::XdgPopup),
+    ) -> ShmSurface {
         let index = self.events.serials.len();
         self.events.serials.push(None);
         let positioner = self.wm_base.create_positioner(&self.qh, ());
@@ -299,7 +311,8 @@ impl WlClient {
         );
         let surface = self.compositor.create_surface(&self.qh, ());
         let xdg = self.wm_base.get_xdg_surface(&surface, &self.qh, index);
-        let popup = xdg.get_popup(Some(&parent.xdg), &positioner, &self.qh, index);
+        let popup = xdg.get_popup(parent, &positioner, &self.qh, index);
+        adopt(&popup);
         surface.commit();
         ShmSurface {
             surface,

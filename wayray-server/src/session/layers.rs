@@ -111,6 +111,13 @@ impl State {
         })
     }
 
+    /// Where the layer surface `surface` is on the output, if it is one.
+    pub(crate) fn layer_origin(&self, surface: &WlSurface) -> Option<Point<i32, Logical>> {
+        let map = layer_map_for_output(&self.output);
+        let layer = map.layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)?;
+        map.layer_geometry(layer).map(|geometry| geometry.loc)
+    }
+
     /// A click on a layer surface: one that takes the keyboard on demand gets it.
     pub(crate) fn layer_clicked(&mut self, layer: &LayerSurface) {
         if layer.can_receive_keyboard_focus() {

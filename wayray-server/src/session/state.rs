@@ -167,7 +167,10 @@ pub struct State {
     /// (`pointer_focus.rs`).
     pub pointer_origin: Option<smithay::utils::Point<f64, smithay::utils::Logical>>,
     /// The surface each touch point is down on (`touch.rs`).
-    pub touch_points: crate::session::touch::TouchPoints,
+    pub touch_points: std::collections::HashMap<
+        u32,
+        smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
+    >,
     /// Clients an embedding harness knows by a number (`SessionCommand::InsertTaggedClient`).
     pub tagged_clients: std::collections::HashMap<i32, smithay::reexports::wayland_server::Client>,
 }

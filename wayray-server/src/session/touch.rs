@@ -2,17 +2,12 @@
 //! goes down and stays with that surface until it goes up; the session remembers which surface
 //! each point is on, so a point whose surface is destroyed goes up for its client at once.
 
-use std::collections::HashMap;
-
 use smithay::input::touch::{DownEvent, MotionEvent, UpEvent};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::SERIAL_COUNTER;
 use wayray_protocol::messages::input::{TouchPoint, TouchUp};
 
 use crate::session::state::State;
-
-/// The surface each touch point is down on, by the viewer's point id.
-pub type TouchPoints = HashMap<u32, WlSurface>;
 
 impl State {
     pub(crate) fn touch_down(&mut self, t: &TouchPoint) {

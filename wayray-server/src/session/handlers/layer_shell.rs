@@ -11,6 +11,7 @@ use smithay::reexports::wayland_server::protocol::wl_output::WlOutput;
 use smithay::wayland::shell::wlr_layer::{
     Layer, LayerSurface as WlrLayerSurface, WlrLayerShellHandler, WlrLayerShellState,
 };
+use smithay::wayland::shell::xdg::PopupSurface;
 
 use crate::session::state::State;
 
@@ -35,6 +36,13 @@ impl WlrLayerShellHandler for State {
         if let Err(err) = map.map_layer(&LayerSurface::new(surface, namespace)) {
             tracing::debug!(?err, "a layer surface could not be mapped");
         }
+    }
+
+    /// A menu of a panel: its parent is known only now (it was made without one), so it is
+    /// placed now, before its first configure.
+    fn new_popup(&mut self, _parent: WlrLayerSurface, popup: PopupSurface) {
+        let positioner = popup.with_pending_state(|state| state.positioner);
+        self.unconstrain_popup(&popup, &positioner);
     }
 
     fn layer_destroyed(&mut self, surface: WlrLayerSurface) {

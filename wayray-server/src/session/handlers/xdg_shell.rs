@@ -165,22 +165,23 @@ impl State {
         }
     }
 
-    /// Keeps a popup inside the output (slide, then resize), as xdg_positioner allows.
-    fn unconstrain_popup(&self, popup: &PopupSurface, positioner: &PositionerState) {
+    /// Keeps a popup inside the output (slide, then resize), as xdg_positioner allows. Its
+    /// root is a window or a layer surface (a panel's menu).
+    pub(crate) fn unconstrain_popup(&self, popup: &PopupSurface, positioner: &PositionerState) {
         let Ok(root) = find_popup_root_surface(&PopupKind::Xdg(popup.clone())) else {
             return;
         };
-        let Some(window) = self.window_for_surface(&root) else {
-            return;
+        // Where the root's window geometry starts on the output.
+        let root_loc = match self.window_for_surface(&root) {
+            Some(window) => self.space.element_location(&window),
+            None => self.layer_origin(&root),
         };
-        let Some(window_loc) = self.space.element_location(&window) else {
+        let Some(root_loc) = root_loc else {
             return;
         };
         let output_rect = self.output_logical_rect();
         // The target rectangle in the coordinates of the popup's parent.
-        let parent_offset = window_loc
-            + window.geometry().loc
-            + get_popup_toplevel_coords(&PopupKind::Xdg(popup.clone()));
+        let parent_offset = root_loc + get_popup_toplevel_coords(&PopupKind::Xdg(popup.clone()));
         let mut target = output_rect;
         target.loc -= parent_offset;
         let geometry = positioner.get_unconstrained_geometry(target);
