@@ -176,6 +176,7 @@ impl Dispatch<wl_pointer::WlPointer, ()> for Events {
         _: &Connection,
         _: &QueueHandle<Self>,
     ) {
+        super::pointer_lock::log_pointer(state, &event);
         if let wl_pointer::Event::Enter { serial, .. } = event
             && let Some((device, shape)) = &state.cursor_on_enter
         {

@@ -10,9 +10,11 @@ mod content_type;
 mod dispatch;
 mod ime;
 mod layer;
+mod pointer_lock;
 
 pub use ime::ImeEvents;
 pub use layer::Panel;
+pub use pointer_lock::{Constraint, HeldPointer};
 
 use memmap2::MmapMut;
 use wayland_client::globals::{GlobalList, registry_queue_init};
@@ -55,6 +57,8 @@ pub struct Events {
     pub layer_configure: Option<(u32, u32, u32)>,
     /// The input method's and text field's events (`input_method`, `text_input`).
     pub ime: ImeEvents,
+    /// Pointer positions go to the log (`hold_pointer`).
+    pub log_pointer: bool,
 }
 
 /// The user data of a `wl_display.sync` callback.

@@ -42,6 +42,8 @@ impl State {
             InputMessage::TouchCancel => self.touch_cancel(),
             InputMessage::ReleaseAll { time_ms } => self.release_all(time_ms),
         }
+        // A click may have moved the keyboard, a motion the pointer.
+        self.update_pointer_constraints();
     }
 
     pub(crate) fn to_logical(&self, x: f64, y: f64) -> Point<f64, Logical> {
@@ -179,6 +181,21 @@ impl State {
         if self.wm.pointer_motion(wm_pos) {
             self.apply_wm_actions();
         }
+        let seen = self.viewer_pointer.replace(location);
+        let hold = if self.wm.is_grabbing() {
+            crate::session::pointer_lock::Hold::Free
+        } else {
+            self.pointer_hold(&pointer)
+        };
+        let Some(location) = hold.apply(location) else {
+            // Locked: the pointer stays; the surface learns how far the device moved.
+            let focus = pointer.current_focus().zip(self.pointer_origin);
+            if let (Some(seen), Some(focus)) = (seen, focus) {
+                self.send_relative(&pointer, focus, location - seen, time);
+            }
+            pointer.frame(self);
+            return;
+        };
         let previous = pointer.current_location();
         let previous_focus = pointer.current_focus();
         let focus = if self.wm.is_grabbing() {
@@ -203,17 +220,28 @@ impl State {
             pointer.frame(self);
             return;
         }
-        let delta = location - previous;
+        if let Some(focus) = focus {
+            self.send_relative(&pointer, focus, location - previous, time);
+        }
+        pointer.frame(self);
+    }
+
+    fn send_relative(
+        &mut self,
+        pointer: &smithay::input::pointer::PointerHandle<State>,
+        focus: (WlSurface, Point<f64, Logical>),
+        delta: Point<f64, Logical>,
+        time: u32,
+    ) {
         pointer.relative_motion(
             self,
-            focus,
+            Some(focus),
             &RelativeMotionEvent {
                 delta,
                 delta_unaccel: delta,
                 utime: u64::from(time) * 1000,
             },
         );
-        pointer.frame(self);
     }
 
     fn pointer_button(&mut self, button: u32, state: ButtonState, time: u32) {

@@ -29,6 +29,7 @@ pub mod link;
 mod mode;
 pub mod output;
 mod pointer_focus;
+mod pointer_lock;
 pub mod processes;
 pub mod render;
 mod run;

@@ -166,6 +166,10 @@ pub struct State {
     /// Where the pointer's focused surface was when the pointer last moved or was re-targeted
     /// (`pointer_focus.rs`).
     pub pointer_origin: Option<smithay::utils::Point<f64, smithay::utils::Logical>>,
+    /// The surface whose pointer constraint is active (`pointer_lock.rs`).
+    pub constrained: Option<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>,
+    /// Where the viewer last put the pointer (a locked pointer stays elsewhere).
+    pub viewer_pointer: Option<smithay::utils::Point<f64, smithay::utils::Logical>>,
     /// The surface each touch point is down on (`touch.rs`).
     pub touch_points: std::collections::HashMap<
         u32,
@@ -245,6 +249,8 @@ impl State {
             clipboard: None,
             pointer_origin: None,
             touch_points: Default::default(),
+            constrained: None,
+            viewer_pointer: None,
             tagged_clients: std::collections::HashMap::new(),
         })
     }

@@ -65,11 +65,16 @@ impl CompositorHandler for State {
         // A subsurface moved or restacked, a window grown under a still pointer: the client
         // learns where the pointer is now before its next round trip returns.
         self.refresh_pointer_focus();
+        self.update_pointer_constraints();
         self.schedule_render();
     }
 
     fn destroyed(&mut self, surface: &WlSurface) {
         self.touch_surface_destroyed(surface);
+        if self.constrained.as_ref() == Some(surface) {
+            self.constrained = None;
+        }
+        self.update_pointer_constraints();
     }
 }
 

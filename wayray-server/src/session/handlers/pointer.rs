@@ -1,25 +1,19 @@
-//! relative-pointer and pointer-constraints. The viewer sends absolute positions, so a lock
-//! is honoured by activating the constraint and keeping the reported position; relative motion
-//! events are derived from successive absolute positions (`input.rs`).
+//! relative-pointer and pointer-constraints. The viewer sends absolute positions; relative
+//! motion is derived from successive ones (`input.rs`), and constraints decide where the
+//! pointer may go (`crate::session::pointer_lock`).
 
 use smithay::input::pointer::PointerHandle;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Point};
-use smithay::wayland::pointer_constraints::{PointerConstraintsHandler, with_pointer_constraint};
+use smithay::wayland::pointer_constraints::PointerConstraintsHandler;
 use smithay::{delegate_pointer_constraints, delegate_relative_pointer};
 
 use crate::session::state::State;
 
 impl PointerConstraintsHandler for State {
-    fn new_constraint(&mut self, surface: &WlSurface, pointer: &PointerHandle<Self>) {
-        // Activate at once when the pointer is already over the surface that asked.
-        if pointer.current_focus().as_ref() == Some(surface) {
-            with_pointer_constraint(surface, pointer, |constraint| {
-                if let Some(constraint) = constraint {
-                    constraint.activate();
-                }
-            });
-        }
+    fn new_constraint(&mut self, _surface: &WlSurface, _pointer: &PointerHandle<Self>) {
+        // Active at once when its surface has the pointer and the keyboard.
+        self.update_pointer_constraints();
     }
 
     fn cursor_position_hint(

@@ -268,7 +268,7 @@ async fn requests<R: AsyncRead + Unpin>(
 async fn display(
     replies: &mpsc::Sender<LinkReply>,
     shared: &Shared,
-    mut flow: watch::Receiver<Flow>,
+    flow: watch::Receiver<Flow>,
     keyframes_taken: u64,
 ) -> Result<(), LinkError> {
     let mut frames = shared.frames.lock().await;
@@ -280,9 +280,13 @@ async fn display(
     // Backpressure: at most `frames_in_flight` frames sent and not acknowledged; meanwhile
     // the encoder coalesces newer damage. Frames before the keyframe this viewer needs build
     // on state it does not have and are skipped.
-    let mut window = FrameWindow::new(shared.config.frames_in_flight);
-    let mut restarts = flow.borrow().restarts;
-    let mut backlogged = Backlog::default();
+    let restarts = flow.borrow().restarts;
+    let mut gate = Gate {
+        flow,
+        restarts,
+        window: FrameWindow::new(shared.config.frames_in_flight),
+        backlogged: Backlog::default(),
+    };
     let send = |msg: DisplayMessage, frame: Option<LinkFrame>| async move {
         let bytes = encode_frame_to_vec(&msg)?;
         replies
@@ -299,17 +303,7 @@ async fn display(
     let _ungate = Ungate(&shared.pipeline);
     loop {
         // Room first, then a frame: damage meanwhile goes into the frame encoded then.
-        let room = |w: &FrameWindow| w.has_room();
-        if !wait_for(
-            &mut flow,
-            &mut restarts,
-            &mut window,
-            &mut backlogged,
-            shared,
-            room,
-        )
-        .await
-        {
+        if !gate.wait_for(shared, FrameWindow::has_room).await {
             return Ok(());
         }
         shared.pipeline.grant();
@@ -334,18 +328,10 @@ async fn display(
         }
         // A frame waits for the viewer: clients get no frame callbacks meanwhile.
         let go = |w: &FrameWindow| !w.wants(keyframe) || w.has_room();
-        if !wait_for(
-            &mut flow,
-            &mut restarts,
-            &mut window,
-            &mut backlogged,
-            shared,
-            go,
-        )
-        .await
-        {
+        if !gate.wait_for(shared, go).await {
             return Ok(());
         }
+        let window = &mut gate.window;
         if !window.wants(keyframe) {
             continue;
         }
@@ -360,37 +346,41 @@ async fn display(
     }
 }
 
-/// Applies the viewer's newest acknowledgement and keyframe requests to `window` until
-/// `ready` holds, telling the session meanwhile that frames wait (its clients then get no
-/// frame callbacks); false when the viewer or the session is gone.
-async fn wait_for(
-    flow: &mut watch::Receiver<Flow>,
-    restarts: &mut u64,
-    window: &mut FrameWindow,
-    backlogged: &mut Backlog,
-    shared: &Shared,
-    ready: impl Fn(&FrameWindow) -> bool,
-) -> bool {
-    loop {
-        let now = *flow.borrow_and_update();
-        if now.restarts != *restarts {
-            *restarts = now.restarts;
-            window.restart();
+/// The frame loop's flow control: the viewer's acknowledgements and keyframe requests, the
+/// frames in flight, and whether the session was told that frames wait.
+struct Gate {
+    flow: watch::Receiver<Flow>,
+    restarts: u64,
+    window: FrameWindow,
+    backlogged: Backlog,
+}
+
+impl Gate {
+    /// Applies the viewer's newest acknowledgement and keyframe requests to the window until
+    /// `ready` holds, telling the session meanwhile that frames wait (its clients then get no
+    /// frame callbacks); false when the viewer or the session is gone.
+    async fn wait_for(&mut self, shared: &Shared, ready: impl Fn(&FrameWindow) -> bool) -> bool {
+        loop {
+            let now = *self.flow.borrow_and_update();
+            if now.restarts != self.restarts {
+                self.restarts = now.restarts;
+                self.window.restart();
+            }
+            if let Some(acked) = now.acked
+                && let Err(err) = self.window.ack(acked)
+            {
+                tracing::debug!(%err, "acknowledgement ignored");
+            }
+            if ready(&self.window) {
+                break;
+            }
+            if !self.backlogged.set(shared, true).await || self.flow.changed().await.is_err() {
+                return false;
+            }
         }
-        if let Some(acked) = now.acked
-            && let Err(err) = window.ack(acked)
-        {
-            tracing::debug!(%err, "acknowledgement ignored");
-        }
-        if ready(window) {
-            break;
-        }
-        if !backlogged.set(shared, true).await || flow.changed().await.is_err() {
-            return false;
-        }
+        self.backlogged.set(shared, false).await;
+        true
     }
-    backlogged.set(shared, false).await;
-    true
 }
 
 /// Lets the pipeline encode freely again when this viewer's frame loop ends.
