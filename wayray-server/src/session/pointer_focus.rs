@@ -1,8 +1,8 @@
 //! The pointer's focus follows what is under it when that changes without the pointer
 //! moving: a window mapped, moved or resized under a still pointer, a subsurface moved by its
-//! parent's commit. After each render the surface under the pointer is looked up again; when
-//! it (or its origin) changed, the clients get enter/leave and motion as if the pointer had
-//! moved there.
+//! parent's commit. After each commit and each render the surface under the pointer is looked
+//! up again; when it (or its origin) changed, the clients get enter/leave and motion as if the
+//! pointer had moved there.
 
 use smithay::input::pointer::MotionEvent;
 use smithay::utils::SERIAL_COUNTER;
