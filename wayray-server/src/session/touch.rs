@@ -9,8 +9,16 @@ use wayray_protocol::messages::input::{TouchPoint, TouchUp};
 
 use crate::session::state::State;
 
+/// Points down at once, at most (touch screens report ten); further ones are ignored, so a
+/// viewer sending ever new ids never grows the session's memory.
+const MAX_POINTS: usize = 32;
+
 impl State {
     pub(crate) fn touch_down(&mut self, t: &TouchPoint) {
+        if self.touch_points.len() >= MAX_POINTS && !self.touch_points.contains_key(&t.id) {
+            tracing::debug!(id = t.id, "too many touch points down: ignored");
+            return;
+        }
         let location = self.to_logical(t.x, t.y);
         let focus = self.surface_under(location);
         match &focus {
