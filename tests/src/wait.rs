@@ -25,6 +25,21 @@ pub fn poll_every<T, E>(
     poll(timeout, Some(interval), probe)
 }
 
+/// Waits until the file at `path` holds `want` (surrounding white space aside), at most for
+/// `timeout`; returns what it last held either way.
+pub fn file_holding(path: &std::path::Path, want: &str, timeout: Duration) -> String {
+    let read = || std::fs::read_to_string(path).unwrap_or_default();
+    poll_until(timeout, || {
+        let text = read();
+        if text.trim() == want {
+            Ok(text)
+        } else {
+            Err(text)
+        }
+    })
+    .unwrap_or_else(|last| last)
+}
+
 fn poll<T, E>(
     timeout: Duration,
     fixed: Option<Duration>,

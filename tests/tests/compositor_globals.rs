@@ -35,6 +35,7 @@ const GLOBALS: &[&str] = &[
     "zwlr_layer_shell_v1",
     "zwp_text_input_manager_v3",
     "zwp_input_method_manager_v2",
+    "zwp_virtual_keyboard_manager_v1",
 ];
 
 /// Globals a sandboxed client (one that connected through a security context) must not see.
@@ -43,6 +44,7 @@ const PRIVILEGED: &[&str] = &[
     "wp_security_context_manager_v1",
     "zwlr_layer_shell_v1",
     "zwp_input_method_manager_v2",
+    "zwp_virtual_keyboard_manager_v1",
 ];
 
 #[test]

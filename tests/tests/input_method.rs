@@ -1,7 +1,8 @@
 //! An input method in the session (input-method-v2) composes text for the focused
 //! application (text-input-v3): it is activated when the application's text field has focus,
-//! its text reaches the field, and with its keyboard grab the keys go to it instead of the
-//! application. Both sides are test clients on the compositor's own loop.
+//! its text reaches the field (also when the field changed its state meanwhile), and with its
+//! keyboard grab the keys go to it instead of the application. Both sides are test clients on
+//! the compositor's own loop.
 
 use wayray_client::keys::{Stroke, stroke_events};
 use wayray_tests::one_loop::OneLoop;
@@ -52,4 +53,31 @@ fn an_input_method_composes_text_for_the_focused_field() {
     app.roundtrip();
     assert_eq!(ime.events.ime.keys, vec![(KEY_A, true), (KEY_A, false)]);
     assert!(app.events.keys.is_empty(), "{:?}", app.events.keys);
+}
+
+/// The field commits its own state (foot moves its cursor as the preedit grows) while the input
+/// method composes: the input method's commit then carries the count of `done` events from
+/// before, and its text must still reach the field, with the field's own serial.
+#[test]
+fn text_committed_while_the_field_changed_still_reaches_it() {
+    let fixture = OneLoop::new("ime-serial", 1280, 720);
+    let mut ime = fixture.client();
+    let input_method = ime.input_method();
+    let mut app = fixture.client();
+    let _window = mapped(&mut app);
+    let field = app.text_input();
+    app.roundtrip();
+    ime.roundtrip();
+    assert!(ime.events.ime.active);
+
+    let seen = ime.events.ime.done;
+    app.field_moves_cursor(&field, 16);
+    ime.roundtrip();
+    assert!(
+        ime.events.ime.done > seen,
+        "the field's commit told the input method nothing"
+    );
+    ime.ime_commit_at(&input_method, "한", seen);
+    app.roundtrip();
+    assert_eq!(app.events.ime.texts, vec!["한".to_owned()]);
 }

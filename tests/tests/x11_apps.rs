@@ -3,7 +3,6 @@
 //! pointer is, X11 and Wayland clients share the clipboard, and the X server is the session
 //! user's alone.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use wayray_client::Viewer;
@@ -51,17 +50,6 @@ async fn xterm_session(label: &str, script: &str) -> Option<(Fixture, Served, Vi
     Some((fixture, served, viewer))
 }
 
-fn wait_for_file(path: &Path, want: &str) -> String {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if text.trim() == want || Instant::now() > deadline {
-            return text;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xterm_takes_keys_and_the_pointer_from_a_viewer_and_shows_there() {
     let Some(xdotool) = require("xdotool") else {
@@ -77,7 +65,7 @@ async fn xterm_takes_keys_and_the_pointer_from_a_viewer_and_shows_there() {
     type_codes(&mut viewer, &[45, 2, 2, 24, 37, 28])
         .await
         .expect("keys sent");
-    let typed = wait_for_file(&out, "x11ok");
+    let typed = wayray_tests::wait::file_holding(&out, "x11ok", WAIT);
     let _ = std::fs::remove_file(&out);
     assert_eq!(typed.trim(), "x11ok", "xterm did not get the typed line");
 

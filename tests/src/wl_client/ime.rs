@@ -24,8 +24,11 @@ pub struct ImeEvents {
     pub done: u32,
     /// Keys the input method's keyboard grab received (evdev code, pressed).
     pub keys: Vec<(u32, bool)>,
-    /// Text the field received, one entry per `done` with a commit string.
+    /// Text the field received, one entry per `done` with a commit string. Like foot and GTK,
+    /// the field drops what comes with a `done` whose serial is not its own count of commits.
     pub texts: Vec<String>,
+    /// `commit` requests the field made.
+    pub field_commits: u32,
     pending_text: Option<String>,
 }
 
@@ -48,8 +51,28 @@ impl WlClient {
 
     /// The input method commits `text` to the active text field.
     pub fn ime_commit(&mut self, input_method: &zwp_input_method_v2::ZwpInputMethodV2, text: &str) {
+        let serial = self.events.ime.done;
+        self.ime_commit_at(input_method, text, serial);
+    }
+
+    /// The same with `serial` as the count of `done` events seen (an older one: the text field
+    /// changed its state meanwhile).
+    pub fn ime_commit_at(
+        &mut self,
+        input_method: &zwp_input_method_v2::ZwpInputMethodV2,
+        text: &str,
+        serial: u32,
+    ) {
         input_method.commit_string(text.into());
-        input_method.commit(self.events.ime.done);
+        input_method.commit(serial);
+        self.roundtrip();
+    }
+
+    /// The text field tells where its cursor is now (a commit of its state).
+    pub fn field_moves_cursor(&mut self, field: &zwp_text_input_v3::ZwpTextInputV3, x: i32) {
+        field.set_cursor_rectangle(x, 0, 1, 14);
+        field.commit();
+        self.events.ime.field_commits += 1;
         self.roundtrip();
     }
 
@@ -133,10 +156,12 @@ impl Dispatch<zwp_text_input_v3::ZwpTextInputV3, ()> for Events {
                     zwp_text_input_v3::ContentPurpose::Normal,
                 );
                 text_input.commit();
+                state.ime.field_commits += 1;
             }
             zwp_text_input_v3::Event::CommitString { text } => state.ime.pending_text = text,
-            zwp_text_input_v3::Event::Done { .. } => {
-                if let Some(text) = state.ime.pending_text.take() {
+            zwp_text_input_v3::Event::Done { serial } => {
+                let text = state.ime.pending_text.take();
+                if let Some(text) = text.filter(|_| serial == state.ime.field_commits) {
                     state.ime.texts.push(text);
                 }
             }

@@ -71,6 +71,10 @@ pub struct Core {
     /// clients).
     pub text_input: smithay::wayland::text_input::TextInputManagerState,
     pub input_method: smithay::wayland::input_method::InputMethodManagerState,
+    /// virtual-keyboard-v1 (not for sandboxed clients): an input method sends the keys it
+    /// does not compose on to the application through it (fcitx5 binds it with
+    /// input-method-v2 and needs both).
+    pub virtual_keyboard: smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState,
 }
 
 impl Core {
@@ -119,6 +123,10 @@ impl Core {
                 dh,
                 not_sandboxed,
             ),
+            virtual_keyboard: smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState::new::<
+                State,
+                _,
+            >(dh, not_sandboxed),
         }
     }
 }
