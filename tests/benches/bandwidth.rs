@@ -11,7 +11,8 @@
 //!    rate received, and keystroke → the typed line's update, p50 / p99; then the same with
 //!    the cap fixed at 100 Mbit/s, as before the video adapted.
 //!
-//! Run: `cargo bench -p wayray-tests --bench bandwidth`
+//! Run: `cargo bench -p wayray-tests --bench bandwidth`; `BENCH_LINKS=5,20` runs only part 2
+//! over those links (Mbit/s).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -236,6 +237,17 @@ async fn main() {
     let clip = make_clip(&ffmpeg, clip_dir.path(), "testsrc2.mp4", &source, 3);
     let noisy = make_clip(&ffmpeg, clip_dir.path(), "noisy.mp4", NOISY, 10);
 
+    // `BENCH_LINKS=5` (a list of Mbit/s) runs part 2 over those links only, skipping the rest.
+    let only: Option<Vec<u64>> = std::env::var("BENCH_LINKS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|m| m.trim().parse().ok()).collect());
+    if let Some(links) = only {
+        let adaptive = setup(&foot, &mpv, &noisy, RateLimits::default()).await;
+        for mbit in links {
+            row(&adaptive, Some(mbit), "").await;
+        }
+        return;
+    }
     println!("| video cap | produced | PSNR mean / lowest | video frames |");
     println!("|---|---|---|---|");
     let frames = clip_frames(&ffmpeg, &clip, 90);

@@ -17,8 +17,10 @@
 //! machines against each other with simulated time, latency, loss and reordering.
 
 pub mod ack_hold;
+pub mod budget;
 pub mod clipboard;
 pub mod rate;
+pub mod recent;
 pub mod rtt;
 pub mod server;
 pub mod sim;

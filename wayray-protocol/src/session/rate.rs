@@ -10,8 +10,9 @@
 //! radio link says nothing about the rate. While the queue stays short and the video uses at
 //! least half its cap, the cap grows by [`INCREASE`] a tick. Nothing here reads a clock.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
+
+use super::recent::{RecentMin, RecentRate};
 
 /// How often the transport is sampled.
 pub const TICK: Duration = Duration::from_millis(100);
@@ -98,8 +99,8 @@ pub struct RateController {
     limits: RateLimits,
     target_kbps: f64,
     announced_kbps: u32,
-    rtts: VecDeque<(Instant, Duration)>,
-    sent: VecDeque<(Instant, u64)>,
+    rtts: RecentMin,
+    sent: RecentRate,
     lost_packets: u64,
     last_decrease: Option<Instant>,
 }
@@ -117,8 +118,8 @@ impl RateController {
             limits,
             target_kbps: f64::from(limits.start_kbps),
             announced_kbps: limits.start_kbps,
-            rtts: VecDeque::new(),
-            sent: VecDeque::new(),
+            rtts: RecentMin::new(BASE_WINDOW),
+            sent: RecentRate::new(RATE_WINDOW),
             lost_packets: 0,
             last_decrease: None,
         }
@@ -132,41 +133,24 @@ impl RateController {
     /// The queue in front of the viewer as last measured: the round trip above the path's
     /// smallest.
     pub fn queue(&self) -> Duration {
-        match (self.rtts.back(), self.base_rtt()) {
-            (Some(&(_, rtt)), Some(base)) => rtt.saturating_sub(base),
+        match (self.rtts.newest(), self.rtts.min()) {
+            (Some(rtt), Some(base)) => rtt.saturating_sub(base),
             _ => Duration::ZERO,
         }
     }
 
     /// The rate sent over the last second, kbit/s (0 until two samples are a tick apart).
     pub fn sent_kbps(&self) -> f64 {
-        match (self.sent.front(), self.sent.back()) {
-            (Some(&(t0, b0)), Some(&(t1, b1))) if t1 > t0 => {
-                (b1.saturating_sub(b0)) as f64 * 8.0 / t1.duration_since(t0).as_secs_f64() / 1000.0
-            }
-            _ => 0.0,
-        }
+        self.sent
+            .per_second()
+            .map_or(0.0, |bytes| bytes * 8.0 / 1000.0)
     }
 
     /// Takes the transport's report at `now` (call every [`TICK`]); returns the new cap when
     /// it moved enough to be worth telling the encoder.
     pub fn sample(&mut self, now: Instant, sample: TransportSample) -> Option<u32> {
-        self.rtts.push_back((now, sample.rtt));
-        while self
-            .rtts
-            .front()
-            .is_some_and(|&(t, _)| now.saturating_duration_since(t) > BASE_WINDOW)
-        {
-            self.rtts.pop_front();
-        }
-        self.sent.push_back((now, sample.sent_bytes));
-        while self
-            .sent
-            .front()
-            .is_some_and(|&(t, _)| now.saturating_duration_since(t) > RATE_WINDOW)
-        {
-            self.sent.pop_front();
-        }
+        self.rtts.push(now, sample.rtt);
+        self.sent.push(now, sample.sent_bytes);
         let lost = sample.lost_packets > self.lost_packets;
         self.lost_packets = self.lost_packets.max(sample.lost_packets);
 
@@ -198,10 +182,6 @@ impl RateController {
         } else {
             None
         }
-    }
-
-    fn base_rtt(&self) -> Option<Duration> {
-        self.rtts.iter().map(|&(_, rtt)| rtt).min()
     }
 }
 

@@ -6,8 +6,15 @@
 //! bound); acknowledging an old frame again is harmless. After a keyframe request the frames
 //! in flight are given up: they build on a picture the viewer no longer has, so the window
 //! opens at once for the keyframe, and frames before it are not sent at all.
+//!
+//! A window is fixed (at most `limit` frames) or adaptive: at least a floor of frames, more
+//! while the acknowledgements show a long loop and the link delivers the bytes
+//! ([`InFlightBudget`]).
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::budget::InFlightBudget;
 
 /// An acknowledgement the window cannot accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -22,11 +29,20 @@ pub enum AckError {
     },
 }
 
-/// Frames sent and not acknowledged, at most `limit` of them.
+/// One frame sent and not acknowledged.
+#[derive(Clone, Copy, Debug)]
+struct Flight {
+    sequence: u64,
+    sent_at: Option<Instant>,
+    bytes: u64,
+}
+
+/// Frames sent and not acknowledged, at most `limit` of them (or as the budget allows).
 #[derive(Clone, Debug)]
 pub struct FrameWindow {
     limit: usize,
-    in_flight: VecDeque<u64>,
+    budget: Option<InFlightBudget>,
+    in_flight: VecDeque<Flight>,
     newest_sent: Option<u64>,
     acked: Option<u64>,
     needs_keyframe: bool,
@@ -38,6 +54,7 @@ impl FrameWindow {
     pub fn new(limit: usize) -> Self {
         Self {
             limit: limit.max(1),
+            budget: None,
             in_flight: VecDeque::new(),
             newest_sent: None,
             acked: None,
@@ -45,9 +62,35 @@ impl FrameWindow {
         }
     }
 
+    /// An adaptive window: at least `floor` frames, at most `ceiling`, as the acknowledgements
+    /// of frames sent with [`FrameWindow::sent_at`] allow at a desk refreshing every
+    /// `interval` (see [`InFlightBudget`]).
+    pub fn adaptive(floor: usize, ceiling: usize, interval: Duration) -> Self {
+        let budget = InFlightBudget::new(floor, ceiling, interval);
+        Self {
+            budget: Some(budget),
+            ..Self::new(floor)
+        }
+    }
+
+    /// The desk's refresh changed (adaptive windows only).
+    pub fn set_interval(&mut self, interval: Duration) {
+        if let Some(budget) = &mut self.budget {
+            budget.set_interval(interval);
+        }
+    }
+
     /// Whether a frame may go now.
     pub fn has_room(&self) -> bool {
-        self.in_flight.len() < self.limit
+        match &self.budget {
+            Some(budget) => budget.has_room(self.in_flight.len(), self.bytes_in_flight()),
+            None => self.in_flight.len() < self.limit,
+        }
+    }
+
+    /// Bytes of the frames in flight (as given to [`FrameWindow::sent_at`]).
+    pub fn bytes_in_flight(&self) -> u64 {
+        self.in_flight.iter().map(|f| f.bytes).sum()
     }
 
     /// Whether a frame is worth sending at all: frames that build on a picture the viewer has
@@ -59,11 +102,30 @@ impl FrameWindow {
     /// Records a frame as sent. Sequences must increase; a frame out of order is not recorded
     /// and `false` is returned.
     pub fn sent(&mut self, sequence: u64, keyframe: bool) -> bool {
+        self.record(sequence, keyframe, None, 0)
+    }
+
+    /// Records a frame of `bytes` as sent at `now`: what an adaptive window measures.
+    pub fn sent_at(&mut self, now: Instant, sequence: u64, keyframe: bool, bytes: u64) -> bool {
+        self.record(sequence, keyframe, Some(now), bytes)
+    }
+
+    fn record(
+        &mut self,
+        sequence: u64,
+        keyframe: bool,
+        sent_at: Option<Instant>,
+        bytes: u64,
+    ) -> bool {
         if self.newest_sent.is_some_and(|newest| sequence <= newest) {
             return false;
         }
         self.newest_sent = Some(sequence);
-        self.in_flight.push_back(sequence);
+        self.in_flight.push_back(Flight {
+            sequence,
+            sent_at,
+            bytes,
+        });
         if keyframe {
             self.needs_keyframe = false;
         }
@@ -72,6 +134,12 @@ impl FrameWindow {
 
     /// An acknowledgement of every frame up to `sequence`.
     pub fn ack(&mut self, sequence: u64) -> Result<(), AckError> {
+        self.ack_at(None, sequence)
+    }
+
+    /// The same, arrived at `now`: an adaptive window learns the loop and the delivery rate
+    /// from it.
+    pub fn ack_at(&mut self, now: Option<Instant>, sequence: u64) -> Result<(), AckError> {
         if self.newest_sent.is_none_or(|newest| sequence > newest) {
             return Err(AckError::NeverSent {
                 acked: sequence,
@@ -81,7 +149,16 @@ impl FrameWindow {
         if self.acked.is_none_or(|acked| sequence > acked) {
             self.acked = Some(sequence);
         }
-        self.in_flight.retain(|s| *s > sequence);
+        let mut bytes = 0;
+        let mut newest = None;
+        while let Some(flight) = self.in_flight.front().filter(|f| f.sequence <= sequence) {
+            bytes += flight.bytes;
+            newest = flight.sent_at;
+            self.in_flight.pop_front();
+        }
+        if let (Some(budget), Some(now), Some(sent_at)) = (&mut self.budget, now, newest) {
+            budget.acked(now, now.saturating_duration_since(sent_at), bytes);
+        }
         Ok(())
     }
 
@@ -102,9 +179,11 @@ impl FrameWindow {
         self.acked
     }
 
-    /// The most frames in flight.
+    /// The most frames in flight now.
     pub fn limit(&self) -> usize {
-        self.limit
+        self.budget
+            .as_ref()
+            .map_or(self.limit, InFlightBudget::frames)
     }
 }
 
@@ -139,6 +218,43 @@ mod tests {
         assert!(w.ack(u64::MAX).is_err());
         assert!(w.ack(4).is_err());
         assert_eq!(w.in_flight(), 1);
+    }
+
+    #[test]
+    fn an_adaptive_window_grows_with_a_long_loop_and_stays_bounded_by_bytes() {
+        let ms = Duration::from_millis;
+        let t = Instant::now();
+        let mut w = FrameWindow::adaptive(2, 6, ms(16));
+        let mut seq = 0;
+        // 10 kB frames every 33 ms, each acknowledged 66 ms after it left (four refreshes).
+        for i in 0..40u64 {
+            let at = t + ms(33 * i);
+            if i >= 2 {
+                w.ack_at(Some(at), seq - 1).unwrap();
+            }
+            seq += 1;
+            assert!(w.has_room(), "frame {seq} at {i}");
+            w.sent_at(at, seq, seq == 1, 10_000);
+        }
+        assert_eq!(w.limit(), 6);
+        assert!(w.has_room(), "{} in flight", w.in_flight());
+        // Big frames stop at the bytes a couple of loops carry (~2 × 300 kB/s × 66 ms).
+        let at = t + ms(33 * 40);
+        for big in 1..=3 {
+            if !w.has_room() {
+                assert!(big > 1, "not even one big frame");
+                break;
+            }
+            seq += 1;
+            w.sent_at(at, seq, false, 30_000);
+        }
+        assert!(!w.has_room(), "{} bytes in flight", w.bytes_in_flight());
+        assert!(w.in_flight() < w.limit());
+        // A fixed window ignores the timing.
+        let mut fixed = FrameWindow::new(2);
+        fixed.sent_at(t, 1, true, 1);
+        fixed.sent_at(t, 2, false, 1);
+        assert!(!fixed.has_room());
     }
 
     #[test]

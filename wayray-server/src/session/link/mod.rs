@@ -29,12 +29,17 @@ pub use crate::link_io::{LinkError, LinkReader, write_link};
 use crate::session::SessionCommand;
 use crate::session::encode::pipeline::{Encoded, Pipeline};
 
+/// The most frames a viewer's link keeps in flight however long its loop (the daemon queues
+/// eight display messages, cursors included); `frames_in_flight` is the floor.
+pub const MAX_IN_FLIGHT: usize = 6;
+
 /// What the link serves.
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
     /// The Unix socket to listen on (created mode 0600; an old one is replaced).
     pub path: PathBuf,
-    /// Most unacknowledged frames on the wire.
+    /// Unacknowledged frames always allowed on the wire; up to [`MAX_IN_FLIGHT`] while the
+    /// acknowledgements show a long loop and the link carries the bytes (ADR 0037).
     pub frames_in_flight: usize,
     /// The output mode at start.
     pub mode: OutputMode,

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use tokio::io::AsyncRead;
 use tokio::sync::{Notify, mpsc, watch};
@@ -14,7 +15,7 @@ use wayray_protocol::session::FrameWindow;
 use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage};
 
 use super::clipboard::ClipboardLink;
-use super::{LinkError, LinkReader, Shared, send_command};
+use super::{LinkError, LinkReader, MAX_IN_FLIGHT, Shared, send_command};
 use crate::session::SessionCommand;
 use crate::session::encode::pipeline::Pipeline;
 use crate::session::output::OutputConfig;
@@ -277,22 +278,26 @@ async fn display(
     if shared.keyframes_taken.load(Ordering::SeqCst) != keyframes_taken {
         shared.pipeline.request_keyframe();
     }
-    // Backpressure: at most `frames_in_flight` frames sent and not acknowledged; meanwhile
-    // the encoder coalesces newer damage. Frames before the keyframe this viewer needs build
-    // on state it does not have and are skipped.
+    // Backpressure: at least `frames_in_flight` frames sent and not acknowledged, more while
+    // the acknowledgements show a long loop and the link carries the bytes (ADR 0037);
+    // meanwhile the encoder coalesces newer damage. Frames before the keyframe this viewer
+    // needs build on state it does not have and are skipped.
     let restarts = flow.borrow().restarts;
+    let floor = shared.config.frames_in_flight;
     let mut gate = Gate {
         flow,
         restarts,
-        window: FrameWindow::new(shared.config.frames_in_flight),
+        window: FrameWindow::adaptive(floor, floor.max(MAX_IN_FLIGHT), refresh_interval(shared)),
         backlogged: Backlog::default(),
     };
     let send = |msg: DisplayMessage, frame: Option<LinkFrame>| async move {
         let bytes = encode_frame_to_vec(&msg)?;
+        let len = bytes.len() as u64;
         replies
             .send(LinkReply::Display(LinkDisplay { frame, bytes }))
             .await
-            .map_err(|_| LinkError::Closed)
+            .map_err(|_| LinkError::Closed)?;
+        Ok::<u64, LinkError>(len)
     };
     // The viewer shows the session's cursor itself: the current one now, then every change.
     let mut cursor = shared.cursor.subscribe();
@@ -336,8 +341,8 @@ async fn display(
             continue;
         }
         let frame = LinkFrame { sequence, keyframe };
-        send(DisplayMessage::FrameUpdate(encoded.update), Some(frame)).await?;
-        window.sent(sequence, keyframe);
+        let bytes = send(DisplayMessage::FrameUpdate(encoded.update), Some(frame)).await?;
+        window.sent_at(Instant::now(), sequence, keyframe, bytes);
         shared.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
         shared
             .stats
@@ -366,8 +371,9 @@ impl Gate {
                 self.restarts = now.restarts;
                 self.window.restart();
             }
+            self.window.set_interval(refresh_interval(shared));
             if let Some(acked) = now.acked
-                && let Err(err) = self.window.ack(acked)
+                && let Err(err) = self.window.ack_at(Some(Instant::now()), acked)
             {
                 tracing::debug!(%err, "acknowledgement ignored");
             }
@@ -381,6 +387,12 @@ impl Gate {
         self.backlogged.set(shared, false).await;
         true
     }
+}
+
+/// One refresh of the desk the session paces its clients to.
+fn refresh_interval(shared: &Shared) -> std::time::Duration {
+    let millihertz = u64::from(shared.refresh_mhz.load(Ordering::SeqCst).max(1));
+    std::time::Duration::from_nanos(1_000_000_000_000 / millihertz)
 }
 
 /// Lets the pipeline encode freely again when this viewer's frame loop ends.
