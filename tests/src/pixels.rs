@@ -76,3 +76,19 @@ pub fn read_png_rgb(path: &Path) -> Vec<[u8; 3]> {
         .map(|p| [p[0], p[1], p[2]])
         .collect()
 }
+
+/// The box of pixels far from the session's background (a window without its faint shadow):
+/// left, top, right, bottom.
+pub fn window_box(shot: &Screenshot) -> (u32, u32, u32, u32) {
+    let background = wayray_server::session::render::BACKGROUND;
+    let far = |[b, g, r, _]: [u8; 4]| {
+        [r, g, b]
+            .iter()
+            .zip(background)
+            .any(|(&c, bg)| c.abs_diff(bg) > 60)
+    };
+    match bbox(shot, far) {
+        Some((x, y, w, h)) => (x, y, x + w - 1, y + h - 1),
+        None => (u32::MAX, u32::MAX, 0, 0),
+    }
+}

@@ -6,28 +6,11 @@
 use std::time::{Duration, Instant};
 
 use wayray_protocol::messages::input::ButtonState;
-use wayray_server::session::Screenshot;
 use wayray_tests::fixture::Fixture;
-use wayray_tests::pixels::bbox;
+use wayray_tests::pixels::window_box;
 use wayray_tests::pointer::{left_button, motion, send};
 use wayray_tests::programs::require;
 use wayray_tests::remote::{connect_settled, serve};
-
-/// The box of pixels far from the session's background (a window without its faint shadow):
-/// left, top, right, bottom.
-fn window_box(shot: &Screenshot) -> (u32, u32, u32, u32) {
-    let background = wayray_server::session::render::BACKGROUND;
-    let far = |[b, g, r, _]: [u8; 4]| {
-        [r, g, b]
-            .iter()
-            .zip(background)
-            .any(|(&c, bg)| c.abs_diff(bg) > 60)
-    };
-    match bbox(shot, far) {
-        Some((x, y, w, h)) => (x, y, x + w - 1, y + h - 1),
-        None => (u32::MAX, u32::MAX, 0, 0),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gtk_window_dragged_by_its_header_bar_from_the_viewer_moves() {

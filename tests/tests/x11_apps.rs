@@ -3,6 +3,7 @@
 //! pointer is, X11 and Wayland clients share the clipboard, and the X server is the session
 //! user's alone.
 
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use wayray_client::Viewer;
@@ -253,7 +254,7 @@ fn a_killed_xwayland_is_started_again_on_the_same_display() {
     let (Some(_), Some(xterm)) = (require("Xwayland"), require("xterm")) else {
         return;
     };
-    let mut fixture = Fixture::with_x11("x11-restart", 640, 480);
+    let fixture = Fixture::with_x11("x11-restart", 640, 480);
     let display = fixture
         .session
         .x11_display()
@@ -275,10 +276,34 @@ fn a_killed_xwayland_is_started_again_on_the_same_display() {
         again.len() == 1 && again != first,
         "no new Xwayland on {display}"
     );
-    // X11 apps started now (with the same DISPLAY) work.
-    let mut command = fixture.x11_command(&xterm);
-    command.args(["-bg", &format!("#{XTERM_BG:06x}"), "-e", "sleep", "600"]);
-    fixture.spawn(command);
-    let (shown, _) = fixture.wait_for(WAIT, |s| xterm_box(s).is_some());
+    // X11 apps started now (with the same DISPLAY) work. The new server may still be setting
+    // up when its process shows: an xterm that could not connect yet exits, and goes again.
+    let deadline = Instant::now() + WAIT;
+    let mut shown = false;
+    let mut xterms = Vec::new();
+    while !shown && Instant::now() < deadline {
+        let mut command = fixture.x11_command(&xterm);
+        command.args(["-bg", &format!("#{XTERM_BG:06x}"), "-e", "sleep", "600"]);
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        xterms.push(command.spawn().expect("xterm starts"));
+        let child = xterms.last_mut().expect("just started");
+        let started = Instant::now();
+        while !shown && Instant::now() < deadline {
+            if child.try_wait().ok().flatten().is_some() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "xterm ran and exited"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+                break;
+            }
+            shown = xterm_box(&fixture.session.screenshot().expect("screenshot")).is_some();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    for mut xterm in xterms {
+        let _ = xterm.kill();
+        let _ = xterm.wait();
+    }
     assert!(shown, "an xterm started after the restart never showed");
 }

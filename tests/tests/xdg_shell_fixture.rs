@@ -80,6 +80,32 @@ fn popup_is_constrained_to_the_output_and_drawn() {
     );
 }
 
+/// An application that closes its menu destroys the popup and may commit nothing else (Qt
+/// repaints its menu bar before): the menu must still leave the screen at once.
+#[test]
+fn a_destroyed_popup_leaves_the_screen_without_another_commit() {
+    let fixture = OneLoop::new("xdg-popup-gone", 1280, 720);
+    let mut c = fixture.client();
+    let window = mapped(&mut c, 0xff202020);
+    let mut popup = c.popup(&window, (50, 50), (100, 100));
+    c.roundtrip();
+    c.ack(&popup, 1);
+    c.draw(&mut popup, 100, 100, 0xff0000ff);
+    c.roundtrip();
+    c.wait_frames();
+    let blue = rgb(0x0000ff);
+    assert!(bbox(&fixture.screenshot(), |p| same_rgb(p, blue)).is_some());
+    popup.popup.take().expect("a popup").destroy();
+    popup.xdg.destroy();
+    popup.surface.destroy();
+    c.roundtrip();
+    assert_eq!(
+        bbox(&fixture.screenshot(), |p| same_rgb(p, blue)),
+        None,
+        "the destroyed menu is still on the screen"
+    );
+}
+
 #[test]
 fn output_mode_changes_at_run_time_and_maximized_windows_follow() {
     use wayray_server::session::SessionCommand;

@@ -34,6 +34,8 @@ impl InputMethodHandler for State {
         if let Some(parent) = surface.get_parent().map(|parent| parent.surface.clone()) {
             let _ = PopupManager::dismiss_popup(&parent, &PopupKind::from(surface));
         }
+        // What the candidate list covered is drawn again.
+        self.schedule_render();
     }
 
     fn popup_repositioned(&mut self, _surface: PopupSurface) {}

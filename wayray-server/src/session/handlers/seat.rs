@@ -8,7 +8,7 @@ use smithay::input::pointer::{CursorImageStatus, Focus};
 use smithay::input::{Seat, SeatHandler, SeatState};
 use smithay::reexports::wayland_server::Resource;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::Serial;
+use smithay::utils::{SERIAL_COUNTER, Serial};
 use smithay::wayland::selection::data_device::set_data_device_focus;
 use smithay::wayland::selection::primary_selection::set_primary_focus;
 use smithay::wayland::tablet_manager::TabletSeatHandler;
@@ -81,6 +81,29 @@ impl State {
 }
 
 impl State {
+    /// A popup that had the keyboard was destroyed: the keyboard goes to its parent now, where
+    /// the popup grab lets it (the grab ended with the popup, or the parent menu holds it),
+    /// not at the next key as smithay's grab would. Qt drops keys that arrive together with
+    /// its window's `enter`, so the first keys typed after choosing a menu item were lost.
+    pub(crate) fn popup_gone(&mut self, popup: &smithay::wayland::shell::xdg::PopupSurface) {
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        let had_keyboard = keyboard
+            .current_focus()
+            .is_some_and(|focus| focus.surface() == popup.wl_surface());
+        let Some(parent) = popup.get_parent_surface() else {
+            return;
+        };
+        if !had_keyboard || !keyboard.is_grabbed() || !parent.is_alive() {
+            return;
+        }
+        // The grab learns here which of its popups are gone.
+        self.popups.cleanup();
+        let focus = KeyboardFocus::Surface(parent);
+        keyboard.set_focus(self, Some(focus), SERIAL_COUNTER.next_serial());
+    }
+
     /// Tells the viewer about the session's cursor if it changed since it was last told.
     pub(crate) fn send_cursor(&mut self) {
         let Some(sink) = &self.cursor_sink else {

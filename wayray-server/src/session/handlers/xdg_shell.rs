@@ -44,6 +44,12 @@ impl XdgShellHandler for State {
         }
     }
 
+    fn popup_destroyed(&mut self, surface: PopupSurface) {
+        // What it covered is drawn again even if its application commits nothing else.
+        self.schedule_render();
+        self.popup_gone(&surface);
+    }
+
     fn reposition_request(
         &mut self,
         surface: PopupSurface,
