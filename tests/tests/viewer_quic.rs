@@ -8,7 +8,8 @@ use wayray_protocol::InputMessage;
 use wayray_tests::fixture::Fixture;
 use wayray_tests::keys::{ECHO_HELLO, type_codes};
 use wayray_tests::programs::require;
-use wayray_tests::remote::serve;
+use wayray_tests::relay::Relay;
+use wayray_tests::remote::{Served, serve};
 
 fn options(
     served: &wayray_tests::remote::Served,
@@ -195,6 +196,51 @@ async fn on_a_slow_link_frames_in_flight_stay_bounded_and_the_last_frame_is_exac
     settles_exact(&fixture, &served, &mut viewer, Duration::from_secs(15)).await;
 }
 
+/// Over a long round trip the in-flight window grows past its floor of two (ADR 0037): an
+/// animation at the desk's 60 Hz needs more frames on their way than two per 50 ms loop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_long_round_trip_more_frames_go_in_flight_and_the_last_is_exact() {
+    let Some(program) = require("weston-simple-shm") else {
+        return;
+    };
+    const FLOOR: usize = 2;
+    let (mut fixture, served, _relay, mut viewer, shown) =
+        animated_over("quic-long-rtt", &program, 0.0, Duration::from_secs(4)).await;
+    let max = served
+        .link
+        .stats
+        .max_in_flight
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        max > FLOOR as u64,
+        "at most {max} frames were in flight over a 50 ms round trip ({shown} shown in 4 s)"
+    );
+    assert!(max <= wayray_server::session::link::MAX_IN_FLIGHT as u64);
+    fixture.spawn_kill_all();
+    settles_exact(&fixture, &served, &mut viewer, Duration::from_secs(15)).await;
+}
+
+/// A 640×480 session (two frames in flight at least) animating `program`, followed for
+/// `watch` by a viewer through a relay adding 25 ms each way and dropping `loss` of the
+/// datagrams; the frames the viewer applied meanwhile. The relay stops when dropped.
+async fn animated_over(
+    label: &str,
+    program: &std::path::Path,
+    loss: f64,
+    watch: Duration,
+) -> (Fixture, Served, Relay, Viewer, u64) {
+    let mut fixture = Fixture::new(label, 640, 480);
+    let served = serve(&fixture, "tok", &fixture.dir.path().join("state"), 2);
+    let shape = wayray_tests::relay::Shape {
+        rate: None,
+        delay: Duration::from_millis(25),
+        loss,
+    };
+    let relay = wayray_tests::relay::start_shaped(served.addr, shape).await;
+    let (viewer, shown) = animated_through(&mut fixture, &served, program, relay.addr, watch).await;
+    (fixture, served, relay, viewer, shown)
+}
+
 /// Starts `program` (an animation) in the session, attaches a viewer through `through` and
 /// lets it follow for `watch`; returns the viewer and the frames it applied meanwhile.
 async fn animated_through(
@@ -257,22 +303,8 @@ async fn with_5_percent_loss_and_25_ms_each_way_the_session_stays_usable_and_end
     let Some(program) = require("weston-simple-shm") else {
         return;
     };
-    let mut fixture = Fixture::new("quic-lossy", 640, 480);
-    let served = serve(&fixture, "tok", &fixture.dir.path().join("state"), 2);
-    let shape = wayray_tests::relay::Shape {
-        rate: None,
-        delay: Duration::from_millis(25),
-        loss: 0.05,
-    };
-    let relay = wayray_tests::relay::start_shaped(served.addr, shape).await;
-    let (mut viewer, shown) = animated_through(
-        &mut fixture,
-        &served,
-        &program,
-        relay.addr,
-        Duration::from_secs(3),
-    )
-    .await;
+    let (mut fixture, served, _relay, mut viewer, shown) =
+        animated_over("quic-lossy", &program, 0.05, Duration::from_secs(3)).await;
     assert!(shown > 10, "only {shown} frames in 3 s");
     fixture.spawn_kill_all();
     settles_exact(&fixture, &served, &mut viewer, Duration::from_secs(20)).await;

@@ -4,11 +4,11 @@
 
 use wayray_tests::one_loop::OneLoop;
 use wayray_tests::pixels::{bbox, rgb, same_rgb};
-use wayray_tests::wl_client::WlClient;
+use wayray_tests::wl_client::{ShmSurface, WlClient};
 
 /// A toplevel that has acked its first configure and shows a 400x300 buffer of `argb`; the
 /// event log is cleared.
-fn mapped(c: &mut WlClient, argb: u32) -> wayray_tests::wl_client::ShmSurface {
+fn mapped(c: &mut WlClient, argb: u32) -> ShmSurface {
     let mut window = c.toplevel("window");
     c.roundtrip();
     c.ack(&window, 0);
@@ -56,6 +56,22 @@ fn maximize_and_fullscreen_requests_are_honoured_and_undone() {
     insta::assert_snapshot!("maximize_fullscreen", c.events.log.join("\n"));
 }
 
+/// The window's first popup, anchored at `anchor`, `size` large, acked and drawn blue.
+fn drawn_popup(
+    c: &mut WlClient,
+    window: &ShmSurface,
+    anchor: (i32, i32),
+    size: (i32, i32),
+) -> ShmSurface {
+    let mut popup = c.popup(window, anchor, size);
+    c.roundtrip();
+    c.ack(&popup, 1);
+    c.draw(&mut popup, size.0, size.1, 0xff0000ff);
+    c.roundtrip();
+    c.wait_frames();
+    popup
+}
+
 #[test]
 fn popup_is_constrained_to_the_output_and_drawn() {
     let fixture = OneLoop::new("xdg-popup", 1280, 720);
@@ -63,12 +79,7 @@ fn popup_is_constrained_to_the_output_and_drawn() {
     let window = mapped(&mut c, 0xff202020);
     // Anchored at the parent's bottom-right corner and growing down-right: at (840, 510) a
     // 300x300 popup would leave the 1280x720 output, so it must slide back inside.
-    let mut popup = c.popup(&window, (399, 299), (300, 300));
-    c.roundtrip();
-    c.ack(&popup, 1);
-    c.draw(&mut popup, 300, 300, 0xff0000ff);
-    c.roundtrip();
-    c.wait_frames();
+    let _popup = drawn_popup(&mut c, &window, (399, 299), (300, 300));
     insta::assert_snapshot!("popup_constrained", c.events.log.join("\n"));
     let blue = rgb(0x0000ff);
     let shot = fixture.screenshot();
@@ -87,12 +98,7 @@ fn a_destroyed_popup_leaves_the_screen_without_another_commit() {
     let fixture = OneLoop::new("xdg-popup-gone", 1280, 720);
     let mut c = fixture.client();
     let window = mapped(&mut c, 0xff202020);
-    let mut popup = c.popup(&window, (50, 50), (100, 100));
-    c.roundtrip();
-    c.ack(&popup, 1);
-    c.draw(&mut popup, 100, 100, 0xff0000ff);
-    c.roundtrip();
-    c.wait_frames();
+    let mut popup = drawn_popup(&mut c, &window, (50, 50), (100, 100));
     let blue = rgb(0x0000ff);
     assert!(bbox(&fixture.screenshot(), |p| same_rgb(p, blue)).is_some());
     popup.popup.take().expect("a popup").destroy();
