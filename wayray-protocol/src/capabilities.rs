@@ -40,6 +40,9 @@ impl Capabilities {
     /// The viewer follows a `Redirect` to the server of its pool that holds its session, and
     /// shows the server's `Notice`s.
     pub const POOL: Self = Self(1 << 11);
+    /// With the content cache: a `Cached` reference may name its entry by ordinal and a
+    /// 32-bit check ([`crate::codec::cache::Reference::Ordinal`]), 7 bytes instead of 16.
+    pub const CACHE_ORDINALS: Self = Self(1 << 12);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -55,6 +58,7 @@ impl Capabilities {
         (Self::AUDIO, "audio"),
         (Self::MICROPHONE, "microphone"),
         (Self::POOL, "pool"),
+        (Self::CACHE_ORDINALS, "cache-ordinals"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
@@ -78,7 +82,8 @@ impl Capabilities {
             | Self::REFRESH_RATE
             | Self::AUDIO
             | Self::MICROPHONE
-            | Self::POOL;
+            | Self::POOL
+            | Self::CACHE_ORDINALS;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

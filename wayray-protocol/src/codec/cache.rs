@@ -1,5 +1,5 @@
 //! The content cache: small regions both ends remember, so that content the viewer holds
-//! already (a glyph typed again, a window switched back to) costs a reference of 16 bytes.
+//! already (a glyph typed again, a window switched back to) costs a reference of a few bytes.
 //!
 //! Both ends keep a cache of the same bounds and do the same operations in the same order: a
 //! region coded with a pixel codec (palette, raw, delta) of at most [`MAX_AREA`] pixels is
@@ -9,6 +9,11 @@
 //! XXH3 of its size and pixels, computed by each end over its own pixels: a viewer whose
 //! pixels differ from the server's lacks the key the server names, fails the frame and asks
 //! for a keyframe, which empties both caches.
+//!
+//! A reference names its entry in one of two forms ([`Reference`]): the whole key (16 bytes),
+//! or, with [`crate::Capabilities::CACHE_ORDINALS`], the entry's ordinal — how many entries
+//! were remembered before it since the cache was last emptied, the same count on both ends —
+//! and the key's low 32 bits, which the viewer checks against the key of its own pixels.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -49,26 +54,69 @@ pub fn content_key(view: &PixelView<'_>, rect: Rect) -> ContentKey {
     hasher.digest128()
 }
 
-/// The payload of a `Cached` region.
-pub fn encode_cached(key: ContentKey) -> Vec<u8> {
-    key.to_le_bytes().to_vec()
+/// How a `Cached` region names its entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reference {
+    /// By its whole key: 16 bytes.
+    Key(ContentKey),
+    /// By its ordinal (a varint) and the low 32 bits of its key: 5 to 14 bytes, 7 while
+    /// fewer than 2²¹ entries were remembered since the last keyframe.
+    Ordinal {
+        /// Entries remembered before this one since the cache was last emptied.
+        ordinal: u64,
+        /// The key's low 32 bits.
+        check: u32,
+    },
 }
 
-/// The key a `Cached` payload names.
-pub fn decode_cached(payload: &[u8]) -> Result<ContentKey, CodecError> {
-    let bytes: [u8; 16] = payload.try_into().map_err(|_| {
-        CodecError::malformed(
-            Codec::Cached,
-            format!("{} bytes, expected 16", payload.len()),
-        )
+impl Reference {
+    /// The short form naming the entry remembered `ordinal`-th under `key`.
+    pub fn ordinal(ordinal: u64, key: ContentKey) -> Self {
+        Self::Ordinal {
+            ordinal,
+            check: key as u32,
+        }
+    }
+}
+
+/// The payload of a `Cached` region.
+pub fn encode_cached(reference: Reference) -> Vec<u8> {
+    match reference {
+        Reference::Key(key) => key.to_le_bytes().to_vec(),
+        Reference::Ordinal { ordinal, check } => {
+            let mut payload = postcard::to_stdvec(&ordinal).unwrap_or_default();
+            payload.extend_from_slice(&check.to_le_bytes());
+            payload
+        }
+    }
+}
+
+/// The reference a `Cached` payload holds: 16 bytes are a key, anything shorter an ordinal
+/// and a check.
+pub fn decode_cached(payload: &[u8]) -> Result<Reference, CodecError> {
+    let malformed = |detail: String| CodecError::malformed(Codec::Cached, detail);
+    if let Ok(bytes) = <[u8; 16]>::try_from(payload) {
+        return Ok(Reference::Key(u128::from_le_bytes(bytes)));
+    }
+    let (ordinal, rest) = postcard::take_from_bytes::<u64>(payload)
+        .map_err(|e| malformed(format!("no ordinal: {e}")))?;
+    let check: [u8; 4] = rest.try_into().map_err(|_| {
+        malformed(format!(
+            "{} bytes after the ordinal, expected 4",
+            rest.len()
+        ))
     })?;
-    Ok(u128::from_le_bytes(bytes))
+    Ok(Reference::Ordinal {
+        ordinal,
+        check: u32::from_le_bytes(check),
+    })
 }
 
 struct Entry<V> {
     value: V,
     bytes: usize,
     used: u64,
+    ordinal: u64,
 }
 
 /// A least-recently-used map with the bounds above; `V` is the pixels (viewer) or nothing
@@ -77,6 +125,10 @@ pub struct ContentCache<V> {
     entries: HashMap<ContentKey, Entry<V>>,
     /// Entries by their last use.
     recency: BTreeMap<u64, ContentKey>,
+    /// Entries by their ordinal.
+    ordinals: HashMap<u64, ContentKey>,
+    /// Entries remembered since the cache was last emptied.
+    remembered: u64,
     clock: u64,
     bytes: usize,
 }
@@ -86,6 +138,8 @@ impl<V> Default for ContentCache<V> {
         Self {
             entries: HashMap::new(),
             recency: BTreeMap::new(),
+            ordinals: HashMap::new(),
+            remembered: 0,
             clock: 0,
             bytes: 0,
         }
@@ -122,6 +176,11 @@ impl<V> ContentCache<V> {
         self.entries.contains_key(&key)
     }
 
+    /// The ordinal of the entry of `key`, without counting as a use.
+    pub fn ordinal(&self, key: ContentKey) -> Option<u64> {
+        self.entries.get(&key).map(|entry| entry.ordinal)
+    }
+
     /// The entry of `key`, now the most recently used.
     pub fn get(&mut self, key: ContentKey) -> Option<&V> {
         self.clock += 1;
@@ -132,6 +191,22 @@ impl<V> ContentCache<V> {
         Some(&entry.value)
     }
 
+    /// The key and entry a reference names, now the most recently used; `None` where this
+    /// cache holds no such entry (for an ordinal: none, or one whose key fails the check).
+    pub fn resolve(&mut self, reference: Reference) -> Option<(ContentKey, &V)> {
+        let key = match reference {
+            Reference::Key(key) => key,
+            Reference::Ordinal { ordinal, check } => {
+                let key = *self.ordinals.get(&ordinal)?;
+                if key as u32 != check {
+                    return None;
+                }
+                key
+            }
+        };
+        self.get(key).map(|value| (key, value))
+    }
+
     /// Remembers `value` for a `width` × `height` region under `key` (replacing an entry of
     /// the same key), dropping the least recently used entries beyond the bounds.
     pub fn insert(&mut self, key: ContentKey, width: u32, height: u32, value: V) {
@@ -139,6 +214,7 @@ impl<V> ContentCache<V> {
         let bytes = width as usize * height as usize * 4;
         if let Some(old) = self.entries.remove(&key) {
             self.recency.remove(&old.used);
+            self.ordinals.remove(&old.ordinal);
             self.bytes -= old.bytes;
         }
         while !self.entries.is_empty()
@@ -148,18 +224,23 @@ impl<V> ContentCache<V> {
                 break;
             };
             if let Some(gone) = self.entries.remove(&oldest) {
+                self.ordinals.remove(&gone.ordinal);
                 self.bytes -= gone.bytes;
             }
         }
+        let ordinal = self.remembered;
+        self.remembered += 1;
         self.entries.insert(
             key,
             Entry {
                 value,
                 bytes,
                 used: self.clock,
+                ordinal,
             },
         );
         self.recency.insert(self.clock, key);
+        self.ordinals.insert(ordinal, key);
         self.bytes += bytes;
     }
 }
@@ -196,8 +277,8 @@ impl PixelCache {
         rect: Rect,
         payload: &[u8],
     ) -> Result<(), CodecError> {
-        let key = decode_cached(payload)?;
-        let entry = self.get(key).ok_or_else(|| {
+        let reference = decode_cached(payload)?;
+        let (_, entry) = self.resolve(reference).ok_or_else(|| {
             CodecError::malformed(Codec::Cached, "names content this viewer does not hold")
         })?;
         if (entry.width, entry.height) != (rect.width, rect.height) {

@@ -51,7 +51,63 @@ fn two_caches_fed_the_same_operations_agree() {
     assert_eq!(server.len(), viewer.len());
     for n in 0..6000 {
         assert_eq!(server.contains(key(n)), viewer.contains(key(n)));
+        // An ordinal the server names is the viewer's entry of the same key.
+        if let Some(ordinal) = server.ordinal(key(n)) {
+            let named = viewer.resolve(Reference::ordinal(ordinal, key(n)));
+            assert_eq!(named.map(|(k, _)| k), Some(key(n)));
+        }
     }
+}
+
+#[test]
+fn references_round_trip_in_both_forms() {
+    let key: ContentKey = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210;
+    for reference in [
+        Reference::Key(key),
+        Reference::ordinal(0, key),
+        Reference::ordinal(127, key),
+        Reference::ordinal(2_000_000, key),
+        Reference::ordinal(u64::MAX, key),
+    ] {
+        let payload = encode_cached(reference);
+        assert_eq!(decode_cached(&payload).unwrap(), reference);
+    }
+    // A typed glyph's reference: three bytes of ordinal and four of check.
+    assert_eq!(encode_cached(Reference::ordinal(100_000, key)).len(), 7);
+    assert!(encode_cached(Reference::ordinal(u64::MAX, key)).len() < 16);
+    for bad in [
+        &[][..],
+        &[0x80][..],
+        &[5, 1, 2, 3][..],
+        &[5, 1, 2, 3, 4, 5][..],
+    ] {
+        assert!(decode_cached(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn an_ordinal_whose_check_fails_or_whose_entry_went_names_nothing() {
+    let mut cache = ContentCache::<()>::default();
+    cache.insert(key(1), 8, 8, ());
+    cache.insert(key(2), 8, 8, ());
+    assert_eq!(cache.ordinal(key(2)), Some(1));
+    assert!(cache.resolve(Reference::ordinal(1, key(2))).is_some());
+    // The check is the key's low 32 bits: another key at the same ordinal fails it.
+    assert!(cache.resolve(Reference::ordinal(1, key(1))).is_none());
+    assert!(cache.resolve(Reference::ordinal(2, key(2))).is_none());
+    // Remembered again: a new ordinal, the old one names nothing.
+    cache.insert(key(1), 8, 8, ());
+    assert_eq!(cache.ordinal(key(1)), Some(2));
+    assert!(cache.resolve(Reference::ordinal(0, key(1))).is_none());
+    // Pushed out: its ordinal names nothing either.
+    for n in 10..10 + MAX_ENTRIES as u32 {
+        cache.insert(key(n), 8, 8, ());
+    }
+    assert!(cache.resolve(Reference::ordinal(1, key(2))).is_none());
+    // A keyframe starts the count again.
+    cache.clear();
+    cache.insert(key(7), 8, 8, ());
+    assert_eq!(cache.ordinal(key(7)), Some(0));
 }
 
 fn image(width: u32, height: u32, seed: u8) -> Vec<u8> {
@@ -75,9 +131,19 @@ fn remembered_content_applies_exactly_where_named() {
     let key = content_key(&fb.as_view(), glyph);
     // The same content elsewhere, from the cache.
     let there = Rect::new(20, 5, 7, 9);
-    cache.apply(&mut fb, there, &encode_cached(key)).unwrap();
+    cache
+        .apply(&mut fb, there, &encode_cached(Reference::Key(key)))
+        .unwrap();
     let got: Vec<u8> = fb.as_view().rows(there).flatten().copied().collect();
     assert_eq!(got, expected);
+    // And by its ordinal (the first remembered), somewhere else again.
+    let third = Rect::new(2, 5, 7, 9);
+    let short = encode_cached(Reference::ordinal(0, key));
+    cache.apply(&mut fb, third, &short).unwrap();
+    let got: Vec<u8> = fb.as_view().rows(third).flatten().copied().collect();
+    assert_eq!(got, expected);
+    let wrong = encode_cached(Reference::ordinal(0, key ^ 1));
+    assert!(cache.apply(&mut fb, third, &wrong).is_err());
     // Alpha does not change a key: the output is opaque.
     let mut other = pixels.clone();
     other[3] = 0;
@@ -97,14 +163,26 @@ fn unknown_keys_other_sizes_and_short_payloads_are_errors() {
     let rect = Rect::new(0, 0, 4, 4);
     cache.remember(&fb, rect);
     let key = content_key(&fb.as_view(), rect);
-    assert!(cache.apply(&mut fb, rect, &encode_cached(key ^ 1)).is_err());
     assert!(
         cache
-            .apply(&mut fb, Rect::new(0, 0, 4, 5), &encode_cached(key))
+            .apply(&mut fb, rect, &encode_cached(Reference::Key(key ^ 1)))
+            .is_err()
+    );
+    assert!(
+        cache
+            .apply(
+                &mut fb,
+                Rect::new(0, 0, 4, 5),
+                &encode_cached(Reference::Key(key))
+            )
             .is_err()
     );
     assert!(cache.apply(&mut fb, rect, &[1, 2, 3]).is_err());
-    assert!(cache.apply(&mut fb, rect, &encode_cached(key)).is_ok());
+    assert!(
+        cache
+            .apply(&mut fb, rect, &encode_cached(Reference::Key(key)))
+            .is_ok()
+    );
 }
 
 #[test]

@@ -15,7 +15,7 @@
 //! | `DeltaZstd` | zstd of the rows' B, G, R XORed with the rectangle's previous content |
 //! | `CopyRect` | source x and y (u32 little-endian each): copy a same-sized rectangle from there |
 //! | `H264` | an H.264 access unit (see the video module of each side) |
-//! | `Cached` | a content key (16 bytes, little-endian): content the viewer holds in its cache |
+//! | `Cached` | content the viewer holds in its cache: its key (16 bytes, little-endian), or its ordinal (postcard varint) and the key's low 32 bits (little-endian) |
 
 pub mod cache;
 mod copy_rect;

@@ -20,6 +20,7 @@ use crate::session::capture::MoveHint;
 use wayray_protocol::codec::{PixelView, PixelViewMut, ZstdContext, copy_rect, encode_copy_rect};
 use wayray_protocol::messages::display::{Codec, FrameUpdate, RegionUpdate};
 
+pub use cached::CacheUse;
 pub use tiles::TILE;
 
 /// Per-frame figures, for stats and benchmarks.
@@ -151,12 +152,13 @@ impl Encoder {
         }
     }
 
-    /// Uses the content cache (the viewer's capability) or not. Takes effect with the next
+    /// Uses the content cache (the viewer's capabilities) or not. Takes effect with the next
     /// keyframe, which empties the viewer's cache too: call it before the frame a new viewer
     /// starts with.
-    pub fn set_cache(&mut self, enabled: bool) {
-        if enabled != self.cache.is_some() {
-            self.cache = enabled.then(cached::KeyCache::default);
+    pub fn set_cache(&mut self, usage: CacheUse) {
+        let now = self.cache.as_ref().map_or(CacheUse::Off, |c| c.usage());
+        if usage != now {
+            self.cache = cached::KeyCache::new(usage);
             // Whatever the viewer holds, it starts again from the next keyframe.
             self.shadow.clear();
         }

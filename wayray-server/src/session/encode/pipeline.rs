@@ -5,7 +5,7 @@
 //! newer frames replace older unsent ones instead of queueing. The only queue is the bounded
 //! output channel.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -15,7 +15,7 @@ use wayray_protocol::Rect;
 use wayray_protocol::messages::display::FrameUpdate;
 use wayray_protocol::session::rate::{MAX_KBPS, MIN_KBPS, START_KBPS};
 
-use super::{Encoder, FrameInput, FrameStats};
+use super::{CacheUse, Encoder, FrameInput, FrameStats};
 use crate::session::capture::{CapturedFrame, FrameSink, MoveHint};
 
 /// More pending rectangles than this are merged into their bounding box.
@@ -48,8 +48,8 @@ struct Shared {
     parked: AtomicBool,
     /// The attached viewer decodes H.264 (a viewer without it gets lossless frames only).
     viewer_video: AtomicBool,
-    /// The attached viewer keeps the content cache.
-    viewer_cache: AtomicBool,
+    /// How the attached viewer's content cache is used (a [`CacheUse`] as `u8`).
+    viewer_cache: AtomicU8,
     /// The most the video may use, kbit/s (the daemon's estimate of the viewer's link).
     video_kbps: AtomicU32,
     /// Frame loops holding the gate: while any does, frames are encoded only when the
@@ -65,7 +65,7 @@ impl Default for Shared {
             active: AtomicBool::new(true),
             parked: AtomicBool::new(false),
             viewer_video: AtomicBool::new(true),
-            viewer_cache: AtomicBool::new(false),
+            viewer_cache: AtomicU8::new(CacheUse::Off as u8),
             video_kbps: AtomicU32::new(START_KBPS),
             gates: AtomicUsize::new(0),
         }
@@ -148,10 +148,12 @@ impl Pipeline {
         self.shared.viewer_video.store(decodes, Ordering::SeqCst);
     }
 
-    /// Whether the attached viewer keeps the content cache (changing it makes the next frame
-    /// a keyframe).
-    pub fn set_viewer_cache(&self, keeps: bool) {
-        self.shared.viewer_cache.store(keeps, Ordering::SeqCst);
+    /// How the attached viewer's content cache is used (changing it makes the next frame a
+    /// keyframe).
+    pub fn set_viewer_cache(&self, usage: CacheUse) {
+        self.shared
+            .viewer_cache
+            .store(usage as u8, Ordering::SeqCst);
     }
 
     /// Caps the video at `kbps` (from the next frame on); a new viewer starts at the
@@ -358,7 +360,9 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                 video_now = wanted;
                 encoder.set_video(video_now);
             }
-            encoder.set_cache(shared.viewer_cache.load(Ordering::SeqCst));
+            encoder.set_cache(CacheUse::from_u8(
+                shared.viewer_cache.load(Ordering::SeqCst),
+            ));
             encoder.set_video_rate(shared.video_kbps.load(Ordering::SeqCst));
             let dirty = std::mem::take(&mut pending.dirty);
             let moves = std::mem::take(&mut pending.moves);

@@ -7,7 +7,7 @@ use wayray_protocol::Rect;
 use wayray_protocol::codec::{PixelViewMut, ZstdContext, decode_region};
 use wayray_protocol::messages::display::{Codec, FrameUpdate};
 
-use super::{Encoder, FrameInput};
+use super::{CacheUse, Encoder, FrameInput};
 
 const W: u32 = 640;
 const H: u32 = 480;
@@ -287,8 +287,14 @@ fn draw_glyph(frame: &mut [u8], col: u32, g: u32) {
 
 #[test]
 fn content_the_viewer_holds_goes_as_a_reference_and_decodes_exactly() {
+    for usage in [CacheUse::Keys, CacheUse::Ordinals] {
+        references_decode_exactly(usage);
+    }
+}
+
+fn references_decode_exactly(usage: CacheUse) {
     let mut encoder = Encoder::new(W, H);
-    encoder.set_cache(true);
+    encoder.set_cache(usage);
     let mut decoders = wayray_protocol::codec::Decoders::new().unwrap();
     decoders.set_content_cache(true);
     let mut fb = vec![0u8; (W * H * 4) as usize];
@@ -315,11 +321,12 @@ fn content_the_viewer_holds_goes_as_a_reference_and_decodes_exactly() {
         draw_glyph(&mut frame, col, g);
         let damage = [Rect::new(col * 8, 0, 8, 16)];
         let (update, _) = encoder.encode(&FrameInput::new(&frame, W, H, &damage, t));
-        cached += update
-            .regions
-            .iter()
-            .filter(|r| r.codec == Codec::Cached)
-            .count();
+        for region in update.regions.iter().filter(|r| r.codec == Codec::Cached) {
+            cached += 1;
+            // The short form where the viewer takes it.
+            let short = region.payload.len() < 16;
+            assert_eq!(short, usage == CacheUse::Ordinals, "{usage:?}");
+        }
         apply_cached(&mut fb, &update).unwrap();
         assert!(fb == frame, "after glyph {col}");
     }

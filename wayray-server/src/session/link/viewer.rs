@@ -17,6 +17,7 @@ use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage}
 use super::clipboard::ClipboardLink;
 use super::{LinkError, LinkReader, MAX_IN_FLIGHT, Shared, send_command};
 use crate::session::SessionCommand;
+use crate::session::encode::CacheUse;
 use crate::session::encode::pipeline::Pipeline;
 use crate::session::output::OutputConfig;
 
@@ -40,11 +41,9 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     shared
         .pipeline
         .set_video_rate(wayray_protocol::session::rate::START_KBPS);
-    shared.pipeline.set_viewer_cache(
-        attach
-            .capabilities
-            .contains(wayray_protocol::Capabilities::CONTENT_CACHE),
-    );
+    shared
+        .pipeline
+        .set_viewer_cache(cache_use(attach.capabilities));
     let mut capture = false;
     let previous = shared.viewer.lock().ok().and_then(|mut v| {
         // The idle encoder gave its frames back: the keyframe needs a fresh capture.
@@ -418,5 +417,18 @@ impl Backlog {
         send_command(&shared.session, SessionCommand::Backlogged(backlogged))
             .await
             .is_ok()
+    }
+}
+
+/// How a viewer with `capabilities` (those of the connection) keeps the content cache.
+fn cache_use(capabilities: wayray_protocol::Capabilities) -> CacheUse {
+    use wayray_protocol::Capabilities;
+    match (
+        capabilities.contains(Capabilities::CONTENT_CACHE),
+        capabilities.contains(Capabilities::CACHE_ORDINALS),
+    ) {
+        (false, _) => CacheUse::Off,
+        (true, false) => CacheUse::Keys,
+        (true, true) => CacheUse::Ordinals,
     }
 }
