@@ -11,6 +11,7 @@ pub mod keys;
 pub mod load;
 pub mod multi_user;
 pub mod one_loop;
+pub mod peers;
 pub mod pixels;
 pub mod pointer;
 pub mod programs;
