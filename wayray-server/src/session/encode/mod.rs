@@ -110,6 +110,8 @@ pub struct Encoder {
     tile: u32,
     /// What the viewer's content cache holds, where it keeps one.
     cache: Option<cached::KeyCache>,
+    /// The scroll search's row hashes of the viewer's copy.
+    rows: scroll::RowMemo,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -149,6 +151,7 @@ impl Encoder {
             video_kbps: video::START_KBPS,
             tile: TILE,
             cache: None,
+            rows: scroll::RowMemo::default(),
         }
     }
 
@@ -253,6 +256,10 @@ impl Encoder {
         // blur outside the stream, so scroll detection waits until the video is refreshed.
         if !keyframe && self.motion.active().is_none() {
             self.detect_copies(&src, &damage, moves, &mut regions, &mut stats);
+            // The damaged rectangles end this frame holding the frame's pixels.
+            self.rows.frame_done();
+        } else {
+            self.rows.forget();
         }
 
         let tiles = tiles::cover(&damage, width, height, self.tile);
@@ -389,23 +396,29 @@ impl Encoder {
     ) {
         let (width, height) = (self.width, self.height);
         // Window moves the compositor reported, then scrolls found by searching the damage.
-        let shadow = self.shadow_view();
+        let shadow = PixelView::packed(&self.shadow, width, height).expect("shadow size");
         let mut copies: Vec<((u32, u32), Rect)> = moves
             .iter()
             .filter_map(|hint| scroll::verify_move(src, &shadow, *hint))
             .collect();
+        let memo = &mut self.rows;
         copies.extend(damage.iter().filter_map(|rect| {
-            scroll::detect(src, &shadow, *rect).map(|(src_y, dst)| ((dst.x, src_y), dst))
+            scroll::detect(src, &shadow, *rect, memo).map(|(src_y, dst)| ((dst.x, src_y), dst))
         }));
+        // Each copy was found against the shadow as it was; once one is applied, the next are
+        // checked again against the shadow as the copies before them left it.
+        let mut shadow_moved = false;
         for (source, dst) in copies {
-            // Checked again against the shadow as the copies before it left it.
             let shift = (
                 i64::from(dst.x) - i64::from(source.0),
                 i64::from(dst.y) - i64::from(source.1),
             );
-            if scroll::longest_run(src, &self.shadow_view(), dst, shift) != Some(dst) {
+            if shadow_moved
+                && scroll::longest_run(src, &self.shadow_view(), dst, shift) != Some(dst)
+            {
                 continue;
             }
+            shadow_moved = true;
             let mut shadow =
                 PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
             if copy_rect(&mut shadow, source, dst).is_ok() {

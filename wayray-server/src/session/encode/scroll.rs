@@ -32,8 +32,39 @@ fn row_hash(row: &[u8]) -> u64 {
     h
 }
 
+/// Whether every pixel of `row` is the same: each pixel equals the one before it (one
+/// comparison of the row with itself a pixel on).
 fn uniform(row: &[u8]) -> bool {
-    row.chunks_exact(4).all(|p| p == &row[..4])
+    row.len() <= 4 || row[4..] == row[..row.len() - 4]
+}
+
+/// A row's hash for the vote; `None` for a uniform row (blank lines match anywhere and prove
+/// nothing).
+fn vote_hash(row: &[u8]) -> Option<u64> {
+    (!uniform(row)).then(|| row_hash(row))
+}
+
+/// The rows' vote hashes of the rectangles searched in the last frame: after a frame the
+/// viewer's copy of a damaged rectangle is the frame's, so the next search in the same
+/// rectangle need not hash the viewer's rows again. Only a proposal: every move is still
+/// checked row by row against the viewer's pixels.
+#[derive(Debug, Default)]
+pub struct RowMemo {
+    last: Vec<(Rect, Vec<Option<u64>>)>,
+    next: Vec<(Rect, Vec<Option<u64>>)>,
+}
+
+impl RowMemo {
+    /// The frame's searches are done: what they hashed is the viewer's copy from now on.
+    pub fn frame_done(&mut self) {
+        self.last = std::mem::take(&mut self.next);
+    }
+
+    /// The viewer's copy changed otherwise (a keyframe, a frame without a search).
+    pub fn forget(&mut self) {
+        self.last.clear();
+        self.next.clear();
+    }
 }
 
 /// Finds a vertical move inside `rect`: returns the source row (in output coordinates) and
@@ -42,30 +73,36 @@ pub fn detect(
     current: &PixelView<'_>,
     previous: &PixelView<'_>,
     rect: Rect,
+    memo: &mut RowMemo,
 ) -> Option<(u32, Rect)> {
     if rect.width < MIN_WIDTH || rect.height < MIN_HEIGHT {
         return None;
     }
-    // Uniform rows (blank lines) match anywhere and prove nothing: leave them out of the vote.
+    let new: Vec<Option<u64>> = (0..rect.height)
+        .map(|y| vote_hash(current.row(rect, y)))
+        .collect();
+    let remembered = memo.last.iter().position(|(r, _)| *r == rect);
+    let old = match remembered {
+        Some(i) => memo.last.swap_remove(i).1,
+        None => (0..rect.height)
+            .map(|y| vote_hash(previous.row(rect, y)))
+            .collect(),
+    };
     let mut old_rows: HashMap<u64, u32> = HashMap::with_capacity(rect.height as usize);
-    for y in 0..rect.height {
-        let row = previous.row(rect, y);
-        if !uniform(row) {
-            old_rows.entry(row_hash(row)).or_insert(y);
+    for (y, hash) in old.iter().enumerate() {
+        if let Some(hash) = hash {
+            old_rows.entry(*hash).or_insert(y as u32);
         }
     }
     let mut votes: HashMap<i64, u32> = HashMap::new();
-    for y in 0..rect.height {
-        let row = current.row(rect, y);
-        if uniform(row) {
-            continue;
-        }
-        if let Some(&old_y) = old_rows.get(&row_hash(row))
-            && old_y != y
+    for (y, hash) in new.iter().enumerate() {
+        if let Some(&old_y) = hash.and_then(|h| old_rows.get(&h))
+            && old_y != y as u32
         {
-            *votes.entry(i64::from(y) - i64::from(old_y)).or_default() += 1;
+            *votes.entry(y as i64 - i64::from(old_y)).or_default() += 1;
         }
     }
+    memo.next.push((rect, new));
     let (&shift, &count) = votes
         .iter()
         .max_by_key(|(shift, count)| (**count, -shift.abs()))?;

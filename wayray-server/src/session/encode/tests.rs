@@ -99,6 +99,28 @@ fn a_one_line_scroll_is_a_copy_plus_one_line() {
 }
 
 #[test]
+fn scrolls_frame_after_frame_are_copies_and_exact() {
+    // From the third frame on the search takes the viewer's row hashes from the frame before.
+    let mut encoder = Encoder::new(W, H);
+    let mut ctx = ZstdContext::new().unwrap();
+    let first = terminal(0);
+    let (key, _) =
+        encoder.encode(&FrameInput::new(&first, W, H, &[], Instant::now()).keyframe(true));
+    let mut fb = vec![0u8; first.len()];
+    apply(&mut fb, &key, &mut ctx);
+    for (n, line) in [1, 2, 3, 3, 4, 5].into_iter().enumerate() {
+        let frame = terminal(line);
+        let damage = [Rect::new(0, 0, W, H)];
+        let (update, stats) =
+            encoder.encode(&FrameInput::new(&frame, W, H, &damage, Instant::now()));
+        apply(&mut fb, &update, &mut ctx);
+        assert!(fb == frame, "frame {n} differs");
+        let moved = n != 3;
+        assert_eq!(stats.copies, usize::from(moved), "frame {n}");
+    }
+}
+
+#[test]
 fn random_edits_decode_exactly() {
     let mut encoder = Encoder::new(W, H);
     let mut ctx = ZstdContext::new().unwrap();
