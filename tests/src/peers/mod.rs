@@ -1,8 +1,8 @@
 //! WayRay and the peers it is measured against, run on this machine with the same scripted
 //! workloads: WayRay itself ([`wayray`]), wayvnc on a headless sway ([`sway`], read by
 //! [`rfb`]) and waypipe with its display side on weston ([`waypipe`]); [`chart`] draws the
-//! result. Their compositors refuse to run as root, so they run
-//! as an unprivileged account the benchmark creates ([`crate::accounts`]).
+//! result. The peers' compositors refuse to run as root, so they run as an unprivileged
+//! account the benchmark creates ([`crate::accounts`]).
 //!
 //! A workload is a shell script foot runs: it waits for a trigger file, does its work and
 //! writes a done file, so every stack is measured from a known start to a known end.
@@ -27,7 +27,7 @@ pub enum Workload {
     Typing,
     /// `seq 1 20000`.
     Seq,
-    /// A file scrolled at about 50 lines a second for 10 s.
+    /// Lines printed at about 50 a second for 10 s: the terminal scrolls by a line at a time.
     Scrolling,
     /// 10 s of 1920×1080 30 fps video (FFmpeg's testsrc) in mpv, full screen, `--vo=wlshm`.
     Video,
