@@ -63,7 +63,7 @@ pub fn process_tree(root: u32) -> Vec<u32> {
 }
 
 /// Field `index` after the command name of `/proc/PID/stat` (0: state, 1: ppid, 11: utime).
-fn stat_field(pid: u32, index: usize) -> Option<u64> {
+pub fn stat_field(pid: u32, index: usize) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &stat[stat.rfind(')')? + 1..];
     rest.split_whitespace().nth(index)?.parse().ok()

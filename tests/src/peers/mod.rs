@@ -19,6 +19,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::accounts::TestUser;
+use crate::load::stat_field;
+use crate::programs::pids;
 
 /// One scripted workload, the same text on every stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,56 +141,42 @@ pub struct Cost {
     pub differing: Option<usize>,
 }
 
-/// The fields of `/proc/PID/stat` after the command name, and the name.
-fn stat_of(pid: u32) -> Option<(String, Vec<u64>)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (which may hold spaces) is in parentheses.
-    let (head, rest) = stat.rsplit_once(')')?;
-    let name = head.split_once('(')?.1.to_owned();
-    // The state letter first, then numbers.
-    let fields = rest
-        .split_whitespace()
-        .skip(1)
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    Some((name, fields))
-}
-
 fn ticks(ticks: u64) -> Duration {
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
     Duration::from_micros(ticks * 1_000_000 / hz)
 }
 
+/// Sum of `/proc/PID/stat` fields `fields` (counted after the command name, as
+/// [`crate::load::stat_field`] does: 11 utime, 12 stime, 13 cutime, 14 cstime).
+fn stat_sum(pid: u32, fields: std::ops::Range<usize>) -> u64 {
+    fields.filter_map(|i| stat_field(pid, i)).sum()
+}
+
+fn program_of(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()
+}
+
 /// User and system CPU time `pid` has used so far (zero once it is gone).
 pub fn cpu_of(pid: u32) -> Duration {
-    // utime and stime are the 14th and 15th fields: 11 and 12 after the state.
-    stat_of(pid).map_or(Duration::ZERO, |(_, f)| {
-        ticks(f.get(10..12).map_or(0, |t| t.iter().sum()))
-    })
+    ticks(stat_sum(pid, 11..13))
 }
 
 /// CPU time of `pid`, of its children it reaped, and of its live children running the same
 /// program (waypipe serves each Wayland connection in a process of its own).
 pub fn cpu_of_family(pid: u32) -> Duration {
-    let Some((name, fields)) = stat_of(pid) else {
+    let Some(name) = program_of(pid) else {
         return Duration::ZERO;
     };
-    // utime, stime, cutime, cstime.
-    let own: u64 = fields.get(10..14).map_or(0, |f| f.iter().sum());
-    let children: Duration = std::fs::read_dir("/proc")
+    let children: u64 = pids()
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|child| {
-            let (child_name, f) = stat_of(child)?;
-            // The parent's pid is the first number after the state.
-            (f.first() == Some(&u64::from(pid)) && child_name == name)
-                .then(|| ticks(f.get(10..12).map_or(0, |t| t.iter().sum())))
+        .filter(|&child| {
+            stat_field(child, 1) == Some(u64::from(pid))
+                && program_of(child).as_ref() == Some(&name)
         })
+        .map(|child| stat_sum(child, 11..13))
         .sum();
-    ticks(own) + children
+    ticks(stat_sum(pid, 11..15) + children)
 }
 
 /// The CPU time of the calling thread so far.

@@ -432,3 +432,21 @@ fn cache_use(capabilities: wayray_protocol::Capabilities) -> CacheUse {
         (true, true) => CacheUse::Ordinals,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wayray_protocol::Capabilities;
+
+    use super::{CacheUse, cache_use};
+
+    #[test]
+    fn the_viewers_capabilities_choose_how_references_name_entries() {
+        let cache = Capabilities::CONTENT_CACHE;
+        let ordinals = Capabilities::CACHE_ORDINALS;
+        assert_eq!(cache_use(Capabilities::empty()), CacheUse::Off);
+        assert_eq!(cache_use(ordinals), CacheUse::Off);
+        assert_eq!(cache_use(cache), CacheUse::Keys);
+        assert_eq!(cache_use(cache.union(ordinals)), CacheUse::Ordinals);
+        assert_eq!(cache_use(Capabilities::implemented()), CacheUse::Ordinals);
+    }
+}
