@@ -120,7 +120,10 @@ struct Row {
 fn measure(name: &'static str, before: &[u8], frames: &[Frame], tile: u32) -> Row {
     let mut encoder = Encoder::new(W, H).with_tile_size(tile);
     encoder.set_video(true);
+    // As a viewer of this build negotiates it.
+    encoder.set_zstd_stream(true);
     let mut fb = Framebuffer::new().unwrap();
+    fb.set_zstd_stream(true).unwrap();
     let start = frames.first().map(|f| f.0).unwrap_or_else(Instant::now);
     let (key, _) = encoder.encode(&FrameInput::new(before, W, H, &[], start).keyframe(true));
     fb.apply(&key).unwrap();

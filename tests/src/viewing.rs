@@ -89,3 +89,30 @@ pub fn refusal(err: ConnectError) -> DisconnectReason {
         other => panic!("expected a refusal, got {other}"),
     }
 }
+
+/// Types `text` (US layout), one character at a time, waiting up to `echo` for the frame
+/// that shows each before the next.
+pub async fn type_text(viewer: &mut Viewer, text: &str, echo: Duration) {
+    for stroke in wayray_client::keys::us_strokes(text).expect("typable text") {
+        for event in wayray_client::keys::stroke_events(stroke) {
+            viewer.send_input(&event).await.expect("input sent");
+        }
+        let _ = tokio::time::timeout(echo, viewer.next_update()).await;
+    }
+}
+
+/// Waits (20 s at most) until the viewer is quiet and its pixels equal the session's.
+pub async fn exact(fixture: &crate::fixture::Fixture, viewer: &mut Viewer) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        viewer
+            .settle(Duration::from_millis(500), deadline)
+            .await
+            .expect("viewer settles");
+        let differ = fixture.pixels_differing(&viewer.framebuffer);
+        if differ == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{differ} pixels differ");
+    }
+}

@@ -4,12 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use wayray_client::keys::{stroke_events, us_strokes};
 use wayray_client::{PinPolicy, Viewer};
 use wayray_protocol::Capabilities;
 use wayray_tests::fixture::Fixture;
 use wayray_tests::programs::require;
 use wayray_tests::remote::{Served, serve, viewer_options};
+use wayray_tests::viewing::{exact, type_text};
 
 /// Connects a viewer with `capabilities`, types `text` one character at a time (each echoed
 /// before the next) and returns the regions applied from the cache meanwhile, once the
@@ -31,26 +31,11 @@ async fn type_and_match(
         .await
         .unwrap();
     let before = viewer.framebuffer.cached_regions();
-    for stroke in us_strokes(text).unwrap() {
-        for event in stroke_events(stroke) {
-            viewer.send_input(&event).await.unwrap();
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(2), viewer.next_update()).await;
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        viewer
-            .settle(Duration::from_millis(500), deadline)
-            .await
-            .unwrap();
-        let differ = fixture.pixels_differing(&viewer.framebuffer);
-        if differ == 0 {
-            let cached = viewer.framebuffer.cached_regions() - before;
-            viewer.disconnect().await;
-            return cached;
-        }
-        assert!(Instant::now() < deadline, "{differ} pixels differ");
-    }
+    type_text(&mut viewer, text, Duration::from_secs(2)).await;
+    exact(fixture, &mut viewer).await;
+    let cached = viewer.framebuffer.cached_regions() - before;
+    viewer.disconnect().await;
+    cached
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

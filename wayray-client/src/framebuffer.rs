@@ -90,6 +90,14 @@ impl Framebuffer {
         self.decoders.set_content_cache(enabled);
     }
 
+    /// Decodes zstd-coded regions as the parts of one stream from each keyframe on
+    /// (`zstd-stream`) or each on its own, as the connection negotiated.
+    pub fn set_zstd_stream(&mut self, enabled: bool) -> Result<(), ApplyError> {
+        self.decoders
+            .set_zstd_stream(enabled)
+            .map_err(ApplyError::Setup)
+    }
+
     /// Width in pixels (0 before the first keyframe).
     pub fn width(&self) -> u32 {
         self.width
@@ -125,7 +133,11 @@ impl Framebuffer {
     /// Applies `update` (regions in order) and returns the rectangles it changed.
     pub fn apply(&mut self, update: &FrameUpdate) -> Result<Vec<Rect>, ApplyError> {
         if update.keyframe {
-            self.decoders.reset();
+            self.decoders.reset().map_err(|source| ApplyError::Region {
+                sequence: update.sequence,
+                index: 0,
+                source,
+            })?;
             if (update.output_width, update.output_height) != (self.width, self.height) {
                 let (width, height) = (update.output_width, update.output_height);
                 if width > MAX_SIDE

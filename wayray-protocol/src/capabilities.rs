@@ -43,6 +43,13 @@ impl Capabilities {
     /// With the content cache: a `Cached` reference may name its entry by ordinal and a
     /// 32-bit check ([`crate::codec::cache::Reference::Ordinal`]), 7 bytes instead of 16.
     pub const CACHE_ORDINALS: Self = Self(1 << 12);
+    /// The zstd-coded regions from a keyframe on are the parts of one zstd stream, in the
+    /// order they are applied ([`crate::codec::ZstdContext::stream`]): a tile may refer to
+    /// the tiles before it, in its frame and in earlier ones.
+    pub const ZSTD_STREAM: Self = Self(1 << 13);
+    /// The viewer takes cursor images with zstd-compressed pixels
+    /// ([`crate::messages::display::PackedCursor`]).
+    pub const CURSOR_ZSTD: Self = Self(1 << 14);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -59,6 +66,8 @@ impl Capabilities {
         (Self::MICROPHONE, "microphone"),
         (Self::POOL, "pool"),
         (Self::CACHE_ORDINALS, "cache-ordinals"),
+        (Self::ZSTD_STREAM, "zstd-stream"),
+        (Self::CURSOR_ZSTD, "cursor-zstd"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
@@ -83,7 +92,9 @@ impl Capabilities {
             | Self::AUDIO
             | Self::MICROPHONE
             | Self::POOL
-            | Self::CACHE_ORDINALS;
+            | Self::CACHE_ORDINALS
+            | Self::ZSTD_STREAM
+            | Self::CURSOR_ZSTD;
         if crate::codec::h264_available() {
             base | Self::H264
         } else {

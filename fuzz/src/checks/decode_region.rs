@@ -1,6 +1,7 @@
 //! Feeds arbitrary payloads to every lossless region decoder (solid, palette, raw, delta,
-//! copy-rect) at a rectangle chosen by the input, over a 256x256 framebuffer. Any panic is a
-//! bug. (H.264 regions have a target of their own, `h264`.)
+//! copy-rect) at a rectangle chosen by the input, over a 256x256 framebuffer, each payload a
+//! zstd frame of its own or (the first byte's top bit) twice over as parts of one zstd stream
+//! (`zstd-stream`). Any panic is a bug. (H.264 regions have a target of their own, `h264`.)
 
 use wayray_protocol::Rect;
 use wayray_protocol::codec::{PixelViewMut, ZstdContext, decode_region};
@@ -30,7 +31,13 @@ pub fn check(data: &[u8]) {
     let Some(mut view) = PixelViewMut::packed(&mut fb, SIZE, SIZE) else {
         return;
     };
-    let Ok(mut zstd) = ZstdContext::new() else {
+    let stream = header[0] & 0x80 != 0;
+    let made = if stream {
+        ZstdContext::stream()
+    } else {
+        ZstdContext::new()
+    };
+    let Ok(mut zstd) = made else {
         return;
     };
     let region = RegionUpdate {
@@ -39,4 +46,8 @@ pub fn check(data: &[u8]) {
         payload: payload.to_vec(),
     };
     let _ = decode_region(&mut view, &region, &mut zstd);
+    if stream {
+        // The same bytes again, read after whatever state the first left the stream in.
+        let _ = decode_region(&mut view, &region, &mut zstd);
+    }
 }

@@ -115,8 +115,9 @@ impl Reader {
 
     /// Closes the connection; the reader's error, if it failed before.
     pub fn stop(mut self) -> Result<(), String> {
-        let _ = self.stream.shutdown(Shutdown::Both);
+        // Read before closing: the reader ends with an error once the socket is shut.
         let finished = self.thread.as_ref().is_some_and(|t| t.is_finished());
+        let _ = self.stream.shutdown(Shutdown::Both);
         let result = self.thread.take().map(|t| t.join());
         match result {
             Some(Ok(Err(err))) if finished => Err(err),

@@ -273,6 +273,15 @@ impl Viewer {
                 .capabilities()
                 .contains(Capabilities::CONTENT_CACHE),
         );
+        viewer
+            .framebuffer
+            .set_zstd_stream(
+                viewer
+                    .machine
+                    .capabilities()
+                    .contains(Capabilities::ZSTD_STREAM),
+            )
+            .map_err(|e| proto(e.to_string()))?;
         viewer.flush().map_err(|e| proto(e.to_string()))?;
         Ok(viewer)
     }

@@ -51,7 +51,8 @@ pub fn show(event_loop: &ActiveEventLoop, window: &Window, cursor: &DisplayMessa
                 Err(err) => tracing::debug!(%err, "the session's cursor image cannot be shown"),
             }
         }
-        DisplayMessage::FrameUpdate(_) => {}
+        // The viewer core hands cursor images over unpacked.
+        DisplayMessage::FrameUpdate(_) | DisplayMessage::PackedCursor(_) => {}
     }
 }
 

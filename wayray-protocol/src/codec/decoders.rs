@@ -32,6 +32,19 @@ impl Decoders {
         self.cache = enabled.then(PixelCache::default);
     }
 
+    /// Decodes zstd-coded regions as the parts of one stream from each keyframe on
+    /// (`zstd-stream`) or each on its own.
+    pub fn set_zstd_stream(&mut self, enabled: bool) -> Result<(), CodecError> {
+        if enabled != self.zstd.is_stream() {
+            self.zstd = if enabled {
+                ZstdContext::stream()?
+            } else {
+                ZstdContext::new()?
+            };
+        }
+        Ok(())
+    }
+
     /// Applies one region to `fb`.
     pub fn apply(
         &mut self,
@@ -71,12 +84,13 @@ impl Decoders {
         }
     }
 
-    /// After a keyframe: forgets the video stream (the next video region starts a new one)
-    /// and empties the content cache.
-    pub fn reset(&mut self) {
+    /// After a keyframe: forgets the video stream (the next video region starts a new one),
+    /// empties the content cache and starts the zstd stream again.
+    pub fn reset(&mut self) -> Result<(), CodecError> {
         self.video = None;
         if let Some(cache) = self.cache.as_mut() {
             cache.clear();
         }
+        self.zstd.restart_stream()
     }
 }

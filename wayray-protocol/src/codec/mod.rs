@@ -16,6 +16,10 @@
 //! | `CopyRect` | source x and y (u32 little-endian each): copy a same-sized rectangle from there |
 //! | `H264` | an H.264 access unit (see the video module of each side) |
 //! | `Cached` | content the viewer holds in its cache: its key (16 bytes, little-endian), or its ordinal (postcard varint) and the key's low 32 bits (little-endian) |
+//!
+//! "zstd of" is a zstd frame of its own, or, with the `zstd-stream` capability, the next flushed
+//! part of one zstd stream that runs from a keyframe through every zstd-coded region after it,
+//! in the order they are applied ([`ZstdContext::stream`]).
 
 pub mod cache;
 mod copy_rect;
@@ -30,16 +34,18 @@ mod palette;
 mod pixels;
 mod solid;
 mod zstd_codec;
+mod zstd_stream;
 
 pub use cache::{ContentCache, ContentKey, PixelCache};
 pub use copy_rect::{copy_rect, encode_copy_rect};
 pub use decoders::Decoders;
 pub use error::CodecError;
 pub use h264::{H264Decoder, H264Encoder, available as h264_available};
-pub use palette::encode_palette;
+pub use palette::{MAX_COLOURS as MAX_PALETTE_COLOURS, encode_palette};
 pub use pixels::{PixelView, PixelViewMut};
 pub use solid::{encode_solid, solid_colour};
 pub use zstd_codec::{ZstdContext, encode_delta, encode_raw};
+pub use zstd_stream::WINDOW_LOG as STREAM_WINDOW_LOG;
 
 use crate::Rect;
 use crate::messages::display::{Codec, RegionUpdate};

@@ -1,7 +1,11 @@
 //! `RawZstd` and `DeltaZstd`: the rectangle's rows, as they are or XORed with its previous
 //! content, compressed with zstd through a reused context. Pixels travel as B, G, R (the
 //! output is opaque); decoders write alpha 255.
+//!
+//! A context compresses each payload on its own, or, made with [`ZstdContext::stream`],
+//! as the next part of its frame update's stream (`zstd_stream`).
 
+use super::zstd_stream::ZstdStream;
 use super::{CodecError, PixelView, PixelViewMut};
 use crate::Rect;
 use crate::messages::display::Codec;
@@ -14,6 +18,8 @@ pub struct ZstdContext {
     compressor: zstd::bulk::Compressor<'static>,
     decompressor: zstd::bulk::Decompressor<'static>,
     scratch: Vec<u8>,
+    /// Payloads are the parts of one stream.
+    stream: Option<ZstdStream>,
 }
 
 impl std::fmt::Debug for ZstdContext {
@@ -31,10 +37,38 @@ impl ZstdContext {
             decompressor: zstd::bulk::Decompressor::new()
                 .map_err(|e| CodecError::Compress(e.to_string()))?,
             scratch: Vec::new(),
+            stream: None,
         })
     }
 
+    /// A context whose payloads are the parts of one zstd stream (`zstd-stream`): call
+    /// [`ZstdContext::restart_stream`] at each keyframe, then compress or decompress the
+    /// zstd-coded regions of it and of the frames after it in their order.
+    pub fn stream() -> Result<Self, CodecError> {
+        Ok(Self {
+            stream: Some(ZstdStream::default()),
+            ..Self::new()?
+        })
+    }
+
+    /// Whether payloads are parts of one stream.
+    pub fn is_stream(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// A keyframe begins: its first part depends on nothing earlier (nothing to do for a
+    /// context that compresses payloads one by one).
+    pub fn restart_stream(&mut self) -> Result<(), CodecError> {
+        match self.stream.as_mut() {
+            Some(stream) => stream.restart(),
+            None => Ok(()),
+        }
+    }
+
     pub(super) fn compress_scratch(&mut self) -> Result<Vec<u8>, CodecError> {
+        if let Some(stream) = self.stream.as_mut() {
+            return stream.compress(&self.scratch);
+        }
         self.compressor
             .compress(&self.scratch)
             .map_err(|e| CodecError::Compress(e.to_string()))
@@ -42,6 +76,9 @@ impl ZstdContext {
 
     /// Compresses arbitrary bytes (palette payloads).
     pub(super) fn compress(&mut self, data: &[u8]) -> Result<Vec<u8>, CodecError> {
+        if let Some(stream) = self.stream.as_mut() {
+            return stream.compress(data);
+        }
         self.compressor
             .compress(data)
             .map_err(|e| CodecError::Compress(e.to_string()))
@@ -54,6 +91,10 @@ impl ZstdContext {
         payload: &[u8],
         max: usize,
     ) -> Result<&[u8], CodecError> {
+        if let Some(stream) = self.stream.as_mut() {
+            stream.decompress(codec, payload, max, &mut self.scratch)?;
+            return Ok(&self.scratch);
+        }
         self.scratch.clear();
         self.scratch.reserve_exact(max);
         let error = |detail: String| CodecError::Decompress {

@@ -10,6 +10,10 @@ use crate::geometry::MAX_EDGE;
 use crate::messages::check_range;
 use crate::{Channel, Rect, ValidationError, WireMessage};
 
+#[path = "cursor_zstd.rs"]
+mod cursor_zstd;
+pub use cursor_zstd::PackedCursor;
+
 /// A message on a display stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
@@ -20,6 +24,9 @@ pub enum DisplayMessage {
     CursorImage(CursorImage),
     /// The cursor is a named shape from the viewer's own theme, or hidden.
     CursorShape(CursorShape),
+    /// The cursor is this image, its pixels zstd-compressed (only with
+    /// [`crate::Capabilities::CURSOR_ZSTD`]).
+    PackedCursor(PackedCursor),
 }
 
 /// One frame: regions to apply in order, then show.
@@ -232,13 +239,15 @@ impl CursorImage {
 
 impl WireMessage for DisplayMessage {
     const CHANNEL: Channel = Channel::Display;
-    const VARIANTS: &'static [&'static str] = &["FrameUpdate", "CursorImage", "CursorShape"];
+    const VARIANTS: &'static [&'static str] =
+        &["FrameUpdate", "CursorImage", "CursorShape", "PackedCursor"];
 
     fn name(&self) -> &'static str {
         match self {
             Self::FrameUpdate(_) => "FrameUpdate",
             Self::CursorImage(_) => "CursorImage",
             Self::CursorShape(_) => "CursorShape",
+            Self::PackedCursor(_) => "PackedCursor",
         }
     }
 
@@ -247,6 +256,7 @@ impl WireMessage for DisplayMessage {
             Self::FrameUpdate(frame) => frame.validate(),
             Self::CursorImage(image) => image.validate(),
             Self::CursorShape(_) => Ok(()),
+            Self::PackedCursor(packed) => packed.validate(),
         }
     }
 }

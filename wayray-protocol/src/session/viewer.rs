@@ -203,12 +203,19 @@ impl ViewerConnection {
         }
         match msg {
             DisplayMessage::FrameUpdate(update) => self.frame_arrived(now, update),
-            cursor => {
-                if self.cursor_stream.is_none_or(|shown| stream > shown) {
-                    self.cursor_stream = Some(stream);
-                    self.events.push_back(ViewerEvent::Cursor(cursor));
-                }
-            }
+            DisplayMessage::PackedCursor(packed) => match packed.unpack() {
+                Ok(image) => self.cursor_arrived(DisplayMessage::CursorImage(image), stream),
+                Err(err) => self.protocol_error(&format!("bad cursor image: {err}")),
+            },
+            cursor => self.cursor_arrived(cursor, stream),
+        }
+    }
+
+    /// A cursor message; the frontends get images unpacked.
+    fn cursor_arrived(&mut self, cursor: DisplayMessage, stream: u64) {
+        if self.cursor_stream.is_none_or(|shown| stream > shown) {
+            self.cursor_stream = Some(stream);
+            self.events.push_back(ViewerEvent::Cursor(cursor));
         }
     }
 

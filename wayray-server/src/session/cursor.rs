@@ -10,7 +10,7 @@ use smithay::reexports::wayland_server::protocol::wl_shm;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::wayland::compositor::with_states;
 use smithay::wayland::shm::{BufferData, with_buffer_contents};
-use wayray_protocol::messages::display::{CursorImage, CursorShape, DisplayMessage};
+use wayray_protocol::messages::display::{CursorImage, CursorShape, DisplayMessage, PackedCursor};
 
 /// What the viewer should show as the cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,11 +28,15 @@ impl Default for Cursor {
 }
 
 impl Cursor {
-    /// The display message that tells the viewer.
-    pub fn message(&self) -> DisplayMessage {
+    /// The display message that tells the viewer: an image packed where the viewer takes
+    /// it so (`cursor-zstd`).
+    pub fn message(&self, packed: bool) -> DisplayMessage {
         match self {
             Cursor::Shape(shape) => DisplayMessage::CursorShape(*shape),
-            Cursor::Image(image) => DisplayMessage::CursorImage(CursorImage::clone(image)),
+            Cursor::Image(image) => match packed.then(|| PackedCursor::pack(image)).flatten() {
+                Some(packed) => DisplayMessage::PackedCursor(packed),
+                None => DisplayMessage::CursorImage(CursorImage::clone(image)),
+            },
         }
     }
 }

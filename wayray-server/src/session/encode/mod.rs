@@ -6,9 +6,11 @@
 
 mod cached;
 mod choose;
+mod input;
 pub mod pipeline;
 mod runs;
 mod scroll;
+mod stream;
 mod tiles;
 pub mod video;
 
@@ -21,79 +23,8 @@ use wayray_protocol::codec::{PixelView, PixelViewMut, ZstdContext, copy_rect, en
 use wayray_protocol::messages::display::{Codec, FrameUpdate, RegionUpdate};
 
 pub use cached::CacheUse;
+pub use input::{FrameInput, FrameStats};
 pub use tiles::TILE;
-
-/// Per-frame figures, for stats and benchmarks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FrameStats {
-    /// Tiles the damage touched.
-    pub tiles_damaged: usize,
-    /// Tiles that had not changed and were skipped.
-    pub tiles_unchanged: usize,
-    /// Copy-rectangle regions sent.
-    pub copies: usize,
-    /// Payload bytes of the frame.
-    pub bytes: usize,
-    /// Bytes of H.264 video in the frame.
-    pub video_bytes: usize,
-    /// Tiles refreshed losslessly after their video stopped.
-    pub refreshed: usize,
-}
-
-/// One frame to encode.
-#[derive(Clone, Copy, Debug)]
-pub struct FrameInput<'a> {
-    /// The whole output, tightly packed BGRA.
-    pub pixels: &'a [u8],
-    /// Output width.
-    pub width: u32,
-    /// Output height.
-    pub height: u32,
-    /// What changed since the previous encoded frame.
-    pub damage: &'a [Rect],
-    /// Windows that moved since the previous encoded frame.
-    pub moves: &'a [MoveHint],
-    /// Windows whose application says they show video: streamed from their first change.
-    pub video: &'a [Rect],
-    /// Send the whole output, depending on nothing earlier.
-    pub keyframe: bool,
-    /// Capture time (drives motion detection and video refresh).
-    pub now: Instant,
-    /// Captured frames merged into this one (1: none coalesced). A tile that changed
-    /// costly in a frame that merged many counts as that many changes: on a slow link the
-    /// frames a video makes are merged while the viewer catches up, and the video must still
-    /// be found.
-    pub captures: u64,
-}
-
-impl<'a> FrameInput<'a> {
-    /// A frame with `damage` and no move hints.
-    pub fn new(
-        pixels: &'a [u8],
-        width: u32,
-        height: u32,
-        damage: &'a [Rect],
-        now: Instant,
-    ) -> Self {
-        Self {
-            pixels,
-            width,
-            height,
-            damage,
-            moves: &[],
-            video: &[],
-            keyframe: false,
-            now,
-            captures: 1,
-        }
-    }
-
-    /// The same frame as a keyframe.
-    pub fn keyframe(mut self, keyframe: bool) -> Self {
-        self.keyframe = keyframe;
-        self
-    }
-}
 
 /// Encodes output frames into `FrameUpdate`s against a shadow of what the viewer shows.
 pub struct Encoder {
@@ -112,6 +43,11 @@ pub struct Encoder {
     cache: Option<cached::KeyCache>,
     /// The scroll search's row hashes of the viewer's copy.
     rows: scroll::RowMemo,
+    /// The viewer takes a zstd stream (`zstd-stream`).
+    zstd_stream: bool,
+    /// That stream (none where zstd could not make one: regions then go one by one, which a
+    /// stream's reader takes as whole zstd frames).
+    stream: Option<stream::Stream>,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -152,6 +88,18 @@ impl Encoder {
             tile: TILE,
             cache: None,
             rows: scroll::RowMemo::default(),
+            zstd_stream: false,
+            stream: None,
+        }
+    }
+
+    /// Sends zstd-coded regions as the parts of one stream from each keyframe on (the
+    /// viewer's `zstd-stream`) or each on its own. A change makes the next frame a keyframe.
+    pub fn set_zstd_stream(&mut self, enabled: bool) {
+        if enabled != self.zstd_stream {
+            self.zstd_stream = enabled;
+            self.stream = enabled.then(stream::Stream::new).flatten();
+            self.shadow.clear();
         }
     }
 
@@ -332,8 +280,9 @@ impl Encoder {
                 wayray_protocol::codec::cache::MAX_AREA,
             );
         }
+        let rules = stream::rules(self.stream.as_ref());
         let encode = |&(tile, absolute): &(Rect, bool)| {
-            with_zstd(|ctx| choose::encode_tile(ctx, &src, &shadow, tile, absolute))
+            with_zstd(|ctx| choose::encode_tile(ctx, &src, &shadow, tile, absolute, rules))
         };
         let encoded = cached::encode_parts(
             self.cache.as_mut(),
@@ -356,7 +305,16 @@ impl Encoder {
             let tiles = costly.iter().map(|r| tiles::tile_of(r.rect, self.tile));
             self.motion.record(tiles, now, times);
         }
-        let encoded = runs::merge_solid_runs(encoded);
+        let mut encoded = runs::merge_solid_runs(encoded);
+        if let Some(stream) = self.stream.as_mut()
+            && let Err(err) = stream.compress(keyframe, &src, &shadow, &mut encoded)
+        {
+            // Cannot happen with in-memory buffers; the viewer would fail the frame, so the
+            // next one starts afresh.
+            tracing::error!(%err, "frame stream failed: next frame is a keyframe");
+            self.shadow.clear();
+            return (self.empty_update(), stats);
+        }
         let mut shadow =
             PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
         for region in regions

@@ -50,6 +50,8 @@ struct Shared {
     viewer_video: AtomicBool,
     /// How the attached viewer's content cache is used (a [`CacheUse`] as `u8`).
     viewer_cache: AtomicU8,
+    /// The attached viewer takes each frame's zstd-coded regions as one stream.
+    viewer_stream: AtomicBool,
     /// The most the video may use, kbit/s (the daemon's estimate of the viewer's link).
     video_kbps: AtomicU32,
     /// Frame loops holding the gate: while any does, frames are encoded only when the
@@ -66,6 +68,7 @@ impl Default for Shared {
             parked: AtomicBool::new(false),
             viewer_video: AtomicBool::new(true),
             viewer_cache: AtomicU8::new(CacheUse::Off as u8),
+            viewer_stream: AtomicBool::new(false),
             video_kbps: AtomicU32::new(START_KBPS),
             gates: AtomicUsize::new(0),
         }
@@ -154,6 +157,12 @@ impl Pipeline {
         self.shared
             .viewer_cache
             .store(usage as u8, Ordering::SeqCst);
+    }
+
+    /// Whether the attached viewer takes each frame's zstd-coded regions as one stream
+    /// (`zstd-stream`; changing it makes the next frame a keyframe).
+    pub fn set_viewer_zstd_stream(&self, enabled: bool) {
+        self.shared.viewer_stream.store(enabled, Ordering::SeqCst);
     }
 
     /// Caps the video at `kbps` (from the next frame on); a new viewer starts at the
@@ -363,6 +372,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             encoder.set_cache(CacheUse::from_u8(
                 shared.viewer_cache.load(Ordering::SeqCst),
             ));
+            encoder.set_zstd_stream(shared.viewer_stream.load(Ordering::SeqCst));
             encoder.set_video_rate(shared.video_kbps.load(Ordering::SeqCst));
             let dirty = std::mem::take(&mut pending.dirty);
             let moves = std::mem::take(&mut pending.moves);

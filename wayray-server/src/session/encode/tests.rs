@@ -326,7 +326,7 @@ fn references_decode_exactly(usage: CacheUse) {
     }
     let mut apply_cached = |fb: &mut Vec<u8>, update: &FrameUpdate| {
         if update.keyframe {
-            decoders.reset();
+            decoders.reset()?;
         }
         let mut view = PixelViewMut::packed(fb, W, H).unwrap();
         for region in &update.regions {

@@ -44,6 +44,11 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     shared
         .pipeline
         .set_viewer_cache(cache_use(attach.capabilities));
+    shared.pipeline.set_viewer_zstd_stream(
+        attach
+            .capabilities
+            .contains(wayray_protocol::Capabilities::ZSTD_STREAM),
+    );
     let mut capture = false;
     let previous = shared.viewer.lock().ok().and_then(|mut v| {
         // The idle encoder gave its frames back: the keyframe needs a fresh capture.
@@ -83,12 +88,15 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     let microphone_on = attach
         .capabilities
         .contains(wayray_protocol::Capabilities::MICROPHONE);
+    let packed_cursor = attach
+        .capabilities
+        .contains(wayray_protocol::Capabilities::CURSOR_ZSTD);
     if let Some(feed) = shared.config.microphone.as_ref().filter(|_| microphone_on) {
         feed.reset();
     }
     let result = tokio::select! {
         r = requests(reader, replies, shared, flow_tx, &mut clipboard, microphone_on) => r,
-        r = display(replies, shared, flow_rx, keyframes_taken) => r,
+        r = display(replies, shared, flow_rx, keyframes_taken, packed_cursor) => r,
         r = super::audio::send(replies, shared, audio_on) => r,
         () = replaced.notified() => {
             tracing::info!(viewer = %attach.viewer, "viewer replaced or detached");
@@ -270,6 +278,7 @@ async fn display(
     shared: &Shared,
     flow: watch::Receiver<Flow>,
     keyframes_taken: u64,
+    packed_cursor: bool,
 ) -> Result<(), LinkError> {
     let mut frames = shared.frames.lock().await;
     // Frames are only taken while holding them, so this sees every keyframe taken since the
@@ -300,7 +309,7 @@ async fn display(
     };
     // The viewer shows the session's cursor itself: the current one now, then every change.
     let mut cursor = shared.cursor.subscribe();
-    let current = cursor.borrow_and_update().message();
+    let current = cursor.borrow_and_update().message(packed_cursor);
     send(current, None).await?;
     // Frames are encoded when they can go (see `Pipeline::set_gated`).
     shared.pipeline.set_gated(true);
@@ -320,7 +329,7 @@ async fn display(
                 if changed.is_err() {
                     return Ok(());
                 }
-                let current = cursor.borrow_and_update().message();
+                let current = cursor.borrow_and_update().message(packed_cursor);
                 send(current, None).await?;
                 continue;
             }
