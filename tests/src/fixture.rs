@@ -68,6 +68,17 @@ impl Fixture {
         command
     }
 
+    /// A Qt application's command: Qt's Wayland platform, its settings kept in this
+    /// fixture's directory.
+    pub fn qt_command(&self, program: &Path) -> Command {
+        let mut command = self.command(program);
+        command
+            .env("QT_QPA_PLATFORM", "wayland")
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"));
+        command
+    }
+
     /// A command set up to connect to this session's X server (see [`Self::with_x11`]).
     pub fn x11_command(&self, program: &Path) -> Command {
         let mut command = self.command(program);

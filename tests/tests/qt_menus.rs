@@ -58,12 +58,8 @@ async fn a_qt_menu_opens_in_place_takes_the_pointer_and_leaves_the_screen() {
     let mut fixture = Fixture::new("qt-menus", 800, 600);
     let file = fixture.dir.path().join("note.txt");
     std::fs::write(&file, "hello\n").expect("note");
-    let mut command = fixture.command(&featherpad);
-    command
-        .env("QT_QPA_PLATFORM", "wayland")
-        .env("HOME", fixture.dir.path())
-        .env("XDG_CONFIG_HOME", fixture.dir.path().join("config"))
-        .arg(&file);
+    let mut command = fixture.qt_command(&featherpad);
+    command.arg(&file);
     fixture.spawn(command);
     let (shown, _) = fixture.wait_for(WAIT, |s| s.windows == 1 && window_box(s).2 > 400);
     assert!(shown, "FeatherPad never showed its window");

@@ -164,4 +164,24 @@ mod tests {
         assert!(copy_pixels(&pool, data(argb, 300, 1, 1200)).is_none()); // too large
         assert!(copy_pixels(&pool, data(wl_shm::Format::Rgb565, 1, 1, 4)).is_none());
     }
+
+    #[test]
+    fn an_image_goes_packed_only_to_a_viewer_that_takes_it_so() {
+        let pool = [0u8; 4 + 16 * 16 * 4];
+        let image = copy_pixels(&pool, data(wl_shm::Format::Argb8888, 16, 16, 64)).unwrap();
+        let cursor = Cursor::Image(Arc::new(image.clone()));
+        match cursor.message(true) {
+            DisplayMessage::PackedCursor(packed) => {
+                assert!(packed.zstd.len() < image.pixels.len());
+                assert_eq!(packed.unpack().unwrap(), image);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(cursor.message(false), DisplayMessage::CursorImage(image));
+        let shape = Cursor::Shape(CursorShape::Text);
+        assert_eq!(
+            shape.message(true),
+            DisplayMessage::CursorShape(CursorShape::Text)
+        );
+    }
 }
