@@ -92,8 +92,8 @@ pub fn encode_tile(
     }
 }
 
-/// `tile` of `src` in `codec` (a zstd-coded one) through `ctx`: the next part of the frame's
-/// stream. `None` for a codec that carries no zstd payload or a palette that no longer fits.
+/// `tile` of `src` in `codec` through `ctx`: the next part of the frame's stream, or `None`
+/// for a codec that carries no zstd payload.
 pub fn encode_as(
     ctx: &mut ZstdContext,
     codec: Codec,
@@ -102,9 +102,11 @@ pub fn encode_as(
     tile: Rect,
 ) -> Result<Option<Vec<u8>>, CodecError> {
     match codec {
-        Codec::Palette => encode_palette(ctx, src, tile, MAX_PALETTE_COLOURS),
+        Codec::Palette => encode_palette(ctx, src, tile, MAX_PALETTE_COLOURS)?
+            .map(Some)
+            .ok_or_else(|| CodecError::Compress("the palette no longer fits".into())),
         Codec::DeltaZstd => encode_delta(ctx, src, shadow, tile).map(Some),
         Codec::RawZstd => encode_raw(ctx, src, tile).map(Some),
-        _ => Ok(None),
+        Codec::Solid | Codec::CopyRect | Codec::H264 | Codec::Cached => Ok(None),
     }
 }

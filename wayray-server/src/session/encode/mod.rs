@@ -46,7 +46,7 @@ pub struct Encoder {
     /// The viewer takes a zstd stream (`zstd-stream`).
     zstd_stream: bool,
     /// That stream (none where zstd could not make one: regions then go one by one, which a
-    /// stream's reader takes as whole zstd frames).
+    /// stream's reader takes as whole zstd frames from a keyframe on).
     stream: Option<stream::Stream>,
 }
 
@@ -309,11 +309,15 @@ impl Encoder {
         if let Some(stream) = self.stream.as_mut()
             && let Err(err) = stream.compress(keyframe, &src, &shadow, &mut encoded)
         {
-            // Cannot happen with in-memory buffers; the viewer would fail the frame, so the
-            // next one starts afresh.
-            tracing::error!(%err, "frame stream failed: next frame is a keyframe");
-            self.shadow.clear();
-            return (self.empty_update(), stats);
+            // Cannot happen with in-memory buffers. The viewer could not read this frame:
+            // this one goes as a keyframe of whole zstd frames instead, and so do the
+            // frames after it (a stream's reader takes whole frames from a keyframe on).
+            tracing::error!(%err, "zstd stream failed: regions go one by one from a keyframe");
+            self.stream = None;
+            return self.encode(&FrameInput {
+                keyframe: true,
+                ..*input
+            });
         }
         let mut shadow =
             PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
