@@ -3,7 +3,8 @@
 //! window, a 1080p30 video (an FFmpeg testsrc clip played by mpv --vo=wlshm), and idle.
 //!
 //! The frames and damage the compositor captures during each workload are recorded, then run
-//! through the encoder and the viewer's decoder. For the same frames the baseline is zstd -1 of
+//! through the encoder and the viewer's decoder, with the zstd stream (ADR 0039) as a viewer
+//! of this build negotiates it. For the same frames the baseline is zstd -1 of
 //! the absolute BGRA of each damage rectangle. Prints a markdown table.
 //!
 //! Run: `cargo bench -p wayray-tests --bench encoding`
