@@ -1,7 +1,8 @@
 //! Bandwidth adaptation (ADR 0033).
 //!
 //! 1. Quality at a rate cap: a 1280×480 testsrc2 clip's frames (30 a second) through the
-//!    session's encoder with its video capped at 2, 5 and 20 Mbit/s (and uncapped), decoded
+//!    session's encoder with its video capped at 2, 5 and 20 Mbit/s (and uncapped), for a
+//!    viewer that decodes 4:2:0 only and one that decodes 4:4:4 (`h264-444`), decoded
 //!    by the viewer's framebuffer; the rate it produced and the PSNR of every video frame
 //!    against the server's own frame.
 //! 2. Over a shaped link (the test relay: 2, 5, 20 Mbit/s towards the viewer, 20 ms each way,
@@ -12,7 +13,7 @@
 //!    the cap fixed at 100 Mbit/s, as before the video adapted.
 //!
 //! Run: `cargo bench -p wayray-tests --bench bandwidth`; `BENCH_LINKS=5,20` runs only part 2
-//! over those links (Mbit/s).
+//! over those links (Mbit/s), `BENCH_QUALITY_ONLY=1` only part 1.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -105,21 +106,28 @@ fn clip_frames(ffmpeg: &Path, clip: &Path, count: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Part 1: (kbit/s produced, mean PSNR, lowest PSNR, video frames) at `cap` (None: uncapped).
-fn quality(frames: &[Vec<u8>], cap: Option<u32>) -> (f64, f64, f64, usize) {
+/// Part 1: (kbit/s produced, mean PSNR, lowest PSNR, video frames, encode and decode ms per
+/// video frame) at `cap` (None: uncapped), for a viewer that decodes 4:4:4 (`full`) or not.
+fn quality(frames: &[Vec<u8>], cap: Option<u32>, full: bool) -> (f64, f64, f64, usize, f64, f64) {
     let mut encoder = Encoder::new(VW, VH);
     encoder.set_video(true);
+    encoder.set_full_chroma(full);
     encoder.set_video_rate(cap.unwrap_or(wayray_protocol::session::rate::MAX_KBPS));
     let mut fb = Framebuffer::new().unwrap();
     let t0 = Instant::now();
     let whole = [Rect::new(0, 0, VW, VH)];
     let (mut bytes, mut scores) = (0usize, Vec::new());
+    let (mut encoding, mut decoding) = (Duration::ZERO, Duration::ZERO);
     for (i, frame) in frames.iter().enumerate() {
         let at = t0 + Duration::from_millis(i as u64 * 1000 / FPS);
         let input = FrameInput::new(frame, VW, VH, &whole, at).keyframe(i == 0);
+        let started = Instant::now();
         let (update, _) = encoder.encode(&input);
+        let encoded = Instant::now();
         fb.apply(&update).unwrap();
         if update.regions.iter().any(|r| r.codec == Codec::H264) {
+            encoding += encoded - started;
+            decoding += encoded.elapsed();
             bytes += update
                 .regions
                 .iter()
@@ -132,7 +140,15 @@ fn quality(frames: &[Vec<u8>], cap: Option<u32>) -> (f64, f64, f64, usize) {
     let kbps = bytes as f64 * 8.0 / secs / 1000.0;
     let mean = scores.iter().sum::<f64>() / scores.len() as f64;
     let low = scores.iter().copied().fold(f64::INFINITY, f64::min);
-    (kbps, mean, low, scores.len())
+    let per_frame = |d: Duration| d.as_secs_f64() * 1000.0 / scores.len() as f64;
+    (
+        kbps,
+        mean,
+        low,
+        scores.len(),
+        per_frame(encoding),
+        per_frame(decoding),
+    )
 }
 
 /// Drags the window under (`x`, `y`) by `dy` with Alt held (the window manager's move).
@@ -248,14 +264,29 @@ async fn main() {
         }
         return;
     }
-    println!("| video cap | produced | PSNR mean / lowest | video frames |");
-    println!("|---|---|---|---|");
+    println!(
+        "| video cap | viewer | produced | PSNR mean / lowest | video frames | encode / decode ms a frame |"
+    );
+    println!("|---|---|---|---|---|---|");
     let frames = clip_frames(&ffmpeg, &clip, 90);
     let frames = &frames[..];
-    for cap in [Some(2_000), Some(5_000), Some(20_000), None] {
-        let (kbps, mean, low, n) = quality(frames, cap);
-        let name = cap.map_or("uncapped".to_string(), |c| format!("{} Mbit/s", c / 1000));
-        println!("| {name} | {kbps:.0} kbit/s | {mean:.1} / {low:.1} dB | {n} |");
+    for cap in [Some(1_000), Some(2_000), Some(5_000), Some(20_000), None] {
+        for full in [false, true] {
+            // Times: the best of three runs (the same bytes and pictures each time).
+            let (kbps, mean, low, n, mut enc, mut dec) = quality(frames, cap, full);
+            for _ in 0..2 {
+                let again = quality(frames, cap, full);
+                (enc, dec) = (enc.min(again.4), dec.min(again.5));
+            }
+            let name = cap.map_or("uncapped".to_string(), |c| format!("{} Mbit/s", c / 1000));
+            let viewer = if full { "h264-444" } else { "h264" };
+            println!(
+                "| {name} | {viewer} | {kbps:.0} kbit/s | {mean:.1} / {low:.1} dB | {n} | {enc:.1} / {dec:.1} |"
+            );
+        }
+    }
+    if std::env::var_os("BENCH_QUALITY_ONLY").is_some() {
+        return;
     }
 
     println!();

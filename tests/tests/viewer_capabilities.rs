@@ -1,11 +1,12 @@
 //! The session sends only what the viewer decodes: while an application animates, a viewer
-//! that announces H.264 gets H.264 regions, and one that does not gets lossless frames only —
-//! and still ends with the exact picture.
+//! that announces H.264 and 4:4:4 gets 4:4:4 H.264 regions, one with H.264 alone gets 4:2:0,
+//! and one without H.264 gets lossless frames only — and still ends with the exact picture.
 
 use std::time::{Duration, Instant};
 
 use wayray_client::{PinPolicy, Viewer};
 use wayray_protocol::Capabilities;
+use wayray_protocol::codec::Chroma;
 use wayray_tests::fixture::Fixture;
 use wayray_tests::programs::require;
 use wayray_tests::remote::{serve, viewer_options};
@@ -25,7 +26,7 @@ async fn saw_h264(viewer: &mut Viewer, how_long: Duration) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_viewer_without_h264_gets_lossless_frames_and_one_with_it_gets_video() {
+async fn a_viewer_gets_video_only_in_the_chroma_formats_it_decodes() {
     if !wayray_protocol::codec::h264_available() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -49,7 +50,15 @@ async fn a_viewer_without_h264_gets_lossless_frames_and_one_with_it_gets_video()
         saw_h264(&mut capable, Duration::from_secs(4)).await,
         "the animation never became video: the check below would prove nothing"
     );
+    assert_eq!(capable.framebuffer.video_chroma(), Some(Chroma::Full));
     capable.disconnect().await;
+
+    opts.capabilities = Capabilities::implemented()
+        .intersect(Capabilities::from_bits(!Capabilities::H264_444.bits()));
+    let mut half = Viewer::connect(&opts).await.expect("viewer attaches");
+    assert!(saw_h264(&mut half, Duration::from_secs(4)).await);
+    assert_eq!(half.framebuffer.video_chroma(), Some(Chroma::Half));
+    half.disconnect().await;
 
     opts.capabilities =
         Capabilities::implemented().intersect(Capabilities::from_bits(!Capabilities::H264.bits()));

@@ -125,6 +125,12 @@ impl Framebuffer {
         self.cached_regions
     }
 
+    /// The chroma format of the last video picture applied, if any (4:4:4 where the server
+    /// sends it to a viewer announcing `h264-444`).
+    pub fn video_chroma(&self) -> Option<wayray_protocol::codec::Chroma> {
+        self.decoders.video_chroma()
+    }
+
     /// Sequence number of the last frame applied.
     pub fn last_sequence(&self) -> Option<u64> {
         self.last_sequence

@@ -50,6 +50,9 @@ impl Capabilities {
     /// The viewer takes cursor images with zstd-compressed pixels
     /// ([`crate::messages::display::PackedCursor`]).
     pub const CURSOR_ZSTD: Self = Self(1 << 14);
+    /// With `h264`: the viewer also decodes 4:4:4 H.264 streams (High 4:4:4 Predictive), which
+    /// keep colour at full resolution ([`crate::codec::Chroma::Full`]).
+    pub const H264_444: Self = Self(1 << 15);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -68,10 +71,11 @@ impl Capabilities {
         (Self::CACHE_ORDINALS, "cache-ordinals"),
         (Self::ZSTD_STREAM, "zstd-stream"),
         (Self::CURSOR_ZSTD, "cursor-zstd"),
+        (Self::H264_444, "h264-444"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
-    /// and what a server offers. H.264 only when FFmpeg is built in. A server offers
+    /// and what a server offers. H.264 (4:2:0 and 4:4:4) only when FFmpeg is built in. A server offers
     /// [`Capabilities::LOGIN`] only where login is enabled and [`Capabilities::CLIPBOARD`] only
     /// where its policy allows a direction, [`Capabilities::AUDIO`] and
     /// [`Capabilities::MICROPHONE`] only where its configuration gives sessions sound and
@@ -96,7 +100,7 @@ impl Capabilities {
             | Self::ZSTD_STREAM
             | Self::CURSOR_ZSTD;
         if crate::codec::h264_available() {
-            base | Self::H264
+            base | Self::H264 | Self::H264_444
         } else {
             base
         }

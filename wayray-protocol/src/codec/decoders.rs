@@ -2,7 +2,9 @@
 //! video decoder of the current H.264 stream and the content cache.
 
 use super::cache::remembered;
-use super::{CodecError, H264Decoder, PixelCache, PixelViewMut, ZstdContext, decode_region};
+use super::{
+    Chroma, CodecError, H264Decoder, PixelCache, PixelViewMut, ZstdContext, decode_region,
+};
 use crate::Rect;
 use crate::messages::display::{Codec, RegionUpdate};
 
@@ -15,6 +17,8 @@ pub struct Decoders {
     video: Option<(H264Decoder, Rect)>,
     /// The content cache, where the connection uses one.
     cache: Option<PixelCache>,
+    /// The chroma format of the last video picture decoded.
+    video_chroma: Option<Chroma>,
 }
 
 impl Decoders {
@@ -24,6 +28,7 @@ impl Decoders {
             zstd: ZstdContext::new()?,
             video: None,
             cache: None,
+            video_chroma: None,
         })
     }
 
@@ -79,9 +84,19 @@ impl Decoders {
             self.video = Some((H264Decoder::new()?, rect));
         }
         match self.video.as_mut() {
-            Some((decoder, _)) => decoder.decode(fb, rect, &region.payload),
+            Some((decoder, _)) => {
+                decoder.decode(fb, rect, &region.payload)?;
+                self.video_chroma = decoder.chroma();
+                Ok(())
+            }
             None => Err(CodecError::Unsupported { codec: Codec::H264 }),
         }
+    }
+
+    /// The chroma format of the last video picture decoded (4:4:4 only from a server that
+    /// was told `h264-444`), if any was.
+    pub fn video_chroma(&self) -> Option<Chroma> {
+        self.video_chroma
     }
 
     /// After a keyframe: forgets the video stream (the next video region starts a new one),

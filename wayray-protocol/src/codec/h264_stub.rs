@@ -1,7 +1,7 @@
 //! Stand-in for `h264.rs` when the `h264` feature is off: the same API, but nothing can be
 //! created, so the encoder sends motion losslessly and the decoder refuses H264 regions.
 
-use super::{CodecError, PixelView, PixelViewMut};
+use super::{Chroma, CodecError, PixelView, PixelViewMut};
 use crate::Rect;
 use crate::messages::display::Codec;
 
@@ -25,6 +25,21 @@ impl H264Encoder {
     /// Always fails: built without the `h264` feature.
     pub fn with_max_rate(_width: u32, _height: u32, _max_kbps: u32) -> Result<Self, CodecError> {
         Err(UNAVAILABLE)
+    }
+
+    /// Always fails: built without the `h264` feature.
+    pub fn with_chroma(
+        _width: u32,
+        _height: u32,
+        _max_kbps: u32,
+        _chroma: Chroma,
+    ) -> Result<Self, CodecError> {
+        Err(UNAVAILABLE)
+    }
+
+    /// Never called: no encoder can exist.
+    pub fn chroma(&self) -> Chroma {
+        Chroma::Half
     }
 
     /// Never called: no encoder can exist.
@@ -59,6 +74,11 @@ impl H264Decoder {
     /// Always fails: built without the `h264` feature.
     pub fn new() -> Result<Self, CodecError> {
         Err(UNAVAILABLE)
+    }
+
+    /// Never called: no decoder can exist.
+    pub fn chroma(&self) -> Option<Chroma> {
+        None
     }
 
     /// Never called: no decoder can exist.

@@ -22,6 +22,7 @@
 //! in the order they are applied ([`ZstdContext::stream`]).
 
 pub mod cache;
+mod chroma;
 mod copy_rect;
 mod decoders;
 mod error;
@@ -37,6 +38,7 @@ mod zstd_codec;
 mod zstd_stream;
 
 pub use cache::{ContentCache, ContentKey, PixelCache};
+pub use chroma::Chroma;
 pub use copy_rect::{copy_rect, encode_copy_rect};
 pub use decoders::Decoders;
 pub use error::CodecError;
@@ -102,6 +104,8 @@ fn check_coded_size(rect: Rect) -> Result<(), CodecError> {
     Ok(())
 }
 
+#[cfg(all(test, feature = "h264"))]
+mod h264_chroma_tests;
 #[cfg(all(test, feature = "h264"))]
 mod h264_rate_tests;
 #[cfg(test)]

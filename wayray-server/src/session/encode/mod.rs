@@ -38,6 +38,8 @@ pub struct Encoder {
     motion: video::Motion,
     /// The video's rate cap, kbit/s (kept across new motion trackers).
     video_kbps: u32,
+    /// The viewer decodes 4:4:4 video (`h264-444`).
+    full_chroma: bool,
     tile: u32,
     /// What the viewer's content cache holds, where it keeps one.
     cache: Option<cached::KeyCache>,
@@ -85,6 +87,7 @@ impl Encoder {
             video_enabled: true,
             motion: video::Motion::new(width, height, TILE, false),
             video_kbps: video::START_KBPS,
+            full_chroma: false,
             tile: TILE,
             cache: None,
             rows: scroll::RowMemo::default(),
@@ -128,6 +131,13 @@ impl Encoder {
         self.motion = self.fresh_motion(self.width, self.height, enabled);
     }
 
+    /// Lets video regions keep full chroma where the rate allows (the viewer's `h264-444`),
+    /// from the next region on.
+    pub fn set_full_chroma(&mut self, allowed: bool) {
+        self.full_chroma = allowed;
+        self.motion.set_full_chroma(allowed);
+    }
+
     /// Caps the video regions at `kbps` (the viewer's link, as the daemon estimates it).
     pub fn set_video_rate(&mut self, kbps: u32) {
         self.video_kbps = kbps;
@@ -138,6 +148,7 @@ impl Encoder {
     fn fresh_motion(&self, width: u32, height: u32, video: bool) -> video::Motion {
         let mut motion = video::Motion::new(width, height, self.tile, video);
         motion.set_rate(self.video_kbps);
+        motion.set_full_chroma(self.full_chroma);
         motion
     }
 

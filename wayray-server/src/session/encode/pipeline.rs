@@ -52,6 +52,8 @@ struct Shared {
     viewer_cache: AtomicU8,
     /// The attached viewer takes each frame's zstd-coded regions as one stream.
     viewer_stream: AtomicBool,
+    /// The attached viewer decodes 4:4:4 video (`h264-444`).
+    viewer_full_chroma: AtomicBool,
     /// The most the video may use, kbit/s (the daemon's estimate of the viewer's link).
     video_kbps: AtomicU32,
     /// Frame loops holding the gate: while any does, frames are encoded only when the
@@ -69,6 +71,7 @@ impl Default for Shared {
             viewer_video: AtomicBool::new(true),
             viewer_cache: AtomicU8::new(CacheUse::Off as u8),
             viewer_stream: AtomicBool::new(false),
+            viewer_full_chroma: AtomicBool::new(false),
             video_kbps: AtomicU32::new(START_KBPS),
             gates: AtomicUsize::new(0),
         }
@@ -163,6 +166,14 @@ impl Pipeline {
     /// (`zstd-stream`; changing it makes the next frame a keyframe).
     pub fn set_viewer_zstd_stream(&self, enabled: bool) {
         self.shared.viewer_stream.store(enabled, Ordering::SeqCst);
+    }
+
+    /// Whether the attached viewer decodes 4:4:4 video (`h264-444`; from the next video
+    /// region on).
+    pub fn set_viewer_full_chroma(&self, decodes: bool) {
+        self.shared
+            .viewer_full_chroma
+            .store(decodes, Ordering::SeqCst);
     }
 
     /// Caps the video at `kbps` (from the next frame on); a new viewer starts at the
@@ -373,6 +384,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                 shared.viewer_cache.load(Ordering::SeqCst),
             ));
             encoder.set_zstd_stream(shared.viewer_stream.load(Ordering::SeqCst));
+            encoder.set_full_chroma(shared.viewer_full_chroma.load(Ordering::SeqCst));
             encoder.set_video_rate(shared.video_kbps.load(Ordering::SeqCst));
             let dirty = std::mem::take(&mut pending.dirty);
             let moves = std::mem::take(&mut pending.moves);

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use wayray_protocol::Rect;
-use wayray_protocol::codec::{H264Encoder, PixelView, h264_available};
+use wayray_protocol::codec::{Chroma, H264Encoder, PixelView, h264_available};
 
 /// How far back tile changes count.
 pub const WINDOW: Duration = Duration::from_millis(500);
@@ -27,6 +27,9 @@ pub const MIN_HOT_TILES: usize = 6;
 pub const IDLE_REFRESH: Duration = Duration::from_millis(300);
 /// The rate cap before the daemon's first estimate of the link, kbit/s.
 pub const START_KBPS: u32 = wayray_protocol::session::rate::START_KBPS;
+/// The least rate cap at which a stream keeps full chroma (4:4:4) where the viewer decodes
+/// it: below it, 4:2:0 spends the bits better (docs/adr/0040-full-chroma-video.md).
+pub const FULL_CHROMA_KBPS: u32 = 2_000;
 
 /// How many changes a frame's costly tiles count for: one per captured frame merged into
 /// it, and at once enough to be hot when sending them losslessly would take the link (at the
@@ -65,6 +68,8 @@ pub struct Motion {
     region: Option<Region>,
     /// The stream's rate cap, kbit/s.
     rate_kbps: u32,
+    /// The viewer decodes 4:4:4 streams (`h264-444`).
+    full_chroma: bool,
 }
 
 impl Motion {
@@ -82,16 +87,47 @@ impl Motion {
             lossy: vec![false; tiles],
             region: None,
             rate_kbps: START_KBPS,
+            full_chroma: false,
         }
     }
 
-    /// Caps the video stream at `kbps`, the current one from its next frame on.
+    /// Lets new streams keep full chroma (the viewer announced `h264-444`) or not.
+    pub fn set_full_chroma(&mut self, allowed: bool) {
+        self.full_chroma = allowed;
+    }
+
+    /// The chroma format for a stream starting now.
+    fn chroma(&self) -> Chroma {
+        if self.full_chroma && self.rate_kbps >= FULL_CHROMA_KBPS {
+            Chroma::Full
+        } else {
+            Chroma::Half
+        }
+    }
+
+    /// Caps the video stream at `kbps`, the current one from its next frame on. A 4:4:4
+    /// stream whose cap falls under [`FULL_CHROMA_KBPS`] starts again in 4:2:0 (the viewer
+    /// takes the new stream's first picture in the same rectangle); one the other way keeps
+    /// 4:2:0 until the next region.
     pub fn set_rate(&mut self, kbps: u32) {
         if kbps == self.rate_kbps {
             return;
         }
         self.rate_kbps = kbps;
-        if let Some(region) = &mut self.region {
+        let chroma = self.chroma();
+        let Some(region) = &mut self.region else {
+            return;
+        };
+        if region.encoder.chroma() == Chroma::Full && chroma == Chroma::Half {
+            let (w, h) = (region.rect.width, region.rect.height);
+            match H264Encoder::with_chroma(w, h, kbps, Chroma::Half) {
+                Ok(encoder) => region.encoder = encoder,
+                Err(err) => {
+                    tracing::warn!(%err, "cannot restart the video stream; ending its region");
+                    self.region = None;
+                }
+            }
+        } else {
             region.encoder.set_max_rate(kbps);
         }
     }
@@ -159,7 +195,7 @@ impl Motion {
         if rect.width == 0 || rect.height == 0 {
             return None;
         }
-        match H264Encoder::with_max_rate(rect.width, rect.height, self.rate_kbps) {
+        match H264Encoder::with_chroma(rect.width, rect.height, self.rate_kbps, self.chroma()) {
             Ok(encoder) => {
                 self.region = Some(Region {
                     rect,
@@ -302,6 +338,11 @@ impl Motion {
         self.region.as_ref().map(|r| r.rect)
     }
 
+    /// The chroma format of the video stream in progress, if any.
+    pub fn chroma_now(&self) -> Option<Chroma> {
+        self.region.as_ref().map(|r| r.encoder.chroma())
+    }
+
     /// Output size in tiles.
     pub fn grid(&self) -> (u32, u32) {
         (self.cols, self.rows)
@@ -315,3 +356,7 @@ pub fn contains(outer: Rect, inner: Rect) -> bool {
         && inner.x + inner.width <= outer.x + outer.width
         && inner.y + inner.height <= outer.y + outer.height
 }
+
+#[cfg(test)]
+#[path = "video_tests.rs"]
+mod tests;

@@ -37,6 +37,11 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
         .capabilities
         .contains(wayray_protocol::Capabilities::H264);
     shared.pipeline.set_viewer_video(h264);
+    shared.pipeline.set_viewer_full_chroma(
+        h264 && attach
+            .capabilities
+            .contains(wayray_protocol::Capabilities::H264_444),
+    );
     // Its link is not known yet: the daemon's estimate starts again.
     shared
         .pipeline
