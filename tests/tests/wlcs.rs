@@ -30,6 +30,12 @@ const GATED: &[&str] = &[
     "AllSurfaceTypes/TouchTest*",
     // Interactive move and resize (the pointer leaves the window meanwhile), parents.
     "XdgToplevelStableTest*",
+    // Popups get the pointer, give it back when they go, and a grabbing one the keyboard.
+    "XdgPopupStable/XdgPopupTest.pointer_focus_goes_to_popup/*",
+    "XdgPopupStable/XdgPopupTest.popup_gives_up_pointer_focus_when_gone/*",
+    "XdgPopupStable/XdgPopupTest.grabbed_popup_gets_keyboard_focus/*",
+    "XdgPopupStable/XdgPopupTest.does_not_get_popup_done_event_before_button_press/*",
+    "XdgPopupStable/XdgPopupTest.popup_configure_is_valid/*",
 ];
 
 /// The runner, where `pkg-config wlcs` says it is; `None` (skip) without it outside CI.
@@ -76,5 +82,5 @@ fn the_gated_conformance_groups_pass() {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(0);
-    assert!(passed >= 340, "only {passed} tests passed:\n{text}");
+    assert!(passed >= 345, "only {passed} tests passed:\n{text}");
 }

@@ -177,6 +177,9 @@ impl Dispatch<wl_pointer::WlPointer, ()> for Events {
         _: &QueueHandle<Self>,
     ) {
         super::pointer_lock::log_pointer(state, &event);
+        if let wl_pointer::Event::Button { serial, .. } = event {
+            state.button_serial = Some(serial);
+        }
         if let wl_pointer::Event::Enter { serial, .. } = event
             && let Some((device, shape)) = &state.cursor_on_enter
         {

@@ -59,6 +59,8 @@ pub struct Events {
     pub ime: ImeEvents,
     /// Pointer positions go to the log (`hold_pointer`).
     pub log_pointer: bool,
+    /// The serial of the last pointer button event (to grab a popup with).
+    pub button_serial: Option<u32>,
 }
 
 /// The user data of a `wl_display.sync` callback.

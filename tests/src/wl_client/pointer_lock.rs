@@ -29,6 +29,7 @@ pub struct HeldPointer {
     pub pointer: wl_pointer::WlPointer,
     constraints: zwp_pointer_constraints_v1::ZwpPointerConstraintsV1,
     _relative: zwp_relative_pointer_v1::ZwpRelativePointerV1,
+    seat: wl_seat::WlSeat,
 }
 
 impl WlClient {
@@ -48,10 +49,26 @@ impl WlClient {
         self.events.log_pointer = true;
         self.roundtrip();
         HeldPointer {
+            seat,
             pointer,
             constraints,
             _relative: relative,
         }
+    }
+
+    /// Opens a popup of `parent` (as [`WlClient::popup`]) that grabs (a menu), with the
+    /// serial of the last button event `held` saw.
+    pub fn grabbing_popup(
+        &mut self,
+        parent: &ShmSurface,
+        anchor: (i32, i32),
+        size: (i32, i32),
+        held: &HeldPointer,
+    ) -> ShmSurface {
+        let serial = self.events.button_serial.expect("a button event first");
+        self.popup_of(Some(&parent.xdg), anchor, size, |popup| {
+            popup.grab(&held.seat, serial)
+        })
     }
 
     /// Asks for `kind` on `surface` for as long as the surface lives (persistent).

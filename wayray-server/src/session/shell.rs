@@ -213,6 +213,7 @@ impl State {
                 surface,
             }),
         });
+        self.dismiss_grabbed_popups(focus.as_ref().map(|f| f.surface()));
         if let Some(keyboard) = self.seat.get_keyboard() {
             keyboard.set_focus(self, focus, SERIAL_COUNTER.next_serial());
         }

@@ -48,6 +48,10 @@ impl XdgShellHandler for State {
         // What it covered is drawn again even if its application commits nothing else.
         self.schedule_render();
         self.popup_gone(&surface);
+        // A popup that had the pointer (a tooltip under it): what it covered gets the pointer
+        // now, not at the next motion, so that a click without moving reaches it.
+        self.popups_mut().cleanup();
+        self.refresh_pointer_focus();
     }
 
     fn reposition_request(

@@ -1,0 +1,83 @@
+//! Popups and focus: a popup that goes from under a still pointer gives the pointer back at
+//! once (a tooltip vanishing under it: the next click reaches the window), and a grabbed
+//! menu is dismissed when another window takes the keyboard.
+
+use wayray_protocol::messages::input::ButtonState;
+use wayray_tests::one_loop::OneLoop;
+use wayray_tests::pointer::{left_button, motion};
+use wayray_tests::wl_client::{ShmSurface, WlClient};
+
+/// A 400×300 toplevel, centred on the 1280×720 output at (440, 210), acked and drawn.
+fn mapped(c: &mut WlClient) -> ShmSurface {
+    let mut window = c.toplevel("window");
+    c.roundtrip();
+    c.ack(&window, 0);
+    c.draw(&mut window, 400, 300, 0xff336699);
+    c.roundtrip();
+    window
+}
+
+/// The window's first popup: 100×100 at (51, 51) in the window, acked and drawn.
+fn popup(c: &mut WlClient, window: &ShmSurface) -> ShmSurface {
+    let mut popup = c.popup(window, (50, 50), (100, 100));
+    c.roundtrip();
+    c.ack(&popup, 1);
+    c.draw(&mut popup, 100, 100, 0xffcc0000);
+    c.roundtrip();
+    popup
+}
+
+#[test]
+fn a_popup_that_goes_from_under_a_still_pointer_gives_the_pointer_to_the_window_at_once() {
+    let fixture = OneLoop::new("popup-pointer", 1280, 720);
+    let mut c = fixture.client();
+    let _held = c.hold_pointer();
+    let window = mapped(&mut c);
+    let mut tooltip = popup(&mut c, &window);
+    fixture.input(motion(440.0 + 60.0, 210.0 + 60.0));
+    c.roundtrip();
+    assert_eq!(
+        c.events.log.last().map(String::as_str),
+        Some("pointer at 9,9")
+    );
+
+    c.events.log.clear();
+    tooltip.popup.take().expect("a popup").destroy();
+    tooltip.xdg.destroy();
+    c.roundtrip();
+    // No motion since: the window learns it has the pointer, where it is.
+    assert!(
+        c.events.log.iter().any(|l| l == "pointer at 60,60"),
+        "the window did not get the pointer back: {:?}",
+        c.events.log
+    );
+}
+
+#[test]
+fn a_grabbed_menu_is_dismissed_when_another_window_takes_the_keyboard() {
+    let fixture = OneLoop::new("popup-grab-new-window", 1280, 720);
+    let mut c = fixture.client();
+    let held = c.hold_pointer();
+    let window = mapped(&mut c);
+    // A click in the window opens its menu, which grabs.
+    fixture.input(motion(440.0 + 10.0, 210.0 + 10.0));
+    fixture.input(left_button(ButtonState::Pressed));
+    fixture.input(left_button(ButtonState::Released));
+    c.roundtrip();
+    let mut menu = c.grabbing_popup(&window, (50, 50), (100, 100), &held);
+    c.roundtrip();
+    c.ack(&menu, 1);
+    c.draw(&mut menu, 100, 100, 0xffcc0000);
+    c.roundtrip();
+    assert!(!c.events.log.iter().any(|l| l == "popup 1: done"));
+
+    // Another application's window appears and takes the keyboard.
+    let mut other = fixture.client();
+    let _dialog = mapped(&mut other);
+    c.roundtrip();
+    assert!(
+        c.events.log.iter().any(|l| l == "popup 1: done"),
+        "the menu stayed open: {:?}",
+        c.events.log
+    );
+}
