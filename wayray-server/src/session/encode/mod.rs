@@ -211,32 +211,36 @@ impl Encoder {
         let mut stats = FrameStats::default();
         let mut regions = Vec::new();
 
+        let tiles = tiles::cover(&damage, width, height, self.tile);
+        stats.tiles_damaged = tiles.len();
+        // Each changed tile with the part of it that changed (the whole tile when the viewer's
+        // copy cannot be trusted): the one comparison of the frame with the viewer's copy.
+        let mut parts = self.compare_tiles(&src, &tiles, keyframe);
         // Copies move what the viewer shows; with lossy video on screen that could spread
         // blur outside the stream, so scroll detection waits until the video is refreshed.
         if !keyframe && self.motion.active().is_none() {
-            self.detect_copies(&src, &damage, moves, &mut regions, &mut stats);
+            // Only the rows that changed are searched (a player damages its whole surface for
+            // a few changed rows).
+            let bands = tiles::changed_bands(&damage, &parts);
+            let copied = self.detect_copies(&src, &bands, moves, &mut regions, &mut stats);
             // The damaged rectangles end this frame holding the frame's pixels.
             self.rows.frame_done();
+            if !copied.is_empty() {
+                // The viewer's copy changed where the copies land: those tiles again.
+                let again: Vec<Rect> = tiles
+                    .iter()
+                    .copied()
+                    .filter(|t| copied.iter().any(|c| clip(*c, *t).is_some()))
+                    .collect();
+                parts.retain(|(t, _)| !again.contains(t));
+                parts.extend(self.compare_tiles(&src, &again, keyframe));
+                // In the grid's order, as `cover` gives them.
+                parts.sort_unstable_by_key(|(t, _)| (t.y, t.x));
+            }
         } else {
             self.rows.forget();
         }
-
-        let tiles = tiles::cover(&damage, width, height, self.tile);
-        stats.tiles_damaged = tiles.len();
-        // A view of the field alone, so the motion tracker stays usable alongside it.
         let shadow = PixelView::packed(&self.shadow, width, height).expect("shadow size");
-        // Each changed tile with the part of it that changed (the whole tile when the viewer's
-        // copy cannot be trusted).
-        let mut parts: Vec<(Rect, Rect)> = tiles
-            .into_iter()
-            .filter_map(|t| {
-                if keyframe || self.motion.is_lossy(t) {
-                    Some((t, t))
-                } else {
-                    tiles::changed_bounds(&src, &shadow, t).map(|part| (t, part))
-                }
-            })
-            .collect();
         let changed: Vec<Rect> = parts.iter().map(|(t, _)| *t).collect();
         stats.tiles_unchanged = stats.tiles_damaged - changed.len();
 
@@ -359,6 +363,8 @@ impl Encoder {
         )
     }
 
+    /// Finds and applies this frame's copies (window moves, scrolls in `damage`); returns
+    /// where they landed.
     fn detect_copies(
         &mut self,
         src: &PixelView<'_>,
@@ -366,7 +372,7 @@ impl Encoder {
         moves: &[MoveHint],
         regions: &mut Vec<RegionUpdate>,
         stats: &mut FrameStats,
-    ) {
+    ) -> Vec<Rect> {
         let (width, height) = (self.width, self.height);
         // Window moves the compositor reported, then scrolls found by searching the damage.
         let shadow = PixelView::packed(&self.shadow, width, height).expect("shadow size");
@@ -381,6 +387,7 @@ impl Encoder {
         // Each copy was found against the shadow as it was; once one is applied, the next are
         // checked again against the shadow as the copies before them left it.
         let mut shadow_moved = false;
+        let mut landed = Vec::new();
         for (source, dst) in copies {
             let shift = (
                 i64::from(dst.x) - i64::from(source.0),
@@ -401,8 +408,31 @@ impl Encoder {
                     payload: encode_copy_rect(source.0, source.1),
                 });
                 stats.copies += 1;
+                landed.push(dst);
             }
         }
+        landed
+    }
+
+    /// Each of `tiles` that differs from the viewer's copy, with the part that differs (the
+    /// whole tile in a keyframe or where the viewer's copy is lossy).
+    fn compare_tiles(
+        &self,
+        src: &PixelView<'_>,
+        tiles: &[Rect],
+        keyframe: bool,
+    ) -> Vec<(Rect, Rect)> {
+        let shadow = self.shadow_view();
+        tiles
+            .iter()
+            .filter_map(|&t| {
+                if keyframe || self.motion.is_lossy(t) {
+                    Some((t, t))
+                } else {
+                    tiles::changed_bounds(src, &shadow, t).map(|part| (t, part))
+                }
+            })
+            .collect()
     }
 
     /// What the viewer shows, as far as the encoder knows (tests compare it with decoders).

@@ -460,3 +460,30 @@ fn motion_on_a_slow_link_becomes_video_after_one_lossless_frame() {
         "a slow link streams motion at once"
     );
 }
+
+#[test]
+fn the_scroll_search_takes_only_the_rows_that_changed() {
+    use super::tiles::changed_bands;
+    let damage = [Rect::new(0, 0, 640, 480), Rect::new(640, 0, 128, 480)];
+    // Changed parts in the first rectangle only: rows 70..90 and 200..264.
+    let parts = [
+        (Rect::new(0, 64, 64, 64), Rect::new(10, 70, 20, 20)),
+        (Rect::new(128, 192, 64, 64), Rect::new(128, 200, 64, 64)),
+    ];
+    assert_eq!(
+        changed_bands(&damage, &parts),
+        vec![Rect::new(0, 70, 640, 194)]
+    );
+    // A part sticking out of a narrower damaged rectangle counts only inside it.
+    let narrow = [Rect::new(0, 100, 640, 50)];
+    assert_eq!(
+        changed_bands(&narrow, &parts),
+        Vec::<Rect>::new(),
+        "no changed row inside it"
+    );
+    let tall = [Rect::new(0, 80, 640, 150)];
+    assert_eq!(
+        changed_bands(&tall, &parts),
+        vec![Rect::new(0, 80, 640, 150)]
+    );
+}

@@ -34,6 +34,25 @@ pub fn cover(damage: &[Rect], width: u32, height: u32, tile: u32) -> Vec<Rect> {
         .collect()
 }
 
+/// Each damaged rectangle cut to the rows where its changed `parts` (tile, changed part) lie;
+/// a rectangle without changes drops out.
+pub fn changed_bands(damage: &[Rect], parts: &[(Rect, Rect)]) -> Vec<Rect> {
+    damage
+        .iter()
+        .filter_map(|d| {
+            let (d_right, d_bottom) = (d.x + d.width, d.y + d.height);
+            let (top, bottom) = parts
+                .iter()
+                .map(|(_, p)| p)
+                .filter(|p| p.x < d_right && d.x < p.x + p.width)
+                .map(|p| (p.y.max(d.y), (p.y + p.height).min(d_bottom)))
+                .filter(|(t, b)| t < b)
+                .reduce(|(t0, b0), (t, b)| (t0.min(t), b0.max(b)))?;
+            Some(Rect::new(d.x, top, d.width, bottom - top))
+        })
+        .collect()
+}
+
 /// The grid tile a rectangle starts in.
 pub fn tile_of(rect: Rect, tile: u32) -> Rect {
     Rect::new(rect.x / tile * tile, rect.y / tile * tile, tile, tile)
