@@ -74,6 +74,16 @@ fn output_flags(format: Pixel) -> scaling::Flags {
     }
 }
 
+/// What a decoded picture is converted to: 4:4:4 to planar RGB, which swscale converts in
+/// half the time of packed BGRA with full chroma (interleaved here), 4:2:0 to BGRA.
+fn target(format: Pixel) -> Pixel {
+    if format == Pixel::YUV444P {
+        Pixel::GBRP
+    } else {
+        Pixel::BGRA
+    }
+}
+
 /// FFmpeg's planar format for a chroma format.
 fn planar(chroma: Chroma) -> Pixel {
     match chroma {
@@ -378,16 +388,36 @@ impl H264Decoder {
             matches!(&self.scaler, Some((_, f, sw, sh)) if (*f, *sw, *sh) == (format, w, h));
         if !reuse {
             let scaler =
-                scaling::Context::get(format, w, h, Pixel::BGRA, w, h, output_flags(format))
+                scaling::Context::get(format, w, h, target(format), w, h, output_flags(format))
                     .map_err(err)?;
             self.scaler = Some((scaler, format, w, h));
+            // The converted picture's format may change with the stream's.
+            self.bgra = ffmpeg::frame::Video::empty();
         }
         if let Some((scaler, ..)) = self.scaler.as_mut() {
             scaler.run(&self.yuv, &mut self.bgra).map_err(err)?;
         }
+        let row_bytes = w as usize * 4;
+        if self.bgra.format() == Pixel::GBRP {
+            let (g, b, r) = (self.bgra.data(0), self.bgra.data(1), self.bgra.data(2));
+            let strides = [
+                self.bgra.stride(0),
+                self.bgra.stride(1),
+                self.bgra.stride(2),
+            ];
+            for y in 0..h as usize {
+                let row = fb.row_mut(rect, y as u32);
+                let g = &g[y * strides[0]..][..w as usize];
+                let b = &b[y * strides[1]..][..w as usize];
+                let r = &r[y * strides[2]..][..w as usize];
+                for (((px, b), g), r) in row.chunks_exact_mut(4).zip(b).zip(g).zip(r) {
+                    px.copy_from_slice(&[*b, *g, *r, 0xff]);
+                }
+            }
+            return Ok(());
+        }
         let stride = self.bgra.stride(0);
         let data = self.bgra.data(0);
-        let row_bytes = w as usize * 4;
         for y in 0..h {
             let start = y as usize * stride;
             fb.row_mut(rect, y)
