@@ -81,3 +81,44 @@ fn a_grabbed_menu_is_dismissed_when_another_window_takes_the_keyboard() {
         c.events.log
     );
 }
+
+#[test]
+fn a_click_on_a_menu_item_over_another_window_reaches_the_menu() {
+    let fixture = OneLoop::new("popup-over-window", 1280, 720);
+    // A large window of another application below (800×600 at (240, 60)).
+    let mut other = fixture.client();
+    let mut below = other.toplevel("below");
+    other.roundtrip();
+    other.ack(&below, 0);
+    other.draw(&mut below, 800, 600, 0xff00cc00);
+    other.roundtrip();
+    // The window on top (400×300 at (440, 210)) opens a menu reaching past its right edge.
+    let mut c = fixture.client();
+    let held = c.hold_pointer();
+    let window = mapped(&mut c);
+    fixture.input(motion(440.0 + 10.0, 210.0 + 10.0));
+    fixture.input(left_button(ButtonState::Pressed));
+    fixture.input(left_button(ButtonState::Released));
+    c.roundtrip();
+    let mut menu = c.grabbing_popup(&window, (350, 250), (200, 40), &held);
+    c.roundtrip();
+    c.ack(&menu, 1);
+    c.draw(&mut menu, 200, 40, 0xffcc0000);
+    c.roundtrip();
+    let opened = c.events.button_serial;
+
+    // An item of the menu where only the other window is below it.
+    fixture.input(motion(950.0, 475.0));
+    fixture.input(left_button(ButtonState::Pressed));
+    c.roundtrip();
+    other.roundtrip();
+    assert!(
+        !c.events.log.iter().any(|l| l == "popup 1: done"),
+        "the menu closed under the click: {:?}",
+        c.events.log
+    );
+    assert_ne!(
+        c.events.button_serial, opened,
+        "the menu did not get the click"
+    );
+}

@@ -67,7 +67,7 @@ fn input_flags(chroma: Chroma) -> scaling::Flags {
 /// The conversion to BGRA for a decoded picture's format: a 4:4:4 picture's colour for every
 /// pixel (without `FULL_CHR_H_INT` swscale gives pixel pairs one colour), exactly.
 fn output_flags(format: Pixel) -> scaling::Flags {
-    if format == Pixel::YUV444P {
+    if matches!(format, Pixel::YUV444P | Pixel::YUVJ444P) {
         scaling::Flags::BICUBIC | scaling::Flags::FULL_CHR_H_INT
     } else {
         scaling::Flags::FAST_BILINEAR
@@ -77,7 +77,7 @@ fn output_flags(format: Pixel) -> scaling::Flags {
 /// What a decoded picture is converted to: 4:4:4 to planar RGB, which swscale converts in
 /// half the time of packed BGRA with full chroma (interleaved here), 4:2:0 to BGRA.
 fn target(format: Pixel) -> Pixel {
-    if format == Pixel::YUV444P {
+    if matches!(format, Pixel::YUV444P | Pixel::YUVJ444P) {
         Pixel::GBRP
     } else {
         Pixel::BGRA

@@ -73,6 +73,12 @@ impl State {
             .map(|(_, hit)| hit)
     }
 
+    /// Whether the surface under `pos` is a popup's (a menu, a tooltip).
+    fn on_popup(&self, pos: Point<f64, Logical>) -> bool {
+        self.surface_under(pos)
+            .is_some_and(|(surface, _)| self.popups.find_popup(&surface).is_some())
+    }
+
     fn modifiers(&self) -> Modifiers {
         let mods = self
             .seat
@@ -268,6 +274,10 @@ impl State {
                 }
                 false
             }
+            // A click on a popup (a menu reaching over another window) is the popup's: the
+            // window manager, which knows windows only, would raise and focus the window
+            // under it, which dismisses the menu before the click reaches it.
+            None if !was_grabbing && self.on_popup(location) => false,
             None => {
                 let consumed = self
                     .wm

@@ -139,6 +139,9 @@ pub struct State {
     pub seat: Seat<State>,
     pub space: Space<AppWindow>,
     pub popups: PopupManager,
+    /// The last popup grab started (an open menu's chain), to dismiss it when another window
+    /// takes the keyboard.
+    pub menu_grab: Option<smithay::desktop::PopupGrab<State>>,
     pub wm: WindowManager<AppWindow>,
     pub output: Output,
     pub output_config: OutputConfig,
@@ -236,6 +239,7 @@ impl State {
             seat,
             space,
             popups: PopupManager::default(),
+            menu_grab: None,
             wm: WindowManager::new(Size::new(logical.w, logical.h)),
             output,
             output_config: config.output,

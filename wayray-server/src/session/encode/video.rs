@@ -91,9 +91,11 @@ impl Motion {
         }
     }
 
-    /// Lets new streams keep full chroma (the viewer announced `h264-444`) or not.
+    /// Lets new streams keep full chroma (the viewer announced `h264-444`) or not; a 4:4:4
+    /// stream running when it is no longer allowed starts again in 4:2:0.
     pub fn set_full_chroma(&mut self, allowed: bool) {
         self.full_chroma = allowed;
+        self.restart_if_too_rich();
     }
 
     /// The chroma format for a stream starting now.
@@ -114,7 +116,16 @@ impl Motion {
             return;
         }
         self.rate_kbps = kbps;
-        let chroma = self.chroma();
+        if let Some(region) = &mut self.region {
+            region.encoder.set_max_rate(kbps);
+        }
+        self.restart_if_too_rich();
+    }
+
+    /// Starts the running stream again in 4:2:0 where it is 4:4:4 and that is no longer
+    /// allowed (the viewer, or the rate).
+    fn restart_if_too_rich(&mut self) {
+        let (chroma, kbps) = (self.chroma(), self.rate_kbps);
         let Some(region) = &mut self.region else {
             return;
         };
@@ -127,8 +138,6 @@ impl Motion {
                     self.region = None;
                 }
             }
-        } else {
-            region.encoder.set_max_rate(kbps);
         }
     }
 

@@ -55,3 +55,15 @@ fn a_full_chroma_stream_starts_again_in_half_chroma_when_the_rate_falls_and_stay
     motion.set_rate(FULL_CHROMA_KBPS * 4);
     assert_eq!(motion.chroma_now(), Some(Chroma::Half));
 }
+
+#[test]
+fn a_full_chroma_stream_starts_again_in_half_chroma_for_a_viewer_without_it() {
+    if !h264_available() {
+        assert!(std::env::var("CI").is_err(), "libx264 missing in CI");
+        return;
+    }
+    let mut motion = streaming(true, FULL_CHROMA_KBPS * 4);
+    motion.set_full_chroma(false);
+    assert_eq!(motion.active(), Some(WINDOW));
+    assert_eq!(motion.chroma_now(), Some(Chroma::Half));
+}

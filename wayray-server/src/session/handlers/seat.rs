@@ -3,9 +3,7 @@
 //! The cursor the session wants is recorded in `State::cursor` and sent to the viewer
 //! (client-side cursor, see `crate::session::cursor`); it is never drawn into the captured frame.
 
-use smithay::desktop::{
-    PopupKeyboardGrab, PopupKind, PopupManager, PopupPointerGrab, PopupUngrabStrategy,
-};
+use smithay::desktop::{PopupKeyboardGrab, PopupKind, PopupPointerGrab, PopupUngrabStrategy};
 use smithay::input::pointer::{CursorImageStatus, Focus};
 use smithay::input::{Seat, SeatHandler, SeatState};
 use smithay::reexports::wayland_server::Resource;
@@ -79,48 +77,32 @@ impl State {
             }
             pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
         }
+        self.menu_grab = Some(grab);
     }
 }
 
 impl State {
-    /// Another window is about to get the keyboard (a new window, one the user clicked): the
-    /// popups that hold it (an open menu's chain) are dismissed first, deepest first, and
-    /// the grab ends, as xdg-shell has it — a grabbed menu would otherwise keep the keyboard
-    /// from the new window.
+    /// Another window is about to get the keyboard (a new window, one the user clicked): an
+    /// open menu's chain that holds it is dismissed first (`popup_done`, deepest first) and
+    /// its grab ends, as xdg-shell has it — a grabbing menu would otherwise keep the keyboard
+    /// from the new window. Other grabs (an input method's, a drag) are left alone.
     pub(crate) fn dismiss_grabbed_popups(&mut self, new_focus: Option<&WlSurface>) {
-        let Some(keyboard) = self.seat.get_keyboard() else {
+        let Some(grab) = self.menu_grab.as_mut() else {
             return;
         };
-        let Some(focus) = keyboard.current_focus() else {
-            return;
-        };
-        if !keyboard.is_grabbed() {
+        if grab.has_ended() {
+            self.menu_grab = None;
             return;
         }
-        let Some(popup) = self.popups.find_popup(focus.surface()) else {
-            return;
-        };
-        let Ok(root) = smithay::desktop::find_popup_root_surface(&popup) else {
-            return;
-        };
-        if new_focus == Some(&root) {
+        let root = grab.current_grab().and_then(|focus| {
+            let popup = self.popups.find_popup(focus.surface())?;
+            smithay::desktop::find_popup_root_surface(&popup).ok()
+        });
+        if root.is_some() && root.as_ref() == new_focus {
             return;
         }
-        let chain: Vec<PopupKind> = PopupManager::popups_for_surface(&root)
-            .map(|(popup, _)| popup)
-            .collect();
-        for popup in chain.iter().rev() {
-            if let PopupKind::Xdg(xdg) = popup {
-                xdg.send_popup_done();
-            }
-        }
-        keyboard.unset_grab(self);
-        if let Some(pointer) = self.seat.get_pointer()
-            && pointer.is_grabbed()
-        {
-            let time = self.now().as_millis() as u32;
-            pointer.unset_grab(self, SERIAL_COUNTER.next_serial(), time);
-        }
+        grab.ungrab(PopupUngrabStrategy::All);
+        self.menu_grab = None;
     }
 
     /// A popup that had the keyboard was destroyed: the keyboard goes to its parent now, where
