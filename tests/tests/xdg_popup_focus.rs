@@ -27,6 +27,28 @@ fn popup(c: &mut WlClient, window: &ShmSurface) -> ShmSurface {
     popup
 }
 
+/// A window of `c` (as [`mapped`]) clicked near its corner, then its menu (anchored at
+/// `anchor`, `size` large), which grabs with that click, acked and drawn.
+fn window_with_menu(
+    fixture: &OneLoop,
+    c: &mut WlClient,
+    anchor: (i32, i32),
+    size: (i32, i32),
+) -> (ShmSurface, ShmSurface) {
+    let held = c.hold_pointer();
+    let window = mapped(c);
+    fixture.input(motion(440.0 + 10.0, 210.0 + 10.0));
+    fixture.input(left_button(ButtonState::Pressed));
+    fixture.input(left_button(ButtonState::Released));
+    c.roundtrip();
+    let mut menu = c.grabbing_popup(&window, anchor, size, &held);
+    c.roundtrip();
+    c.ack(&menu, 1);
+    c.draw(&mut menu, size.0, size.1, 0xffcc0000);
+    c.roundtrip();
+    (window, menu)
+}
+
 #[test]
 fn a_popup_that_goes_from_under_a_still_pointer_gives_the_pointer_to_the_window_at_once() {
     let fixture = OneLoop::new("popup-pointer", 1280, 720);
@@ -57,18 +79,8 @@ fn a_popup_that_goes_from_under_a_still_pointer_gives_the_pointer_to_the_window_
 fn a_grabbed_menu_is_dismissed_when_another_window_takes_the_keyboard() {
     let fixture = OneLoop::new("popup-grab-new-window", 1280, 720);
     let mut c = fixture.client();
-    let held = c.hold_pointer();
-    let window = mapped(&mut c);
     // A click in the window opens its menu, which grabs.
-    fixture.input(motion(440.0 + 10.0, 210.0 + 10.0));
-    fixture.input(left_button(ButtonState::Pressed));
-    fixture.input(left_button(ButtonState::Released));
-    c.roundtrip();
-    let mut menu = c.grabbing_popup(&window, (50, 50), (100, 100), &held);
-    c.roundtrip();
-    c.ack(&menu, 1);
-    c.draw(&mut menu, 100, 100, 0xffcc0000);
-    c.roundtrip();
+    let _menu = window_with_menu(&fixture, &mut c, (50, 50), (100, 100));
     assert!(!c.events.log.iter().any(|l| l == "popup 1: done"));
 
     // Another application's window appears and takes the keyboard.
@@ -94,17 +106,7 @@ fn a_click_on_a_menu_item_over_another_window_reaches_the_menu() {
     other.roundtrip();
     // The window on top (400×300 at (440, 210)) opens a menu reaching past its right edge.
     let mut c = fixture.client();
-    let held = c.hold_pointer();
-    let window = mapped(&mut c);
-    fixture.input(motion(440.0 + 10.0, 210.0 + 10.0));
-    fixture.input(left_button(ButtonState::Pressed));
-    fixture.input(left_button(ButtonState::Released));
-    c.roundtrip();
-    let mut menu = c.grabbing_popup(&window, (350, 250), (200, 40), &held);
-    c.roundtrip();
-    c.ack(&menu, 1);
-    c.draw(&mut menu, 200, 40, 0xffcc0000);
-    c.roundtrip();
+    let _menu = window_with_menu(&fixture, &mut c, (350, 250), (200, 40));
     let opened = c.events.button_serial;
 
     // An item of the menu where only the other window is below it.
