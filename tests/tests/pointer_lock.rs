@@ -8,16 +8,9 @@ use wayray_protocol::messages::input::PointerMotion;
 use wayray_tests::one_loop::OneLoop;
 use wayray_tests::wl_client::{Constraint, ShmSurface, WlClient};
 
-/// A toplevel that has acked its first configure (so it has the keyboard) and shows a
-/// 400x300 buffer; on a 1280x720 output it is centred at (440, 210).
+/// A 400×300 window that has the keyboard, centred at (440, 210) on the 1280×720 output.
 fn mapped(c: &mut WlClient, argb: u32) -> ShmSurface {
-    let index = c.events.serials.len();
-    let mut window = c.toplevel("game");
-    c.roundtrip();
-    c.ack(&window, index);
-    c.draw(&mut window, 400, 300, argb);
-    c.roundtrip();
-    window
+    c.mapped_window("game", 400, 300, argb)
 }
 
 fn move_to(fixture: &OneLoop, c: &mut WlClient, x: f64, y: f64) {

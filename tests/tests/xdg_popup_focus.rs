@@ -7,14 +7,9 @@ use wayray_tests::one_loop::OneLoop;
 use wayray_tests::pointer::{left_button, motion};
 use wayray_tests::wl_client::{ShmSurface, WlClient};
 
-/// A 400×300 toplevel, centred on the 1280×720 output at (440, 210), acked and drawn.
+/// A 400×300 window with the keyboard, centred on the 1280×720 output at (440, 210).
 fn mapped(c: &mut WlClient) -> ShmSurface {
-    let mut window = c.toplevel("window");
-    c.roundtrip();
-    c.ack(&window, 0);
-    c.draw(&mut window, 400, 300, 0xff336699);
-    c.roundtrip();
-    window
+    c.mapped_window("window", 400, 300, 0xff336699)
 }
 
 /// The window's first popup: 100×100 at (51, 51) in the window, acked and drawn.
@@ -99,11 +94,7 @@ fn a_click_on_a_menu_item_over_another_window_reaches_the_menu() {
     let fixture = OneLoop::new("popup-over-window", 1280, 720);
     // A large window of another application below (800×600 at (240, 60)).
     let mut other = fixture.client();
-    let mut below = other.toplevel("below");
-    other.roundtrip();
-    other.ack(&below, 0);
-    other.draw(&mut below, 800, 600, 0xff00cc00);
-    other.roundtrip();
+    let _below = other.mapped_window("below", 800, 600, 0xff00cc00);
     // The window on top (400×300 at (440, 210)) opens a menu reaching past its right edge.
     let mut c = fixture.client();
     let _menu = window_with_menu(&fixture, &mut c, (350, 250), (200, 40));

@@ -9,11 +9,7 @@ use wayray_tests::wl_client::{ShmSurface, WlClient};
 /// A toplevel that has acked its first configure and shows a 400x300 buffer of `argb`; the
 /// event log is cleared.
 fn mapped(c: &mut WlClient, argb: u32) -> ShmSurface {
-    let mut window = c.toplevel("window");
-    c.roundtrip();
-    c.ack(&window, 0);
-    c.draw(&mut window, 400, 300, argb);
-    c.roundtrip();
+    let window = c.mapped_window("window", 400, 300, argb);
     c.events.log.clear();
     window
 }

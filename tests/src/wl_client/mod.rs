@@ -284,6 +284,19 @@ impl WlClient {
         }
     }
 
+    /// A toplevel that has acked its first configure (so the window manager gives it the
+    /// keyboard) and shows a `width` × `height` buffer of `argb`; on an empty 1280×720 output
+    /// a 400×300 one is centred at (440, 210).
+    pub fn mapped_window(&mut self, title: &str, width: i32, height: i32, argb: u32) -> ShmSurface {
+        let index = self.events.serials.len();
+        let mut window = self.toplevel(title);
+        self.roundtrip();
+        self.ack(&window, index);
+        self.draw(&mut window, width, height, argb);
+        self.roundtrip();
+        window
+    }
+
     /// Creates a popup of `parent` anchored at `anchor` (in the parent's window geometry),
     /// `size` large, and commits it.
     pub fn popup(

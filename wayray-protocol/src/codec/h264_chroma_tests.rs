@@ -1,9 +1,10 @@
 //! 4:4:4 streams (`Chroma::Full`): sharp coloured edges survive them where 4:2:0 smears
-//! them, and a viewer's decoder takes a stream that starts again in another chroma format in
-//! the same rectangle.
+//! them, a viewer's decoder takes a stream that starts again in another chroma format in
+//! the same rectangle, and damaged 4:4:4 access units are errors or pictures, never a panic.
 
 use std::time::Duration;
 
+use super::tests::psnr;
 use super::{Chroma, Decoders, H264Encoder, PixelView, PixelViewMut, h264_available};
 use crate::Rect;
 use crate::messages::display::{Codec, RegionUpdate};
@@ -37,21 +38,6 @@ fn card(shift: u32) -> Vec<u8> {
             })
         })
         .collect()
-}
-
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let (mut sum, mut n) = (0.0, 0.0);
-    for (p, q) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
-        for c in 0..3 {
-            sum += (f64::from(p[c]) - f64::from(q[c])).powi(2);
-            n += 1.0;
-        }
-    }
-    if sum == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / (sum / n)).log10()
-    }
 }
 
 /// Encodes `frames` frames of the moving card in `chroma` and decodes them with `decoders`
@@ -115,4 +101,51 @@ fn a_stream_that_starts_again_in_another_chroma_format_decodes_in_the_same_recta
     assert!(full >= 36.0 && again >= 36.0, "{full:.1} / {again:.1} dB");
     // 4:2:0 smears this card, but its pictures are this card's, not a broken decode.
     assert!(half > 15.0, "{half:.1} dB");
+}
+
+#[test]
+fn damaged_full_chroma_access_units_never_panic_the_decoder() {
+    if !h264_available() {
+        assert!(std::env::var("CI").is_err(), "libx264 missing in CI");
+        return;
+    }
+    let rect = Rect::new(0, 0, W, H);
+    let mut encoder = H264Encoder::with_chroma(W, H, 100_000, Chroma::Full).unwrap();
+    let units: Vec<Vec<u8>> = (0..4u32)
+        .map(|frame| {
+            let content = card(frame);
+            let src = PixelView::packed(&content, W, H).unwrap();
+            let at = Duration::from_millis(u64::from(frame) * 33);
+            encoder.encode(&src, rect, at).unwrap()
+        })
+        .collect();
+    let mut fb = vec![0u8; (W * H * 4) as usize];
+    // Cut short, bits flipped through the parameter sets and the slices, or a picture of
+    // another size in this rectangle: each an error or a picture.
+    for (i, unit) in units.iter().enumerate() {
+        let mut damaged = vec![unit[..unit.len() / 2].to_vec()];
+        for at in (0..unit.len()).step_by(unit.len() / 16 + 1) {
+            let mut flipped = unit.clone();
+            flipped[at] ^= 0x5a;
+            damaged.push(flipped);
+        }
+        let mut decoders = Decoders::new().unwrap();
+        for payload in damaged {
+            let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
+            let region = RegionUpdate {
+                rect,
+                codec: Codec::H264,
+                payload,
+            };
+            let _ = decoders.apply(&mut view, &region);
+        }
+        let small = Rect::new(0, 0, W / 2, H / 2);
+        let mut view = PixelViewMut::packed(&mut fb, W, H).unwrap();
+        let region = RegionUpdate {
+            rect: small,
+            codec: Codec::H264,
+            payload: units[0].clone(),
+        };
+        assert!(decoders.apply(&mut view, &region).is_err(), "unit {i}");
+    }
 }

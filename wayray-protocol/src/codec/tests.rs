@@ -223,8 +223,8 @@ fn oversize_regions_are_refused_before_decompressing() {
     assert!(matches!(err, CodecError::RegionTooLarge { .. }), "{err}");
 }
 
-/// Peak signal-to-noise ratio of `rect` between two images, in dB.
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
+/// Peak signal-to-noise ratio between two BGRA images (B, G, R), in dB.
+pub(super) fn psnr(a: &[u8], b: &[u8]) -> f64 {
     let mse: f64 = a
         .chunks_exact(4)
         .zip(b.chunks_exact(4))
