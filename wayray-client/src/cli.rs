@@ -119,6 +119,11 @@ pub struct ConnectArgs {
     /// Write the session's sound to this WAV file (48 kHz stereo) instead of playing it.
     #[arg(long, value_name = "FILE.wav")]
     pub audio_out: Option<PathBuf>,
+    /// Take the session's video in full colour resolution (H.264 4:4:4, sharper coloured
+    /// edges) where the server sends it; off takes 4:2:0, about half the decoding work
+    /// (default: the configuration file, then on).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub full_chroma: Option<bool>,
     /// Viewer configuration file (default: ~/.config/wayray/client.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use wayray_protocol::Capabilities;
 use wayray_protocol::messages::input::KeymapLayout;
 
 /// Keyboard settings (xkb names); empty fields take the session's defaults.
@@ -45,6 +46,17 @@ pub struct ClientConfig {
     pub clipboard: ClipboardConfig,
     /// `[audio]`.
     pub audio: AudioConfig,
+    /// `[video]`.
+    pub video: VideoConfig,
+}
+
+/// How the session's video regions reach this desk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VideoConfig {
+    /// Whether the viewer takes video in full colour resolution (H.264 4:4:4; default true).
+    /// Off halves the decoding work of a slow desk at the cost of coloured edges.
+    pub full_chroma: Option<bool>,
 }
 
 /// The session's sound and the desk's microphone.
@@ -176,6 +188,17 @@ impl ClientConfig {
             .map_or(DEFAULT_TIMEOUT, |s| Duration::from_secs(s.clamp(1, 3600)))
     }
 
+    /// What this viewer announces at hello: everything it implements, less H.264 4:4:4 when
+    /// `full_chroma` (the flag, else the file; default on) is off.
+    pub fn capabilities(&self, full_chroma: Option<bool>) -> Capabilities {
+        let all = Capabilities::implemented();
+        if full_chroma.or(self.video.full_chroma).unwrap_or(true) {
+            all
+        } else {
+            all.intersect(Capabilities::from_bits(!Capabilities::H264_444.bits()))
+        }
+    }
+
     /// How long to keep resuming (at most a day).
     pub fn reconnect_for(&self) -> Duration {
         self.connection
@@ -258,6 +281,27 @@ mod tests {
         assert_eq!(
             ClientConfig::default().reconnect_for(),
             DEFAULT_RECONNECT_FOR
+        );
+    }
+
+    #[test]
+    fn full_chroma_is_announced_unless_the_flag_or_the_file_says_off() {
+        let file = Path::new("client.toml");
+        let default = ClientConfig::default();
+        assert!(default.capabilities(None).contains(Capabilities::H264_444));
+        let off = default.capabilities(Some(false));
+        assert!(!off.contains(Capabilities::H264_444));
+        assert!(off.contains(Capabilities::H264), "4:2:0 video stays");
+        assert_eq!(
+            off.bits() | Capabilities::H264_444.bits(),
+            Capabilities::implemented().bits()
+        );
+        let config = ClientConfig::parse("[video]\nfull_chroma = false\n", file).unwrap();
+        assert!(!config.capabilities(None).contains(Capabilities::H264_444));
+        assert!(
+            config
+                .capabilities(Some(true))
+                .contains(Capabilities::H264_444)
         );
     }
 

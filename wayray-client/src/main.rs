@@ -307,7 +307,7 @@ fn connect_options(args: &ConnectArgs, config: &ClientConfig) -> Result<(Connect
         timeout: args
             .timeout
             .map_or_else(|| config.timeout(), Duration::from_secs),
-        capabilities: wayray_protocol::Capabilities::implemented(),
+        capabilities: config.capabilities(args.full_chroma),
         clipboard: desk_clipboard(args, config),
         refresh_millihertz: args.refresh_hz.map(|hz| hz * 1000),
         audio: wayray_client::audio::for_viewer(
