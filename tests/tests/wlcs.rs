@@ -30,12 +30,25 @@ const GATED: &[&str] = &[
     "AllSurfaceTypes/TouchTest*",
     // Interactive move and resize (the pointer leaves the window meanwhile), parents.
     "XdgToplevelStableTest*",
-    // Popups get the pointer, give it back when they go, and a grabbing one the keyboard.
-    "XdgPopupStable/XdgPopupTest.pointer_focus_goes_to_popup/*",
-    "XdgPopupStable/XdgPopupTest.popup_gives_up_pointer_focus_when_gone/*",
-    "XdgPopupStable/XdgPopupTest.grabbed_popup_gets_keyboard_focus/*",
-    "XdgPopupStable/XdgPopupTest.does_not_get_popup_done_event_before_button_press/*",
-    "XdgPopupStable/XdgPopupTest.popup_configure_is_valid/*",
+    // Popups get the pointer, give it back when they go, a grabbing one the keyboard, and a
+    // grabbing one is dismissed when another window takes the keyboard.
+    "XdgPopupStable/XdgPopupTest*",
+    // Layer surfaces: configured, given the keyboard (an exclusive one keeps it from new
+    // windows and gives it back when it lets go).
+    "LayerSurfaceTest*",
+    // Locked and confined pointers, held while their window has the pointer and keyboard.
+    "PointerConstraints*",
+];
+
+/// Tests of those groups WayRay fails, for reasons docs/compat.md gives.
+const EXCLUDED: &[&str] = &[
+    // A size given with both edges of an axis anchored: smithay's layout stretches it.
+    "LayerSurfaceTest.gets_configured_with_supplied_size_even_when_anchored_to_edges",
+    // An on-demand layer surface gets the keyboard on a click, not when it appears.
+    "LayerSurfaceTest.can_lose_keyboard_focus_with_on_demand_keyboard_interactivity",
+    // The suite moves its pointer relatively; a viewer's pointer is absolute, so a confined
+    // pointer pushed far out comes back only when the position does.
+    "PointerConstraints.confined_pointer_movement_is_constrained",
 ];
 
 /// The runner, where `pkg-config wlcs` says it is; `None` (skip) without it outside CI.
@@ -65,7 +78,11 @@ fn the_gated_conformance_groups_pass() {
     let mut command = Command::new(runner);
     command
         .arg(library)
-        .arg(format!("--gtest_filter={}", GATED.join(":")))
+        .arg(format!(
+            "--gtest_filter={}-{}",
+            GATED.join(":"),
+            EXCLUDED.join(":")
+        ))
         .env_remove("WAYLAND_DISPLAY")
         .env_remove("DISPLAY");
     let out = run_with_timeout(command, Duration::from_secs(300));
@@ -82,5 +99,5 @@ fn the_gated_conformance_groups_pass() {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(0);
-    assert!(passed >= 345, "only {passed} tests passed:\n{text}");
+    assert!(passed >= 375, "only {passed} tests passed:\n{text}");
 }

@@ -1,7 +1,8 @@
 //! Layer surfaces (wlr-layer-shell) in the session: arranged on the output whenever one
 //! commits, configured on their first commit, given the keyboard when they ask for it
-//! (`exclusive` at once, `on_demand` on a click), and found under the pointer above or below
-//! the windows according to their layer.
+//! (`exclusive` at once, and kept from windows and other layers while it is on the top or
+//! overlay layer; `on_demand` on a click), and found under the pointer above or below the
+//! windows according to their layer.
 
 use smithay::desktop::{LayerSurface, WindowSurfaceType, layer_map_for_output};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
@@ -42,13 +43,16 @@ impl State {
                 .and_then(|data| data.lock().ok().map(|d| d.initial_configure_sent))
                 .unwrap_or(true)
         });
+        let interactivity = layer.cached_state().keyboard_interactivity;
+        let focused = self.has_keyboard_focus(layer.wl_surface());
         if !configured {
             layer.layer_surface().send_configure();
-        } else if layer.cached_state().keyboard_interactivity == KeyboardInteractivity::Exclusive
-            && !self.has_keyboard_focus(layer.wl_surface())
-        {
+        } else if interactivity == KeyboardInteractivity::Exclusive && !focused {
             // A launcher that takes the keyboard has it as soon as it is mapped.
             self.focus_layer(&layer);
+        } else if interactivity == KeyboardInteractivity::None && focused {
+            // It gave the keyboard up: the focused window has it again.
+            self.refocus_window();
         }
         if changed {
             self.space.refresh();
@@ -126,10 +130,29 @@ impl State {
     }
 
     fn focus_layer(&mut self, layer: &LayerSurface) {
+        if self.keyboard_held_by_layer() {
+            return;
+        }
         if let Some(keyboard) = self.seat.get_keyboard() {
             let focus = KeyboardFocus::Surface(layer.wl_surface().clone());
             keyboard.set_focus(self, Some(focus), SERIAL_COUNTER.next_serial());
         }
+    }
+
+    /// Whether a layer surface above the windows holds the keyboard exclusively (a lock
+    /// screen, a launcher): nothing else gets it until that surface goes or lets it go.
+    pub(crate) fn keyboard_held_by_layer(&self) -> bool {
+        let focus = self.seat.get_keyboard().and_then(|k| k.current_focus());
+        let Some(KeyboardFocus::Surface(focused)) = focus else {
+            return false;
+        };
+        let map = layer_map_for_output(&self.output);
+        map.layer_for_surface(&focused, WindowSurfaceType::TOPLEVEL)
+            .is_some_and(|layer| {
+                ABOVE.contains(&layer.layer())
+                    && layer.cached_state().keyboard_interactivity
+                        == KeyboardInteractivity::Exclusive
+            })
     }
 
     fn has_keyboard_focus(&self, surface: &WlSurface) -> bool {

@@ -60,11 +60,14 @@ impl State {
         self.apply_wm_actions();
     }
 
-    /// The client drew a new buffer: the WM learns its real size.
+    /// The client drew a new buffer: the WM learns its real size. A window showing pixels may
+    /// take the keyboard even where it never acked its first configure (xdg-shell asks it to
+    /// ack before its first buffer; some clients, the conformance suite's among them, do not).
     pub(crate) fn wm_committed(&mut self, window: &AppWindow) {
         let size = window.geometry().size;
         if size.w > 0 && size.h > 0 {
             self.wm.commit_size(window, Size::new(size.w, size.h));
+            self.wm.configure_acked(window);
             self.apply_wm_actions();
         }
     }
@@ -206,6 +209,11 @@ impl State {
 
     /// Gives the keyboard to `window` (or to nothing).
     fn focus_window(&mut self, window: Option<AppWindow>) {
+        if self.keyboard_held_by_layer() {
+            // The window manager's focus moves; the keyboard stays with the lock screen or
+            // launcher until it goes (`layer_gone` gives it back).
+            return;
+        }
         let focus = window.and_then(|w| match w {
             AppWindow::Wayland(_) => w.wl_surface().map(KeyboardFocus::Surface),
             AppWindow::X11(x11) => surface_of(&x11).map(|surface| KeyboardFocus::X11 {
