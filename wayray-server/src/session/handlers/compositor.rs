@@ -1,5 +1,5 @@
 //! wl_compositor, wl_subcompositor, wl_shm, viewporter, single-pixel-buffer, fractional-scale:
-//! surface commits. A commit never renders directly; it schedules one render for the loop's
+//! surface commits (wl_subsurface's own requests: `subsurface.rs`). A commit never renders directly; it schedules one render for the loop's
 //! next idle point, so many commits in one dispatch cost one frame.
 
 use smithay::backend::renderer::utils::on_commit_buffer_handler;
@@ -12,8 +12,7 @@ use smithay::wayland::compositor::{
 use smithay::wayland::fractional_scale::FractionalScaleHandler;
 use smithay::wayland::shm::{ShmHandler, ShmState};
 use smithay::{
-    delegate_compositor, delegate_fractional_scale, delegate_shm, delegate_single_pixel_buffer,
-    delegate_viewporter,
+    delegate_fractional_scale, delegate_shm, delegate_single_pixel_buffer, delegate_viewporter,
 };
 
 use crate::session::state::{ClientState, State};
@@ -94,7 +93,29 @@ impl FractionalScaleHandler for State {
     }
 }
 
-delegate_compositor!(State);
+// smithay's `delegate_compositor!` less wl_subsurface, which `subsurface.rs` dispatches.
+smithay::reexports::wayland_server::delegate_global_dispatch!(State: [
+    smithay::reexports::wayland_server::protocol::wl_compositor::WlCompositor: ()
+] => CompositorState);
+smithay::reexports::wayland_server::delegate_global_dispatch!(State: [
+    smithay::reexports::wayland_server::protocol::wl_subcompositor::WlSubcompositor: ()
+] => CompositorState);
+smithay::reexports::wayland_server::delegate_dispatch!(State: [
+    smithay::reexports::wayland_server::protocol::wl_compositor::WlCompositor: ()
+] => CompositorState);
+smithay::reexports::wayland_server::delegate_dispatch!(State: [
+    smithay::reexports::wayland_server::protocol::wl_subcompositor::WlSubcompositor: ()
+] => CompositorState);
+smithay::reexports::wayland_server::delegate_dispatch!(State: [
+    smithay::reexports::wayland_server::protocol::wl_callback::WlCallback: ()
+] => CompositorState);
+smithay::reexports::wayland_server::delegate_dispatch!(State: [
+    WlSurface: smithay::wayland::compositor::SurfaceUserData
+] => CompositorState);
+smithay::reexports::wayland_server::delegate_dispatch!(State: [
+    smithay::reexports::wayland_server::protocol::wl_region::WlRegion:
+        smithay::wayland::compositor::RegionUserData
+] => CompositorState);
 delegate_shm!(State);
 delegate_viewporter!(State);
 delegate_single_pixel_buffer!(State);

@@ -16,5 +16,6 @@ mod presentation;
 mod seat;
 mod security_context;
 mod selection;
+mod subsurface;
 mod xdg_activation;
 mod xdg_shell;
