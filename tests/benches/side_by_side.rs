@@ -1,5 +1,5 @@
 //! Side by side: the same scripted workloads in foot (full screen at 1920×1080, DejaVu Sans
-//! Mono 11) through WayRay, wayvnc 0.5 on a headless sway (read by a VNC reader asking for
+//! Mono 11; an 800×600 window moved across the screen for the drag) through WayRay, wayvnc 0.5 on a headless sway (read by a VNC reader asking for
 //! ZRLE, as a VNC viewer would) and waypipe 0.8 (zstd and lz4, its display side on weston).
 //! Bytes each way are counted between the two halves (UDP payload for WayRay, TCP payload for
 //! VNC, the unix stream for waypipe), from the connection on; CPU seconds of each side over the
@@ -9,7 +9,7 @@
 //! Run as root (sway refuses root: the peers run as an account this creates and removes):
 //! `scripts/side-by-side`, or `cargo build --release -p wayray-client` and then
 //! `cargo bench -p wayray-tests --bench side_by_side`. `SIDE_BY_SIDE_WORKLOADS=typing,seq`
-//! runs only those (typing, seq, scrolling, video, idle), `SIDE_BY_SIDE_STACKS=wayray,wayvnc`
+//! runs only those (typing, seq, scrolling, drag, video, idle), `SIDE_BY_SIDE_STACKS=wayray,wayvnc`
 //! only those stacks (wayray, wayvnc, waypipe-zstd, waypipe-lz4); `SIDE_BY_SIDE_CHART=path.png` says where
 //! the chart goes (default `side_by_side.png`).
 
@@ -40,7 +40,11 @@ fn vnc(user: &TestUser, workload: Workload) -> Option<Cost> {
         (reader.updates() > 0).then_some(())
     });
     let before = cpu_sum(&stack.server_pids);
-    run_workload(&dir);
+    run_workload(&dir, workload, |to| {
+        if let Some(point) = to {
+            stack.sway.move_foot(point);
+        }
+    });
     let server_cpu = cpu_sum(&stack.server_pids) - before;
     let (down, up) = reader.bytes();
     let updates = reader.updates();
@@ -62,7 +66,11 @@ fn waypipe(user: &TestUser, workload: Workload, compression: &str) -> Option<Cos
     let dir = user_dir(user, "waypipe");
     let stack = Waypipe::start(user, &dir, workload, compression)?;
     let (server0, desk0) = (cpu_sum(&stack.server_pids), cpu_sum(&stack.desk_pids));
-    run_workload(&dir);
+    run_workload(&dir, workload, |to| {
+        if let (Some(point), Some(sway)) = (to, &stack.sway) {
+            sway.move_foot(point);
+        }
+    });
     let server_cpu = cpu_sum(&stack.server_pids) - server0;
     let desk_cpu = cpu_sum(&stack.desk_pids) - desk0;
     let (down, up) = stack.bytes();

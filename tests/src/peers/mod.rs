@@ -5,7 +5,9 @@
 //! account the benchmark creates ([`crate::accounts`]).
 //!
 //! A workload is a shell script foot runs: it waits for a trigger file, does its work and
-//! writes a done file, so every stack is measured from a known start to a known end.
+//! writes a done file, so every stack is measured from a known start to a known end. The drag
+//! is the compositor's own work: each stack moves the window its way (sway's IPC, WayRay's
+//! Alt+drag), so no stack carries the pointer's motion.
 
 pub mod chart;
 pub mod rfb;
@@ -31,6 +33,9 @@ pub enum Workload {
     Seq,
     /// Lines printed at about 50 a second for 10 s: the terminal scrolls by a line at a time.
     Scrolling,
+    /// An 800×600 foot window (40 lines of `seq`) moved across the screen by the compositor,
+    /// 90 steps of (10, 4) pixels at 30 a second ([`drag_path`]).
+    Drag,
     /// 10 s of 1920×1080 30 fps video (FFmpeg's testsrc) in mpv, full screen, `--vo=wlshm`.
     Video,
     /// 20 s with nothing happening.
@@ -39,16 +44,17 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in the order of the table.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Typing,
         Self::Seq,
         Self::Scrolling,
+        Self::Drag,
         Self::Video,
         Self::Idle,
     ];
 
     /// The workloads named in `list` (comma-separated short names: typing, seq, scrolling,
-    /// video, idle); all of them for an empty list.
+    /// drag, video, idle); all of them for an empty list.
     pub fn chosen(list: &str) -> Vec<Self> {
         let names: Vec<&str> = list
             .split(',')
@@ -67,6 +73,7 @@ impl Workload {
             Self::Typing => "typing",
             Self::Seq => "seq",
             Self::Scrolling => "scrolling",
+            Self::Drag => "drag",
             Self::Video => "video",
             Self::Idle => "idle",
         }
@@ -78,6 +85,7 @@ impl Workload {
             Self::Typing => "typing 200 characters at 10/s",
             Self::Seq => "`seq 1 20000`",
             Self::Scrolling => "scrolling at 50 lines/s, 10 s",
+            Self::Drag => "dragging an 800×600 window, 3 s",
             Self::Video => "video 1080p30, 10 s (mpv)",
             Self::Idle => "idle 20 s",
         }
@@ -93,6 +101,8 @@ impl Workload {
                  while IFS= read -r c; do printf '%s' \"$c\"; sleep 0.1; done"
             }
             Self::Seq => "seq 1 20000",
+            // The window is moved from outside ([`drag_path`]) while the text stands still.
+            Self::Drag => "seq 1 40; sleep 4",
             Self::Scrolling => {
                 "i=0; while [ $i -lt 500 ]; do i=$((i+1)); \
                  echo \"$i: the quick brown fox jumps over the lazy dog\"; sleep 0.02; done"
@@ -122,6 +132,28 @@ impl Workload {
 /// no blinking cursor, no bell.
 pub const FOOT_INI: &str = "font=DejaVu Sans Mono:size=11\ndpi-aware=no\n\
     initial-window-mode=fullscreen\n[cursor]\nblink=no\n[bell]\nurgent=no\nnotify=no\n";
+
+/// foot's configuration for `workload`: full screen ([`FOOT_INI`]), or an 800×600 window for
+/// the drag.
+pub fn foot_ini(workload: Workload) -> String {
+    if workload == Workload::Drag {
+        FOOT_INI.replace(
+            "initial-window-mode=fullscreen",
+            "initial-window-size-pixels=800x600",
+        )
+    } else {
+        FOOT_INI.to_owned()
+    }
+}
+
+/// Where the dragged window's top-left corner starts on every stack.
+pub const DRAG_START: (i32, i32) = (100, 100);
+
+/// The dragged window's top-left corner after each step of the drag: 90 steps of (10, 4)
+/// pixels from [`DRAG_START`], one every 33 ms.
+pub fn drag_path() -> impl Iterator<Item = (i32, i32)> {
+    (1..=90).map(|step| (DRAG_START.0 + 10 * step, DRAG_START.1 + 4 * step))
+}
 
 /// What one run of a workload cost on one stack.
 #[derive(Clone, Copy, Debug, Default)]
@@ -267,9 +299,21 @@ pub fn entry_named(dir: &Path, prefix: &str, suffix: &str) -> Option<PathBuf> {
         })
 }
 
-/// Starts the workload (`dir/go`), waits for its end (`dir/done`) and a second more.
-pub fn run_workload(dir: &Path) {
+/// Starts the workload (`dir/go`), waits for its end (`dir/done`) and a second more. For the
+/// drag, half a second after the start, calls `move_to` with each point of [`drag_path`] (a
+/// step every 33 ms), then `move_to(None)` when the drag ends.
+pub fn run_workload(dir: &Path, workload: Workload, mut move_to: impl FnMut(Option<(i32, i32)>)) {
     std::fs::write(dir.join("go"), "").expect("go");
+    if workload == Workload::Drag {
+        std::thread::sleep(Duration::from_millis(500));
+        let start = std::time::Instant::now();
+        for (step, point) in drag_path().enumerate() {
+            move_to(Some(point));
+            let next = Duration::from_millis(33 * (step as u64 + 1));
+            std::thread::sleep(next.saturating_sub(start.elapsed()));
+        }
+        move_to(None);
+    }
     crate::wait::wait_until("the workload's end", Duration::from_secs(120), || {
         dir.join("done").exists().then_some(())
     });

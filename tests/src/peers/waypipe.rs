@@ -1,6 +1,8 @@
 //! waypipe 0.8 between foot (its server side, running a workload) and a weston 10 on Xvfb
 //! (its display side: weston's headless backend offers no seat, which foot needs), with a
-//! relay on the unix socket between the two halves counting the bytes each way.
+//! relay on the unix socket between the two halves counting the bytes each way. For the drag
+//! the display side is a headless sway instead (kiosk-shell cannot float a window, and sway
+//! moves one on command).
 
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -9,7 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::{FOOT_INI, Processes, Workload, as_user};
+use super::sway::Sway;
+use super::{Processes, Workload, as_user, foot_ini};
 use crate::accounts::TestUser;
 use crate::programs::require;
 use crate::wait::wait_until;
@@ -22,8 +25,10 @@ pub struct Waypipe {
     pub up: Arc<AtomicU64>,
     /// The waypipe server's process id (the application's side).
     pub server_pids: Vec<u32>,
-    /// The waypipe client's and weston's (the display's side).
+    /// The waypipe client's and the display's compositor's (the display's side).
     pub desk_pids: Vec<u32>,
+    /// The display's compositor where it is sway (the drag), to move the window.
+    pub sway: Option<Sway>,
     _processes: Processes,
 }
 
@@ -48,47 +53,24 @@ impl Waypipe {
         workload: Workload,
         compression: &str,
     ) -> Option<Self> {
-        let programs = ["Xvfb", "weston", "waypipe", "foot"].map(require);
-        let [Some(xvfb), Some(weston), Some(waypipe), Some(foot)] = programs else {
-            return None;
-        };
+        let (waypipe, foot) = (require("waypipe")?, require("foot")?);
         let ini = dir.join("foot.ini");
-        std::fs::write(&ini, FOOT_INI).expect("foot.ini");
+        std::fs::write(&ini, foot_ini(workload)).expect("foot.ini");
         let script = dir.join("work.sh");
         std::fs::write(&script, workload.script(dir)).expect("script");
         let mut processes = Processes::default();
-        let display_file = dir.join("display");
-        let mut command = as_user(user, dir, Path::new("/bin/sh"));
-        command.arg("-c").arg(format!(
-            "exec {} -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>{}",
-            xvfb.display(),
-            display_file.display()
-        ));
-        processes.spawn(command);
-        let display = wait_until("Xvfb's display", Duration::from_secs(20), || {
-            let text = std::fs::read_to_string(&display_file).ok()?;
-            let number = text.trim();
-            (!number.is_empty()).then(|| format!(":{number}"))
-        });
-        let mut command = as_user(user, dir, &weston);
-        command.env("DISPLAY", &display).args([
-            "--backend=x11-backend.so",
-            "--use-pixman",
-            "--width=1920",
-            "--height=1080",
-            "--shell=kiosk-shell.so",
-            "--socket=wayland-desk",
-            "--no-config",
-            "--idle-time=0",
-        ]);
-        let weston_pid = processes.spawn(command);
-        wait_until("weston's socket", Duration::from_secs(20), || {
-            dir.join("wayland-desk").exists().then_some(())
-        });
+        let (display_socket, display_pid, sway) = if workload == Workload::Drag {
+            let sway = Sway::start(user, dir, workload, "", &mut processes)?;
+            let socket = sway.display.file_name().expect("socket name").to_owned();
+            (socket, sway.pid, Some(sway))
+        } else {
+            let socket = std::ffi::OsString::from("wayland-desk");
+            (socket, start_weston(user, dir, &mut processes)?, None)
+        };
         let (client_socket, relay_socket) = (dir.join("wp.sock"), dir.join("relay.sock"));
         let mut command = as_user(user, dir, &waypipe);
         command
-            .env("WAYLAND_DISPLAY", "wayland-desk")
+            .env("WAYLAND_DISPLAY", &display_socket)
             .arg("--socket")
             .arg(&client_socket)
             .args(["--compress", compression, "--no-gpu", "client"]);
@@ -127,16 +109,21 @@ impl Waypipe {
             .arg("sh")
             .arg(&script);
         let server_pid = processes.spawn(command);
-        // foot's first frame through.
-        wait_until("foot's first frame", Duration::from_secs(20), || {
-            (down.load(Ordering::Relaxed) > 5000).then_some(())
-        });
+        // foot's first frame through (sway shows a window once it has one; a blank 800×600
+        // picture compresses to less than the full-screen one weston gets).
+        match &sway {
+            Some(sway) => sway.wait_for_foot(),
+            None => wait_until("foot's first frame", Duration::from_secs(20), || {
+                (down.load(Ordering::Relaxed) > 5000).then_some(())
+            }),
+        }
         std::thread::sleep(Duration::from_millis(500));
         Some(Self {
             down,
             up,
             server_pids: vec![server_pid],
-            desk_pids: vec![client_pid, weston_pid],
+            desk_pids: vec![client_pid, display_pid],
+            sway,
             _processes: processes,
         })
     }
@@ -148,4 +135,38 @@ impl Waypipe {
             self.up.load(Ordering::Relaxed),
         )
     }
+}
+
+/// weston 10 on Xvfb (kiosk-shell, pixman), its socket `wayland-desk` in `dir`; weston's pid.
+fn start_weston(user: &TestUser, dir: &Path, processes: &mut Processes) -> Option<u32> {
+    let (xvfb, weston) = (require("Xvfb")?, require("weston")?);
+    let display_file = dir.join("display");
+    let mut command = as_user(user, dir, Path::new("/bin/sh"));
+    command.arg("-c").arg(format!(
+        "exec {} -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>{}",
+        xvfb.display(),
+        display_file.display()
+    ));
+    processes.spawn(command);
+    let display = wait_until("Xvfb's display", Duration::from_secs(20), || {
+        let text = std::fs::read_to_string(&display_file).ok()?;
+        let number = text.trim();
+        (!number.is_empty()).then(|| format!(":{number}"))
+    });
+    let mut command = as_user(user, dir, &weston);
+    command.env("DISPLAY", &display).args([
+        "--backend=x11-backend.so",
+        "--use-pixman",
+        "--width=1920",
+        "--height=1080",
+        "--shell=kiosk-shell.so",
+        "--socket=wayland-desk",
+        "--no-config",
+        "--idle-time=0",
+    ]);
+    let weston_pid = processes.spawn(command);
+    wait_until("weston's socket", Duration::from_secs(20), || {
+        dir.join("wayland-desk").exists().then_some(())
+    });
+    Some(weston_pid)
 }

@@ -6,9 +6,13 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::{Cost, FOOT_INI, Workload, cpu_of, run_workload, thread_cpu};
+use wayray_protocol::messages::input::ButtonState;
+use wayray_server::session::SessionHandle;
+
+use super::{Cost, DRAG_START, Workload, cpu_of, foot_ini, run_workload, thread_cpu};
 use crate::fixture::Fixture;
 use crate::pixels::read_png_rgb;
+use crate::pointer::{key, left_button, motion};
 use crate::programs::{require, workspace_binary};
 use crate::relay::{Shape, start_shaped};
 use crate::remote::serve;
@@ -49,6 +53,22 @@ impl CountingRelay {
     }
 }
 
+/// evdev's left Alt.
+const ALT: u32 = 56;
+
+/// The pointer to `at`, then Alt and the left button held: the window manager's move.
+fn grab(session: &SessionHandle, (x, y): (f64, f64)) {
+    session.input(motion(x, y));
+    session.input(key(ALT, ButtonState::Pressed));
+    session.input(left_button(ButtonState::Pressed));
+}
+
+/// The button and Alt let go.
+fn release(session: &SessionHandle) {
+    session.input(left_button(ButtonState::Released));
+    session.input(key(ALT, ButtonState::Released));
+}
+
 /// Runs `workload` through WayRay; `None` (skip) without foot or the viewer program built
 /// outside CI.
 pub fn run(workload: Workload) -> Option<Cost> {
@@ -60,11 +80,20 @@ pub fn run(workload: Workload) -> Option<Cost> {
     std::fs::write(&script, workload.script(&dir)).expect("script");
     fixture.spawn_foot(
         &foot,
-        FOOT_INI,
+        &foot_ini(workload),
         &["sh", script.to_str().expect("utf-8 path")],
     );
     fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
     std::thread::sleep(Duration::from_secs(1));
+    // The window is centred: Alt+drag it to where the other stacks place it before anyone
+    // watches; during the run, Alt+drag it by its centre along the path.
+    let centre = |(x, y): (i32, i32)| (f64::from(x + 400), f64::from(y + 300));
+    if workload == Workload::Drag {
+        grab(&fixture.session, (960.0, 540.0));
+        let (x, y) = centre(DRAG_START);
+        fixture.session.input(motion(x, y));
+        release(&fixture.session);
+    }
     let served = serve(&fixture, "bench", &dir.join("state"), 2);
     let relay = CountingRelay::start(served.addr);
     let token = dir.join("token");
@@ -88,7 +117,18 @@ pub fn run(workload: Workload) -> Option<Cost> {
     });
     std::thread::sleep(Duration::from_millis(500));
     let (server0, desk0) = (cpu_of(std::process::id()), cpu_of(viewer.id()));
-    run_workload(&dir);
+    let mut dragging = false;
+    run_workload(&dir, workload, |to| match to {
+        Some(point) => {
+            if !dragging {
+                grab(&fixture.session, centre(DRAG_START));
+                dragging = true;
+            }
+            let (x, y) = centre(point);
+            fixture.session.input(motion(x, y));
+        }
+        None => release(&fixture.session),
+    });
     let (server1, desk1) = (cpu_of(std::process::id()), cpu_of(viewer.id()));
     // The viewer says goodbye on SIGTERM; its last packets reach the relay.
     // SAFETY: kill(2) on our own child's pid.
