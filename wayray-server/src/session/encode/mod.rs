@@ -381,9 +381,18 @@ impl Encoder {
             .filter_map(|hint| scroll::verify_move(src, &shadow, *hint))
             .collect();
         let memo = &mut self.rows;
-        copies.extend(damage.iter().filter_map(|rect| {
-            scroll::detect(src, &shadow, *rect, memo).map(|(src_y, dst)| ((dst.x, src_y), dst))
-        }));
+        // A band a reported move lands in is that window's old and new place: searching it
+        // for a scroll as well costs a hash of every row and finds nothing more.
+        let moved: Vec<Rect> = copies.iter().map(|(_, dst)| *dst).collect();
+        copies.extend(
+            damage
+                .iter()
+                .filter(|band| !moved.iter().any(|dst| clip(*dst, **band).is_some()))
+                .filter_map(|rect| {
+                    scroll::detect(src, &shadow, *rect, memo)
+                        .map(|(src_y, dst)| ((dst.x, src_y), dst))
+                }),
+        );
         // Each copy was found against the shadow as it was; once one is applied, the next are
         // checked again against the shadow as the copies before them left it.
         let mut shadow_moved = false;

@@ -12,6 +12,9 @@ use super::{CacheUse, Encoder, FrameInput};
 const W: u32 = 640;
 const H: u32 = 480;
 
+#[path = "move_tests.rs"]
+mod moves;
+
 fn apply(fb: &mut [u8], update: &FrameUpdate, ctx: &mut ZstdContext) {
     let mut view = PixelViewMut::packed(fb, update.output_width, update.output_height).unwrap();
     for region in &update.regions {
@@ -213,54 +216,6 @@ fn continuous_motion_becomes_video_and_is_refreshed_losslessly_when_it_stops() {
         stats.refreshed
     );
     assert!(encoder.refresh_due().is_none());
-}
-
-#[test]
-fn a_window_move_is_a_copy_plus_the_exposed_background() {
-    use crate::session::capture::MoveHint;
-    let window = |x0: u32, y0: u32| {
-        let mut out = vec![0u8; (W * H * 4) as usize];
-        for y in 0..H {
-            for x in 0..W {
-                let inside = (x0..x0 + 300).contains(&x) && (y0..y0 + 200).contains(&y);
-                let i = ((y * W + x) * 4) as usize;
-                let v = if inside {
-                    [
-                        (x - x0) as u8,
-                        ((y - y0) * 3) as u8,
-                        ((x - x0) ^ (y - y0)) as u8,
-                        0xff,
-                    ]
-                } else {
-                    [0x26, 0x1e, 0x1a, 0xff]
-                };
-                out[i..i + 4].copy_from_slice(&v);
-            }
-        }
-        out
-    };
-    let mut encoder = Encoder::new(W, H);
-    let mut ctx = ZstdContext::new().unwrap();
-    let before = window(50, 40);
-    let (key, _) =
-        encoder.encode(&FrameInput::new(&before, W, H, &[], Instant::now()).keyframe(true));
-    let mut fb = vec![0u8; before.len()];
-    apply(&mut fb, &key, &mut ctx);
-    let after = window(87, 51);
-    let hint = MoveHint {
-        id: 1,
-        from: Rect::new(50, 40, 300, 200),
-        to: Rect::new(87, 51, 300, 200),
-    };
-    let damage = [Rect::new(50, 40, 337, 211)];
-    let (update, stats) = encoder.encode(&FrameInput {
-        moves: &[hint],
-        ..FrameInput::new(&after, W, H, &damage, Instant::now())
-    });
-    apply(&mut fb, &update, &mut ctx);
-    assert!(fb == after, "decoded frame differs after the move");
-    assert_eq!(stats.copies, 1);
-    assert!(stats.bytes < 1500, "a move cost {} bytes", stats.bytes);
 }
 
 #[test]
