@@ -1,5 +1,5 @@
 //! wlr-layer-shell clients: a background (swaybg) under the windows, a launcher (fuzzel) that
-//! takes the keyboard as soon as it shows, and a panel whose reserved strip maximised windows
+//! takes the keyboard as soon as it shows and keeps it while a window opens, and a panel whose reserved strip maximised windows
 //! leave free.
 
 use std::io::{Read, Write};
@@ -62,7 +62,7 @@ fn a_launcher_takes_the_keyboard_and_gives_it_back() {
     let Some(fuzzel) = require("fuzzel") else {
         return;
     };
-    let fixture = Fixture::new("layer-launcher", 800, 600);
+    let mut fixture = Fixture::new("layer-launcher", 800, 600);
     let mut command = fixture.command(&fuzzel);
     command
         .args(["--dmenu", "--no-icons"])
@@ -80,7 +80,15 @@ fn a_launcher_takes_the_keyboard_and_gives_it_back() {
         bbox(shot, |p| !same_rgb(p, background())).is_some()
     });
     assert!(shown, "fuzzel drew nothing");
-    // … and has the keyboard without a click: "gam" and Enter choose gamma.
+    // A window opening meanwhile does not take the keyboard from it…
+    if let Some(foot) = require("foot") {
+        let mut window = fixture.command(&foot);
+        window.stdout(Stdio::null()).stderr(Stdio::null());
+        fixture.spawn(window);
+        let (opened, _) = fixture.wait_for(WAIT, |shot| shot.windows == 1);
+        assert!(opened, "foot's window did not open");
+    }
+    // … and it has the keyboard without a click: "gam" and Enter choose gamma.
     std::thread::sleep(Duration::from_millis(300));
     type_keys(&fixture, &[34, 30, 50, 28]);
     let (tx, rx) = std::sync::mpsc::channel();
@@ -98,7 +106,8 @@ fn a_launcher_takes_the_keyboard_and_gives_it_back() {
         "the launcher did not get the keys"
     );
 
-    // Closed, it leaves nothing behind.
+    // Closed (and the window gone), it leaves nothing behind.
+    fixture.spawn_kill_all();
     let (gone, _) = fixture.wait_for(WAIT, |shot| pixels(shot).all(|p| same_rgb(p, background())));
     assert!(gone, "the launcher's surface stayed on the output");
 }

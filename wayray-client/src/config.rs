@@ -286,6 +286,10 @@ mod tests {
 
     #[test]
     fn full_chroma_is_announced_unless_the_flag_or_the_file_says_off() {
+        if !wayray_protocol::codec::h264_available() {
+            // Without an H.264 encoder no video capability is announced at all.
+            return;
+        }
         let file = Path::new("client.toml");
         let default = ClientConfig::default();
         assert!(default.capabilities(None).contains(Capabilities::H264_444));

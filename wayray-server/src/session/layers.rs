@@ -4,6 +4,7 @@
 //! overlay layer; `on_demand` on a click), and found under the pointer above or below the
 //! windows according to their layer.
 
+use smithay::backend::renderer::utils::with_renderer_surface_state;
 use smithay::desktop::{LayerSurface, WindowSurfaceType, layer_map_for_output};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::SERIAL_COUNTER;
@@ -45,14 +46,15 @@ impl State {
         });
         let interactivity = layer.cached_state().keyboard_interactivity;
         let focused = self.has_keyboard_focus(layer.wl_surface());
+        let shown = has_buffer(surface);
         if !configured {
             layer.layer_surface().send_configure();
-        } else if interactivity == KeyboardInteractivity::Exclusive && !focused {
+        } else if focused && (!shown || interactivity == KeyboardInteractivity::None) {
+            // Unmapped (a null buffer), or it gave the keyboard up.
+            self.hand_back_keyboard();
+        } else if shown && interactivity == KeyboardInteractivity::Exclusive && !focused {
             // A launcher that takes the keyboard has it as soon as it is mapped.
             self.focus_layer(&layer);
-        } else if interactivity == KeyboardInteractivity::None && focused {
-            // It gave the keyboard up: the focused window has it again.
-            self.refocus_window();
         }
         if changed {
             self.space.refresh();
@@ -130,7 +132,12 @@ impl State {
     }
 
     fn focus_layer(&mut self, layer: &LayerSurface) {
-        if self.keyboard_held_by_layer() {
+        // A launcher or lock screen holding the keyboard keeps it, except from an exclusive
+        // surface on a higher layer (a lock screen over a launcher).
+        if let Some(held) = self.keyboard_holder()
+            && !self.has_keyboard_focus(layer.wl_surface())
+            && exclusive_rank(layer).is_none_or(|rank| rank <= held)
+        {
             return;
         }
         if let Some(keyboard) = self.seat.get_keyboard() {
@@ -142,31 +149,76 @@ impl State {
     /// Whether a layer surface above the windows holds the keyboard exclusively (a lock
     /// screen, a launcher): nothing else gets it until that surface goes or lets it go.
     pub(crate) fn keyboard_held_by_layer(&self) -> bool {
+        self.keyboard_holder().is_some()
+    }
+
+    /// The rank ([`exclusive_rank`]) of the layer surface holding the keyboard exclusively.
+    fn keyboard_holder(&self) -> Option<u8> {
         let focus = self.seat.get_keyboard().and_then(|k| k.current_focus());
         let Some(KeyboardFocus::Surface(focused)) = focus else {
-            return false;
+            return None;
         };
         let map = layer_map_for_output(&self.output);
         map.layer_for_surface(&focused, WindowSurfaceType::TOPLEVEL)
-            .is_some_and(|layer| {
-                ABOVE.contains(&layer.layer())
-                    && layer.cached_state().keyboard_interactivity
-                        == KeyboardInteractivity::Exclusive
-            })
+            .and_then(exclusive_rank)
     }
 
-    fn has_keyboard_focus(&self, surface: &WlSurface) -> bool {
+    /// The topmost shown layer surface that takes the keyboard exclusively, if any.
+    fn topmost_exclusive(&self) -> Option<LayerSurface> {
+        let map = layer_map_for_output(&self.output);
+        ABOVE.iter().find_map(|kind| {
+            map.layers_on(*kind)
+                .rev()
+                .find(|layer| exclusive_rank(layer).is_some())
+                .cloned()
+        })
+    }
+
+    /// The keyboard leaves a layer surface: to the topmost other exclusive one, else to the
+    /// window manager's focused window.
+    fn hand_back_keyboard(&mut self) {
+        match self.topmost_exclusive() {
+            Some(layer) => {
+                if let Some(keyboard) = self.seat.get_keyboard() {
+                    let focus = KeyboardFocus::Surface(layer.wl_surface().clone());
+                    keyboard.set_focus(self, Some(focus), SERIAL_COUNTER.next_serial());
+                }
+            }
+            None => self.refocus_window(),
+        }
+    }
+
+    pub(crate) fn has_keyboard_focus(&self, surface: &WlSurface) -> bool {
         let focus = self.seat.get_keyboard().and_then(|k| k.current_focus());
         matches!(focus, Some(KeyboardFocus::Surface(s)) if &s == surface)
     }
 
-    /// A layer surface went away: if it had the keyboard, the focused window gets it back.
+    /// A layer surface went away: if it had the keyboard, another exclusive layer surface or
+    /// the focused window gets it back.
     pub(crate) fn layer_gone(&mut self, layer: &LayerSurface) {
         if self.has_keyboard_focus(layer.wl_surface()) {
-            self.refocus_window();
+            self.hand_back_keyboard();
         }
         layer_map_for_output(&self.output).arrange();
         self.update_work_area();
         self.schedule_render();
     }
+}
+
+/// Whether `surface` shows a buffer (a layer surface is unmapped by a null one).
+fn has_buffer(surface: &WlSurface) -> bool {
+    with_renderer_surface_state(surface, |state| state.buffer().is_some()).unwrap_or(false)
+}
+
+/// How high a shown layer surface that takes the keyboard exclusively sits: 2 on the overlay
+/// layer, 1 on the top layer; `None` for any other layer surface.
+fn exclusive_rank(layer: &LayerSurface) -> Option<u8> {
+    let rank = match layer.layer() {
+        Layer::Overlay => 2,
+        Layer::Top => 1,
+        Layer::Bottom | Layer::Background => return None,
+    };
+    (layer.cached_state().keyboard_interactivity == KeyboardInteractivity::Exclusive
+        && has_buffer(layer.wl_surface()))
+    .then_some(rank)
 }

@@ -381,8 +381,9 @@ impl Encoder {
             .filter_map(|hint| scroll::verify_move(src, &shadow, *hint))
             .collect();
         let memo = &mut self.rows;
-        // A band a reported move lands in is that window's old and new place: searching it
-        // for a scroll as well costs a hash of every row and finds nothing more.
+        // A band a reported move lands in holds that window's old and new place: searching it
+        // for a scroll as well costs a hash of every row. A scroll elsewhere in the same band
+        // (one damage rectangle over both) goes as tiles that frame, exact but dearer.
         let moved: Vec<Rect> = copies.iter().map(|(_, dst)| *dst).collect();
         copies.extend(
             damage

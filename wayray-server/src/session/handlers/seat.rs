@@ -52,11 +52,13 @@ impl State {
         };
         let Ok(mut grab) = self
             .popups_mut()
-            .grab_popup(root.into(), popup, seat, serial)
+            .grab_popup(root.clone().into(), popup, seat, serial)
         else {
             return;
         };
-        if let Some(keyboard) = seat.get_keyboard() {
+        // A launcher or lock screen holding the keyboard keeps it from a window's menu.
+        let keyboard_free = !self.keyboard_held_by_layer() || self.has_keyboard_focus(&root);
+        if let Some(keyboard) = seat.get_keyboard().filter(|_| keyboard_free) {
             if keyboard.is_grabbed()
                 && !(keyboard.has_grab(serial)
                     || keyboard.has_grab(grab.previous_serial().unwrap_or(serial)))

@@ -58,6 +58,16 @@ impl Dispatch<WlSubsurface, SubsurfaceUserData> for State {
         resource: &WlSubsurface,
         data: &SubsurfaceUserData,
     ) {
+        // A position its parent never took dies with the subsurface role.
+        with_states(data.surface(), |states| {
+            if let Some(mut slot) = states
+                .data_map
+                .get::<RequestedPosition>()
+                .and_then(|r| r.0.lock().ok())
+            {
+                slot.take();
+            }
+        });
         <CompositorState as Dispatch<WlSubsurface, SubsurfaceUserData, State>>::destroyed(
             state, client, resource, data,
         );
