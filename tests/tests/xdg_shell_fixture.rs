@@ -87,6 +87,42 @@ fn popup_is_constrained_to_the_output_and_drawn() {
     );
 }
 
+/// A menu taller than the output (LibreOffice's Format menu on a short screen) slides up to
+/// the output's top and is shortened to its height: every item stays reachable by the menu's
+/// own scrolling instead of running off the bottom edge.
+#[test]
+fn a_menu_taller_than_the_output_is_shortened_to_fit() {
+    let fixture = OneLoop::new("xdg-popup-tall", 1280, 720);
+    let mut c = fixture.client();
+    let window = mapped(&mut c, 0xff202020);
+    let mut popup = c.popup(&window, (50, 50), (200, 1000));
+    c.roundtrip();
+    let configured = c
+        .events
+        .log
+        .iter()
+        .rev()
+        .find_map(|line| line.strip_prefix("popup 1: at "))
+        .expect("the popup was configured")
+        .to_owned();
+    let size = configured.split(" size ").nth(1).expect("a size");
+    let (w, h) = size.split_once('x').expect("WxH");
+    let (w, h): (i32, i32) = (w.parse().expect("width"), h.parse().expect("height"));
+    assert_eq!((w, h), (200, 720), "configured {configured}");
+    c.ack(&popup, 1);
+    c.draw(&mut popup, w, h, 0xff0000ff);
+    c.roundtrip();
+    c.wait_frames();
+    let shot = fixture.screenshot();
+    let blue = rgb(0x0000ff);
+    let (_, y, bw, bh) = bbox(&shot, |p| same_rgb(p, blue)).expect("the popup is drawn");
+    assert_eq!(
+        (y, bw, bh),
+        (0, 200, 720),
+        "the whole menu is on the output"
+    );
+}
+
 /// An application that closes its menu destroys the popup and may commit nothing else (Qt
 /// repaints its menu bar before): the menu must still leave the screen at once.
 #[test]

@@ -309,7 +309,7 @@ impl WlClient {
     }
 
     /// Creates a popup anchored at `anchor` growing down-right (sliding back inside the
-    /// output), `size` large, with `parent` (or none: `adopt` gives it one), and commits it.
+    /// output, then shortened or narrowed to fit, as GTK's menus allow), `size` large, with `parent` (or none: `adopt` gives it one), and commits it.
     pub(super) fn popup_of(
         &mut self,
         parent: Option<&xdg_surface::XdgSurface>,
@@ -326,7 +326,9 @@ impl WlClient {
         positioner.set_gravity(xdg_positioner::Gravity::BottomRight);
         positioner.set_constraint_adjustment(
             xdg_positioner::ConstraintAdjustment::SlideX
-                | xdg_positioner::ConstraintAdjustment::SlideY,
+                | xdg_positioner::ConstraintAdjustment::SlideY
+                | xdg_positioner::ConstraintAdjustment::ResizeX
+                | xdg_positioner::ConstraintAdjustment::ResizeY,
         );
         let surface = self.compositor.create_surface(&self.qh, ());
         let xdg = self.wm_base.get_xdg_surface(&surface, &self.qh, index);
