@@ -42,17 +42,7 @@ impl Bench {
         fixture.session.send(SessionCommand::SetSink(Box::new(
             move |frame: &CapturedFrame<'_>| {
                 if let Some(frames) = sink.lock().unwrap().as_mut() {
-                    let damage = frame
-                        .damage()
-                        .map(|r| {
-                            Rect::new(
-                                r.loc.x as u32,
-                                r.loc.y as u32,
-                                r.size.w as u32,
-                                r.size.h as u32,
-                            )
-                        })
-                        .collect();
+                    let damage = frame.damage_rects().collect();
                     frames.push((
                         Instant::now(),
                         frame.to_bgra(),

@@ -127,6 +127,18 @@ impl<'a> CapturedFrame<'a> {
             .filter_map(move |r| r.intersection(bounds))
     }
 
+    /// The same damage as protocol rectangles.
+    pub fn damage_rects(&self) -> impl Iterator<Item = wayray_protocol::Rect> + '_ {
+        self.damage().map(|r| {
+            wayray_protocol::Rect::new(
+                r.loc.x as u32,
+                r.loc.y as u32,
+                r.size.w as u32,
+                r.size.h as u32,
+            )
+        })
+    }
+
     /// The BGRA bytes of row `y` from column `x`, `width` pixels long. Panics if outside the
     /// output: callers pass rectangles from [`CapturedFrame::damage`].
     pub fn row(&self, x: u32, y: u32, width: u32) -> &'a [u8] {

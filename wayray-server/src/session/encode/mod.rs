@@ -6,6 +6,7 @@
 
 mod cached;
 mod choose;
+mod copies;
 mod input;
 pub mod pipeline;
 mod runs;
@@ -18,8 +19,7 @@ use std::time::Instant;
 
 use wayray_protocol::Rect;
 
-use crate::session::capture::MoveHint;
-use wayray_protocol::codec::{PixelView, PixelViewMut, ZstdContext, copy_rect, encode_copy_rect};
+use wayray_protocol::codec::{PixelView, PixelViewMut, ZstdContext};
 use wayray_protocol::messages::display::{Codec, FrameUpdate, RegionUpdate};
 
 pub use cached::CacheUse;
@@ -213,33 +213,14 @@ impl Encoder {
 
         let tiles = tiles::cover(&damage, width, height, self.tile);
         stats.tiles_damaged = tiles.len();
-        // Each changed tile with the part of it that changed (the whole tile when the viewer's
-        // copy cannot be trusted): the one comparison of the frame with the viewer's copy.
-        let mut parts = self.compare_tiles(&src, &tiles, keyframe);
-        // Copies move what the viewer shows; with lossy video on screen that could spread
-        // blur outside the stream, so scroll detection waits until the video is refreshed.
-        if !keyframe && self.motion.active().is_none() {
-            // Only the rows that changed are searched (a player damages its whole surface for
-            // a few changed rows).
-            let bands = tiles::changed_bands(&damage, &parts);
-            let copied = self.detect_copies(&src, &bands, moves, &mut regions, &mut stats);
-            // The damaged rectangles end this frame holding the frame's pixels.
-            self.rows.frame_done();
-            if !copied.is_empty() {
-                // The viewer's copy changed where the copies land: those tiles again.
-                let again: Vec<Rect> = tiles
-                    .iter()
-                    .copied()
-                    .filter(|t| copied.iter().any(|c| clip(*c, *t).is_some()))
-                    .collect();
-                parts.retain(|(t, _)| !again.contains(t));
-                parts.extend(self.compare_tiles(&src, &again, keyframe));
-                // In the grid's order, as `cover` gives them.
-                parts.sort_unstable_by_key(|(t, _)| (t.y, t.x));
-            }
-        } else {
+        let mut parts = if keyframe || self.motion.active().is_some() {
+            // Copies move what the viewer shows; with lossy video on screen that could spread
+            // blur outside the stream, so scroll detection waits until the video is refreshed.
             self.rows.forget();
-        }
+            self.compare_tiles(&src, &tiles, keyframe)
+        } else {
+            self.copies_then_changes(&src, &damage, &tiles, moves, &mut regions, &mut stats)
+        };
         let shadow = PixelView::packed(&self.shadow, width, height).expect("shadow size");
         let changed: Vec<Rect> = parts.iter().map(|(t, _)| *t).collect();
         stats.tiles_unchanged = stats.tiles_damaged - changed.len();
@@ -361,67 +342,6 @@ impl Encoder {
             },
             stats,
         )
-    }
-
-    /// Finds and applies this frame's copies (window moves, scrolls in `damage`); returns
-    /// where they landed.
-    fn detect_copies(
-        &mut self,
-        src: &PixelView<'_>,
-        damage: &[Rect],
-        moves: &[MoveHint],
-        regions: &mut Vec<RegionUpdate>,
-        stats: &mut FrameStats,
-    ) -> Vec<Rect> {
-        let (width, height) = (self.width, self.height);
-        // Window moves the compositor reported, then scrolls found by searching the damage.
-        let shadow = PixelView::packed(&self.shadow, width, height).expect("shadow size");
-        let mut copies: Vec<((u32, u32), Rect)> = moves
-            .iter()
-            .filter_map(|hint| scroll::verify_move(src, &shadow, *hint))
-            .collect();
-        let memo = &mut self.rows;
-        // A band a reported move lands in holds that window's old and new place: searching it
-        // for a scroll as well costs a hash of every row. A scroll elsewhere in the same band
-        // (one damage rectangle over both) goes as tiles that frame, exact but dearer.
-        let moved: Vec<Rect> = copies.iter().map(|(_, dst)| *dst).collect();
-        copies.extend(
-            damage
-                .iter()
-                .filter(|band| !moved.iter().any(|dst| clip(*dst, **band).is_some()))
-                .filter_map(|rect| {
-                    scroll::detect(src, &shadow, *rect, memo)
-                        .map(|(src_y, dst)| ((dst.x, src_y), dst))
-                }),
-        );
-        // Each copy was found against the shadow as it was; once one is applied, the next are
-        // checked again against the shadow as the copies before them left it.
-        let mut shadow_moved = false;
-        let mut landed = Vec::new();
-        for (source, dst) in copies {
-            let shift = (
-                i64::from(dst.x) - i64::from(source.0),
-                i64::from(dst.y) - i64::from(source.1),
-            );
-            if shadow_moved
-                && scroll::longest_run(src, &self.shadow_view(), dst, shift) != Some(dst)
-            {
-                continue;
-            }
-            shadow_moved = true;
-            let mut shadow =
-                PixelViewMut::packed(&mut self.shadow, width, height).expect("shadow size");
-            if copy_rect(&mut shadow, source, dst).is_ok() {
-                regions.push(RegionUpdate {
-                    rect: dst,
-                    codec: Codec::CopyRect,
-                    payload: encode_copy_rect(source.0, source.1),
-                });
-                stats.copies += 1;
-                landed.push(dst);
-            }
-        }
-        landed
     }
 
     /// Each of `tiles` that differs from the viewer's copy, with the part that differs (the

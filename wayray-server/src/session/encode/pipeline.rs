@@ -1,6 +1,8 @@
 //! Runs the encoder off the compositor thread. The compositor's sink only copies the damaged
 //! rows into a staging frame and adds the rectangles to a pending list (a memcpy of what
-//! changed, never a wait); the encoder thread takes everything pending at once. When the
+//! changed, never a wait); the encoder thread takes everything pending at once, by swapping
+//! the staging frame with its own copy: the sink then brings the older copy up to date
+//! with its next capture, where that capture's damage does not cover it already. When the
 //! encoder or the consumer is slow, damage keeps accumulating in the single staging frame, so
 //! newer frames replace older unsent ones instead of queueing. The only queue is the bounded
 //! output channel.
@@ -27,6 +29,9 @@ struct Pending {
     height: u32,
     staging: Vec<u8>,
     dirty: Vec<Rect>,
+    /// Where the staging frame lacks the newest capture (it was the encoder's older copy,
+    /// swapped in): the next capture copies these as well.
+    stale: Vec<Rect>,
     moves: Vec<MoveHint>,
     /// Windows showing video, as of the newest frame captured.
     video: Vec<Rect>,
@@ -253,24 +258,21 @@ impl FrameSink for PipelineSink {
             pending.height = height;
             pending.staging = frame.to_bgra();
             pending.dirty.clear();
+            pending.stale.clear();
             pending.moves.clear();
             pending.keyframe = true;
         } else {
-            let row_bytes = width as usize * 4;
-            for r in frame.damage() {
-                let rect = Rect::new(
-                    r.loc.x as u32,
-                    r.loc.y as u32,
-                    r.size.w as u32,
-                    r.size.h as u32,
-                );
-                for y in rect.y..rect.y + rect.height {
-                    let start = y as usize * row_bytes + rect.x as usize * 4;
-                    pending.staging[start..start + rect.width as usize * 4]
-                        .copy_from_slice(frame.row(rect.x, y, rect.width));
-                }
-                pending.dirty.push(rect);
+            let damage: Vec<Rect> = frame.damage_rects().collect();
+            let stale = std::mem::take(&mut pending.stale);
+            // The output image holds the newest pixels everywhere: what the staging frame
+            // lacks comes from it too, unless this capture's damage covers it.
+            let behind = stale
+                .into_iter()
+                .filter(|s| !damage.iter().any(|d| super::video::contains(*d, *s)));
+            for rect in damage.iter().copied().chain(behind) {
+                copy_rows(&mut pending.staging, frame, rect);
             }
+            pending.dirty.extend(damage);
             pending.video.clear();
             pending.video.extend_from_slice(frame.video());
             for hint in frame.moves() {
@@ -298,6 +300,16 @@ fn give_back_memory() {
     // SAFETY: malloc_trim only walks glibc's own free lists; no pointer of ours is involved.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// Copies `rect` of the captured frame into `staging` (the same size, tightly packed).
+fn copy_rows(staging: &mut [u8], frame: &CapturedFrame<'_>, rect: Rect) {
+    let row_bytes = frame.width() as usize * 4;
+    for y in rect.y..rect.y + rect.height {
+        let start = y as usize * row_bytes + rect.x as usize * 4;
+        staging[start..start + rect.width as usize * 4]
+            .copy_from_slice(frame.row(rect.x, y, rect.width));
     }
 }
 
@@ -331,6 +343,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                         current = Vec::new();
                         pending.staging = Vec::new();
                         pending.dirty = Vec::new();
+                        pending.stale = Vec::new();
                         pending.moves = Vec::new();
                         (pending.width, pending.height) = (0, 0);
                         give_back_memory();
@@ -389,18 +402,17 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             let dirty = std::mem::take(&mut pending.dirty);
             let moves = std::mem::take(&mut pending.moves);
             let video = pending.video.clone();
-            if keyframe || current.len() != pending.staging.len() {
+            if current.len() != pending.staging.len() || (keyframe && pending.stale.is_empty()) {
+                // A first frame, a new size or a keyframe after a capture: the staging frame
+                // is whole and the newest (nothing in it is stale).
                 current.clone_from(&pending.staging);
-            } else {
-                let row_bytes = width as usize * 4;
-                for rect in &dirty {
-                    for y in rect.y..rect.y + rect.height {
-                        let start = y as usize * row_bytes + rect.x as usize * 4;
-                        let end = start + rect.width as usize * 4;
-                        current[start..end].copy_from_slice(&pending.staging[start..end]);
-                    }
-                }
+            } else if !dirty.is_empty() {
+                // A capture since the last frame brought the staging frame up to date: it
+                // becomes the frame to encode, and the older copy lacks what changed since.
+                std::mem::swap(&mut current, &mut pending.staging);
+                pending.stale.clone_from(&dirty);
             }
+            // Else (a keyframe asked for, a video refresh due) `current` is still the newest.
             (
                 dirty,
                 moves,
@@ -442,3 +454,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;

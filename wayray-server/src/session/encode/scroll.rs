@@ -19,15 +19,28 @@ const MIN_HEIGHT: u32 = 32;
 const MIN_RUN: u32 = 16;
 
 fn row_hash(row: &[u8]) -> u64 {
-    // FNV-style fold over 8-byte words: fast, and good enough to propose a candidate.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut words = row.chunks_exact(8);
-    for w in &mut words {
-        let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-        h = (h ^ v).wrapping_mul(0x0100_0000_01b3);
+    // FNV-style folds over 8-byte words in four independent lanes (a single chain of
+    // multiplications is bound by their latency), joined at the end: fast, and good enough to
+    // propose a candidate.
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut lanes: [u64; 4] = [
+        0xcbf2_9ce4_8422_2325,
+        0x8422_2325_cbf2_9ce4,
+        0x9ce4_cbf2_2325_8422,
+        0x2325_8422_9ce4_cbf2,
+    ];
+    let word = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+    let mut blocks = row.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, w) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            *lane = (*lane ^ word(w)).wrapping_mul(PRIME);
+        }
     }
-    for &b in words.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    let mut h = lanes.iter().fold(0u64, |h, lane| {
+        (h ^ lane).wrapping_mul(PRIME).rotate_left(29)
+    });
+    for &b in blocks.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(PRIME);
     }
     h
 }
@@ -65,6 +78,29 @@ impl RowMemo {
         self.last.clear();
         self.next.clear();
     }
+}
+
+/// Rows sampled in each damaged rectangle by [`mostly_changed`].
+const SAMPLES: u32 = 16;
+
+/// Whether more than half of the rows sampled in the damaged rectangles big enough for a
+/// search differ from the viewer's copy (a scroll or a new page rather than a few changed
+/// rows).
+pub fn mostly_changed(current: &PixelView<'_>, previous: &PixelView<'_>, damage: &[Rect]) -> bool {
+    let (mut sampled, mut changed) = (0u32, 0u32);
+    for rect in damage
+        .iter()
+        .filter(|r| r.width >= MIN_WIDTH && r.height >= MIN_HEIGHT)
+    {
+        let step = (rect.height / SAMPLES).max(1) as usize;
+        for y in (0..rect.height).step_by(step).take(SAMPLES as usize) {
+            sampled += 1;
+            if current.row(*rect, y) != previous.row(*rect, y) {
+                changed += 1;
+            }
+        }
+    }
+    changed * 2 > sampled
 }
 
 /// Finds a vertical move inside `rect`: returns the source row (in output coordinates) and

@@ -442,3 +442,24 @@ fn the_scroll_search_takes_only_the_rows_that_changed() {
         vec![Rect::new(0, 80, 640, 150)]
     );
 }
+
+#[test]
+fn a_scroll_is_searched_first_and_a_few_changed_rows_are_compared_first() {
+    use super::scroll::mostly_changed;
+    fn view(p: &[u8]) -> wayray_protocol::codec::PixelView<'_> {
+        wayray_protocol::codec::PixelView::packed(p, W, H).unwrap()
+    }
+    let (old, scrolled) = (terminal(0), terminal(1));
+    let full = [Rect::new(0, 0, W, H)];
+    assert!(mostly_changed(&view(&scrolled), &view(&old), &full));
+    // A player's surface damaged whole with a few rows changed.
+    let mut few = old.clone();
+    few[(100 * W * 4) as usize..(120 * W * 4) as usize].fill(0x80);
+    assert!(!mostly_changed(&view(&few), &view(&old), &full));
+    // Rectangles too small for a search do not count.
+    assert!(!mostly_changed(
+        &view(&scrolled),
+        &view(&old),
+        &[Rect::new(0, 0, 32, H)]
+    ));
+}

@@ -1,0 +1,115 @@
+//! The pipeline's staging frame: whatever order captures, frames and keyframe requests come
+//! in, what the encoder sends ends up as the newest capture on a decoder.
+
+use std::time::Duration;
+
+use smithay::reexports::pixman::{Box32, Color, FormatCode, Image, Operation};
+use smithay::utils::{Physical, Rectangle};
+use wayray_protocol::codec::{PixelViewMut, ZstdContext, decode_region};
+
+use super::{Encoded, Pipeline};
+use crate::session::capture::{CapturedFrame, FrameSink};
+
+const SIZE: i32 = 128;
+
+fn paint(image: &mut Image<'static, 'static>, (x, y, w, h): (i32, i32, i32, i32), rgb: u16) {
+    let colour = Color::new(rgb, rgb / 2, 0xffff - rgb, 0xffff);
+    let area = Box32 {
+        x1: x,
+        y1: y,
+        x2: x + w,
+        y2: y + h,
+    };
+    image
+        .fill_boxes(Operation::Src, colour, &[area])
+        .expect("fill");
+}
+
+/// Paints `area`, captures it as the frame's damage and applies the frame that comes out.
+fn frame(
+    image: &mut Image<'static, 'static>,
+    sink: &mut dyn FrameSink,
+    frames: &std::sync::mpsc::Receiver<Encoded>,
+    fb: &mut [u8],
+    area: (i32, i32, i32, i32),
+    rgb: u16,
+) {
+    paint(image, area, rgb);
+    let damage = [Rectangle::<i32, Physical>::new(
+        (area.0, area.1).into(),
+        (area.2, area.3).into(),
+    )];
+    sink.frame(&CapturedFrame::new(image, &damage));
+    apply(frames, fb);
+}
+
+fn apply(frames: &std::sync::mpsc::Receiver<Encoded>, fb: &mut [u8]) {
+    let encoded = frames
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a frame is encoded");
+    let update = &encoded.update;
+    let mut view = PixelViewMut::packed(fb, update.output_width, update.output_height).unwrap();
+    let mut ctx = ZstdContext::new().unwrap();
+    for region in &update.regions {
+        decode_region(&mut view, region, &mut ctx).expect("region decodes");
+    }
+}
+
+fn pixels(image: &Image<'static, 'static>) -> Vec<u8> {
+    CapturedFrame::new(image, &[]).to_bgra()
+}
+
+#[test]
+fn captures_in_other_places_than_the_last_frame_keep_the_encoded_frame_whole() {
+    let (pipeline, mut sink, frames) = Pipeline::start(4, false).expect("encoder thread");
+    let mut image =
+        Image::new(FormatCode::A8R8G8B8, SIZE as usize, SIZE as usize, true).expect("image");
+    let mut fb = vec![0u8; (SIZE * SIZE * 4) as usize];
+    frame(
+        &mut image,
+        &mut sink,
+        &frames,
+        &mut fb,
+        (0, 0, SIZE, SIZE),
+        0x4000,
+    );
+    assert!(fb == pixels(&image), "the first frame");
+    // Each frame's damage lies elsewhere than the one before: the staging frame swapped in
+    // must still get the earlier frame's change.
+    let areas = [
+        (0, 0, 64, 64),
+        (64, 64, 64, 64),
+        (0, 64, 64, 64),
+        (0, 0, 64, 64),
+    ];
+    for (i, area) in areas.into_iter().enumerate() {
+        frame(
+            &mut image,
+            &mut sink,
+            &frames,
+            &mut fb,
+            area,
+            0x9000 + 0x1000 * i as u16,
+        );
+        assert!(fb == pixels(&image), "frame {i} decodes to the capture");
+    }
+    // A keyframe without a capture since is the newest frame too, and so is one after it.
+    for _ in 0..2 {
+        fb.fill(0);
+        pipeline.request_keyframe();
+        apply(&frames, &mut fb);
+        assert!(fb == pixels(&image), "a keyframe holds the newest capture");
+    }
+    frame(
+        &mut image,
+        &mut sink,
+        &frames,
+        &mut fb,
+        (32, 32, 64, 64),
+        0xf000,
+    );
+    fb.fill(0);
+    pipeline.request_keyframe();
+    apply(&frames, &mut fb);
+    assert!(fb == pixels(&image), "a keyframe after a capture");
+}
