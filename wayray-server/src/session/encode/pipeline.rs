@@ -262,17 +262,7 @@ impl FrameSink for PipelineSink {
             pending.moves.clear();
             pending.keyframe = true;
         } else {
-            let damage: Vec<Rect> = frame.damage_rects().collect();
-            let stale = std::mem::take(&mut pending.stale);
-            // The output image holds the newest pixels everywhere: what the staging frame
-            // lacks comes from it too, unless this capture's damage covers it.
-            let behind = stale
-                .into_iter()
-                .filter(|s| !damage.iter().any(|d| super::video::contains(*d, *s)));
-            for rect in damage.iter().copied().chain(behind) {
-                copy_rows(&mut pending.staging, frame, rect);
-            }
-            pending.dirty.extend(damage);
+            pending.capture(frame);
             pending.video.clear();
             pending.video.extend_from_slice(frame.video());
             for hint in frame.moves() {
@@ -282,10 +272,6 @@ impl FrameSink for PipelineSink {
                     Some(known) => known.to = hint.to,
                     None => pending.moves.push(*hint),
                 }
-            }
-            if pending.dirty.len() > MAX_PENDING_RECTS {
-                let bounds = bounding_box(&pending.dirty);
-                pending.dirty = vec![bounds];
             }
         }
         pending.coalesced += 1;
@@ -301,24 +287,6 @@ fn give_back_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
-}
-
-/// Copies `rect` of the captured frame into `staging` (the same size, tightly packed).
-fn copy_rows(staging: &mut [u8], frame: &CapturedFrame<'_>, rect: Rect) {
-    let row_bytes = frame.width() as usize * 4;
-    for y in rect.y..rect.y + rect.height {
-        let start = y as usize * row_bytes + rect.x as usize * 4;
-        staging[start..start + rect.width as usize * 4]
-            .copy_from_slice(frame.row(rect.x, y, rect.width));
-    }
-}
-
-fn bounding_box(rects: &[Rect]) -> Rect {
-    let x0 = rects.iter().map(|r| r.x).min().unwrap_or(0);
-    let y0 = rects.iter().map(|r| r.y).min().unwrap_or(0);
-    let x1 = rects.iter().map(|r| r.x + r.width).max().unwrap_or(0);
-    let y1 = rects.iter().map(|r| r.y + r.height).max().unwrap_or(0);
-    Rect::new(x0, y0, x1 - x0, y1 - y0)
 }
 
 fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
@@ -454,6 +422,9 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
         }
     }
 }
+
+#[path = "staging.rs"]
+mod staging;
 
 #[cfg(test)]
 #[path = "pipeline_tests.rs"]

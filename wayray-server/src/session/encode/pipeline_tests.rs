@@ -74,13 +74,17 @@ fn captures_in_other_places_than_the_last_frame_keep_the_encoded_frame_whole() {
         0x4000,
     );
     assert!(fb == pixels(&image), "the first frame");
-    // Each frame's damage lies elsewhere than the one before: the staging frame swapped in
-    // must still get the earlier frame's change.
+    // Each frame's damage lies elsewhere than the one before, or covers part of it: the
+    // staging frame swapped in must still get the earlier frame's change.
     let areas = [
-        (0, 0, 64, 64),
-        (64, 64, 64, 64),
-        (0, 64, 64, 64),
-        (0, 0, 64, 64),
+        (0, 0, 128, 80),
+        (0, 48, 128, 80),
+        (0, 0, 20, 20),
+        (32, 0, 96, 128),
+        (0, 0, 96, 128),
+        (16, 16, 30, 30),
+        (0, 0, 128, 128),
+        (16, 16, 96, 96),
     ];
     for (i, area) in areas.into_iter().enumerate() {
         frame(
@@ -89,7 +93,7 @@ fn captures_in_other_places_than_the_last_frame_keep_the_encoded_frame_whole() {
             &frames,
             &mut fb,
             area,
-            0x9000 + 0x1000 * i as u16,
+            0x2000 + 0x1000 * i as u16,
         );
         assert!(fb == pixels(&image), "frame {i} decodes to the capture");
     }
