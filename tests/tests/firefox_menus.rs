@@ -46,13 +46,14 @@ user_pref("browser.startup.firstrunSkipsHomepage", true);
 "#;
 
 /// Keeps taking the viewer's frames (Firefox shows a menu only once its window's frame was
-/// presented) until a screenshot satisfies `pred` or `WAIT` passes.
+/// presented) until a screenshot satisfies `pred` or `timeout` passes.
 async fn wait_with(
     viewer: &mut Viewer,
     fixture: &Fixture,
     pred: impl Fn(&Screenshot) -> bool,
+    timeout: Duration,
 ) -> (bool, Screenshot) {
-    let deadline = Instant::now() + WAIT;
+    let deadline = Instant::now() + timeout;
     loop {
         let _ = viewer
             .settle(
@@ -129,9 +130,12 @@ async fn firefox_menus_open_in_place_and_pick_with_pointer_and_keys() {
     let mut viewer = connect_settled(&served, &fixture, "tok", WAIT).await;
     let started = Instant::now();
     let magenta = |p| same_rgb(p, rgb(0xc000c0));
-    let (shown, shot) = wait_with(&mut viewer, &fixture, |s| {
-        bbox(s, magenta).is_some_and(|(_, _, w, _)| w >= 200)
-    })
+    let (shown, shot) = wait_with(
+        &mut viewer,
+        &fixture,
+        |s| bbox(s, magenta).is_some_and(|(_, _, w, _)| w >= 200),
+        WAIT,
+    )
     .await;
     assert!(shown, "Firefox never showed the page's select");
     let (x, y, w, h) = bbox(&shot, magenta).expect("the select");
@@ -141,17 +145,32 @@ async fn firefox_menus_open_in_place_and_pick_with_pointer_and_keys() {
     let blank = count_in(&shot, below, white);
 
     click(&mut viewer, started, (x + w / 2, y + h / 2), BTN_LEFT).await;
-    let (opened, _) = wait_with(&mut viewer, &fixture, |s| {
-        count_in(s, below, white) < blank / 2
-    })
+    let (opened, _) = wait_with(
+        &mut viewer,
+        &fixture,
+        |s| count_in(s, below, white) < blank / 2,
+        WAIT,
+    )
     .await;
     assert!(opened, "the select's list did not open below it");
-    type_codes(&mut viewer, &[KEY_DOWN, KEY_ENTER])
-        .await
-        .expect("keys");
+    // Down in the open list moves its highlight and chooses nothing yet (a closed select would
+    // change at once); Enter chooses.
+    type_codes(&mut viewer, &[KEY_DOWN]).await.expect("key");
     let blue = |p| same_rgb(p, rgb(0x0000c0));
     let corner = (1000, 600, 100, 60);
-    let (picked, _) = wait_with(&mut viewer, &fixture, |s| count_in(s, corner, blue) > 5000).await;
+    let (_, shot) = wait_with(&mut viewer, &fixture, |_| false, Duration::from_secs(1)).await;
+    assert!(
+        count_in(&shot, below, white) < blank / 2 && count_in(&shot, corner, blue) == 0,
+        "Down did not go to the open list"
+    );
+    type_codes(&mut viewer, &[KEY_ENTER]).await.expect("key");
+    let (picked, _) = wait_with(
+        &mut viewer,
+        &fixture,
+        |s| count_in(s, corner, blue) > 5000,
+        WAIT,
+    )
+    .await;
     assert!(
         picked,
         "Down and Enter in the open list did not choose banana"
@@ -161,15 +180,23 @@ async fn firefox_menus_open_in_place_and_pick_with_pointer_and_keys() {
     let at = (600, 300);
     let menu_area = (at.0 + 10, at.1 + 10, 150, 100);
     click(&mut viewer, started, at, BTN_RIGHT).await;
-    let (menu, _) = wait_with(&mut viewer, &fixture, |s| {
-        count_in(s, menu_area, blue) < 1000
-    })
+    let (menu, _) = wait_with(
+        &mut viewer,
+        &fixture,
+        |s| count_in(s, menu_area, blue) < 1000,
+        WAIT,
+    )
     .await;
     assert!(menu, "the context menu did not open at the pointer");
     type_codes(&mut viewer, &[KEY_A]).await.expect("key");
     let green = |p| same_rgb(p, rgb(0x00c000));
-    let (selected, _) =
-        wait_with(&mut viewer, &fixture, |s| count_in(s, corner, green) > 5000).await;
+    let (selected, _) = wait_with(
+        &mut viewer,
+        &fixture,
+        |s| count_in(s, corner, green) > 5000,
+        WAIT,
+    )
+    .await;
     assert!(
         selected,
         "Select All from the context menu did not select the page"

@@ -279,6 +279,15 @@ impl Processes {
 impl Drop for Processes {
     fn drop(&mut self) {
         for child in self.0.iter_mut().rev() {
+            // Asked to stop first, so that an X server or a compositor removes its sockets and
+            // lock files (Xvfb's `/tmp/.X0-lock` would outlive a killed one); killed if it has
+            // not stopped within two seconds.
+            // SAFETY: kill(2) on our own child, not reaped yet, so the pid is still its own.
+            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+            while matches!(child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -140,6 +140,12 @@ impl Waypipe {
 /// weston 10 on Xvfb (kiosk-shell, pixman), its socket `wayland-desk` in `dir`; weston's pid.
 fn start_weston(user: &TestUser, dir: &Path, processes: &mut Processes) -> Option<u32> {
     let (xvfb, weston) = (require("Xvfb")?, require("weston")?);
+    // The X sockets' directory is root's, as WayRay's sessions require: Xvfb started as the
+    // test user would otherwise create it as that user, and it would outlive the user.
+    let sockets = Path::new(wayray_server::x11_socket_dir::DIR);
+    if let Err(err) = wayray_server::x11_socket_dir::prepare(sockets) {
+        eprintln!("{}: {err}", sockets.display());
+    }
     let display_file = dir.join("display");
     let mut command = as_user(user, dir, Path::new("/bin/sh"));
     command.arg("-c").arg(format!(
