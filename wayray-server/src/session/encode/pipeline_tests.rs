@@ -59,20 +59,26 @@ fn pixels(image: &Image<'static, 'static>) -> Vec<u8> {
     CapturedFrame::new(image, &[]).to_bgra()
 }
 
-#[test]
-fn captures_in_other_places_than_the_last_frame_keep_the_encoded_frame_whole() {
+/// A pipeline, an output image and a decoder's framebuffer after a first, whole frame.
+fn started() -> (
+    Pipeline,
+    super::PipelineSink,
+    std::sync::mpsc::Receiver<Encoded>,
+    Image<'static, 'static>,
+    Vec<u8>,
+) {
     let (pipeline, mut sink, frames) = Pipeline::start(4, false).expect("encoder thread");
     let mut image =
         Image::new(FormatCode::A8R8G8B8, SIZE as usize, SIZE as usize, true).expect("image");
     let mut fb = vec![0u8; (SIZE * SIZE * 4) as usize];
-    frame(
-        &mut image,
-        &mut sink,
-        &frames,
-        &mut fb,
-        (0, 0, SIZE, SIZE),
-        0x4000,
-    );
+    let whole = (0, 0, SIZE, SIZE);
+    frame(&mut image, &mut sink, &frames, &mut fb, whole, 0x4000);
+    (pipeline, sink, frames, image, fb)
+}
+
+#[test]
+fn captures_in_other_places_than_the_last_frame_keep_the_encoded_frame_whole() {
+    let (pipeline, mut sink, frames, mut image, mut fb) = started();
     assert!(fb == pixels(&image), "the first frame");
     // Each frame's damage lies elsewhere than the one before, or covers part of it: the
     // staging frame swapped in must still get the earlier frame's change.
@@ -116,4 +122,42 @@ fn captures_in_other_places_than_the_last_frame_keep_the_encoded_frame_whole() {
     pipeline.request_keyframe();
     apply(&frames, &mut fb);
     assert!(fb == pixels(&image), "a keyframe after a capture");
+}
+
+#[test]
+fn a_new_size_starts_again_from_the_whole_capture() {
+    let (_pipeline, mut sink, frames, mut image, mut fb) = started();
+    frame(
+        &mut image,
+        &mut sink,
+        &frames,
+        &mut fb,
+        (0, 0, SIZE, 96),
+        0x6000,
+    );
+    // Swapped and stale where the last frame changed; now the output is turned on its side
+    // (the same number of bytes) and the capture names only a corner as damage.
+    let (w, h) = (SIZE / 2, SIZE * 2);
+    let mut turned = Image::new(FormatCode::A8R8G8B8, w as usize, h as usize, true).expect("image");
+    paint(&mut turned, (0, 0, w, h), 0x8000);
+    paint(&mut turned, (0, 0, 8, 8), 0xa000);
+    let corner = [Rectangle::<i32, Physical>::new(
+        (0, 0).into(),
+        (8, 8).into(),
+    )];
+    sink.frame(&CapturedFrame::new(&turned, &corner));
+    let encoded = frames
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a frame is encoded");
+    assert!(encoded.update.keyframe, "a new size is a keyframe");
+    let mut fb = vec![0u8; (w * h * 4) as usize];
+    let mut view = PixelViewMut::packed(&mut fb, w as u32, h as u32).expect("view");
+    let mut ctx = ZstdContext::new().expect("zstd");
+    for region in &encoded.update.regions {
+        decode_region(&mut view, region, &mut ctx).expect("region decodes");
+    }
+    assert!(
+        fb == pixels(&turned),
+        "the keyframe holds the whole new capture"
+    );
 }
