@@ -309,7 +309,8 @@ impl WlClient {
     }
 
     /// Creates a popup anchored at `anchor` growing down-right (sliding back inside the
-    /// output, then shortened or narrowed to fit, as GTK's menus allow), `size` large, with `parent` (or none: `adopt` gives it one), and commits it.
+    /// output, then shortened or narrowed to fit, as GTK's menus allow), `size` large, with
+    /// `parent` (or none: `adopt` gives it one), and commits it.
     pub(super) fn popup_of(
         &mut self,
         parent: Option<&xdg_surface::XdgSurface>,
