@@ -18,6 +18,10 @@ if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedeskto
     org.freedesktop.DBus.GetId >/dev/null 2>&1; then echo dbus-ok; else echo dbus-failed; fi
 } > "$HOME/wayray-probe.txt""#;
 
+/// The process limit counts every task of a user, so no other test's session of the same
+/// users runs while the limits test does (the others run side by side).
+static LIMITS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 fn accounts() -> Option<TestAccounts> {
     TestAccounts::create(&["wr-alice", "wr-bob"], "wr-daemon", "wayray-test")
 }
@@ -59,6 +63,7 @@ fn probe(user: &TestUser) -> Vec<String> {
 
 #[test]
 fn a_login_runs_the_session_as_the_user_with_a_bus_and_its_token_hot_desks() {
+    let _beside = LIMITS.read().unwrap_or_else(|e| e.into_inner());
     let Some(accounts) = accounts() else { return };
     let Some(server) = MultiUserServer::start("login", &accounts, PROBE) else {
         return;
@@ -118,6 +123,7 @@ fn a_login_runs_the_session_as_the_user_with_a_bus_and_its_token_hot_desks() {
 
 #[test]
 fn a_wrong_password_is_refused_with_one_message_and_audited() {
+    let _beside = LIMITS.read().unwrap_or_else(|e| e.into_inner());
     let Some(accounts) = accounts() else { return };
     let Some(server) = MultiUserServer::start("refuse", &accounts, "") else {
         return;
@@ -166,6 +172,7 @@ fn a_wrong_password_is_refused_with_one_message_and_audited() {
 
 #[test]
 fn users_cannot_reach_the_admin_socket_the_key_or_each_other() {
+    let _beside = LIMITS.read().unwrap_or_else(|e| e.into_inner());
     let Some(accounts) = accounts() else { return };
     let Some(server) = MultiUserServer::start("isolation", &accounts, "") else {
         return;
@@ -251,6 +258,7 @@ fn users_cannot_reach_the_admin_socket_the_key_or_each_other() {
 
 #[test]
 fn sessions_of_users_survive_a_daemon_crash_and_their_desk_token_reattaches() {
+    let _beside = LIMITS.read().unwrap_or_else(|e| e.into_inner());
     let Some(accounts) = accounts() else { return };
     let Some(mut server) = MultiUserServer::start("restart", &accounts, "") else {
         return;
@@ -292,6 +300,7 @@ fn sessions_of_users_survive_a_daemon_crash_and_their_desk_token_reattaches() {
 
 #[test]
 fn one_user_cannot_run_more_processes_or_use_more_memory_than_the_limits() {
+    let _alone = LIMITS.write().unwrap_or_else(|e| e.into_inner());
     let Some(accounts) = accounts() else { return };
     // The limit counts every task of the user, threads included: a user who fills it may
     // break their own session, never the host or other users.
