@@ -1,6 +1,7 @@
 //! wlr-layer-shell clients: a background (swaybg) under the windows, a launcher (fuzzel) that
-//! takes the keyboard as soon as it shows and keeps it while a window opens, and a panel whose reserved strip maximised windows
-//! leave free.
+//! takes the keyboard as soon as it shows and keeps it while a window opens, a panel whose
+//! reserved strip maximised windows leave free, and layers stacked by layer, not by the order
+//! they appeared in.
 
 use std::io::{Read, Write};
 use std::process::Stdio;
@@ -172,4 +173,50 @@ fn a_panel_menu_opens_below_the_panel_inside_the_output() {
         bbox(shot, |p| same_rgb(p, red)) == Some((540, 30, 100, 120))
     });
     assert!(shown, "menu at {:?}", bbox(&shot, |p| same_rgb(p, red)));
+}
+
+#[test]
+fn an_overlay_stays_above_the_top_layer_whatever_order_they_appear_in() {
+    use wayland_protocols_wlr::layer_shell::v1::client::{
+        zwlr_layer_shell_v1, zwlr_layer_surface_v1,
+    };
+    let fixture = Fixture::new("layer-order", 640, 480);
+    let stream = fixture.session.connect_client().expect("connect");
+    let mut client = WlClient::connect(stream, fixture.dir.path());
+    // An overlay of a given size, not anchored: centred, 200×100.
+    let mut overlay = client.layer_surface(
+        zwlr_layer_shell_v1::Layer::Overlay,
+        zwlr_layer_surface_v1::Anchor::empty(),
+        (200, 100),
+        0,
+    );
+    client.draw_panel(&mut overlay, 0xffff_0000);
+    assert_eq!(
+        client.events.layer_configure.map(|c| (c.1, c.2)),
+        Some((200, 100))
+    );
+    // Then a surface of the top layer over the whole output, mapped after it.
+    client.events.layer_configure = None;
+    let mut cover = client.layer_surface(
+        zwlr_layer_shell_v1::Layer::Top,
+        zwlr_layer_surface_v1::Anchor::all(),
+        (0, 0),
+        0,
+    );
+    client.draw_panel(&mut cover, 0xff00_ff00);
+    assert_eq!(
+        client.events.layer_configure.map(|c| (c.1, c.2)),
+        Some((640, 480))
+    );
+    let (red, green) = (rgb(0xff0000), rgb(0x00ff00));
+    let (stacked, shot) = fixture.wait_for(WAIT, |shot| {
+        bbox(shot, |p| same_rgb(p, red)) == Some((220, 190, 200, 100))
+            && pixels(shot).filter(|p| same_rgb(*p, green)).count() == 640 * 480 - 200 * 100
+    });
+    assert!(
+        stacked,
+        "overlay at {:?}, cover at {:?}",
+        bbox(&shot, |p| same_rgb(p, red)),
+        bbox(&shot, |p| same_rgb(p, green))
+    );
 }

@@ -1,5 +1,6 @@
 //! A panel for tests: a wlr-layer-shell surface anchored along the top of the output that
-//! reserves its height (an exclusive zone), as taskbars do, and its menus (popups).
+//! reserves its height (an exclusive zone), as taskbars do, and its menus (popups); other
+//! layer surfaces like it.
 
 use wayland_client::protocol::wl_surface;
 use wayland_client::{Connection, Dispatch, QueueHandle};
@@ -20,25 +21,35 @@ impl WlClient {
     /// Creates a panel `height` pixels high along the top edge, reserving that height, and
     /// commits it (asking for its configure).
     pub fn panel(&mut self, height: u32) -> Panel {
+        let anchor = zwlr_layer_surface_v1::Anchor::Top
+            | zwlr_layer_surface_v1::Anchor::Left
+            | zwlr_layer_surface_v1::Anchor::Right;
+        self.layer_surface(
+            zwlr_layer_shell_v1::Layer::Top,
+            anchor,
+            (0, height),
+            height as i32,
+        )
+    }
+
+    /// Creates a surface on `layer` anchored to `anchor`, asking for `size` and an exclusive
+    /// zone of `zone`, and commits it (asking for its configure).
+    pub fn layer_surface(
+        &mut self,
+        layer: zwlr_layer_shell_v1::Layer,
+        anchor: zwlr_layer_surface_v1::Anchor,
+        size: (u32, u32),
+        zone: i32,
+    ) -> Panel {
         let shell: zwlr_layer_shell_v1::ZwlrLayerShellV1 = self
             .globals
             .bind(&self.qh, 1..=4, ())
             .expect("zwlr_layer_shell_v1");
         let surface = self.compositor.create_surface(&self.qh, ());
-        let layer = shell.get_layer_surface(
-            &surface,
-            None,
-            zwlr_layer_shell_v1::Layer::Top,
-            "panel".into(),
-            &self.qh,
-            (),
-        );
-        let anchor = zwlr_layer_surface_v1::Anchor::Top
-            | zwlr_layer_surface_v1::Anchor::Left
-            | zwlr_layer_surface_v1::Anchor::Right;
+        let layer = shell.get_layer_surface(&surface, None, layer, "test".into(), &self.qh, ());
         layer.set_anchor(anchor);
-        layer.set_size(0, height);
-        layer.set_exclusive_zone(height as i32);
+        layer.set_size(size.0, size.1);
+        layer.set_exclusive_zone(zone);
         surface.commit();
         Panel {
             surface,
@@ -58,7 +69,9 @@ impl WlClient {
         self.popup_of(None, anchor, size, |popup| panel.layer.get_popup(popup))
     }
 
-    /// Waits for the panel's configure, acks it and fills the size it was given with `argb`.
+    /// Waits for the panel's configure, acks it and fills the size it was given with `argb`
+    /// (one layer surface at a time: the configure seen last is taken; clear
+    /// `events.layer_configure` before the next surface's).
     pub fn draw_panel(&mut self, panel: &mut Panel, argb: u32) {
         for _ in 0..100 {
             if self.events.layer_configure.is_some() {

@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 
 use smithay::backend::renderer::Bind;
-use smithay::desktop::space::space_render_elements;
 use smithay::desktop::utils::OutputPresentationFeedback;
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use smithay::reexports::wayland_server::Resource;
 
 use super::capture::{CapturedFrame, MoveHint};
+use super::layers::{self, layer_elements};
 use super::render::{RenderError, background};
 use super::state::State;
 
@@ -94,9 +94,22 @@ impl State {
         let moves = self.window_moves();
         let video = self.video_windows();
         let target = &mut self.target;
-        let elements =
-            space_render_elements(&mut target.renderer, [&self.space], &self.output, 1.0)
-                .map_err(|e| RenderError::Render(e.to_string()))?;
+        // Layers above the windows, the windows, layers below, frontmost first.
+        let mut elements = layer_elements(&mut target.renderer, &self.output, &layers::ABOVE);
+        if let Some(region) = self.space.output_geometry(&self.output) {
+            let scale = self.output.current_scale().fractional_scale();
+            elements.extend(self.space.render_elements_for_region(
+                &mut target.renderer,
+                &region,
+                scale,
+                1.0,
+            ));
+        }
+        elements.extend(layer_elements(
+            &mut target.renderer,
+            &self.output,
+            &layers::BELOW,
+        ));
         let damage = {
             let mut framebuffer = target
                 .renderer

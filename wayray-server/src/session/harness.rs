@@ -1,6 +1,6 @@
 //! Hooks for a harness that embeds the compositor and drives it as a test subject (the
 //! Wayland conformance suite, `wlcs/`): clients known by a number of the harness, and windows
-//! put at a given place.
+//! and layer surfaces put at a given place.
 
 use std::os::unix::net::UnixStream;
 
@@ -21,7 +21,8 @@ impl State {
 
     /// Puts the window showing surface `surface_id` of client `tag` so that its window
     /// geometry starts at `at` (the surface's origin is further up and left by the
-    /// geometry's offset, e.g. a client-side shadow), as the conformance suite expects.
+    /// geometry's offset, e.g. a client-side shadow), as the conformance suite expects; a
+    /// layer surface is kept at `at` whatever its anchors say.
     pub(super) fn place_surface(&mut self, tag: i32, surface_id: u32, at: (i32, i32)) {
         let Some(client) = self.tagged_clients.get(&tag) else {
             tracing::debug!(tag, "no client with this tag");
@@ -32,8 +33,18 @@ impl State {
             tracing::debug!(tag, surface_id, "no such surface");
             return;
         };
+        let layer = smithay::desktop::layer_map_for_output(&self.output)
+            .layer_for_surface(&surface, smithay::desktop::WindowSurfaceType::TOPLEVEL)
+            .cloned();
+        if let Some(layer) = layer {
+            tracing::debug!(tag, surface_id, ?at, "placing a layer surface");
+            crate::session::layers::pin_layer_surface(&layer, at.into());
+            self.arrange_layers();
+            self.schedule_render();
+            return;
+        }
         let Some(window) = self.window_for_surface(&surface) else {
-            tracing::debug!(tag, surface_id, "the surface is no window");
+            tracing::debug!(tag, surface_id, "the surface is no window or layer surface");
             return;
         };
         tracing::debug!(tag, surface_id, ?at, "placing a window");

@@ -1,7 +1,7 @@
 //! Layer surfaces (wlr-layer-shell) in the session: arranged on the output whenever one
-//! commits, configured on their first commit, given the keyboard when they ask for it
+//! commits ([`arrange`]), configured on their first commit, given the keyboard when they ask for it
 //! (`exclusive` at once, and kept from windows and other layers while it is on the top or
-//! overlay layer; `on_demand` on a click), and found under the pointer above or below the
+//! overlay layer; `on_demand` on a click, and when it appears above the windows), and found under the pointer above or below the
 //! windows according to their layer.
 
 use smithay::backend::renderer::utils::with_renderer_surface_state;
@@ -9,11 +9,17 @@ use smithay::desktop::{LayerSurface, WindowSurfaceType, layer_map_for_output};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::SERIAL_COUNTER;
 use smithay::utils::{Logical, Point};
-use smithay::wayland::compositor::with_states;
-use smithay::wayland::shell::wlr_layer::{KeyboardInteractivity, Layer, LayerSurfaceData};
+use smithay::wayland::shell::wlr_layer::{KeyboardInteractivity, Layer};
 
 use crate::session::focus::KeyboardFocus;
 use crate::session::state::State;
+
+mod arrange;
+mod place;
+mod render;
+
+pub use place::{layer_location, pin_layer_surface};
+pub use render::layer_elements;
 
 /// A surface of a layer under the pointer and that surface's origin (output coordinates).
 pub type LayerHit = (WlSurface, Point<f64, Logical>);
@@ -27,48 +33,39 @@ impl State {
     /// A surface committed: if it is a layer surface, the layers are arranged again and a
     /// first commit gets its configure. Returns whether it was one.
     pub(crate) fn layer_commit(&mut self, surface: &WlSurface) -> bool {
-        let (layer, changed) = {
-            let mut map = layer_map_for_output(&self.output);
-            let Some(layer) = map
-                .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
-                .cloned()
-            else {
-                return false;
-            };
-            (layer, map.arrange())
+        let layer = layer_map_for_output(&self.output)
+            .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
+            .cloned();
+        let Some(layer) = layer else {
+            return false;
         };
-        let configured = with_states(surface, |states| {
-            states
-                .data_map
-                .get::<LayerSurfaceData>()
-                .and_then(|data| data.lock().ok().map(|d| d.initial_configure_sent))
-                .unwrap_or(true)
-        });
+        let changed = self.arrange_layers();
+        let configured = place::initial_configure_sent(&layer);
         let interactivity = layer.cached_state().keyboard_interactivity;
         let focused = self.has_keyboard_focus(layer.wl_surface());
         let shown = has_buffer(surface);
+        let newly_shown = shown && !was_shown(&layer, shown);
         if !configured {
             layer.layer_surface().send_configure();
-        } else if focused && (!shown || interactivity == KeyboardInteractivity::None) {
+        }
+        if focused && (!shown || interactivity == KeyboardInteractivity::None) {
             // Unmapped (a null buffer), or it gave the keyboard up.
             self.hand_back_keyboard();
         } else if shown && interactivity == KeyboardInteractivity::Exclusive && !focused {
             // A launcher that takes the keyboard has it as soon as it is mapped.
             self.focus_layer(&layer);
+        } else if newly_shown
+            && interactivity == KeyboardInteractivity::OnDemand
+            && ABOVE.contains(&layer.layer())
+        {
+            // A launcher or menu above the windows that takes the keyboard when clicked gets
+            // it when it appears too, as in sway: it is there to be typed into.
+            self.focus_layer(&layer);
         }
         if changed {
             self.space.refresh();
-            self.update_work_area();
         }
         true
-    }
-
-    /// Maximised windows and new ones stay out of what panels reserve.
-    fn update_work_area(&mut self) {
-        let zone = layer_map_for_output(&self.output).non_exclusive_zone();
-        let area = crate::session::wm::Rect::new(zone.loc.x, zone.loc.y, zone.size.w, zone.size.h);
-        self.wm.set_work_area(area);
-        self.apply_wm_actions();
     }
 
     /// Frame callbacks and presentation feedback of the layer surfaces, after capture.
@@ -93,35 +90,28 @@ impl State {
         }
     }
 
-    /// The output's size changed: the layers are laid out for the new size.
-    pub(crate) fn arrange_layers(&mut self) {
-        layer_map_for_output(&self.output).arrange();
-        self.update_work_area();
-    }
-
-    /// The topmost layer surface under `pos` on one of `layers`, with the surface hit and
-    /// that surface's origin.
+    /// The topmost layer surface under `pos` on one of `layers` (topmost first), with the
+    /// surface hit and that surface's origin; a surface whose input region leaves `pos` out
+    /// lets the ones below it have it.
     pub(crate) fn layer_surface_under(
         &self,
         pos: Point<f64, Logical>,
         layers: &[Layer],
     ) -> Option<(LayerSurface, LayerHit)> {
-        let map = layer_map_for_output(&self.output);
-        layers.iter().find_map(|kind| {
-            let layer = map.layer_under(*kind, pos)?;
-            let origin = map.layer_geometry(layer)?.loc;
-            let hit = layer
-                .surface_under(pos - origin.to_f64(), WindowSurfaceType::ALL)
-                .map(|(surface, offset)| (surface, (offset + origin).to_f64()));
-            hit.map(|hit| (layer.clone(), hit))
-        })
+        render::stacked(&self.output, layers)
+            .into_iter()
+            .find_map(|(layer, origin)| {
+                let (surface, offset) =
+                    layer.surface_under(pos - origin.to_f64(), WindowSurfaceType::ALL)?;
+                Some((layer, (surface, (offset + origin).to_f64())))
+            })
     }
 
     /// Where the layer surface `surface` is on the output, if it is one.
     pub(crate) fn layer_origin(&self, surface: &WlSurface) -> Option<Point<i32, Logical>> {
         let map = layer_map_for_output(&self.output);
         let layer = map.layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)?;
-        map.layer_geometry(layer).map(|geometry| geometry.loc)
+        layer_location(layer)
     }
 
     /// A click on a layer surface: one that takes the keyboard on demand gets it.
@@ -199,10 +189,19 @@ impl State {
         if self.has_keyboard_focus(layer.wl_surface()) {
             self.hand_back_keyboard();
         }
-        layer_map_for_output(&self.output).arrange();
-        self.update_work_area();
+        self.arrange_layers();
         self.schedule_render();
     }
+}
+
+/// Whether the layer surface showed a buffer before; remembers whether it shows one now.
+fn was_shown(layer: &LayerSurface, shown: bool) -> bool {
+    #[derive(Default)]
+    struct Shown(std::sync::atomic::AtomicBool);
+    let data = layer.user_data();
+    data.insert_if_missing_threadsafe(Shown::default);
+    data.get::<Shown>()
+        .is_some_and(|s| s.0.swap(shown, std::sync::atomic::Ordering::Relaxed))
 }
 
 /// Whether `surface` shows a buffer (a layer surface is unmapped by a null one).
