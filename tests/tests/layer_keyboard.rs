@@ -1,6 +1,7 @@
 //! A layer surface that takes the keyboard exclusively (a lock screen, a launcher) keeps it
 //! while a window is clicked and opens its menu, and hands it back when it unmaps with a null
-//! buffer. Two clients of the session: a panel asking for the keyboard exclusively, and a
+//! buffer; a lock screen on the overlay layer takes it from such a launcher and gives it back.
+//! Two clients of the session: a panel asking for the keyboard exclusively, and a
 //! window with a grabbing menu; keys typed go to whichever has the keyboard.
 
 use wayland_protocols_wlr::layer_shell::v1::client::zwlr_layer_surface_v1::KeyboardInteractivity;
@@ -63,5 +64,57 @@ fn an_exclusive_layer_keeps_the_keyboard_from_a_menu_and_gives_it_back_when_unma
     assert!(
         !got(&panel_client, 32),
         "the unmapped panel kept the keyboard"
+    );
+}
+
+#[test]
+fn a_lock_screen_takes_the_keyboard_from_a_launcher_and_gives_it_back() {
+    use wayland_protocols_wlr::layer_shell::v1::client::zwlr_layer_shell_v1::Layer;
+    use wayland_protocols_wlr::layer_shell::v1::client::zwlr_layer_surface_v1::Anchor;
+    let fixture = OneLoop::new("layer-lock-over-launcher", 1280, 720);
+    let mut launcher_client = fixture.client();
+    let _launcher_seat = launcher_client.record_keys();
+    let mut launcher = launcher_client.layer_surface(Layer::Top, Anchor::empty(), (400, 300), 0);
+    launcher
+        .layer
+        .set_keyboard_interactivity(KeyboardInteractivity::Exclusive);
+    launcher_client.draw_panel(&mut launcher, 0xff202020);
+
+    let mut lock_client = fixture.client();
+    let _lock_seat = lock_client.record_keys();
+    type_key(&fixture, 30, [&mut launcher_client, &mut lock_client]);
+    assert!(
+        got(&launcher_client, 30),
+        "the launcher did not get the keyboard"
+    );
+
+    // A lock screen on the overlay layer takes it, and keeps it while the launcher redraws.
+    let mut lock = lock_client.layer_surface(Layer::Overlay, Anchor::all(), (0, 0), -1);
+    lock.layer
+        .set_keyboard_interactivity(KeyboardInteractivity::Exclusive);
+    lock_client.draw_panel(&mut lock, 0xff000000);
+    launcher_client.events.layer_configure = None;
+    launcher.surface.damage(0, 0, 10, 10);
+    launcher.surface.commit();
+    launcher_client.roundtrip();
+    type_key(&fixture, 31, [&mut launcher_client, &mut lock_client]);
+    assert!(
+        got(&lock_client, 31),
+        "the lock screen did not get the keyboard"
+    );
+    assert!(!got(&launcher_client, 31), "the launcher kept the keyboard");
+
+    // Unlocked (unmapped), the keyboard goes back to the launcher, not to nothing.
+    lock.surface.attach(None, 0, 0);
+    lock.surface.commit();
+    lock_client.roundtrip();
+    type_key(&fixture, 32, [&mut launcher_client, &mut lock_client]);
+    assert!(
+        got(&launcher_client, 32),
+        "the launcher did not get the keyboard back"
+    );
+    assert!(
+        !got(&lock_client, 32),
+        "the unmapped lock screen kept the keyboard"
     );
 }
