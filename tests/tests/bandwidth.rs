@@ -4,25 +4,18 @@
 //! session show` reports the cap.
 
 use std::os::unix::fs::PermissionsExt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wayray_client::Viewer;
 use wayray_tests::daemon::Daemon;
 use wayray_tests::fixture::run_with_timeout;
+use wayray_tests::pointer::watch;
 use wayray_tests::programs::require;
 use wayray_tests::relay::{Shape, start_shaped};
 use wayray_tests::runtime_dir::RuntimeDir;
 
 /// The link towards the viewer, bytes a second (1.5 Mbit/s).
 const LINK: u64 = 187_500;
-
-/// Applies frames for `time`.
-async fn watch(viewer: &mut Viewer, time: Duration) {
-    let until = Instant::now() + time;
-    while Instant::now() < until {
-        let _ = tokio::time::timeout(Duration::from_millis(500), viewer.next_update()).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_video_is_capped_below_a_slow_viewer_link() {

@@ -1,5 +1,7 @@
 //! The viewer's copy of the session output, and applying frame updates to it.
 
+use std::collections::BTreeSet;
+
 use wayray_protocol::Rect;
 use wayray_protocol::codec::{CodecError, Decoders, PixelView, PixelViewMut};
 use wayray_protocol::messages::display::FrameUpdate;
@@ -49,6 +51,9 @@ pub enum ApplyError {
 
 /// The longest side of an output the viewer accepts.
 pub const MAX_SIDE: u32 = 16_384;
+
+/// Frames applied ahead of their turn, at most (the server keeps fewer in flight).
+const MAX_AHEAD: usize = 64;
 /// The most pixels an output may have (8K UHD twice over; 256 MiB of BGRA).
 pub const MAX_PIXELS: u64 = 64 * 1024 * 1024;
 
@@ -58,6 +63,8 @@ pub struct Framebuffer {
     height: u32,
     pixels: Vec<u8>,
     last_sequence: Option<u64>,
+    /// Frames applied ahead of their turn (they overtook video frames), until their turn.
+    ahead: BTreeSet<u64>,
     decoders: Decoders,
     cached_regions: u64,
 }
@@ -80,6 +87,7 @@ impl Framebuffer {
             height: 0,
             pixels: Vec::new(),
             last_sequence: None,
+            ahead: BTreeSet::new(),
             decoders: Decoders::new().map_err(ApplyError::Setup)?,
             cached_regions: 0,
         })
@@ -185,6 +193,45 @@ impl Framebuffer {
                 Some(_) => {}
             }
         }
+        self.apply_regions(update)?;
+        let mut last = update.sequence;
+        if update.keyframe {
+            self.ahead.clear();
+        }
+        // Frames applied ahead are passed over when their turn comes.
+        while let Some(next) = last.checked_add(1)
+            && self.ahead.remove(&next)
+        {
+            last = next;
+        }
+        self.last_sequence = Some(last);
+        self.count_cached(update);
+        Ok(update.regions.iter().map(|r| r.rect).collect())
+    }
+
+    /// Applies `update` ahead of its turn: frames between the last one applied and it are
+    /// still to come (they only play video away from it; capability `overtake`).
+    pub fn apply_ahead(&mut self, update: &FrameUpdate) -> Result<Vec<Rect>, ApplyError> {
+        let newer = self
+            .last_sequence
+            .is_some_and(|last| update.sequence > last.saturating_add(1));
+        if update.keyframe
+            || !newer
+            || self.ahead.len() >= MAX_AHEAD
+            || (update.output_width, update.output_height) != (self.width, self.height)
+        {
+            return Err(ApplyError::NeedKeyframe {
+                sequence: update.sequence,
+            });
+        }
+        self.apply_regions(update)?;
+        self.ahead.insert(update.sequence);
+        self.count_cached(update);
+        Ok(update.regions.iter().map(|r| r.rect).collect())
+    }
+
+    /// Decodes the regions of `update` into the framebuffer, in order.
+    fn apply_regions(&mut self, update: &FrameUpdate) -> Result<(), ApplyError> {
         let mut view = PixelViewMut::packed(&mut self.pixels, self.width, self.height).ok_or(
             ApplyError::NeedKeyframe {
                 sequence: update.sequence,
@@ -199,13 +246,15 @@ impl Framebuffer {
                     source,
                 })?;
         }
-        self.last_sequence = Some(update.sequence);
+        Ok(())
+    }
+
+    fn count_cached(&mut self, update: &FrameUpdate) {
         self.cached_regions += update
             .regions
             .iter()
             .filter(|r| r.codec == wayray_protocol::messages::display::Codec::Cached)
             .count() as u64;
-        Ok(update.regions.iter().map(|r| r.rect).collect())
     }
 }
 
@@ -247,6 +296,39 @@ mod tests {
                 got: 4
             })
         ));
+    }
+
+    #[test]
+    fn a_frame_applied_ahead_is_passed_over_when_its_turn_comes() {
+        let mut fb = Framebuffer::new().unwrap();
+        let all = Rect::new(0, 0, 4, 4);
+        assert!(
+            fb.apply_ahead(&solid(3, false, all)).is_err(),
+            "no keyframe yet"
+        );
+        fb.apply(&solid(1, true, all)).unwrap();
+        assert!(
+            fb.apply_ahead(&solid(2, false, all)).is_err(),
+            "2 is next: not ahead"
+        );
+        assert!(
+            fb.apply_ahead(&solid(5, true, all)).is_err(),
+            "keyframes never go ahead"
+        );
+        let mut corner = solid(4, false, Rect::new(3, 3, 1, 1));
+        corner.regions[0].payload = vec![9, 9, 9, 255];
+        fb.apply_ahead(&corner).unwrap();
+        assert_eq!(fb.pixel(3, 3), [9, 9, 9, 255]);
+        assert_eq!(fb.last_sequence(), Some(1));
+        fb.apply(&solid(2, false, Rect::new(0, 0, 1, 1))).unwrap();
+        fb.apply(&solid(3, false, Rect::new(0, 0, 1, 1))).unwrap();
+        assert_eq!(
+            fb.last_sequence(),
+            Some(4),
+            "3 then the frame applied ahead"
+        );
+        fb.apply(&solid(5, false, Rect::new(0, 0, 1, 1))).unwrap();
+        assert_eq!(fb.pixel(3, 3), [9, 9, 9, 255]);
     }
 
     #[test]

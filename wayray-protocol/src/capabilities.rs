@@ -53,6 +53,10 @@ impl Capabilities {
     /// With `h264`: the viewer also decodes 4:4:4 H.264 streams (High 4:4:4 Predictive), which
     /// keep colour at full resolution ([`crate::codec::Chroma::Full`]).
     pub const H264_444: Self = Self(1 << 15);
+    /// A frame that only changes pixels away from the video may come as
+    /// [`crate::messages::display::FrameAfter`] and be applied before the video frames sent
+    /// just before it (a typed character's echo does not wait for them).
+    pub const OVERTAKE: Self = Self(1 << 16);
 
     /// Every capability this version of the crate knows, with its name, in bit order.
     pub const KNOWN: &'static [(Self, &'static str)] = &[
@@ -72,6 +76,7 @@ impl Capabilities {
         (Self::ZSTD_STREAM, "zstd-stream"),
         (Self::CURSOR_ZSTD, "cursor-zstd"),
         (Self::H264_444, "h264-444"),
+        (Self::OVERTAKE, "overtake"),
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
@@ -98,7 +103,8 @@ impl Capabilities {
             | Self::POOL
             | Self::CACHE_ORDINALS
             | Self::ZSTD_STREAM
-            | Self::CURSOR_ZSTD;
+            | Self::CURSOR_ZSTD
+            | Self::OVERTAKE;
         if crate::codec::h264_available() {
             base | Self::H264 | Self::H264_444
         } else {

@@ -35,6 +35,16 @@ impl Rect {
         self.width as u64 * self.height as u64
     }
 
+    /// Whether the two rectangles share a pixel.
+    pub const fn intersects(&self, other: &Rect) -> bool {
+        let (ax, ay) = (self.x as u64, self.y as u64);
+        let (bx, by) = (other.x as u64, other.y as u64);
+        ax < bx + other.width as u64
+            && bx < ax + self.width as u64
+            && ay < by + other.height as u64
+            && by < ay + self.height as u64
+    }
+
     /// Whether the rectangle lies inside a `width` × `height` output (computed without overflow).
     pub const fn fits_in(&self, width: u32, height: u32) -> bool {
         (self.x as u64 + self.width as u64) <= width as u64

@@ -7,7 +7,9 @@ use wayray_protocol::messages::clipboard::{DataChunk, Offer, Selection};
 use wayray_protocol::messages::control::{
     Attach, Disconnect, DisconnectReason, FrameAck, Hello, OutputMode, PeerInfo,
 };
-use wayray_protocol::messages::display::{Codec, CursorShape, FrameUpdate, RegionUpdate};
+use wayray_protocol::messages::display::{
+    Codec, CursorShape, FrameAfter, FrameUpdate, RegionUpdate,
+};
 use wayray_protocol::messages::input::{ButtonState, Key, PointerMotion};
 use wayray_protocol::secret::{SecretBytes, Token};
 use wayray_protocol::{
@@ -96,6 +98,23 @@ fn frame_update() {
     check(
         DisplayMessage::CursorShape(CursorShape::Text),
         "020000000209",
+    );
+    check(
+        DisplayMessage::FrameAfter(FrameAfter {
+            after: 5,
+            update: FrameUpdate {
+                sequence: 9,
+                output_width: 640,
+                output_height: 480,
+                keyframe: false,
+                regions: vec![RegionUpdate {
+                    rect: Rect::new(0, 0, 64, 64),
+                    codec: Codec::Solid,
+                    payload: vec![0x20, 0x20, 0x20, 0xff],
+                }],
+            },
+        }),
+        "130000000405098005e0030001000040400004202020ff",
     );
 }
 

@@ -17,7 +17,7 @@ use quinn::{Connection, SendStream};
 use tokio::sync::mpsc;
 use wayray_protocol::framing::encode_frame_to_vec;
 use wayray_protocol::messages::control::OutputMode;
-use wayray_protocol::messages::display::CursorShape;
+use wayray_protocol::messages::display::{CursorShape, FrameUpdate};
 use wayray_protocol::messages::input::KeymapLayout;
 use wayray_protocol::quic::{MessageReader, ReadError, write_message};
 use wayray_protocol::secret::Token;
@@ -100,6 +100,8 @@ pub struct Viewer {
     pub mode: OutputMode,
     /// Frames applied.
     pub frames: u64,
+    /// Of those, frames applied ahead of video frames before them (capability `overtake`).
+    pub frames_ahead: u64,
     /// Display bytes received.
     pub bytes: u64,
     /// The cursor the session wants (client-side cursor).
@@ -260,6 +262,7 @@ impl Viewer {
             session_id: attached.session_id,
             mode: attached.mode,
             frames: 0,
+            frames_ahead: 0,
             bytes: 0,
             cursor: None,
             fingerprint,
@@ -348,7 +351,8 @@ impl Viewer {
             let mut cursor = false;
             while let Some(event) = self.machine.poll_event() {
                 match event {
-                    ViewerEvent::Frame(update) => changed.extend(self.apply(update)),
+                    ViewerEvent::Frame(update) => changed.extend(self.apply(update, false)),
+                    ViewerEvent::FrameAhead(update) => changed.extend(self.apply(update, true)),
                     ViewerEvent::Cursor(msg) => {
                         self.cursor = Some(msg);
                         cursor = true;
@@ -405,14 +409,21 @@ impl Viewer {
         }
     }
 
-    /// Applies one frame the machine handed out; a frame that does not apply (a decode
-    /// error, a gap) makes the machine ask for a keyframe, and the connection goes on.
-    fn apply(&mut self, update: wayray_protocol::messages::display::FrameUpdate) -> Vec<Rect> {
+    /// Applies one frame the machine handed out (in sequence, or `ahead` of video frames
+    /// before it); a frame that does not apply (a decode error, a gap) makes the machine ask
+    /// for a keyframe, and the connection goes on.
+    fn apply(&mut self, update: FrameUpdate, ahead: bool) -> Vec<Rect> {
         let now = Instant::now();
-        match self.framebuffer.apply(&update) {
+        let fb = &mut self.framebuffer;
+        match if ahead {
+            fb.apply_ahead(&update)
+        } else {
+            fb.apply(&update)
+        } {
             Ok(changed) => {
                 self.stats.applied(&update, now);
                 self.frames += 1;
+                self.frames_ahead += u64::from(ahead);
                 self.machine
                     .frame_applied(now, update.sequence, update.keyframe);
                 changed

@@ -52,7 +52,9 @@ pub fn show(event_loop: &ActiveEventLoop, window: &Window, cursor: &DisplayMessa
             }
         }
         // The viewer core hands cursor images over unpacked.
-        DisplayMessage::FrameUpdate(_) | DisplayMessage::PackedCursor(_) => {}
+        DisplayMessage::FrameUpdate(_)
+        | DisplayMessage::FrameAfter(_)
+        | DisplayMessage::PackedCursor(_) => {}
     }
 }
 

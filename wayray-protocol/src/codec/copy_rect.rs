@@ -26,6 +26,15 @@ pub fn copy_rect(fb: &mut PixelViewMut<'_>, src: (u32, u32), dst: Rect) -> Resul
     Ok(())
 }
 
+/// The source corner a copy's payload names, if it is well formed.
+pub fn source(payload: &[u8]) -> Option<(u32, u32)> {
+    let bytes: [u8; 8] = payload.try_into().ok()?;
+    Some((
+        u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+        u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
+    ))
+}
+
 pub(super) fn decode(
     fb: &mut PixelViewMut<'_>,
     rect: Rect,

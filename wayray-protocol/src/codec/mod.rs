@@ -39,7 +39,7 @@ mod zstd_stream;
 
 pub use cache::{ContentCache, ContentKey, PixelCache};
 pub use chroma::Chroma;
-pub use copy_rect::{copy_rect, encode_copy_rect};
+pub use copy_rect::{copy_rect, encode_copy_rect, source as copy_source};
 pub use decoders::Decoders;
 pub use error::CodecError;
 pub use h264::{H264Decoder, H264Encoder, available as h264_available};

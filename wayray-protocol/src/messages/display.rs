@@ -27,6 +27,20 @@ pub enum DisplayMessage {
     /// The cursor is this image, its pixels zstd-compressed (only with
     /// [`crate::Capabilities::CURSOR_ZSTD`]).
     PackedCursor(PackedCursor),
+    /// A frame the viewer may apply as soon as frame `after` is applied, ahead of the
+    /// frames between, which only play video elsewhere (only with
+    /// [`crate::Capabilities::OVERTAKE`]; see [`crate::session::overtake`]).
+    FrameAfter(FrameAfter),
+}
+
+/// A frame that may overtake the video frames sent just before it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+pub struct FrameAfter {
+    /// The frame it waits for (older than `update.sequence - 1`).
+    pub after: u64,
+    /// The frame; never a keyframe.
+    pub update: FrameUpdate,
 }
 
 /// One frame: regions to apply in order, then show.
@@ -239,8 +253,13 @@ impl CursorImage {
 
 impl WireMessage for DisplayMessage {
     const CHANNEL: Channel = Channel::Display;
-    const VARIANTS: &'static [&'static str] =
-        &["FrameUpdate", "CursorImage", "CursorShape", "PackedCursor"];
+    const VARIANTS: &'static [&'static str] = &[
+        "FrameUpdate",
+        "CursorImage",
+        "CursorShape",
+        "PackedCursor",
+        "FrameAfter",
+    ];
 
     fn name(&self) -> &'static str {
         match self {
@@ -248,6 +267,7 @@ impl WireMessage for DisplayMessage {
             Self::CursorImage(_) => "CursorImage",
             Self::CursorShape(_) => "CursorShape",
             Self::PackedCursor(_) => "PackedCursor",
+            Self::FrameAfter(_) => "FrameAfter",
         }
     }
 
@@ -257,6 +277,18 @@ impl WireMessage for DisplayMessage {
             Self::CursorImage(image) => image.validate(),
             Self::CursorShape(_) => Ok(()),
             Self::PackedCursor(packed) => packed.validate(),
+            Self::FrameAfter(frame) => {
+                if frame.update.keyframe || frame.after.saturating_add(1) >= frame.update.sequence {
+                    return Err(ValidationError::OutOfRange {
+                        field: "frame after",
+                        detail: format!(
+                            "frame {} (keyframe: {}) cannot wait for frame {}",
+                            frame.update.sequence, frame.update.keyframe, frame.after
+                        ),
+                    });
+                }
+                frame.update.validate()
+            }
         }
     }
 }

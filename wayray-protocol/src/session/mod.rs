@@ -19,6 +19,7 @@
 pub mod ack_hold;
 pub mod budget;
 pub mod clipboard;
+pub mod overtake;
 pub mod rate;
 pub mod recent;
 pub mod rtt;
@@ -31,6 +32,8 @@ pub mod window;
 
 #[cfg(test)]
 mod login_tests;
+#[cfg(test)]
+mod overtake_viewer_tests;
 #[cfg(test)]
 mod pool_tests;
 #[cfg(test)]

@@ -19,9 +19,9 @@ pub const TICK: Duration = Duration::from_millis(100);
 /// How far back the smallest round trip counts as the path's own.
 pub const BASE_WINDOW: Duration = Duration::from_secs(10);
 /// A queue this long means the video sends more than the link carries.
-pub const QUEUE_HIGH: Duration = Duration::from_millis(25);
+pub const QUEUE_HIGH: Duration = Duration::from_millis(10);
 /// A queue this short leaves room to grow (and makes a loss count as congestion above it).
-pub const QUEUE_LOW: Duration = Duration::from_millis(8);
+pub const QUEUE_LOW: Duration = Duration::from_millis(3);
 /// After a decrease, how long the queue gets to drain before the next one.
 pub const HOLD: Duration = Duration::from_millis(500);
 /// Share of the rate sent that the cap drops to (less the queue's length in seconds).

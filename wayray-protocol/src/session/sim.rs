@@ -354,7 +354,7 @@ impl Pair {
 
     fn viewer_event(&mut self, event: ViewerEvent) {
         match event {
-            ViewerEvent::Frame(frame) => {
+            ViewerEvent::Frame(frame) | ViewerEvent::FrameAhead(frame) => {
                 let seq = frame.sequence;
                 if self.corrupt.contains(&seq) {
                     return self.viewer.frame_failed(self.now, seq);

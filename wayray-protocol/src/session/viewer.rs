@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use super::Close;
 use super::ack_hold::AckHold;
+use super::overtake::Ahead;
 use super::rtt::RttMeter;
 use super::throttle::Throttle;
 use crate::messages::control::{
@@ -41,6 +42,10 @@ pub enum ViewerEvent {
     Attached(Attached),
     /// The next frame to apply, in sequence; answer with `frame_applied` or `frame_failed`.
     Frame(FrameUpdate),
+    /// A frame to apply now, ahead of frames before it that only play video elsewhere (it
+    /// came as `FrameAfter`, capability `overtake`); their turn passes over it. Answer as for
+    /// `Frame`.
+    FrameAhead(FrameUpdate),
     /// The session's cursor changed.
     Cursor(DisplayMessage),
     /// The session is on another server of the pool: connect to it there (the connection
@@ -71,6 +76,8 @@ pub struct ViewerConnection {
     /// The newest frame handed out (and not failed).
     shown: Option<u64>,
     pending: BTreeMap<u64, FrameUpdate>,
+    /// Frames that may overtake video frames before them, and those that did.
+    ahead: Ahead,
     gap_since: Option<Instant>,
     /// Since when a keyframe is awaited (asked for, or expected after attaching).
     awaiting_keyframe: Option<Instant>,
@@ -108,6 +115,7 @@ impl ViewerConnection {
             next_ping: None,
             shown: None,
             pending: BTreeMap::new(),
+            ahead: Ahead::default(),
             gap_since: None,
             awaiting_keyframe: None,
             cursor_stream: None,
@@ -203,6 +211,10 @@ impl ViewerConnection {
         }
         match msg {
             DisplayMessage::FrameUpdate(update) => self.frame_arrived(now, update),
+            DisplayMessage::FrameAfter(frame) => {
+                self.ahead.arrived(frame.update.sequence, frame.after);
+                self.frame_arrived(now, frame.update);
+            }
             DisplayMessage::PackedCursor(packed) => match packed.unpack() {
                 Ok(image) => self.cursor_arrived(DisplayMessage::CursorImage(image), stream),
                 Err(err) => self.protocol_error(&format!("bad cursor image: {err}")),
@@ -236,7 +248,18 @@ impl ViewerConnection {
         if self.phase != Phase::Attached {
             return;
         }
-        while let Some(entry) = self.pending.first_entry() {
+        loop {
+            // A frame applied ahead of its turn is passed over when its turn comes.
+            if self.awaiting_keyframe.is_none()
+                && let Some(shown) = self.shown
+                && self.ahead.pass(shown.wrapping_add(1))
+            {
+                self.shown = Some(shown.wrapping_add(1));
+                continue;
+            }
+            let Some(entry) = self.pending.first_entry() else {
+                break;
+            };
             let next = entry.get();
             let in_order = self.awaiting_keyframe.is_none()
                 && self
@@ -248,9 +271,17 @@ impl ViewerConnection {
             let frame = entry.remove();
             if frame.keyframe {
                 self.awaiting_keyframe = None;
+                self.ahead.restart(Some(frame.sequence));
             }
             self.shown = Some(frame.sequence);
             self.events.push_back(ViewerEvent::Frame(frame));
+        }
+        if self.awaiting_keyframe.is_none()
+            && let Some(shown) = self.shown
+        {
+            for frame in self.ahead.release(shown, &mut self.pending) {
+                self.events.push_back(ViewerEvent::FrameAhead(frame));
+            }
         }
         self.gap_since = match self.pending.is_empty() {
             true => None,
@@ -275,6 +306,9 @@ impl ViewerConnection {
 
     /// The application applied frame `sequence`: it is acknowledged.
     pub fn frame_applied(&mut self, now: Instant, sequence: u64, keyframe: bool) {
+        let Some(sequence) = self.ahead.acknowledge(sequence) else {
+            return; // applied ahead: acknowledged with the frames before it
+        };
         if self.phase == Phase::Attached
             && let Some(sequence) = self.acks.applied(now, sequence, keyframe)
         {
@@ -317,8 +351,10 @@ impl ViewerConnection {
     /// Frame `sequence` could not be applied (a decode error): the frames handed out after it
     /// build on a broken picture, so they are taken back and a keyframe is requested.
     pub fn frame_failed(&mut self, now: Instant, sequence: u64) {
-        self.events
-            .retain(|e| !matches!(e, ViewerEvent::Frame(f) if f.sequence > sequence));
+        self.events.retain(|e| {
+            !matches!(e, ViewerEvent::Frame(f) | ViewerEvent::FrameAhead(f) if f.sequence > sequence)
+        });
+        self.ahead.restart(None);
         self.awaiting_keyframe = None;
         self.want_keyframe(now);
     }

@@ -132,6 +132,18 @@ impl FrameWindow {
         true
     }
 
+    /// Records a frame that goes beside the window: one that overtakes the frames in flight
+    /// (`super::overtake`) and is acknowledged with them. It takes no room, but its sequence
+    /// counts: the next must be newer, and acknowledging it is no error. `false` (not
+    /// recorded) for a sequence out of order.
+    pub fn sent_beside(&mut self, sequence: u64) -> bool {
+        if self.newest_sent.is_some_and(|newest| sequence <= newest) || self.needs_keyframe {
+            return false;
+        }
+        self.newest_sent = Some(sequence);
+        true
+    }
+
     /// An acknowledgement of every frame up to `sequence`.
     pub fn ack(&mut self, sequence: u64) -> Result<(), AckError> {
         self.ack_at(None, sequence)

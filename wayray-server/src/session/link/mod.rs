@@ -10,6 +10,7 @@
 mod audio;
 mod clipboard;
 mod manage;
+mod overtake;
 mod viewer;
 
 use std::os::unix::fs::PermissionsExt;
@@ -56,6 +57,8 @@ pub struct LinkConfig {
 pub struct LinkStats {
     /// Frames sent towards viewers.
     pub frames_sent: AtomicU64,
+    /// Of those, frames sent to overtake video frames in flight (`FrameAfter`).
+    pub frames_overtaking: AtomicU64,
     /// The most frames ever sent and not yet acknowledged at once.
     pub max_in_flight: AtomicU64,
     /// When the session's sound last went to a viewer, milliseconds after the link started

@@ -15,11 +15,16 @@ use wayray_protocol::session::FrameWindow;
 use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage};
 
 use super::clipboard::ClipboardLink;
+use super::overtake::Overtaking;
 use super::{LinkError, LinkReader, MAX_IN_FLIGHT, Shared, send_command};
 use crate::session::SessionCommand;
 use crate::session::encode::CacheUse;
 use crate::session::encode::pipeline::Pipeline;
 use crate::session::output::OutputConfig;
+
+/// An overtaking frame at most this large goes beside the in-flight window (it neither waits
+/// for room nor takes any); a larger one counts like any other.
+const BESIDE_MAX_BYTES: u64 = 16 * 1024;
 
 /// How long a session without a viewer keeps its encoder ready before freeing its buffers.
 const IDLE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -96,12 +101,15 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
     let packed_cursor = attach
         .capabilities
         .contains(wayray_protocol::Capabilities::CURSOR_ZSTD);
+    let overtake = attach
+        .capabilities
+        .contains(wayray_protocol::Capabilities::OVERTAKE);
     if let Some(feed) = shared.config.microphone.as_ref().filter(|_| microphone_on) {
         feed.reset();
     }
     let result = tokio::select! {
         r = requests(reader, replies, shared, flow_tx, &mut clipboard, microphone_on) => r,
-        r = display(replies, shared, flow_rx, keyframes_taken, packed_cursor) => r,
+        r = display(replies, shared, flow_rx, keyframes_taken, packed_cursor, overtake) => r,
         r = super::audio::send(replies, shared, audio_on) => r,
         () = replaced.notified() => {
             tracing::info!(viewer = %attach.viewer, "viewer replaced or detached");
@@ -284,6 +292,7 @@ async fn display(
     flow: watch::Receiver<Flow>,
     keyframes_taken: u64,
     packed_cursor: bool,
+    overtake: bool,
 ) -> Result<(), LinkError> {
     let mut frames = shared.frames.lock().await;
     // Frames are only taken while holding them, so this sees every keyframe taken since the
@@ -312,6 +321,7 @@ async fn display(
             .map_err(|_| LinkError::Closed)?;
         Ok::<u64, LinkError>(len)
     };
+    let mut overtaking = Overtaking::new(overtake);
     // The viewer shows the session's cursor itself: the current one now, then every change.
     let mut cursor = shared.cursor.subscribe();
     let current = cursor.borrow_and_update().message(packed_cursor);
@@ -340,7 +350,7 @@ async fn display(
             }
             () = replies.closed() => return Ok(()),
         };
-        let (sequence, keyframe) = (encoded.update.sequence, encoded.update.keyframe);
+        let keyframe = encoded.update.keyframe;
         if keyframe {
             shared.keyframes_taken.fetch_add(1, Ordering::SeqCst);
         }
@@ -349,18 +359,33 @@ async fn display(
         if !gate.wait_for(shared, go).await {
             return Ok(());
         }
-        let window = &mut gate.window;
-        if !window.wants(keyframe) {
+        if !gate.window.wants(keyframe) {
             continue;
         }
-        let frame = LinkFrame { sequence, keyframe };
-        let bytes = send(DisplayMessage::FrameUpdate(encoded.update), Some(frame)).await?;
-        window.sent_at(Instant::now(), sequence, keyframe, bytes);
-        shared.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
-        shared
-            .stats
-            .max_in_flight
-            .fetch_max(window.in_flight() as u64, Ordering::Relaxed);
+        let acked = gate.flow.borrow().acked;
+        for (msg, frame) in overtaking.messages(encoded.update, acked) {
+            let overtakes = matches!(msg, DisplayMessage::FrameAfter(_));
+            let bytes = send(msg, Some(frame)).await?;
+            let window = &mut gate.window;
+            if overtakes {
+                shared
+                    .stats
+                    .frames_overtaking
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            if overtakes && bytes <= BESIDE_MAX_BYTES {
+                // A small frame that overtakes the frames in flight (a typed character's
+                // echo) goes beside the window: acknowledged with them, it takes no room.
+                window.sent_beside(frame.sequence);
+            } else {
+                window.sent_at(Instant::now(), frame.sequence, frame.keyframe, bytes);
+            }
+            shared.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
+            shared
+                .stats
+                .max_in_flight
+                .fetch_max(window.in_flight() as u64, Ordering::Relaxed);
+        }
     }
 }
 

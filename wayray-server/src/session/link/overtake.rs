@@ -1,0 +1,170 @@
+//! Frames that overtake video for a viewer that takes them (capability `overtake`,
+//! docs/adr/0044): an encoded frame that plays video and changes pixels elsewhere (a typed
+//! character while a film plays) goes as two frames, the change away from the video first, and
+//! a frame away from the video waits only for the frames before the video frames it overtakes
+//! (`wayray_protocol::session::overtake`). Frames are numbered here, one by one as they go.
+
+use wayray_protocol::DisplayMessage;
+use wayray_protocol::Rect;
+use wayray_protocol::messages::display::{Codec, FrameAfter, FrameUpdate, RegionUpdate};
+use wayray_protocol::messages::link::LinkFrame;
+use wayray_protocol::session::overtake::Planner;
+
+/// Numbering and planning of one viewer's frames.
+#[derive(Debug, Default)]
+pub(super) struct Overtaking {
+    enabled: bool,
+    planner: Planner,
+    next: Option<u64>,
+}
+
+impl Overtaking {
+    /// For a viewer that takes overtaking frames (`enabled`) or not (frames go as encoded).
+    pub(super) fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            ..Self::default()
+        }
+    }
+
+    /// The messages that carry `update`, numbered, given the newest acknowledgement.
+    pub(super) fn messages(
+        &mut self,
+        update: FrameUpdate,
+        acked: Option<u64>,
+    ) -> Vec<(DisplayMessage, LinkFrame)> {
+        if !self.enabled {
+            let frame = LinkFrame {
+                sequence: update.sequence,
+                keyframe: update.keyframe,
+            };
+            return vec![(DisplayMessage::FrameUpdate(update), frame)];
+        }
+        if let Some(acked) = acked {
+            self.planner.acked(acked);
+        }
+        split(update)
+            .into_iter()
+            .map(|mut update| {
+                update.sequence = *self.next.get_or_insert(update.sequence);
+                self.next = Some(update.sequence.wrapping_add(1));
+                let frame = LinkFrame {
+                    sequence: update.sequence,
+                    keyframe: update.keyframe,
+                };
+                let after = self.planner.after(&update);
+                self.planner.sent(&update);
+                let msg = match after {
+                    Some(after) => DisplayMessage::FrameAfter(FrameAfter { after, update }),
+                    None => DisplayMessage::FrameUpdate(update),
+                };
+                (msg, frame)
+            })
+            .collect()
+    }
+}
+
+/// A frame as one or two: where it plays video and changes pixels away from the video too,
+/// the change elsewhere first, then the video (their rectangles apart, the order makes no
+/// difference to the picture).
+fn split(update: FrameUpdate) -> Vec<FrameUpdate> {
+    if update.keyframe {
+        return vec![update];
+    }
+    let (video, other): (Vec<RegionUpdate>, Vec<RegionUpdate>) = update
+        .regions
+        .iter()
+        .cloned()
+        .partition(|r| r.codec == Codec::H264);
+    let video_rects: Vec<Rect> = video.iter().map(|r| r.rect).collect();
+    let apart = other.iter().all(|r| {
+        let source = (r.codec == Codec::CopyRect).then(|| {
+            wayray_protocol::codec::copy_source(&r.payload)
+                .map(|(x, y)| Rect::new(x, y, r.rect.width, r.rect.height))
+        });
+        let rects = [Some(r.rect), source.flatten()];
+        source.is_none_or(|s| s.is_some())
+            && video_rects
+                .iter()
+                .all(|v| rects.iter().flatten().all(|rect| !rect.intersects(v)))
+    });
+    if video.is_empty() || other.is_empty() || !apart {
+        return vec![update];
+    }
+    let with = |regions| FrameUpdate {
+        regions,
+        ..update.clone()
+    };
+    vec![with(other), with(video)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(codec: Codec, rect: Rect) -> RegionUpdate {
+        RegionUpdate {
+            rect,
+            codec,
+            payload: vec![1, 2, 3],
+        }
+    }
+
+    fn update(sequence: u64, keyframe: bool, regions: Vec<RegionUpdate>) -> FrameUpdate {
+        FrameUpdate {
+            sequence,
+            output_width: 1280,
+            output_height: 800,
+            keyframe,
+            regions,
+        }
+    }
+
+    const VIDEO: Rect = Rect::new(0, 0, 640, 360);
+    const LINE: Rect = Rect::new(0, 700, 1280, 20);
+
+    #[test]
+    fn a_typed_character_during_a_film_goes_first_and_overtakes_the_film() {
+        let mut overtaking = Overtaking::new(true);
+        let sent = overtaking.messages(update(7, true, vec![region(Codec::Solid, VIDEO)]), None);
+        assert_eq!(
+            sent[0].1.sequence, 7,
+            "numbering starts where the encoder's does"
+        );
+        let film = overtaking.messages(update(9, false, vec![region(Codec::H264, VIDEO)]), Some(7));
+        assert_eq!(film[0].1.sequence, 8, "numbered as they go");
+        let both = vec![region(Codec::H264, VIDEO), region(Codec::Palette, LINE)];
+        let sent = overtaking.messages(update(10, false, both), Some(7));
+        assert_eq!(sent.len(), 2);
+        let DisplayMessage::FrameAfter(echo) = &sent[0].0 else {
+            panic!("the echo goes first, overtaking: {:?}", sent[0].0);
+        };
+        assert_eq!((echo.after, echo.update.sequence), (7, 9));
+        assert_eq!(echo.update.regions[0].codec, Codec::Palette);
+        let DisplayMessage::FrameUpdate(film) = &sent[1].0 else {
+            panic!("then the film in sequence");
+        };
+        assert_eq!((film.sequence, film.regions[0].codec), (10, Codec::H264));
+    }
+
+    #[test]
+    fn frames_stay_whole_where_the_change_touches_the_video_or_the_viewer_does_not_overtake() {
+        let mut overtaking = Overtaking::new(true);
+        overtaking.messages(update(1, true, vec![]), None);
+        let over_video = vec![
+            region(Codec::H264, VIDEO),
+            region(Codec::Palette, Rect::new(600, 300, 100, 100)),
+        ];
+        assert_eq!(
+            overtaking
+                .messages(update(2, false, over_video), None)
+                .len(),
+            1
+        );
+        let mut old = Overtaking::new(false);
+        let both = vec![region(Codec::H264, VIDEO), region(Codec::Palette, LINE)];
+        let sent = old.messages(update(5, false, both), None);
+        assert_eq!(sent.len(), 1);
+        assert!(matches!(&sent[0].0, DisplayMessage::FrameUpdate(u) if u.sequence == 5));
+    }
+}
