@@ -29,7 +29,7 @@ pub enum DisplayMessage {
     PackedCursor(PackedCursor),
     /// A frame the viewer may apply as soon as frame `after` is applied, ahead of the
     /// frames between, which only play video elsewhere (only with
-    /// [`crate::Capabilities::OVERTAKE`]; see [`crate::session::overtake`]).
+    /// [`crate::Capabilities::OVERTAKE`]; the rules are in `session::overtake`).
     FrameAfter(FrameAfter),
 }
 

@@ -1,7 +1,7 @@
 //! Applies the layout of [`super::arrange`]: a changed size is configured (once the surface had
 //! its first configure, which its first commit asks for), each surface's place is kept with it
-//! (drawing, `super::render`, and finding surfaces under the pointer read it there), and the
-//! area no exclusive zone covers becomes the window manager's work area.
+//! (drawing and finding surfaces under the pointer read it there), and the area no exclusive
+//! zone covers becomes the window manager's work area.
 //!
 //! Smithay's own `LayerMap::arrange` stretches a given size between opposite anchors and takes
 //! exclusive zones in mapping order, and the places it finds are private to it, so WayRay
