@@ -15,7 +15,7 @@
 //! Run: `cargo bench -p wayray-tests --bench bandwidth`; `BENCH_LINKS=5,20` runs only part 2
 //! over those links (Mbit/s; 0 is unshaped loopback), `BENCH_QUALITY_ONLY=1` only part 1.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use wayray_client::{Framebuffer, PinPolicy, Viewer};
@@ -23,7 +23,8 @@ use wayray_protocol::Rect;
 use wayray_protocol::messages::display::Codec;
 use wayray_protocol::session::rate::{MAX_KBPS, RateLimits};
 use wayray_server::session::encode::{Encoder, FrameInput};
-use wayray_tests::fixture::{Fixture, run_with_timeout};
+use wayray_tests::film::{film_and_terminal, make_clip};
+use wayray_tests::fixture::Fixture;
 use wayray_tests::keys::type_codes;
 use wayray_tests::pointer::alt_drag;
 use wayray_tests::programs::require;
@@ -66,27 +67,6 @@ fn psnr(a: &[u8], b: &[u8]) -> f64 {
 
 fn overlaps(a: Rect, b: Rect) -> bool {
     a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
-}
-
-/// A test clip of `source` (an FFmpeg lavfi graph), `seconds` long, as `name` in `dir`.
-fn make_clip(ffmpeg: &Path, dir: &Path, name: &str, source: &str, seconds: u32) -> PathBuf {
-    let clip = dir.join(name);
-    let mut make = std::process::Command::new(ffmpeg);
-    make.args(["-loglevel", "error", "-f", "lavfi", "-i"])
-        .arg(source)
-        .args([
-            "-t",
-            &seconds.to_string(),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-        ])
-        .args(["-crf", "18", "-pix_fmt", "yuv420p", "-y"])
-        .arg(&clip);
-    let out = run_with_timeout(make, Duration::from_secs(120));
-    assert!(out.status.success(), "cannot make the test clip");
-    clip
 }
 
 /// The clip's first `count` frames as BGRA.
@@ -319,24 +299,7 @@ async fn setup(foot: &Path, mpv: &Path, clip: &Path, video: RateLimits) -> (Fixt
     let mut fixture = Fixture::new("bench-bandwidth", VW, 800);
     let state = fixture.dir.path().join("state");
     let served = serve_with(&fixture, "bench", &state, 2, video);
-    let mut command = fixture.command(mpv);
-    command
-        .args(["--vo=wlshm", "--no-audio", "--really-quiet", "--loop=inf"])
-        .arg(clip);
-    fixture.spawn(command);
-    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
-    fixture.spawn_foot(
-        foot,
-        "[cursor]\nblink=no\n",
-        &[
-            "--window-size-pixels=1280x160",
-            "sh",
-            "-c",
-            "PS1='$ ' exec sh",
-        ],
-    );
-    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 2);
-    std::thread::sleep(Duration::from_secs(1));
+    film_and_terminal(&mut fixture, mpv, foot, clip);
     let options = viewer_options(&served, &fixture, PinPolicy::AcceptNew, "bench");
     let mut viewer = Viewer::connect(&options).await.expect("connect");
     // foot opens centred over the video: move it below (y 650 on).

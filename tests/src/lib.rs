@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod daemon;
 pub mod desk_sound;
 pub mod etcd;
+pub mod film;
 pub mod fixture;
 pub mod keys;
 pub mod load;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use wayray_client::Viewer;
 use wayray_tests::daemon::Daemon;
-use wayray_tests::fixture::run_with_timeout;
+use wayray_tests::film::make_clip;
 use wayray_tests::pointer::watch;
 use wayray_tests::programs::require;
 use wayray_tests::relay::{Shape, start_shaped};
@@ -28,18 +28,8 @@ async fn the_video_is_capped_below_a_slow_viewer_link() {
     // A clip anyone can read (the session may run as another user).
     let clips = RuntimeDir::new("bandwidth-clip").unwrap();
     std::fs::set_permissions(clips.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let clip = clips.path().join("noise.mp4");
-    let mut make = std::process::Command::new(&ffmpeg);
-    make.args(["-loglevel", "error", "-f", "lavfi", "-i"])
-        .arg("testsrc2=size=480x320:rate=30,noise=alls=20:allf=t")
-        .args(["-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-y"])
-        .arg(&clip);
-    assert!(
-        run_with_timeout(make, Duration::from_secs(60))
-            .status
-            .success(),
-        "cannot make the clip"
-    );
+    let noise = "testsrc2=size=480x320:rate=30,noise=alls=20:allf=t";
+    let clip = make_clip(&ffmpeg, clips.path(), "noise.mp4", noise, 4);
     std::fs::set_permissions(&clip, std::fs::Permissions::from_mode(0o644)).unwrap();
 
     let relay = start_shaped(

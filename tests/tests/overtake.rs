@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use wayray_client::{PinPolicy, Viewer};
-use wayray_tests::fixture::{Fixture, run_with_timeout};
+use wayray_tests::film::{film_and_terminal, make_clip};
+use wayray_tests::fixture::Fixture;
 use wayray_tests::keys::type_codes;
 use wayray_tests::pointer::{alt_drag, watch};
 use wayray_tests::programs::require;
@@ -21,39 +22,12 @@ async fn typed_echoes_overtake_the_video_and_the_terminal_ends_exact() {
         return;
     };
     let clips = RuntimeDir::new("overtake-clip").unwrap();
-    let clip = clips.path().join("noise.mp4");
-    let mut make = std::process::Command::new(&ffmpeg);
-    make.args(["-loglevel", "error", "-f", "lavfi", "-i"])
-        .arg("testsrc2=size=480x320:rate=30,noise=alls=20:allf=t")
-        .args(["-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-y"])
-        .arg(&clip);
-    assert!(
-        run_with_timeout(make, Duration::from_secs(60))
-            .status
-            .success()
-    );
-
+    let noise = "testsrc2=size=480x320:rate=30,noise=alls=20:allf=t";
+    let clip = make_clip(&ffmpeg, clips.path(), "noise.mp4", noise, 4);
     let mut fixture = Fixture::new("overtake", 1280, 800);
     let state = fixture.dir.path().join("state");
     let served = serve_with(&fixture, "t", &state, 2, Default::default());
-    let mut command = fixture.command(&mpv);
-    command
-        .args(["--vo=wlshm", "--no-audio", "--really-quiet", "--loop=inf"])
-        .arg(&clip);
-    fixture.spawn(command);
-    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 1);
-    fixture.spawn_foot(
-        &foot,
-        "[cursor]\nblink=no\n",
-        &[
-            "--window-size-pixels=1280x160",
-            "sh",
-            "-c",
-            "PS1='$ ' exec sh",
-        ],
-    );
-    fixture.wait_for(Duration::from_secs(20), |s| s.windows == 2);
-    std::thread::sleep(Duration::from_secs(1));
+    film_and_terminal(&mut fixture, &mpv, &foot, &clip);
 
     let relay = start_shaped(
         served.addr,

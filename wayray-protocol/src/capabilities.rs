@@ -80,15 +80,14 @@ impl Capabilities {
     ];
 
     /// Everything this build implements on both sides: what a viewer announces in its hello
-    /// and what a server offers. H.264 (4:2:0 and 4:4:4) only when FFmpeg is built in. A server offers
-    /// [`Capabilities::LOGIN`] only where login is enabled and [`Capabilities::CLIPBOARD`] only
-    /// where its policy allows a direction, [`Capabilities::AUDIO`] and
-    /// [`Capabilities::MICROPHONE`] only where its configuration gives sessions sound and
-    /// allows microphones (a session without a sound server then sends none and ignores the
-    /// microphone); a
-    /// viewer announces the clipboard only when it shares the desk's, audio only when it has
-    /// somewhere to play it, the microphone only when its user turned it on (each removes
-    /// what it does not use).
+    /// and what a server offers. H.264 (4:2:0 and 4:4:4) only when FFmpeg is built in. A
+    /// server offers [`Capabilities::LOGIN`] only where login is enabled and
+    /// [`Capabilities::CLIPBOARD`] only where its policy allows a direction,
+    /// [`Capabilities::AUDIO`] and [`Capabilities::MICROPHONE`] only where its configuration
+    /// gives sessions sound and allows microphones (a session without a sound server then
+    /// sends none and ignores the microphone); a viewer announces the clipboard only when it
+    /// shares the desk's, audio only when it has somewhere to play it, the microphone only when
+    /// its user turned it on (each removes what it does not use).
     pub fn implemented() -> Self {
         let base = Self::CURSOR
             | Self::COPY_RECT

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::Rect;
-use crate::messages::display::{Codec, FrameUpdate};
+use crate::messages::display::{Codec, FrameUpdate, RegionUpdate};
 
 /// The viewer's side: frames that may go ahead, and those that went.
 #[derive(Clone, Debug, Default)]
@@ -149,7 +149,7 @@ impl Planner {
         if update.keyframe || update.regions.iter().any(|r| r.codec == Codec::H264) {
             return None;
         }
-        let touched = touched(update);
+        let touched = touched(&update.regions);
         let mut after = None;
         for (seq, video) in self.in_flight.iter().rev() {
             match video {
@@ -173,10 +173,11 @@ fn video_only(update: &FrameUpdate) -> bool {
         && update.regions.iter().all(|r| r.codec == Codec::H264)
 }
 
-/// The rectangles a frame writes or copies from.
-fn touched(update: &FrameUpdate) -> Vec<Rect> {
-    let mut rects = Vec::with_capacity(update.regions.len());
-    for region in &update.regions {
+/// The rectangles `regions` write or copy from (a copy whose source cannot be read touches
+/// everything).
+pub fn touched(regions: &[RegionUpdate]) -> Vec<Rect> {
+    let mut rects = Vec::with_capacity(regions.len());
+    for region in regions {
         rects.push(region.rect);
         if region.codec == Codec::CopyRect {
             match crate::codec::copy_source(&region.payload) {
@@ -189,7 +190,8 @@ fn touched(update: &FrameUpdate) -> Vec<Rect> {
     rects
 }
 
-fn disjoint(a: &[Rect], b: &[Rect]) -> bool {
+/// Whether no rectangle of `a` shares a pixel with one of `b`.
+pub fn disjoint(a: &[Rect], b: &[Rect]) -> bool {
     a.iter().all(|x| b.iter().all(|y| !x.intersects(y)))
 }
 

@@ -106,16 +106,25 @@ fn place(bounds: Rectangle<i32, Logical>, request: &Request) -> Placement {
 }
 
 /// Start and length on one axis of `length` at `start`, for a requested `size` anchored to
-/// the low and high ends (each with its margin).
+/// the low and high ends (each with its margin). Margins are the client's own numbers (any
+/// `i32`, negative too): the arithmetic saturates.
 fn axis(start: i32, length: i32, size: i32, low: (bool, i32), high: (bool, i32)) -> (i32, i32) {
-    let margins = if low.0 { low.1 } else { 0 } + if high.0 { high.1 } else { 0 };
-    let space = (length - margins).max(1);
+    let low_margin = if low.0 { low.1 } else { 0 };
+    let high_margin = if high.0 { high.1 } else { 0 };
+    let space = length
+        .saturating_sub(low_margin.saturating_add(high_margin))
+        .max(1);
     let size = if size <= 0 { space } else { size.min(space) };
     let at = match (low.0, high.0) {
-        (true, true) => start + low.1 + (space - size) / 2,
-        (true, false) => start + low.1,
-        (false, true) => start + length - size - high.1,
-        (false, false) => start + (length - size) / 2,
+        (true, true) => start
+            .saturating_add(low.1)
+            .saturating_add((space - size) / 2),
+        (true, false) => start.saturating_add(low.1),
+        (false, true) => start
+            .saturating_add(length)
+            .saturating_sub(size)
+            .saturating_sub(high.1),
+        (false, false) => start.saturating_add((length - size) / 2),
     };
     (at, size)
 }

@@ -122,3 +122,20 @@ fn sizes_larger_than_the_output_or_huge_zones_stay_inside_it() {
     assert_eq!(free.size.w, 0);
     assert!(placements[0].size.w <= 1280 && placements[0].size.h <= 720);
 }
+
+#[test]
+fn any_margins_a_client_gives_are_placed_without_overflow() {
+    for margin in [i32::MAX, i32::MIN, -5] {
+        let mut wild = panel(Anchor::all(), (0, 0), u32::MAX);
+        wild.margin = Margins {
+            top: margin,
+            right: margin,
+            bottom: margin,
+            left: margin,
+        };
+        let mut right = request(Anchor::RIGHT | Anchor::BOTTOM, (i32::MAX, i32::MAX));
+        right.margin = wild.margin;
+        let (placements, _) = arrange(output(), &[wild, right]);
+        assert!(placements.iter().all(|p| p.size.w >= 1 && p.size.h >= 1));
+    }
+}

@@ -1,8 +1,8 @@
 //! Layer surfaces (wlr-layer-shell) in the session: arranged on the output whenever one
-//! commits ([`arrange`]), configured on their first commit, given the keyboard when they ask for it
-//! (`exclusive` at once, and kept from windows and other layers while it is on the top or
-//! overlay layer; `on_demand` on a click, and when it appears above the windows), and found under the pointer above or below the
-//! windows according to their layer.
+//! commits ([`arrange`]), configured on their first commit, given the keyboard when they ask
+//! for it (`exclusive` at once, and kept from windows and other layers while it is on the top
+//! or overlay layer; `on_demand` on a click, and when it appears above the windows), and found
+//! under the pointer above or below the windows according to their layer ([`render`]).
 
 use smithay::backend::renderer::utils::with_renderer_surface_state;
 use smithay::desktop::{LayerSurface, WindowSurfaceType, layer_map_for_output};

@@ -8,7 +8,7 @@ use wayray_protocol::DisplayMessage;
 use wayray_protocol::Rect;
 use wayray_protocol::messages::display::{Codec, FrameAfter, FrameUpdate, RegionUpdate};
 use wayray_protocol::messages::link::LinkFrame;
-use wayray_protocol::session::overtake::Planner;
+use wayray_protocol::session::overtake::{Planner, disjoint, touched};
 
 /// Numbering and planning of one viewer's frames.
 #[derive(Debug, Default)]
@@ -66,36 +66,43 @@ impl Overtaking {
 
 /// A frame as one or two: where it plays video and changes pixels away from the video too,
 /// the change elsewhere first, then the video (their rectangles apart, the order makes no
-/// difference to the picture).
+/// difference to the picture). Regions are moved, not copied.
 fn split(update: FrameUpdate) -> Vec<FrameUpdate> {
-    if update.keyframe {
-        return vec![update];
-    }
-    let (video, other): (Vec<RegionUpdate>, Vec<RegionUpdate>) = update
+    let is_video = |r: &&RegionUpdate| r.codec == Codec::H264;
+    let video_rects: Vec<Rect> = update
         .regions
         .iter()
-        .cloned()
-        .partition(|r| r.codec == Codec::H264);
-    let video_rects: Vec<Rect> = video.iter().map(|r| r.rect).collect();
-    let apart = other.iter().all(|r| {
-        let source = (r.codec == Codec::CopyRect).then(|| {
-            wayray_protocol::codec::copy_source(&r.payload)
-                .map(|(x, y)| Rect::new(x, y, r.rect.width, r.rect.height))
-        });
-        let rects = [Some(r.rect), source.flatten()];
-        source.is_none_or(|s| s.is_some())
-            && video_rects
-                .iter()
-                .all(|v| rects.iter().flatten().all(|rect| !rect.intersects(v)))
-    });
-    if video.is_empty() || other.is_empty() || !apart {
+        .filter(is_video)
+        .map(|r| r.rect)
+        .collect();
+    let rest = update.regions.iter().filter(|r| !is_video(r));
+    let touched_rest: Vec<Rect> = rest
+        .flat_map(|r| touched(std::slice::from_ref(r)))
+        .collect();
+    if update.keyframe
+        || video_rects.is_empty()
+        || touched_rest.is_empty()
+        || !disjoint(&touched_rest, &video_rects)
+    {
         return vec![update];
     }
-    let with = |regions| FrameUpdate {
+    let FrameUpdate {
+        sequence,
+        output_width,
+        output_height,
+        keyframe,
         regions,
-        ..update.clone()
+    } = update;
+    let (video, other): (Vec<RegionUpdate>, Vec<RegionUpdate>) =
+        regions.into_iter().partition(|r| r.codec == Codec::H264);
+    let frame = |regions| FrameUpdate {
+        sequence,
+        output_width,
+        output_height,
+        keyframe,
+        regions,
     };
-    vec![with(other), with(video)]
+    vec![frame(other), frame(video)]
 }
 
 #[cfg(test)]
@@ -152,14 +159,15 @@ mod tests {
         let mut overtaking = Overtaking::new(true);
         overtaking.messages(update(1, true, vec![]), None);
         let over_video = vec![
+            region(Codec::Palette, LINE),
             region(Codec::H264, VIDEO),
             region(Codec::Palette, Rect::new(600, 300, 100, 100)),
         ];
-        assert_eq!(
-            overtaking
-                .messages(update(2, false, over_video), None)
-                .len(),
-            1
+        let sent = overtaking.messages(update(2, false, over_video.clone()), None);
+        assert_eq!(sent.len(), 1);
+        assert!(
+            matches!(&sent[0].0, DisplayMessage::FrameUpdate(u) if u.regions == over_video),
+            "kept whole, in the encoder's order"
         );
         let mut old = Overtaking::new(false);
         let both = vec![region(Codec::H264, VIDEO), region(Codec::Palette, LINE)];
