@@ -27,8 +27,8 @@ pub enum DisplayMessage {
     /// The cursor is this image, its pixels zstd-compressed (only with
     /// [`crate::Capabilities::CURSOR_ZSTD`]).
     PackedCursor(PackedCursor),
-    /// A frame the viewer may apply as soon as frame `after` is applied, ahead of the
-    /// frames between, which only play video elsewhere (only with
+    /// A frame the viewer may apply as soon as frame `after` is applied (in sequence or
+    /// ahead of it), ahead of the frames between, which only play video elsewhere (only with
     /// [`crate::Capabilities::OVERTAKE`]; the rules are in `session::overtake`).
     FrameAfter(FrameAfter),
 }
@@ -37,7 +37,8 @@ pub enum DisplayMessage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub struct FrameAfter {
-    /// The frame it waits for (older than `update.sequence - 1`).
+    /// The frame it waits for (older than `update.sequence`; the one just before it where
+    /// that one may go ahead of video frames itself).
     pub after: u64,
     /// The frame; never a keyframe.
     pub update: FrameUpdate,
@@ -278,7 +279,7 @@ impl WireMessage for DisplayMessage {
             Self::CursorShape(_) => Ok(()),
             Self::PackedCursor(packed) => packed.validate(),
             Self::FrameAfter(frame) => {
-                if frame.update.keyframe || frame.after.saturating_add(1) >= frame.update.sequence {
+                if frame.update.keyframe || frame.after >= frame.update.sequence {
                     return Err(ValidationError::OutOfRange {
                         field: "frame after",
                         detail: format!(

@@ -87,6 +87,9 @@ pub enum LinkReply {
     /// An audio datagram for the viewer (an encoded `AudioMessage`, sent as it is), only to a
     /// viewer that negotiated audio.
     Audio(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// As `Display`, for a frame that only plays video to a viewer that lets frames overtake
+    /// it: the daemon may spread its bytes over time (`session::pace`).
+    PacedDisplay(LinkDisplay),
 }
 
 /// A display message on its way to the viewer.
@@ -216,6 +219,7 @@ impl WireMessage for LinkReply {
         "ViewerDetached",
         "Clipboard",
         "Audio",
+        "PacedDisplay",
     ];
 
     fn name(&self) -> &'static str {
@@ -231,6 +235,7 @@ impl WireMessage for LinkReply {
             Self::ViewerDetached => "ViewerDetached",
             Self::Clipboard(_) => "Clipboard",
             Self::Audio(_) => "Audio",
+            Self::PacedDisplay(_) => "PacedDisplay",
         }
     }
 
@@ -245,6 +250,7 @@ impl WireMessage for LinkReply {
             Self::Error(text) => check_len("error", text, MAX_TEXT),
             Self::Clipboard(msg) => msg.validate(),
             Self::Display(_)
+            | Self::PacedDisplay(_)
             | Self::Screenshot(_)
             | Self::Started(_)
             | Self::Stopping

@@ -20,6 +20,7 @@ pub mod ack_hold;
 pub mod budget;
 pub mod clipboard;
 pub mod overtake;
+pub mod pace;
 pub mod rate;
 pub mod recent;
 pub mod rtt;

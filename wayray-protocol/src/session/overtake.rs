@@ -62,28 +62,37 @@ impl Ahead {
     }
 
     /// The waiting frames that may go now that every frame up to `shown` is handed out, in
-    /// order; each is taken out of `pending` and remembered as gone ahead.
+    /// order: those whose frame is handed out, in sequence or ahead (a frame may wait for one
+    /// that overtook the video itself); each is taken out of `pending` and remembered as gone
+    /// ahead.
     pub fn release(
         &mut self,
         shown: u64,
         pending: &mut BTreeMap<u64, FrameUpdate>,
     ) -> Vec<FrameUpdate> {
-        let ready: Vec<u64> = self
-            .waits_for
-            .iter()
-            .filter(|(seq, after)| **after <= shown && **seq > shown.wrapping_add(1))
-            .map(|(seq, _)| *seq)
-            .collect();
         let mut out = Vec::new();
-        for seq in ready {
-            self.waits_for.remove(&seq);
-            if self.went.len() < MAX_AHEAD
-                && self.unacknowledged.len() < MAX_AHEAD
-                && let Some(frame) = pending.remove(&seq)
-            {
-                self.went.insert(seq);
-                self.unacknowledged.insert(seq);
-                out.push(frame);
+        loop {
+            let ready: Vec<u64> = self
+                .waits_for
+                .iter()
+                .filter(|(seq, after)| {
+                    (**after <= shown || self.went.contains(after)) && **seq > shown.wrapping_add(1)
+                })
+                .map(|(seq, _)| *seq)
+                .collect();
+            if ready.is_empty() {
+                break;
+            }
+            for seq in ready {
+                self.waits_for.remove(&seq);
+                if self.went.len() < MAX_AHEAD
+                    && self.unacknowledged.len() < MAX_AHEAD
+                    && let Some(frame) = pending.remove(&seq)
+                {
+                    self.went.insert(seq);
+                    self.unacknowledged.insert(seq);
+                    out.push(frame);
+                }
             }
         }
         // Frames that went in sequence no longer wait.
@@ -144,12 +153,22 @@ impl Planner {
     }
 
     /// The frame `update` (numbered next) may wait for instead of the one just before it, if
-    /// it may overtake any; `None`: it goes in sequence.
+    /// it may overtake any; `None`: it goes in sequence. The frame it waits for may itself go
+    /// ahead of video frames before it, so `update` must be apart from every video frame in
+    /// flight, not only from those it overtakes.
     pub fn after(&self, update: &FrameUpdate) -> Option<u64> {
         if update.keyframe || update.regions.iter().any(|r| r.codec == Codec::H264) {
             return None;
         }
         let touched = touched(&update.regions);
+        let apart = self
+            .in_flight
+            .iter()
+            .filter_map(|(_, video)| video.as_ref())
+            .all(|rects| disjoint(rects, &touched));
+        if !apart {
+            return None;
+        }
         let mut after = None;
         for (seq, video) in self.in_flight.iter().rev() {
             match video {
@@ -157,8 +176,14 @@ impl Planner {
                 _ => break,
             }
         }
-        // `after` is the oldest frame it overtakes: it waits for the one before that.
-        let oldest = after?;
+        let Some(oldest) = after else {
+            // Nothing right before it to overtake, but the frame just before it may itself go
+            // ahead of video frames: then this one follows it there.
+            let newest = self.in_flight.back().map(|(seq, _)| *seq)?;
+            let video = self.in_flight.iter().any(|(_, video)| video.is_some());
+            return (video && newest.checked_add(1) == Some(update.sequence)).then_some(newest);
+        };
+        // `oldest` is the oldest frame it overtakes: it waits for the one before that.
         let before = oldest.checked_sub(1)?;
         (self.acked.is_some_and(|a| a >= before)
             || self.in_flight.iter().any(|(seq, _)| *seq == before))
@@ -166,8 +191,8 @@ impl Planner {
     }
 }
 
-/// Whether a frame only plays video.
-fn video_only(update: &FrameUpdate) -> bool {
+/// Whether a frame only plays video (the frames others may overtake).
+pub fn video_only(update: &FrameUpdate) -> bool {
     !update.keyframe
         && !update.regions.is_empty()
         && update.regions.iter().all(|r| r.codec == Codec::H264)

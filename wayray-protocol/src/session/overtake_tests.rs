@@ -41,15 +41,22 @@ fn typed(sequence: u64) -> FrameUpdate {
     )
 }
 
+/// The first frame, a keyframe.
+fn keyframe() -> FrameUpdate {
+    frame(1, true, vec![region(Codec::Solid, VIDEO, vec![0; 4])])
+}
+
+/// A planner whose keyframe was sent and acknowledged.
+fn keyframe_applied() -> Planner {
+    let mut planner = Planner::default();
+    planner.sent(&keyframe());
+    planner.acked(1);
+    planner
+}
+
 #[test]
 fn a_frame_away_from_the_video_overtakes_the_video_frames_in_flight() {
-    let mut planner = Planner::default();
-    planner.sent(&frame(
-        1,
-        true,
-        vec![region(Codec::Solid, VIDEO, vec![0; 4])],
-    ));
-    planner.acked(1);
+    let mut planner = keyframe_applied();
     planner.sent(&video(2));
     planner.sent(&video(3));
     assert_eq!(
@@ -66,19 +73,41 @@ fn a_frame_away_from_the_video_overtakes_the_video_frames_in_flight() {
     planner.sent(&typed(6));
     assert_eq!(
         planner.after(&typed(7)),
-        None,
-        "right after a lossless frame"
+        Some(6),
+        "right after a lossless frame that may go ahead of the video in flight: follows it"
     );
+    planner.acked(5);
+    assert_eq!(
+        planner.after(&typed(7)),
+        None,
+        "no video in flight: in sequence"
+    );
+    planner.sent(&video(7));
+    planner.sent(&typed(8));
+    planner.sent(&typed(9));
+    assert_eq!(planner.after(&typed(11)), None, "not the next frame");
+}
+
+#[test]
+fn a_frame_stays_apart_from_every_video_frame_in_flight() {
+    let mut planner = keyframe_applied();
+    planner.sent(&video(2));
+    planner.sent(&typed(3));
+    planner.sent(&frame(
+        4,
+        false,
+        vec![region(Codec::H264, LINE, vec![0; 4])],
+    ));
+    // 5 would overtake 4 (apart) and wait for 3, which may go ahead of 2: it must be apart
+    // from 2 as well.
+    let over_video = frame(5, false, vec![region(Codec::Palette, VIDEO, vec![1; 4])]);
+    assert_eq!(planner.after(&over_video), None);
 }
 
 #[test]
 fn a_frame_that_touches_the_video_or_plays_it_goes_in_sequence() {
     let mut planner = Planner::default();
-    planner.sent(&frame(
-        1,
-        true,
-        vec![region(Codec::Solid, VIDEO, vec![0; 4])],
-    ));
+    planner.sent(&keyframe());
     planner.sent(&video(2));
     let over = frame(
         3,

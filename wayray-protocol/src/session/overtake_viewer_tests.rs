@@ -112,10 +112,41 @@ fn an_echo_waits_for_the_frame_it_names_and_a_keyframe_drops_it() {
     // A keyframe after it supersedes it.
     viewer.handle_display(now, key(5), 4);
     assert_eq!(drain(&mut viewer).0, vec![(5, false)]);
-    // A frame naming a later frame than its own predecessor is a protocol error.
+    // A frame naming itself or a later frame is a protocol error.
     let bad = DisplayMessage::FrameAfter(FrameAfter {
-        after: 6,
+        after: 7,
         update: update(7, false, Codec::Palette, LINE),
     });
     assert!(crate::WireMessage::validate(&bad).is_err());
+}
+
+#[test]
+fn a_frame_follows_one_that_went_ahead_of_the_video() {
+    let now = Instant::now();
+    let mut viewer = attached();
+    let key = DisplayMessage::FrameUpdate(update(1, true, Codec::Solid, Rect::new(0, 0, 800, 600)));
+    viewer.handle_display(now, key, 0);
+    drain(&mut viewer);
+    let after = |after, seq| {
+        DisplayMessage::FrameAfter(FrameAfter {
+            after,
+            update: update(seq, false, Codec::Palette, LINE),
+        })
+    };
+    // 2 plays video; 3 overtakes it; 4 (right after 3) and 6 (after 3, over the video in 5)
+    // follow 3 ahead of 2 and 5, arriving before 3.
+    viewer.handle_display(now, after(3, 6), 6);
+    viewer.handle_display(now, after(3, 4), 4);
+    assert_eq!(drain(&mut viewer), (vec![], vec![]), "3 has not come");
+    viewer.handle_display(now, after(1, 3), 3);
+    assert_eq!(
+        drain(&mut viewer),
+        (vec![(3, true), (4, true), (6, true)], vec![]),
+        "each once the frame it names went, in order; none acknowledged before 2"
+    );
+    let video = |seq| DisplayMessage::FrameUpdate(update(seq, false, Codec::H264, VIDEO));
+    viewer.handle_display(now, video(2), 2);
+    assert_eq!(drain(&mut viewer), (vec![(2, false)], vec![4]));
+    viewer.handle_display(now, video(5), 5);
+    assert_eq!(drain(&mut viewer), (vec![(5, false)], vec![6]));
 }

@@ -22,6 +22,11 @@ pub const BASE_WINDOW: Duration = Duration::from_secs(10);
 pub const QUEUE_HIGH: Duration = Duration::from_millis(10);
 /// A queue this short leaves room to grow (and makes a loss count as congestion above it).
 pub const QUEUE_LOW: Duration = Duration::from_millis(3);
+/// [`QUEUE_HIGH`] where the video is paced (`session::pace`): its frames no longer arrive
+/// in bursts, so a queue this long already means the pace is above what the link carries.
+pub const PACED_QUEUE_HIGH: Duration = Duration::from_millis(3);
+/// [`QUEUE_LOW`] where the video is paced.
+pub const PACED_QUEUE_LOW: Duration = Duration::from_millis(1);
 /// After a decrease, how long the queue gets to drain before the next one.
 pub const HOLD: Duration = Duration::from_millis(500);
 /// Share of the rate sent that the cap drops to (less the queue's length in seconds).
@@ -97,6 +102,9 @@ pub struct TransportSample {
 #[derive(Clone, Debug)]
 pub struct RateController {
     limits: RateLimits,
+    /// The queue that means congestion, and the one that leaves room to grow.
+    queue_high: Duration,
+    queue_low: Duration,
     target_kbps: f64,
     announced_kbps: u32,
     rtts: RecentMin,
@@ -116,6 +124,8 @@ impl RateController {
         };
         Self {
             limits,
+            queue_high: QUEUE_HIGH,
+            queue_low: QUEUE_LOW,
             target_kbps: f64::from(limits.start_kbps),
             announced_kbps: limits.start_kbps,
             rtts: RecentMin::new(BASE_WINDOW),
@@ -123,6 +133,14 @@ impl RateController {
             lost_packets: 0,
             last_decrease: None,
         }
+    }
+
+    /// For a video that is paced (`session::pace`): the shorter queues
+    /// ([`PACED_QUEUE_HIGH`], [`PACED_QUEUE_LOW`]).
+    pub fn paced(mut self) -> Self {
+        self.queue_high = PACED_QUEUE_HIGH;
+        self.queue_low = PACED_QUEUE_LOW;
+        self
     }
 
     /// The cap now, kbit/s.
@@ -155,7 +173,7 @@ impl RateController {
         self.lost_packets = self.lost_packets.max(sample.lost_packets);
 
         let queue = self.queue();
-        let congested = queue > QUEUE_HIGH || (lost && queue > QUEUE_LOW);
+        let congested = queue > self.queue_high || (lost && queue > self.queue_low);
         let held = self
             .last_decrease
             .is_some_and(|t| now.saturating_duration_since(t) < HOLD);
@@ -169,7 +187,7 @@ impl RateController {
                 self.target_kbps = below.max(f64::from(self.limits.min_kbps));
                 self.last_decrease = Some(now);
             }
-        } else if queue < QUEUE_LOW && sent >= self.target_kbps / 2.0 {
+        } else if queue < self.queue_low && sent >= self.target_kbps / 2.0 {
             self.target_kbps = (self.target_kbps * INCREASE).min(f64::from(self.limits.max_kbps));
         }
         let target = self.target_kbps();

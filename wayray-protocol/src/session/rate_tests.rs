@@ -52,8 +52,21 @@ impl Link {
 /// Runs a video wanting `wanted_kbps` over `link` for `secs`; returns (mean queue over the
 /// last half, mean rate sent over the last half, the controller).
 fn run(link: &mut Link, wanted_kbps: f64, secs: u64) -> (Duration, f64, RateController) {
+    run_with(
+        link,
+        RateController::new(RateLimits::default()),
+        wanted_kbps,
+        secs,
+    )
+}
+
+fn run_with(
+    link: &mut Link,
+    mut rate: RateController,
+    wanted_kbps: f64,
+    secs: u64,
+) -> (Duration, f64, RateController) {
     let t0 = Instant::now();
-    let mut rate = RateController::new(RateLimits::default());
     let ticks = (secs * 1000 / TICK.as_millis() as u64) as u32;
     let (mut queue, mut sent, mut counted) = (Duration::ZERO, 0.0, 0u32);
     for i in 0..ticks {
@@ -84,6 +97,26 @@ fn on_slow_links_the_video_fills_the_link_without_a_standing_queue() {
             sent > 0.6 * capacity && sent < 1.05 * capacity,
             "{capacity} kbit/s: mean rate sent {sent:.0} kbit/s"
         );
+    }
+}
+
+#[test]
+fn a_paced_video_keeps_a_queue_of_a_few_milliseconds() {
+    for capacity in [2_000.0, 5_000.0] {
+        let mut link = Link::new(capacity);
+        let paced = RateController::new(RateLimits::default()).paced();
+        let (queue, sent, _) = run_with(&mut link, paced, 15_000.0, 30);
+        assert!(
+            queue < PACED_QUEUE_HIGH,
+            "{capacity} kbit/s: mean queue {queue:?}"
+        );
+        assert!(
+            sent > 0.5 * capacity && sent < 1.05 * capacity,
+            "{capacity} kbit/s: mean rate sent {sent:.0} kbit/s"
+        );
+        // The same link with the thresholds for bursts of frames keeps a longer queue.
+        let (unpaced, _, _) = run(&mut Link::new(capacity), 15_000.0, 30);
+        assert!(unpaced > queue, "{unpaced:?} against {queue:?}");
     }
 }
 

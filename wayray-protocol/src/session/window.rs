@@ -37,12 +37,17 @@ struct Flight {
     bytes: u64,
 }
 
+/// Frames that went beside the window and are not acknowledged, at most.
+pub const MAX_BESIDE: usize = 4;
+
 /// Frames sent and not acknowledged, at most `limit` of them (or as the budget allows).
 #[derive(Clone, Debug)]
 pub struct FrameWindow {
     limit: usize,
     budget: Option<InFlightBudget>,
     in_flight: VecDeque<Flight>,
+    /// Sequences of frames beside the window, not acknowledged.
+    beside: VecDeque<u64>,
     newest_sent: Option<u64>,
     acked: Option<u64>,
     needs_keyframe: bool,
@@ -56,6 +61,7 @@ impl FrameWindow {
             limit: limit.max(1),
             budget: None,
             in_flight: VecDeque::new(),
+            beside: VecDeque::new(),
             newest_sent: None,
             acked: None,
             needs_keyframe: true,
@@ -86,6 +92,11 @@ impl FrameWindow {
             Some(budget) => budget.has_room(self.in_flight.len(), self.bytes_in_flight()),
             None => self.in_flight.len() < self.limit,
         }
+    }
+
+    /// Whether a frame may go beside the window now ([`FrameWindow::sent_beside`]).
+    pub fn has_room_beside(&self) -> bool {
+        !self.needs_keyframe && self.beside.len() < MAX_BESIDE
     }
 
     /// Bytes of the frames in flight (as given to [`FrameWindow::sent_at`]).
@@ -133,14 +144,16 @@ impl FrameWindow {
     }
 
     /// Records a frame that goes beside the window: one that overtakes the frames in flight
-    /// (`super::overtake`) and is acknowledged with them. It takes no room, but its sequence
-    /// counts: the next must be newer, and acknowledging it is no error. `false` (not
-    /// recorded) for a sequence out of order.
+    /// (`super::overtake`) and is acknowledged with them. It takes no room in the window, but
+    /// at most [`MAX_BESIDE`] go beside it unacknowledged, and its sequence counts: the next
+    /// must be newer, and acknowledging it is no error. `false` (not recorded) for a sequence
+    /// out of order or without room beside.
     pub fn sent_beside(&mut self, sequence: u64) -> bool {
-        if self.newest_sent.is_some_and(|newest| sequence <= newest) || self.needs_keyframe {
+        if self.newest_sent.is_some_and(|newest| sequence <= newest) || !self.has_room_beside() {
             return false;
         }
         self.newest_sent = Some(sequence);
+        self.beside.push_back(sequence);
         true
     }
 
@@ -161,6 +174,9 @@ impl FrameWindow {
         if self.acked.is_none_or(|acked| sequence > acked) {
             self.acked = Some(sequence);
         }
+        while self.beside.front().is_some_and(|&s| s <= sequence) {
+            self.beside.pop_front();
+        }
         let mut bytes = 0;
         let mut newest = None;
         while let Some(flight) = self.in_flight.front().filter(|f| f.sequence <= sequence) {
@@ -178,6 +194,7 @@ impl FrameWindow {
     /// sent must be a keyframe.
     pub fn restart(&mut self) {
         self.in_flight.clear();
+        self.beside.clear();
         self.needs_keyframe = true;
     }
 
@@ -214,6 +231,36 @@ mod tests {
         assert_eq!(w.in_flight(), 0);
         w.ack(10).unwrap(); // an old ack again is harmless
         assert_eq!(w.acked(), Some(11));
+    }
+
+    #[test]
+    fn frames_beside_the_window_are_bounded_and_freed_by_acks() {
+        let mut w = FrameWindow::new(1);
+        assert!(
+            !w.has_room_beside(),
+            "nothing goes beside before a keyframe"
+        );
+        assert!(!w.sent_beside(1));
+        assert!(w.sent(1, true));
+        assert!(!w.has_room());
+        for seq in 2..2 + MAX_BESIDE as u64 {
+            assert!(w.sent_beside(seq), "frame {seq} beside a full window");
+        }
+        assert!(!w.has_room_beside());
+        assert!(!w.sent_beside(10), "at most {MAX_BESIDE} beside");
+        assert!(!w.sent_beside(3), "out of order");
+        // An acknowledgement of frame 3 covers frames 1 to 3: two beside are freed.
+        w.ack(3).unwrap();
+        assert!(w.has_room() && w.has_room_beside());
+        assert!(w.sent_beside(6) && w.sent_beside(7));
+        assert!(!w.sent_beside(8));
+        w.restart();
+        assert!(
+            !w.has_room_beside(),
+            "after a keyframe request, not before the keyframe"
+        );
+        assert!(w.sent(8, true));
+        assert!(w.sent_beside(9));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 mod clipboard;
 mod control;
+mod display;
 pub mod identity;
 pub mod limits;
 mod microphone;

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use quinn::Connection;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use wayray_protocol::messages::control::DisconnectReason;
 use wayray_protocol::messages::link::{LinkDisplay, LinkReply, LinkRequest};
 use wayray_protocol::quic::{MessageReader, ReadError};
@@ -16,6 +16,7 @@ use wayray_protocol::session::{ClipboardGate, ClipboardPolicy, Routed, ServerEve
 use wayray_protocol::{Capabilities, ClipboardMessage, ControlMessage, InputMessage, WireMessage};
 
 use super::control::Control;
+use super::display::{Outgoing, write_display};
 use crate::daemon::session_link::ViewerLink;
 use crate::link_io::{LinkError, write_link};
 
@@ -49,8 +50,18 @@ pub(super) async fn relay(
         }
         let _ = writer.shutdown().await;
     });
-    let (display_tx, display_rx) = mpsc::channel::<Vec<u8>>(DISPLAY_QUEUE);
-    let display_writer = tokio::spawn(write_display(control.conn.clone(), display_rx));
+    let (display_tx, display_rx) = mpsc::channel::<Outgoing>(DISPLAY_QUEUE);
+    // Frames that only play video are paced for a viewer that lets frames overtake them.
+    let paced = control
+        .machine
+        .capabilities()
+        .contains(Capabilities::OVERTAKE);
+    let mut rate = RateController::new(video_rate);
+    if paced {
+        rate = rate.paced();
+    }
+    let (cap_tx, cap_rx) = watch::channel(rate.target_kbps());
+    let display_writer = tokio::spawn(write_display(control.conn.clone(), display_rx, cap_rx));
     let (input_tx, mut input_rx) = mpsc::channel::<Result<InputMessage, ReadError>>(INPUT_QUEUE);
     let input_reader = tokio::spawn(read_input(control.conn.clone(), input_tx));
     let mut gate = ClipboardGate::new(clipboard);
@@ -75,7 +86,6 @@ pub(super) async fn relay(
             .contains(Capabilities::CLIPBOARD);
     // The video's rate follows the link, only for a viewer that gets video.
     let video = control.machine.capabilities().contains(Capabilities::H264);
-    let mut rate = RateController::new(video_rate);
     let mut rate_tick = tokio::time::interval(TICK);
     rate_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     if video {
@@ -143,11 +153,13 @@ pub(super) async fn relay(
                 None => break,
             },
             reply = link_reader.next() => match reply {
-                Ok(Some(LinkReply::Display(LinkDisplay { frame, bytes }))) => {
-                    if let Some(frame) = frame {
-                        control.machine.frame_sent(now, frame.sequence, frame.keyframe);
+                Ok(Some(LinkReply::Display(display))) => {
+                    if !forward(control, &display_tx, now, display, false).await {
+                        break;
                     }
-                    if display_tx.send(bytes).await.is_err() {
+                }
+                Ok(Some(LinkReply::PacedDisplay(display))) => {
+                    if !forward(control, &display_tx, now, display, true).await {
                         break;
                     }
                 }
@@ -197,7 +209,9 @@ pub(super) async fn relay(
                 None => clip_open = false,
             },
             _ = rate_tick.tick(), if video => {
-                if let Some(kbps) = rate.sample(Instant::now(), transport_sample(&control.conn)) {
+                let kbps = rate.sample(Instant::now(), transport_sample(&control.conn));
+                cap_tx.send_replace(rate.target_kbps());
+                if let Some(kbps) = kbps {
                     tracing::debug!(kbps, queue_ms = rate.queue().as_millis() as u64, "video rate");
                     // A full queue skips one estimate; the next tick sends a newer one.
                     let _ = to_session.try_send(LinkRequest::VideoRate(kbps));
@@ -216,6 +230,23 @@ pub(super) async fn relay(
     let _ = display_writer.await;
     drop(to_session);
     let _ = link_writer.await;
+}
+
+/// Records a frame as sent and queues its message for the viewer's streams; `false` when
+/// the stream writer is gone.
+async fn forward(
+    control: &mut Control,
+    display_tx: &mpsc::Sender<Outgoing>,
+    now: Instant,
+    LinkDisplay { frame, bytes }: LinkDisplay,
+    paced: bool,
+) -> bool {
+    if let Some(frame) = frame {
+        control
+            .machine
+            .frame_sent(now, frame.sequence, frame.keyframe);
+    }
+    display_tx.send(Outgoing { bytes, paced }).await.is_ok()
 }
 
 /// Carries out the gate's decision; `false` when the session is gone. Data waits for room
@@ -282,19 +313,6 @@ fn is_closed(err: &ReadError) -> bool {
             quinn::ConnectionError::ApplicationClosed(_) | quinn::ConnectionError::LocallyClosed,
         ))
     )
-}
-
-/// Display messages, each on its own unidirectional stream, bytes unchanged.
-async fn write_display(conn: Connection, mut queue: mpsc::Receiver<Vec<u8>>) {
-    while let Some(bytes) = queue.recv().await {
-        let Ok(mut stream) = conn.open_uni().await else {
-            return;
-        };
-        if stream.write_all(&bytes).await.is_err() {
-            return;
-        }
-        let _ = stream.finish();
-    }
 }
 
 /// The viewer's input streams, read ahead into a small queue; a stream that does not decode

@@ -159,6 +159,11 @@ impl Encoder {
         self.motion = self.fresh_motion(self.width, self.height, self.video_enabled);
     }
 
+    /// Where video plays now (H.264 regions go there), if anywhere.
+    pub fn video_region(&self) -> Option<Rect> {
+        self.motion.active()
+    }
+
     /// When the current video region is due for its lossless refresh: call
     /// [`Encoder::encode`] with no damage at that time.
     pub fn refresh_due(&self) -> Option<Instant> {

@@ -41,6 +41,8 @@ struct Pending {
     coalesced: u64,
     /// While gated: the consumer can send one frame at once (see [`Pipeline::grant`]).
     credit: bool,
+    /// The credit is for a frame away from the video only ([`Pipeline::grant_beside`]).
+    beside_only: bool,
 }
 
 #[derive(Debug)]
@@ -211,8 +213,23 @@ impl Pipeline {
     /// With the pipeline gated: one frame may be encoded now (at most one is outstanding).
     pub fn grant(&self) {
         let mut pending = lock(&self.shared);
+        if !pending.credit || pending.beside_only {
+            pending.credit = true;
+            pending.beside_only = false;
+            self.shared.wake.notify_one();
+        }
+    }
+
+    /// With the pipeline gated: one frame of the damage away from the playing video may be
+    /// encoded now, the video's own damage staying pending (a typed character's echo that
+    /// may go beside the frames in flight while the video waits for room). Nothing is encoded
+    /// for it while no video plays or nothing changed away from it; [`Pipeline::grant`]
+    /// turns it into a whole frame's credit.
+    pub fn grant_beside(&self) {
+        let mut pending = lock(&self.shared);
         if !pending.credit {
             pending.credit = true;
+            pending.beside_only = true;
             self.shared.wake.notify_one();
         }
     }
@@ -331,6 +348,16 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                     pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
                     continue;
                 }
+                if pending.beside_only {
+                    // Only damage away from the video may go (never a keyframe).
+                    match encoder.video_region() {
+                        Some(region) if !pending.keyframe && pending.has_beside(region) => break,
+                        _ => {
+                            pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                            continue;
+                        }
+                    }
+                }
                 if !pending.dirty.is_empty() || pending.keyframe {
                     break;
                 }
@@ -353,43 +380,55 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             }
             let (width, height) = (pending.width, pending.height);
             pending.credit = false;
-            let keyframe = std::mem::take(&mut pending.keyframe);
-            // The viewer may have changed (one with H.264, one without); read with the frame,
-            // so a new viewer's keyframe already follows it.
-            let wanted = video && shared.viewer_video.load(Ordering::SeqCst);
-            if wanted != video_now {
-                video_now = wanted;
-                encoder.set_video(video_now);
+            if std::mem::take(&mut pending.beside_only)
+                && let Some(region) = encoder.video_region()
+                && current.len() == pending.staging.len()
+            {
+                // The damage away from the video, brought into the encoder's copy; the rest
+                // stays pending (see `Pending::take_beside`).
+                let dirty = pending.take_beside(region, &mut current);
+                let video = pending.video.clone();
+                (dirty, Vec::new(), video, false, width, height, 1)
+            } else {
+                let keyframe = std::mem::take(&mut pending.keyframe);
+                // The viewer may have changed (one with H.264, one without); read with the frame,
+                // so a new viewer's keyframe already follows it.
+                let wanted = video && shared.viewer_video.load(Ordering::SeqCst);
+                if wanted != video_now {
+                    video_now = wanted;
+                    encoder.set_video(video_now);
+                }
+                encoder.set_cache(CacheUse::from_u8(
+                    shared.viewer_cache.load(Ordering::SeqCst),
+                ));
+                encoder.set_zstd_stream(shared.viewer_stream.load(Ordering::SeqCst));
+                encoder.set_full_chroma(shared.viewer_full_chroma.load(Ordering::SeqCst));
+                encoder.set_video_rate(shared.video_kbps.load(Ordering::SeqCst));
+                let dirty = std::mem::take(&mut pending.dirty);
+                let moves = std::mem::take(&mut pending.moves);
+                let video = pending.video.clone();
+                if current.len() != pending.staging.len() || (keyframe && pending.stale.is_empty())
+                {
+                    // A first frame, a new size or a keyframe after a capture: the staging frame
+                    // is whole and the newest (nothing in it is stale).
+                    current.clone_from(&pending.staging);
+                } else if !dirty.is_empty() {
+                    // A capture since the last frame brought the staging frame up to date: it
+                    // becomes the frame to encode, and the older copy lacks what changed since.
+                    std::mem::swap(&mut current, &mut pending.staging);
+                    pending.stale.clone_from(&dirty);
+                }
+                // Else (a keyframe asked for, a video refresh due) `current` is still the newest.
+                (
+                    dirty,
+                    moves,
+                    video,
+                    keyframe,
+                    width,
+                    height,
+                    std::mem::take(&mut pending.coalesced),
+                )
             }
-            encoder.set_cache(CacheUse::from_u8(
-                shared.viewer_cache.load(Ordering::SeqCst),
-            ));
-            encoder.set_zstd_stream(shared.viewer_stream.load(Ordering::SeqCst));
-            encoder.set_full_chroma(shared.viewer_full_chroma.load(Ordering::SeqCst));
-            encoder.set_video_rate(shared.video_kbps.load(Ordering::SeqCst));
-            let dirty = std::mem::take(&mut pending.dirty);
-            let moves = std::mem::take(&mut pending.moves);
-            let video = pending.video.clone();
-            if current.len() != pending.staging.len() || (keyframe && pending.stale.is_empty()) {
-                // A first frame, a new size or a keyframe after a capture: the staging frame
-                // is whole and the newest (nothing in it is stale).
-                current.clone_from(&pending.staging);
-            } else if !dirty.is_empty() {
-                // A capture since the last frame brought the staging frame up to date: it
-                // becomes the frame to encode, and the older copy lacks what changed since.
-                std::mem::swap(&mut current, &mut pending.staging);
-                pending.stale.clone_from(&dirty);
-            }
-            // Else (a keyframe asked for, a video refresh due) `current` is still the newest.
-            (
-                dirty,
-                moves,
-                video,
-                keyframe,
-                width,
-                height,
-                std::mem::take(&mut pending.coalesced),
-            )
         };
         let started = Instant::now();
         let (update, stats) = encoder.encode(&FrameInput {

@@ -44,15 +44,7 @@ fn frame(
 }
 
 fn apply(frames: &std::sync::mpsc::Receiver<Encoded>, fb: &mut [u8]) {
-    let encoded = frames
-        .recv_timeout(Duration::from_secs(10))
-        .expect("a frame is encoded");
-    let update = &encoded.update;
-    let mut view = PixelViewMut::packed(fb, update.output_width, update.output_height).unwrap();
-    let mut ctx = ZstdContext::new().unwrap();
-    for region in &update.regions {
-        decode_region(&mut view, region, &mut ctx).expect("region decodes");
-    }
+    take_frame(frames, fb);
 }
 
 fn pixels(image: &Image<'static, 'static>) -> Vec<u8> {
@@ -160,4 +152,107 @@ fn a_new_size_starts_again_from_the_whole_capture() {
         fb == pixels(&turned),
         "the keyframe holds the whole new capture"
     );
+}
+
+/// Receives a frame; decodes its lossless regions into `fb`; returns its regions' codecs
+/// and rectangles.
+fn take_frame(
+    frames: &std::sync::mpsc::Receiver<Encoded>,
+    fb: &mut [u8],
+) -> Vec<(
+    wayray_protocol::messages::display::Codec,
+    wayray_protocol::Rect,
+)> {
+    use wayray_protocol::messages::display::Codec;
+    let encoded = frames
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a frame is encoded");
+    let update = &encoded.update;
+    let mut view = PixelViewMut::packed(fb, update.output_width, update.output_height).unwrap();
+    let mut ctx = ZstdContext::new().unwrap();
+    for region in update.regions.iter().filter(|r| r.codec != Codec::H264) {
+        decode_region(&mut view, region, &mut ctx).expect("region decodes");
+    }
+    update.regions.iter().map(|r| (r.codec, r.rect)).collect()
+}
+
+#[test]
+fn a_frame_beside_the_video_leaves_the_video_damage_for_the_next_whole_frame() {
+    use wayray_protocol::Rect;
+    use wayray_protocol::codec::h264_available;
+    use wayray_protocol::messages::display::Codec;
+    if !h264_available() {
+        assert!(std::env::var("CI").is_err(), "libx264 missing in CI");
+        return;
+    }
+    let (pipeline, mut sink, frames) = Pipeline::start(4, true).expect("encoder thread");
+    let size = 256;
+    let mut image = Image::new(FormatCode::A8R8G8B8, size, size, true).expect("image");
+    let mut fb = vec![0u8; size * size * 4];
+    let window = [Rect::new(0, 0, 128, 128)];
+    let capture = |image: &Image<'static, 'static>,
+                   sink: &mut super::PipelineSink,
+                   areas: &[(i32, i32, i32, i32)]| {
+        let damage: Vec<Rectangle<i32, Physical>> = areas
+            .iter()
+            .map(|a| Rectangle::new((a.0, a.1).into(), (a.2, a.3).into()))
+            .collect();
+        sink.frame(&CapturedFrame::new(image, &damage).with_video(&window));
+    };
+    let whole = (0, 0, size as i32, size as i32);
+    paint(&mut image, whole, 0x4000);
+    capture(&image, &mut sink, &[whole]);
+    take_frame(&frames, &mut fb);
+    pipeline.set_gated(true);
+    // The video window plays: its frame streams.
+    let video = (0, 0, 128, 128);
+    paint(&mut image, video, 0x1000);
+    capture(&image, &mut sink, &[video]);
+    pipeline.grant();
+    let first = take_frame(&frames, &mut fb);
+    assert!(first.iter().all(|(c, _)| *c == Codec::H264), "{first:?}");
+    // Video and a typed line change; only the line may go beside.
+    let line = (0, 200, 256, 16);
+    paint(&mut image, video, 0x2000);
+    paint(&mut image, line, 0x9000);
+    capture(&image, &mut sink, &[video, line]);
+    pipeline.grant_beside();
+    let beside = take_frame(&frames, &mut fb);
+    assert!(!beside.is_empty());
+    assert!(
+        beside
+            .iter()
+            .all(|(c, r)| *c != Codec::H264 && !r.intersects(&window[0])),
+        "only the line: {beside:?}"
+    );
+    // Video alone: nothing goes beside it.
+    pipeline.grant_beside();
+    assert!(frames.recv_timeout(Duration::from_millis(300)).is_err());
+    // A whole frame's credit takes the video's damage left pending.
+    pipeline.grant();
+    let rest = take_frame(&frames, &mut fb);
+    assert!(rest.iter().all(|(c, _)| *c == Codec::H264), "{rest:?}");
+    // Later frames away from the video still decode to the newest capture there.
+    for (i, area) in [(130, 0, 126, 100), (0, 150, 200, 100), (128, 128, 128, 128)]
+        .into_iter()
+        .enumerate()
+    {
+        paint(&mut image, area, 0x5000 + 0x1000 * i as u16);
+        capture(&image, &mut sink, &[area]);
+        if i == 1 {
+            pipeline.grant_beside();
+        } else {
+            pipeline.grant();
+        }
+        take_frame(&frames, &mut fb);
+    }
+    let want = pixels(&image);
+    let row = size * 4;
+    let differing = (0..size * size)
+        .filter(|i| {
+            let (x, y) = (i % size, i / size);
+            !(x < 128 && y < 128) && fb[y * row + x * 4..][..4] != want[y * row + x * 4..][..4]
+        })
+        .count();
+    assert_eq!(differing, 0, "pixels away from the video differ");
 }

@@ -31,6 +31,42 @@ impl Pending {
     }
 }
 
+impl Pending {
+    /// Whether damage away from the video `region` waits (and no window move, which goes
+    /// with a whole frame).
+    pub(super) fn has_beside(&self, region: Rect) -> bool {
+        self.moves.is_empty()
+            && !Area::subtract_rects_many(self.dirty.iter().map(|r| area(*r)), [area(region)])
+                .is_empty()
+    }
+
+    /// Takes the damage away from the video `region` for a frame of its own, copying it from
+    /// the staging frame into `current` (the encoder's copy, which the frame is encoded
+    /// from); the damage inside the region stays pending. The staging frame stays the
+    /// newest and nothing in it becomes stale: the next whole frame swaps the two as usual,
+    /// and what the older copy then lacks is that frame's damage (this frame's is in both).
+    pub(super) fn take_beside(&mut self, region: Rect, current: &mut [u8]) -> Vec<Rect> {
+        let video = area(region);
+        let dirty = std::mem::take(&mut self.dirty);
+        let beside = Area::subtract_rects_many(dirty.iter().map(|r| area(*r)), [video]);
+        self.dirty = dirty
+            .iter()
+            .filter_map(|r| area(*r).intersection(video))
+            .map(rect)
+            .collect();
+        let width = self.width as usize;
+        for r in &beside {
+            let r = rect(*r);
+            for y in r.y..r.y + r.height {
+                let start = (y as usize * width + r.x as usize) * 4;
+                let span = start..start + r.width as usize * 4;
+                current[span.clone()].copy_from_slice(&self.staging[span]);
+            }
+        }
+        beside.into_iter().map(rect).collect()
+    }
+}
+
 fn area(r: Rect) -> Area {
     Area::new(
         (r.x as i32, r.y as i32).into(),

@@ -65,6 +65,8 @@ pub struct Motion {
     history: Vec<VecDeque<Instant>>,
     /// Tiles whose content on the viewer came from the lossy stream.
     lossy: Vec<bool>,
+    /// For tiles next to the region: how many of its latest frames they changed with it.
+    along: Vec<u8>,
     region: Option<Region>,
     /// The stream's rate cap, kbit/s.
     rate_kbps: u32,
@@ -85,6 +87,7 @@ impl Motion {
             rows,
             history: vec![VecDeque::new(); tiles],
             lossy: vec![false; tiles],
+            along: vec![0; tiles],
             region: None,
             rate_kbps: START_KBPS,
             full_chroma: false,
@@ -185,25 +188,21 @@ impl Motion {
             return None;
         }
         if let Some(region) = &mut self.region {
-            if changed.iter().any(|t| contains(region.rect, *t)) {
+            let moving = changed.iter().any(|t| contains(region.rect, *t));
+            if moving {
                 region.last_change = now;
             }
-            return Some(region.rect);
+            let rect = region.rect;
+            if moving && let Some(grown) = self.grown(rect, changed, width, height) {
+                self.grow_to(grown);
+            }
+            return self.active();
         }
-        let (c0, r0, c1, r1) = match self.video_window(changed, video, width, height) {
+        let cells = match self.video_window(changed, video, width, height) {
             Some(cells) => cells,
             None => self.hot_cells(now)?,
         };
-        let x = c0 * self.tile;
-        let y = r0 * self.tile;
-        // x264 needs even sizes; at an odd output edge the last pixel column/row is left to
-        // the lossless tiles.
-        let w = ((c1 + 1) * self.tile).min(width) - x;
-        let h = ((r1 + 1) * self.tile).min(height) - y;
-        let rect = Rect::new(x, y, w & !1, h & !1);
-        if rect.width == 0 || rect.height == 0 {
-            return None;
-        }
+        let rect = self.cells_rect(cells, width, height)?;
         match H264Encoder::with_chroma(rect.width, rect.height, self.rate_kbps, self.chroma()) {
             Ok(encoder) => {
                 self.region = Some(Region {
@@ -219,6 +218,70 @@ impl Motion {
                 self.enabled = false;
                 None
             }
+        }
+    }
+
+    /// The rectangle of tiles from (`c0`, `r0`) to (`c1`, `r1`), even-sized for x264 (at an
+    /// odd output edge the last pixel column or row is left to the lossless tiles).
+    fn cells_rect(&self, cells: (u32, u32, u32, u32), width: u32, height: u32) -> Option<Rect> {
+        let (c0, r0, c1, r1) = cells;
+        let (x, y) = (c0 * self.tile, r0 * self.tile);
+        let w = ((c1 + 1) * self.tile).min(width).checked_sub(x)?;
+        let h = ((r1 + 1) * self.tile).min(height).checked_sub(y)?;
+        let rect = Rect::new(x, y, w & !1, h & !1);
+        (rect.width > 0 && rect.height > 0).then_some(rect)
+    }
+
+    /// The region grown over the tiles next to it that changed with it in each of its last
+    /// [`HOT_CHANGES`] frames: a video not aligned to the tiles only partly covers its edge
+    /// tiles, which then cost too little to be hot and would stay lossless (a stream over
+    /// part of a video, its edges sent tile by tile every frame). `None` while it stays.
+    fn grown(&mut self, rect: Rect, changed: &[Rect], width: u32, height: u32) -> Option<Rect> {
+        let t = self.tile;
+        let (c0, r0) = (rect.x / t, rect.y / t);
+        let c1 = (rect.x + rect.width).div_ceil(t).checked_sub(1)?;
+        let r1 = (rect.y + rect.height).div_ceil(t).checked_sub(1)?;
+        let changed: std::collections::HashSet<usize> =
+            changed.iter().map(|tile| self.index(*tile)).collect();
+        let mut cells = (c0, r0, c1, r1);
+        for r in r0.saturating_sub(1)..=(r1 + 1).min(self.rows - 1) {
+            for c in c0.saturating_sub(1)..=(c1 + 1).min(self.cols - 1) {
+                if (c0..=c1).contains(&c) && (r0..=r1).contains(&r) {
+                    continue;
+                }
+                let i = (r * self.cols + c) as usize;
+                self.along[i] = match changed.contains(&i) {
+                    true => self.along[i].saturating_add(1),
+                    false => 0,
+                };
+                if usize::from(self.along[i]) >= HOT_CHANGES {
+                    cells = (
+                        cells.0.min(c),
+                        cells.1.min(r),
+                        cells.2.max(c),
+                        cells.3.max(r),
+                    );
+                }
+            }
+        }
+        self.cells_rect(cells, width, height)
+            .filter(|grown| *grown != rect)
+    }
+
+    /// Streams over `rect` (containing the region) from now on, with a new stream; the
+    /// region's tiles stay lossy and inside it.
+    fn grow_to(&mut self, rect: Rect) {
+        let chroma = self.chroma();
+        let Some(region) = &mut self.region else {
+            return;
+        };
+        match H264Encoder::with_chroma(rect.width, rect.height, self.rate_kbps, chroma) {
+            Ok(encoder) => {
+                region.rect = rect;
+                region.encoder = encoder;
+                self.along.fill(0);
+            }
+            Err(err) => tracing::warn!(%err, "cannot grow the video stream; it stays"),
         }
     }
 

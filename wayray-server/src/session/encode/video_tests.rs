@@ -67,3 +67,38 @@ fn a_full_chroma_stream_starts_again_in_half_chroma_for_a_viewer_without_it() {
     assert_eq!(motion.active(), Some(WINDOW));
     assert_eq!(motion.chroma_now(), Some(Chroma::Half));
 }
+
+#[test]
+fn a_region_grows_over_the_edge_tiles_that_change_with_it() {
+    if !h264_available() {
+        assert!(std::env::var("CI").is_err(), "libx264 missing in CI");
+        return;
+    }
+    let mut motion = streaming(false, 4_000);
+    let now = Instant::now();
+    let inside = Rect::new(64, 64, TILE, TILE);
+    // Right of the window (a video not aligned to the tiles covers part of it), and far away.
+    let edge = Rect::new(320, 64, TILE, TILE);
+    let far = Rect::new(448, 192, TILE, TILE);
+    let below = Rect::new(64, 192, TILE, TILE);
+    for i in 1..super::HOT_CHANGES {
+        // `below` misses one frame in the middle: it starts counting again.
+        let mut changed = vec![inside, edge, far];
+        if i != 2 {
+            changed.push(below);
+        }
+        let rect = motion.update_region(&changed, &[], W, H, now);
+        assert_eq!(rect, Some(WINDOW), "frame {i}: not yet");
+    }
+    let grown = motion.update_region(&[inside, edge, far, below], &[], W, H, now);
+    assert_eq!(
+        grown,
+        Some(Rect::new(64, 64, 320, 128)),
+        "grown over the edge tile, not over the far one nor one that missed a frame"
+    );
+    // A frame in which the region itself did not change grows nothing.
+    for _ in 0..super::HOT_CHANGES {
+        motion.update_region(&[below], &[], W, H, now);
+    }
+    assert_eq!(motion.active(), Some(Rect::new(64, 64, 320, 128)));
+}

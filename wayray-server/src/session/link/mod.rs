@@ -9,6 +9,7 @@
 
 mod audio;
 mod clipboard;
+mod gate;
 mod manage;
 mod overtake;
 mod viewer;

@@ -8,7 +8,7 @@ use wayray_protocol::DisplayMessage;
 use wayray_protocol::Rect;
 use wayray_protocol::messages::display::{Codec, FrameAfter, FrameUpdate, RegionUpdate};
 use wayray_protocol::messages::link::LinkFrame;
-use wayray_protocol::session::overtake::{Planner, disjoint, touched};
+use wayray_protocol::session::overtake::{Planner, disjoint, touched, video_only};
 
 /// Numbering and planning of one viewer's frames.
 #[derive(Debug, Default)]
@@ -28,17 +28,14 @@ impl Overtaking {
     }
 
     /// The messages that carry `update`, numbered, given the newest acknowledgement.
-    pub(super) fn messages(
-        &mut self,
-        update: FrameUpdate,
-        acked: Option<u64>,
-    ) -> Vec<(DisplayMessage, LinkFrame)> {
+    pub(super) fn messages(&mut self, update: FrameUpdate, acked: Option<u64>) -> Vec<Outgoing> {
         if !self.enabled {
             let frame = LinkFrame {
                 sequence: update.sequence,
                 keyframe: update.keyframe,
             };
-            return vec![(DisplayMessage::FrameUpdate(update), frame)];
+            let msg = DisplayMessage::FrameUpdate(update);
+            return vec![Outgoing::new(msg, frame, false)];
         }
         if let Some(acked) = acked {
             self.planner.acked(acked);
@@ -54,13 +51,29 @@ impl Overtaking {
                 };
                 let after = self.planner.after(&update);
                 self.planner.sent(&update);
+                // Frames may overtake only frames that play video alone: those are paced.
+                let paced = video_only(&update);
                 let msg = match after {
                     Some(after) => DisplayMessage::FrameAfter(FrameAfter { after, update }),
                     None => DisplayMessage::FrameUpdate(update),
                 };
-                (msg, frame)
+                Outgoing::new(msg, frame, paced)
             })
             .collect()
+    }
+}
+
+/// A message for the viewer, its frame, and whether it may be paced (`session::pace`).
+#[derive(Debug)]
+pub(super) struct Outgoing {
+    pub msg: DisplayMessage,
+    pub frame: LinkFrame,
+    pub paced: bool,
+}
+
+impl Outgoing {
+    fn new(msg: DisplayMessage, frame: LinkFrame, paced: bool) -> Self {
+        Self { msg, frame, paced }
     }
 }
 
@@ -135,23 +148,28 @@ mod tests {
         let mut overtaking = Overtaking::new(true);
         let sent = overtaking.messages(update(7, true, vec![region(Codec::Solid, VIDEO)]), None);
         assert_eq!(
-            sent[0].1.sequence, 7,
+            sent[0].frame.sequence, 7,
             "numbering starts where the encoder's does"
         );
         let film = overtaking.messages(update(9, false, vec![region(Codec::H264, VIDEO)]), Some(7));
-        assert_eq!(film[0].1.sequence, 8, "numbered as they go");
+        assert_eq!(film[0].frame.sequence, 8, "numbered as they go");
+        assert!(film[0].paced, "a frame of video alone may be paced");
         let both = vec![region(Codec::H264, VIDEO), region(Codec::Palette, LINE)];
         let sent = overtaking.messages(update(10, false, both), Some(7));
         assert_eq!(sent.len(), 2);
-        let DisplayMessage::FrameAfter(echo) = &sent[0].0 else {
-            panic!("the echo goes first, overtaking: {:?}", sent[0].0);
+        let DisplayMessage::FrameAfter(echo) = &sent[0].msg else {
+            panic!("the echo goes first, overtaking: {:?}", sent[0].msg);
         };
         assert_eq!((echo.after, echo.update.sequence), (7, 9));
         assert_eq!(echo.update.regions[0].codec, Codec::Palette);
-        let DisplayMessage::FrameUpdate(film) = &sent[1].0 else {
+        let DisplayMessage::FrameUpdate(film) = &sent[1].msg else {
             panic!("then the film in sequence");
         };
         assert_eq!((film.sequence, film.regions[0].codec), (10, Codec::H264));
+        assert!(
+            !sent[0].paced && sent[1].paced,
+            "the film is paced, the echo is not"
+        );
     }
 
     #[test]
@@ -166,13 +184,19 @@ mod tests {
         let sent = overtaking.messages(update(2, false, over_video.clone()), None);
         assert_eq!(sent.len(), 1);
         assert!(
-            matches!(&sent[0].0, DisplayMessage::FrameUpdate(u) if u.regions == over_video),
+            !sent[0].paced,
+            "a frame that is not video alone is not paced"
+        );
+        assert!(
+            matches!(&sent[0].msg, DisplayMessage::FrameUpdate(u) if u.regions == over_video),
             "kept whole, in the encoder's order"
         );
         let mut old = Overtaking::new(false);
         let both = vec![region(Codec::H264, VIDEO), region(Codec::Palette, LINE)];
         let sent = old.messages(update(5, false, both), None);
         assert_eq!(sent.len(), 1);
-        assert!(matches!(&sent[0].0, DisplayMessage::FrameUpdate(u) if u.sequence == 5));
+        assert!(matches!(&sent[0].msg, DisplayMessage::FrameUpdate(u) if u.sequence == 5));
+        let film = old.messages(update(6, false, vec![region(Codec::H264, VIDEO)]), None);
+        assert!(!film[0].paced, "nothing can pass it: not paced");
     }
 }

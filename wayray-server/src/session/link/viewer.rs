@@ -15,16 +15,16 @@ use wayray_protocol::session::FrameWindow;
 use wayray_protocol::{ControlMessage, DisplayMessage, InputMessage, WireMessage};
 
 use super::clipboard::ClipboardLink;
+use super::gate::{Backlog, Flow, Gate, Ungate, refresh_interval};
 use super::overtake::Overtaking;
 use super::{LinkError, LinkReader, MAX_IN_FLIGHT, Shared, send_command};
 use crate::session::SessionCommand;
 use crate::session::encode::CacheUse;
-use crate::session::encode::pipeline::Pipeline;
 use crate::session::output::OutputConfig;
 
 /// An overtaking frame at most this large goes beside the in-flight window (it neither waits
 /// for room nor takes any); a larger one counts like any other.
-const BESIDE_MAX_BYTES: u64 = 16 * 1024;
+const BESIDE_MAX_BYTES: u64 = 4 * 1024;
 
 /// How long a session without a viewer keeps its encoder ready before freeing its buffers.
 const IDLE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -203,14 +203,6 @@ async fn apply_output(shared: &Shared) {
     .await;
 }
 
-/// What the viewer said about frames: its newest acknowledgement and how many keyframes it
-/// asked for (each one restarts the in-flight window).
-#[derive(Clone, Copy, Debug, Default)]
-struct Flow {
-    acked: Option<u64>,
-    restarts: u64,
-}
-
 async fn requests<R: AsyncRead + Unpin>(
     reader: &mut LinkReader<LinkRequest, R>,
     replies: &mpsc::Sender<LinkReply>,
@@ -312,11 +304,15 @@ async fn display(
         window: FrameWindow::adaptive(floor, floor.max(MAX_IN_FLIGHT), refresh_interval(shared)),
         backlogged: Backlog::default(),
     };
-    let send = |msg: DisplayMessage, frame: Option<LinkFrame>| async move {
-        let bytes = encode_frame_to_vec(&msg)?;
+    let send = |bytes: Vec<u8>, frame: Option<LinkFrame>, paced: bool| async move {
         let len = bytes.len() as u64;
+        let display = LinkDisplay { frame, bytes };
         replies
-            .send(LinkReply::Display(LinkDisplay { frame, bytes }))
+            .send(if paced {
+                LinkReply::PacedDisplay(display)
+            } else {
+                LinkReply::Display(display)
+            })
             .await
             .map_err(|_| LinkError::Closed)?;
         Ok::<u64, LinkError>(len)
@@ -325,16 +321,25 @@ async fn display(
     // The viewer shows the session's cursor itself: the current one now, then every change.
     let mut cursor = shared.cursor.subscribe();
     let current = cursor.borrow_and_update().message(packed_cursor);
-    send(current, None).await?;
+    send(encode_frame_to_vec(&current)?, None, false).await?;
     // Frames are encoded when they can go (see `Pipeline::set_gated`).
     shared.pipeline.set_gated(true);
     let _ungate = Ungate(&shared.pipeline);
+    // Room first, then a frame: damage meanwhile goes into the frame encoded then. For a
+    // viewer that takes overtaking frames, room beside the window will do: a typed
+    // character's echo then goes at once, the rest of its frame waits for room.
+    let ready = |w: &FrameWindow| w.has_room() || (overtake && w.has_room_beside());
     loop {
-        // Room first, then a frame: damage meanwhile goes into the frame encoded then.
-        if !gate.wait_for(shared, FrameWindow::has_room).await {
+        if !gate.wait_for(shared, ready).await {
             return Ok(());
         }
-        shared.pipeline.grant();
+        // Without room, only damage away from the video may be encoded (`grant_beside`).
+        let whole = gate.window.has_room();
+        if whole {
+            shared.pipeline.grant();
+        } else {
+            shared.pipeline.grant_beside();
+        }
         let encoded = tokio::select! {
             frame = frames.recv() => match frame {
                 Some(frame) => frame,
@@ -345,7 +350,14 @@ async fn display(
                     return Ok(());
                 }
                 let current = cursor.borrow_and_update().message(packed_cursor);
-                send(current, None).await?;
+                send(encode_frame_to_vec(&current)?, None, false).await?;
+                continue;
+            }
+            // An acknowledgement may make room for a whole frame: granted when it does.
+            changed = gate.flow.changed(), if !whole => {
+                if changed.is_err() {
+                    return Ok(());
+                }
                 continue;
             }
             () = replies.closed() => return Ok(()),
@@ -354,18 +366,29 @@ async fn display(
         if keyframe {
             shared.keyframes_taken.fetch_add(1, Ordering::SeqCst);
         }
-        // A frame waits for the viewer: clients get no frame callbacks meanwhile.
-        let go = |w: &FrameWindow| !w.wants(keyframe) || w.has_room();
-        if !gate.wait_for(shared, go).await {
-            return Ok(());
-        }
         if !gate.window.wants(keyframe) {
             continue;
         }
         let acked = gate.flow.borrow().acked;
-        for (msg, frame) in overtaking.messages(encoded.update, acked) {
-            let overtakes = matches!(msg, DisplayMessage::FrameAfter(_));
-            let bytes = send(msg, Some(frame)).await?;
+        for out in overtaking.messages(encoded.update, acked) {
+            let (bytes, frame) = (encode_frame_to_vec(&out.msg)?, out.frame);
+            let overtakes = matches!(out.msg, DisplayMessage::FrameAfter(_));
+            // A small frame that overtakes the frames in flight (a typed character's echo)
+            // goes beside the window: acknowledged with them, it takes no room.
+            let beside = overtakes
+                && bytes.len() as u64 <= BESIDE_MAX_BYTES
+                && gate.window.has_room_beside();
+            if !beside {
+                // A frame waits for the viewer: clients get no frame callbacks meanwhile.
+                let go = |w: &FrameWindow| !w.wants(keyframe) || w.has_room();
+                if !gate.wait_for(shared, go).await {
+                    return Ok(());
+                }
+                if !gate.window.wants(keyframe) {
+                    break;
+                }
+            }
+            let bytes = send(bytes, Some(frame), out.paced).await?;
             let window = &mut gate.window;
             if overtakes {
                 shared
@@ -373,9 +396,7 @@ async fn display(
                     .frames_overtaking
                     .fetch_add(1, Ordering::Relaxed);
             }
-            if overtakes && bytes <= BESIDE_MAX_BYTES {
-                // A small frame that overtakes the frames in flight (a typed character's
-                // echo) goes beside the window: acknowledged with them, it takes no room.
+            if beside {
                 window.sent_beside(frame.sequence);
             } else {
                 window.sent_at(Instant::now(), frame.sequence, frame.keyframe, bytes);
@@ -386,76 +407,6 @@ async fn display(
                 .max_in_flight
                 .fetch_max(window.in_flight() as u64, Ordering::Relaxed);
         }
-    }
-}
-
-/// The frame loop's flow control: the viewer's acknowledgements and keyframe requests, the
-/// frames in flight, and whether the session was told that frames wait.
-struct Gate {
-    flow: watch::Receiver<Flow>,
-    restarts: u64,
-    window: FrameWindow,
-    backlogged: Backlog,
-}
-
-impl Gate {
-    /// Applies the viewer's newest acknowledgement and keyframe requests to the window until
-    /// `ready` holds, telling the session meanwhile that frames wait (its clients then get no
-    /// frame callbacks); false when the viewer or the session is gone.
-    async fn wait_for(&mut self, shared: &Shared, ready: impl Fn(&FrameWindow) -> bool) -> bool {
-        loop {
-            let now = *self.flow.borrow_and_update();
-            if now.restarts != self.restarts {
-                self.restarts = now.restarts;
-                self.window.restart();
-            }
-            self.window.set_interval(refresh_interval(shared));
-            if let Some(acked) = now.acked
-                && let Err(err) = self.window.ack_at(Some(Instant::now()), acked)
-            {
-                tracing::debug!(%err, "acknowledgement ignored");
-            }
-            if ready(&self.window) {
-                break;
-            }
-            if !self.backlogged.set(shared, true).await || self.flow.changed().await.is_err() {
-                return false;
-            }
-        }
-        self.backlogged.set(shared, false).await;
-        true
-    }
-}
-
-/// One refresh of the desk the session paces its clients to.
-fn refresh_interval(shared: &Shared) -> std::time::Duration {
-    let millihertz = u64::from(shared.refresh_mhz.load(Ordering::SeqCst).max(1));
-    std::time::Duration::from_nanos(1_000_000_000_000 / millihertz)
-}
-
-/// Lets the pipeline encode freely again when this viewer's frame loop ends.
-struct Ungate<'a>(&'a Pipeline);
-
-impl Drop for Ungate<'_> {
-    fn drop(&mut self) {
-        self.0.set_gated(false);
-    }
-}
-
-/// Whether this viewer's frames wait for room, as last told to the session.
-#[derive(Debug, Default)]
-struct Backlog(bool);
-
-impl Backlog {
-    /// Tells the session when the state changes; false if the session is gone.
-    async fn set(&mut self, shared: &Shared, backlogged: bool) -> bool {
-        if self.0 == backlogged {
-            return true;
-        }
-        self.0 = backlogged;
-        send_command(&shared.session, SessionCommand::Backlogged(backlogged))
-            .await
-            .is_ok()
     }
 }
 
