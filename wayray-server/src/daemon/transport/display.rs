@@ -37,6 +37,8 @@ pub(super) async fn write_display(
     let mut pacer = Pacer::new(*cap.borrow_and_update());
     let mut waiting: VecDeque<Vec<u8>> = VecDeque::new();
     let mut current: Option<Paced> = None;
+    // The relay keeps the cap's sender for as long as this runs; without it the pace stays.
+    let mut cap_open = true;
     loop {
         let now = Instant::now();
         let next = match &current {
@@ -58,11 +60,10 @@ pub(super) async fn write_display(
                 }
                 None => break,
             },
-            changed = cap.changed() => {
-                if changed.is_ok() {
-                    pacer.set_cap(Instant::now(), *cap.borrow_and_update());
-                }
-            }
+            changed = cap.changed(), if cap_open => match changed {
+                Ok(()) => pacer.set_cap(Instant::now(), *cap.borrow_and_update()),
+                Err(_) => cap_open = false,
+            },
             () = tokio::time::sleep_until(next.unwrap_or(now).into()), if next.is_some() => {
                 let paced = match current.take() {
                     Some(paced) => paced,
