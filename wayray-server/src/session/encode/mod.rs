@@ -164,6 +164,12 @@ impl Encoder {
         self.motion.active()
     }
 
+    /// Video damage waits while a frame beside the video is encoded: the region still plays
+    /// (it is not refreshed as idle meanwhile).
+    pub fn video_pending(&mut self, now: Instant) {
+        self.motion.touch(now);
+    }
+
     /// When the current video region is due for its lossless refresh: call
     /// [`Encoder::encode`] with no damage at that time.
     pub fn refresh_due(&self) -> Option<Instant> {

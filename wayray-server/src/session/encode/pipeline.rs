@@ -205,8 +205,12 @@ impl Pipeline {
                 .gates
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
         }
-        // A credit left over is harmless: at most one frame is encoded for it.
-        let _pending = lock(&self.shared);
+        // A credit left over is harmless: at most one frame is encoded for it. Ungated, a
+        // credit for a frame beside the video alone would hold frames back: it ends.
+        let mut pending = lock(&self.shared);
+        if self.shared.gates.load(Ordering::SeqCst) == 0 {
+            pending.beside_only = false;
+        }
         self.shared.wake.notify_one();
     }
 
@@ -312,7 +316,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
     encoder.set_video(video_now);
     let mut current: Vec<u8> = Vec::new();
     loop {
-        let (dirty, moves, video, keyframe, width, height, frames) = {
+        let (dirty, moves, video, keyframe, width, height, frames, beside) = {
             let mut pending = lock(shared);
             loop {
                 if pending.stop {
@@ -380,15 +384,25 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             }
             let (width, height) = (pending.width, pending.height);
             pending.credit = false;
-            if std::mem::take(&mut pending.beside_only)
-                && let Some(region) = encoder.video_region()
-                && current.len() == pending.staging.len()
-            {
+            if std::mem::take(&mut pending.beside_only) {
+                let Some(region) = encoder
+                    .video_region()
+                    .filter(|_| current.len() == pending.staging.len())
+                else {
+                    // Nothing may go beside the video after all: the credit stays one for a
+                    // frame beside it (the loop above waits for that).
+                    (pending.credit, pending.beside_only) = (true, true);
+                    continue;
+                };
                 // The damage away from the video, brought into the encoder's copy; the rest
-                // stays pending (see `Pending::take_beside`).
+                // stays pending (see `Pending::take_beside`), and the video with it still
+                // counts as playing.
                 let dirty = pending.take_beside(region, &mut current);
+                if !pending.dirty.is_empty() {
+                    encoder.video_pending(Instant::now());
+                }
                 let video = pending.video.clone();
-                (dirty, Vec::new(), video, false, width, height, 1)
+                (dirty, Vec::new(), video, false, width, height, 1, true)
             } else {
                 let keyframe = std::mem::take(&mut pending.keyframe);
                 // The viewer may have changed (one with H.264, one without); read with the frame,
@@ -427,6 +441,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                     width,
                     height,
                     std::mem::take(&mut pending.coalesced),
+                    false,
                 )
             }
         };
@@ -444,9 +459,13 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
         });
         let encode_us = started.elapsed().as_micros() as u64;
         if update.regions.is_empty() && !keyframe {
-            // Nothing to send: the consumer still waits for a frame.
+            // Nothing to send: the consumer still waits for a frame, of the same kind (unless
+            // it granted another meanwhile).
             if shared.gates.load(Ordering::SeqCst) > 0 {
-                lock(shared).credit = true;
+                let mut pending = lock(shared);
+                if !pending.credit {
+                    (pending.credit, pending.beside_only) = (true, beside);
+                }
             }
             continue;
         }

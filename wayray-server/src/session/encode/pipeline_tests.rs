@@ -225,9 +225,17 @@ fn a_frame_beside_the_video_leaves_the_video_damage_for_the_next_whole_frame() {
             .all(|(c, r)| *c != Codec::H264 && !r.intersects(&window[0])),
         "only the line: {beside:?}"
     );
-    // Video alone: nothing goes beside it.
+    // A change beside the video that leaves its pixels as they were: nothing to send, and
+    // the credit stays one for a frame beside the video (the video's damage waits).
+    paint(&mut image, video, 0x2800);
+    capture(&image, &mut sink, &[video, line]);
     pipeline.grant_beside();
     assert!(frames.recv_timeout(Duration::from_millis(300)).is_err());
+    capture(&image, &mut sink, &[video]);
+    assert!(
+        frames.recv_timeout(Duration::from_millis(300)).is_err(),
+        "video alone goes with a whole frame's credit only"
+    );
     // A whole frame's credit takes the video's damage left pending.
     pipeline.grant();
     let rest = take_frame(&frames, &mut fb);

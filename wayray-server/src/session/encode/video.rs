@@ -405,6 +405,13 @@ impl Motion {
         out
     }
 
+    /// The region's video changed at `now`, though not in this frame (its damage waits).
+    pub fn touch(&mut self, now: Instant) {
+        if let Some(region) = &mut self.region {
+            region.last_change = now;
+        }
+    }
+
     /// Whether a video region is active.
     pub fn active(&self) -> Option<Rect> {
         self.region.as_ref().map(|r| r.rect)

@@ -102,3 +102,22 @@ fn a_region_grows_over_the_edge_tiles_that_change_with_it() {
     }
     assert_eq!(motion.active(), Some(Rect::new(64, 64, 320, 128)));
 }
+
+#[test]
+fn a_region_whose_damage_waits_does_not_end_as_idle() {
+    if !h264_available() {
+        assert!(std::env::var("CI").is_err(), "libx264 missing in CI");
+        return;
+    }
+    let mut motion = streaming(false, 4_000);
+    let start = Instant::now();
+    let later = start + super::IDLE_REFRESH + std::time::Duration::from_millis(100);
+    // Frames beside the video meanwhile: the video's damage is pending, not idle.
+    motion.touch(later);
+    assert!(motion.end_if_idle(later).is_empty());
+    assert_eq!(motion.active(), Some(WINDOW));
+    // Without it, the same wait ends the region.
+    let mut quiet = streaming(false, 4_000);
+    quiet.end_if_idle(later);
+    assert_eq!(quiet.active(), None);
+}
