@@ -51,6 +51,16 @@ pub(super) fn exchange(now: Instant, viewer: &mut ViewerConnection, server: &mut
     }
 }
 
+/// A viewer logged in and attached to session 7 at `now`.
+pub(super) fn attached_viewer(now: Instant) -> ViewerConnection {
+    let mut viewer = login_viewer(now);
+    let mut server = ServerConnection::new(now, ServerConfig::default());
+    exchange(now, &mut viewer, &mut server);
+    server.accept("7".into(), mode(), None);
+    exchange(now, &mut viewer, &mut server);
+    viewer
+}
+
 pub(super) fn mode() -> OutputMode {
     OutputMode {
         width: 800,

@@ -3,8 +3,7 @@
 use std::time::Instant;
 
 use super::ViewerEvent;
-use super::login_tests::{exchange, login_viewer, mode};
-use super::{ServerConfig, ServerConnection};
+use super::login_tests::attached_viewer;
 use crate::messages::control::FrameAck;
 use crate::messages::display::{Codec, FrameAfter, FrameUpdate, RegionUpdate};
 use crate::{ControlMessage, DisplayMessage, Rect};
@@ -27,12 +26,7 @@ const VIDEO: Rect = Rect::new(0, 0, 400, 300);
 const LINE: Rect = Rect::new(0, 500, 800, 20);
 
 fn attached() -> super::ViewerConnection {
-    let now = Instant::now();
-    let mut viewer = login_viewer(now);
-    let mut server = ServerConnection::new(now, ServerConfig::default());
-    exchange(now, &mut viewer, &mut server);
-    server.accept("7".into(), mode(), None);
-    exchange(now, &mut viewer, &mut server);
+    let mut viewer = attached_viewer(Instant::now());
     while viewer.poll_event().is_some() {}
     viewer
 }

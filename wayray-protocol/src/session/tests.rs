@@ -289,15 +289,10 @@ fn the_viewer_refuses_a_server_that_skips_the_hello() {
 
 #[test]
 fn frames_piling_up_behind_a_missing_one_are_bounded_in_bytes() {
-    use super::login_tests::{exchange, login_viewer, mode};
     use crate::messages::display::{Codec, FrameUpdate, RegionUpdate};
     use crate::{DisplayMessage, Rect};
     let now = Instant::now();
-    let mut viewer = login_viewer(now);
-    let mut server = ServerConnection::new(now, ServerConfig::default());
-    exchange(now, &mut viewer, &mut server);
-    server.accept("7".into(), mode(), None);
-    exchange(now, &mut viewer, &mut server);
+    let mut viewer = super::login_tests::attached_viewer(now);
     let frame = |sequence: u64, keyframe: bool| {
         DisplayMessage::FrameUpdate(FrameUpdate {
             sequence,
