@@ -33,6 +33,10 @@ const GATED: &[&str] = &[
     // Popups get the pointer, give it back when they go, a grabbing one the keyboard, and a
     // grabbing one is dismissed when another window takes the keyboard.
     "XdgPopupStable/XdgPopupTest*",
+    // A popup anchored at a point (an anchor rectangle of no size) is placed there.
+    "XdgPopupTest.*",
+    // get_xdg_surface refuses a surface with another role or a buffer.
+    "XdgSurfaceStableTest*",
     // Layer surfaces: configured, given the keyboard (an exclusive one keeps it from new
     // windows and gives it back when it lets go; an on-demand one above the windows when it
     // appears), placed by anchors, margins and others' exclusive zones whatever order they
@@ -51,10 +55,15 @@ const GATED: &[&str] = &[
 const EXCLUDED: &[&str] = &[
     // The 1.5 test body commits its popup's buffer before the popup's first configure.
     "Anchor/LayerSurfaceLayoutTest.simple_popup_positioned_correctly/*",
+    // The body commits a buffer before the first configure, which xdg-shell forbids.
+    "XdgSurfaceStableTest.gets_configure_event",
+    // Expects the error at wl_surface.attach; WayRay refuses such a buffer at the commit.
+    "XdgSurfaceStableTest.attaching_buffer_to_unconfigured_xdg_surface_is_an_error",
     // The suite moves its pointer relatively; a viewer's pointer is absolute, so a confined
     // pointer pushed far out comes back only when the position does.
     "PointerConstraints.confined_pointer_movement_is_constrained",
-    // Stacking (place_above/below) takes effect at once, not with the parent's commit.
+    // These two assert that neither of the two subsurfaces is on top after a restack, which
+    // no order satisfies (wlcs issue 396); WayRay restacks with the parent's commit.
     "XdgShellStableSubsurfaces/SubsurfaceTest.place_above_simple/*",
     "XdgShellStableSubsurfaces/SubsurfaceTest.place_below_simple/*",
     // A subsurface left or above its surface grows a window without set geometry, whose
@@ -112,5 +121,5 @@ fn the_gated_conformance_groups_pass() {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(0);
-    assert!(passed >= 620, "only {passed} tests passed:\n{text}");
+    assert!(passed >= 630, "only {passed} tests passed:\n{text}");
 }

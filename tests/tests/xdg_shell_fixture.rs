@@ -123,6 +123,56 @@ fn a_menu_taller_than_the_output_is_shortened_to_fit() {
     );
 }
 
+/// A menu opened at a point (an anchor rectangle of no size, which xdg-shell allows: GTK 4
+/// passes its popover's pointing rectangle as it is) is placed at that point, and may be
+/// moved to another point; the client is not cut off for it.
+#[test]
+fn a_popup_anchored_at_a_point_is_placed_there() {
+    let fixture = OneLoop::new("xdg-popup-point", 1280, 720);
+    let mut c = fixture.client();
+    let window = mapped(&mut c, 0xff202020);
+    let mut popup = c.point_popup(&window, (120, 80), (100, 100));
+    c.roundtrip();
+    assert!(
+        c.events
+            .log
+            .iter()
+            .any(|l| l == "popup 1: at 120,80 size 100x100"),
+        "{:?}",
+        c.events.log
+    );
+    c.ack(&popup, 1);
+    c.draw(&mut popup, 100, 100, 0xff0000ff);
+    c.roundtrip();
+    c.wait_frames();
+    let blue = rgb(0x0000ff);
+    // The window is centred: its geometry starts at (440, 210).
+    assert_eq!(
+        bbox(&fixture.screenshot(), |p| same_rgb(p, blue)),
+        Some((560, 290, 100, 100))
+    );
+
+    c.events.log.clear();
+    c.reposition_at_point(&popup, (10, 20), (100, 100), 7);
+    c.roundtrip();
+    assert_eq!(
+        c.events.log,
+        [
+            "popup 1: repositioned 7",
+            "popup 1: at 10,20 size 100x100",
+            "surface 1: configure"
+        ]
+    );
+    c.ack(&popup, 1);
+    c.draw(&mut popup, 100, 100, 0xff0000ff);
+    c.roundtrip();
+    c.wait_frames();
+    assert_eq!(
+        bbox(&fixture.screenshot(), |p| same_rgb(p, blue)),
+        Some((450, 230, 100, 100))
+    );
+}
+
 /// An application that closes its menu destroys the popup and may commit nothing else (Qt
 /// repaints its menu bar before): the menu must still leave the screen at once.
 #[test]

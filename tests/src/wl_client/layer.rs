@@ -66,7 +66,9 @@ impl WlClient {
         anchor: (i32, i32),
         size: (i32, i32),
     ) -> ShmSurface {
-        self.popup_of(None, anchor, size, |popup| panel.layer.get_popup(popup))
+        self.popup_of(None, (anchor.0, anchor.1, 1, 1), size, |popup| {
+            panel.layer.get_popup(popup)
+        })
     }
 
     /// Waits for the panel's configure, acks it and fills the size it was given with `argb`

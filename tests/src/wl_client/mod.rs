@@ -11,10 +11,15 @@ mod dispatch;
 mod ime;
 mod layer;
 mod pointer_lock;
+mod popup;
+mod roles;
+mod subsurface;
 
 pub use ime::ImeEvents;
 pub use layer::Panel;
 pub use pointer_lock::{Constraint, HeldPointer};
+pub use roles::BareSurface;
+pub use subsurface::Subsurface;
 
 use memmap2::MmapMut;
 use wayland_client::globals::{GlobalList, registry_queue_init};
@@ -25,9 +30,7 @@ use wayland_protocols::wp::cursor_shape::v1::client::{
 };
 use wayland_protocols::wp::keyboard_shortcuts_inhibit::zv1::client::zwp_keyboard_shortcuts_inhibit_manager_v1;
 use wayland_protocols::wp::security_context::v1::client::wp_security_context_manager_v1;
-use wayland_protocols::xdg::shell::client::{
-    xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
-};
+use wayland_protocols::xdg::shell::client::{xdg_popup, xdg_surface, xdg_toplevel, xdg_wm_base};
 
 /// What the client has seen.
 #[derive(Debug, Default)]
@@ -245,6 +248,31 @@ impl WlClient {
         self.pump_until(|events| events.synced >= target);
     }
 
+    /// Lets the compositor read this client's requests; the protocol error it answered with
+    /// (`interface@id: error code`), if any (the connection is then closed).
+    pub fn protocol_error(&mut self) -> Option<String> {
+        for _ in 0..8 {
+            let _ = self._conn.flush();
+            match self.pump.as_mut() {
+                Some(pump) => pump(),
+                None => {
+                    let _ = self.queue.roundtrip(&mut self.events);
+                }
+            }
+            if let Some(guard) = self.queue.prepare_read() {
+                let _ = guard.read();
+            }
+            let _ = self.queue.dispatch_pending(&mut self.events);
+            if let Some(error) = self._conn.protocol_error() {
+                return Some(format!(
+                    "{}@{}: error {}",
+                    error.object_interface, error.object_id, error.code
+                ));
+            }
+        }
+        None
+    }
+
     /// Turns the compositor's loop and reads its answers until `done`.
     fn pump_until(&mut self, done: impl Fn(&Events) -> bool) {
         for _ in 0..PUMP_TURNS {
@@ -295,54 +323,6 @@ impl WlClient {
         self.draw(&mut window, width, height, argb);
         self.roundtrip();
         window
-    }
-
-    /// Creates a popup of `parent` anchored at `anchor` (in the parent's window geometry),
-    /// `size` large, and commits it.
-    pub fn popup(
-        &mut self,
-        parent: &ShmSurface,
-        anchor: (i32, i32),
-        size: (i32, i32),
-    ) -> ShmSurface {
-        self.popup_of(Some(&parent.xdg), anchor, size, |_| {})
-    }
-
-    /// Creates a popup anchored at `anchor` growing down-right (sliding back inside the
-    /// output, then shortened or narrowed to fit, as GTK's menus allow), `size` large, with
-    /// `parent` (or none: `adopt` gives it one), and commits it.
-    pub(super) fn popup_of(
-        &mut self,
-        parent: Option<&xdg_surface::XdgSurface>,
-        anchor: (i32, i32),
-        size: (i32, i32),
-        adopt: impl FnOnce(&xdg_popup::XdgPopup),
-    ) -> ShmSurface {
-        let index = self.events.serials.len();
-        self.events.serials.push(None);
-        let positioner = self.wm_base.create_positioner(&self.qh, ());
-        positioner.set_size(size.0, size.1);
-        positioner.set_anchor_rect(anchor.0, anchor.1, 1, 1);
-        positioner.set_anchor(xdg_positioner::Anchor::BottomRight);
-        positioner.set_gravity(xdg_positioner::Gravity::BottomRight);
-        positioner.set_constraint_adjustment(
-            xdg_positioner::ConstraintAdjustment::SlideX
-                | xdg_positioner::ConstraintAdjustment::SlideY
-                | xdg_positioner::ConstraintAdjustment::ResizeX
-                | xdg_positioner::ConstraintAdjustment::ResizeY,
-        );
-        let surface = self.compositor.create_surface(&self.qh, ());
-        let xdg = self.wm_base.get_xdg_surface(&surface, &self.qh, index);
-        let popup = xdg.get_popup(parent, &positioner, &self.qh, index);
-        adopt(&popup);
-        surface.commit();
-        ShmSurface {
-            surface,
-            xdg,
-            toplevel: None,
-            popup: Some(popup),
-            buffer: None,
-        }
     }
 
     /// Acks the last configure of `s` (index `index` in creation order).

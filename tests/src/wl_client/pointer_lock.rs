@@ -66,9 +66,12 @@ impl WlClient {
         held: &HeldPointer,
     ) -> ShmSurface {
         let serial = self.events.button_serial.expect("a button event first");
-        self.popup_of(Some(&parent.xdg), anchor, size, |popup| {
-            popup.grab(&held.seat, serial)
-        })
+        self.popup_of(
+            Some(&parent.xdg),
+            (anchor.0, anchor.1, 1, 1),
+            size,
+            |popup| popup.grab(&held.seat, serial),
+        )
     }
 
     /// Asks for `kind` on `surface` for as long as the surface lives (persistent).

@@ -188,6 +188,8 @@ pub struct State {
     >,
     /// Clients an embedding harness knows by a number (`SessionCommand::InsertTaggedClient`).
     pub tagged_clients: std::collections::HashMap<i32, smithay::reexports::wayland_server::Client>,
+    /// Positioners whose anchor rectangle has a zero side (`handlers/positioner.rs`).
+    pub zero_anchors: crate::session::handlers::ZeroAnchors,
 }
 
 impl std::fmt::Debug for State {
@@ -264,6 +266,7 @@ impl State {
             constrained: None,
             viewer_pointer: None,
             tagged_clients: std::collections::HashMap::new(),
+            zero_anchors: Default::default(),
         })
     }
 

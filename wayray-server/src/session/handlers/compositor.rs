@@ -93,7 +93,8 @@ impl FractionalScaleHandler for State {
     }
 }
 
-// smithay's `delegate_compositor!` less wl_subsurface, which `subsurface.rs` dispatches.
+// smithay's `delegate_compositor!` less wl_subsurface and wl_surface, which `subsurface.rs` and
+// `stacking.rs` dispatch.
 smithay::reexports::wayland_server::delegate_global_dispatch!(State: [
     smithay::reexports::wayland_server::protocol::wl_compositor::WlCompositor: ()
 ] => CompositorState);
@@ -108,9 +109,6 @@ smithay::reexports::wayland_server::delegate_dispatch!(State: [
 ] => CompositorState);
 smithay::reexports::wayland_server::delegate_dispatch!(State: [
     smithay::reexports::wayland_server::protocol::wl_callback::WlCallback: ()
-] => CompositorState);
-smithay::reexports::wayland_server::delegate_dispatch!(State: [
-    WlSurface: smithay::wayland::compositor::SurfaceUserData
 ] => CompositorState);
 smithay::reexports::wayland_server::delegate_dispatch!(State: [
     smithay::reexports::wayland_server::protocol::wl_region::WlRegion:

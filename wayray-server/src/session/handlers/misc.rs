@@ -3,8 +3,8 @@
 //!   inhibitor (a video player's) changes nothing.
 //! - xdg-foreign: a window exported by one client can parent another client's dialog (a
 //!   portal's file chooser over the application asking); smithay keeps the handles.
-//! - content-type: clients may say a surface shows a video or a game; recorded by smithay
-//!   (the encoder still finds video by motion).
+//! - content-type: clients may say a surface shows a video or a game; smithay records it and
+//!   `crate::session::content_type` reads it for the encoder.
 
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::wayland::idle_inhibit::IdleInhibitHandler;

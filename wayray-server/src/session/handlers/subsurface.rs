@@ -6,7 +6,8 @@
 //! parent's commit hands it over before smithay takes in that commit: into the subsurface's
 //! pending state, which a synchronized subsurface's state (applied with the parent's) carries,
 //! and for a desynchronized one into its current state as well. Every other subsurface request
-//! goes to smithay (stacking with `place_above`/`place_below` still takes effect at once).
+//! goes to smithay, less stacking (`place_above`/`place_below`), which waits for the parent's
+//! commit too (`stacking.rs`).
 
 use std::sync::Mutex;
 
@@ -20,6 +21,7 @@ use smithay::wayland::compositor::{
     add_pre_commit_hook, get_children, get_parent, is_sync_subsurface, with_states,
 };
 
+use super::stacking;
 use crate::session::state::State;
 
 /// A position given with `set_position`, waiting for the parent's commit.
@@ -45,6 +47,16 @@ impl Dispatch<WlSubsurface, SubsurfaceUserData> for State {
             // The client's coordinates (scaled for Xwayland's clients) as smithay takes them.
             let logical = |v: i32| (f64::from(v) / scale).round() as i32;
             requested(data.surface(), Point::from((logical(x), logical(y))));
+            return;
+        }
+        let restack = match request {
+            wl_subsurface::Request::PlaceAbove { ref sibling } => Some((sibling.clone(), true)),
+            wl_subsurface::Request::PlaceBelow { ref sibling } => Some((sibling.clone(), false)),
+            _ => None,
+        };
+        if let Some(restack) = restack {
+            let surface = data.surface();
+            stacking::requested(state, client, resource, surface, restack, dh, data_init);
             return;
         }
         <CompositorState as Dispatch<WlSubsurface, SubsurfaceUserData, State>>::request(

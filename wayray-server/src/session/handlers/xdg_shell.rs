@@ -1,6 +1,5 @@
 //! xdg_shell: toplevels and popups. Placement and focus decisions are the window manager's.
 
-use smithay::delegate_xdg_shell;
 use smithay::desktop::{
     PopupKind, PopupManager, Window, find_popup_root_surface, get_popup_toplevel_coords,
 };
@@ -37,7 +36,12 @@ impl XdgShellHandler for State {
         self.schedule_render();
     }
 
-    fn new_popup(&mut self, surface: PopupSurface, positioner: PositionerState) {
+    fn new_popup(&mut self, surface: PopupSurface, mut positioner: PositionerState) {
+        self.zero_anchors.take_using().restore(&mut positioner);
+        surface.with_pending_state(|state| {
+            state.geometry = positioner.get_geometry();
+            state.positioner = positioner;
+        });
         self.unconstrain_popup(&surface, &positioner);
         if let Err(err) = self.popups.track_popup(PopupKind::Xdg(surface)) {
             tracing::warn!(%err, "cannot track popup");
@@ -57,9 +61,10 @@ impl XdgShellHandler for State {
     fn reposition_request(
         &mut self,
         surface: PopupSurface,
-        positioner: PositionerState,
+        mut positioner: PositionerState,
         token: u32,
     ) {
+        self.zero_anchors.take_using().restore(&mut positioner);
         self.unconstrain_popup(&surface, &positioner);
         surface.send_repositioned(token);
         if let Err(err) = surface.send_configure() {
@@ -141,7 +146,14 @@ impl XdgShellHandler for State {
     }
 }
 
-delegate_xdg_shell!(State);
+// smithay's `delegate_xdg_shell!` less xdg_positioner, xdg_surface and xdg_popup, which
+// `positioner.rs` dispatches, and xdg_wm_base's requests (`xdg_wm_base.rs`).
+smithay::reexports::wayland_server::delegate_global_dispatch!(State: [
+    smithay::reexports::wayland_protocols::xdg::shell::server::xdg_wm_base::XdgWmBase: ()
+] => XdgShellState);
+smithay::reexports::wayland_server::delegate_dispatch!(State: [
+    xdg_toplevel::XdgToplevel: smithay::wayland::shell::xdg::XdgShellSurfaceUserData
+] => XdgShellState);
 
 impl State {
     /// The mapped window whose toplevel surface is `surface`.
