@@ -5,7 +5,8 @@
 use wayray_tests::one_loop::OneLoop;
 use wayray_tests::pixels::{bbox, rgb, same_rgb};
 
-/// xdg_wm_base's error codes.
+/// xdg_wm_base's error codes. Only `get_xdg_surface` is sent: a role would be refused at
+/// `get_toplevel` anyway.
 const ROLE: u32 = 0;
 const INVALID_SURFACE_STATE: u32 = 4;
 
@@ -21,7 +22,7 @@ fn a_subsurface_cannot_become_a_window() {
     let mut c = fixture.client();
     let window = c.mapped_window("window", 400, 300, 0xff202020);
     let sub = c.subsurface(&window.surface, (10, 10), (50, 50), 0xffcc0000, false);
-    let _ = c.toplevel_for(&sub.surface, "sub");
+    let _ = c.xdg_surface_for(&sub.surface);
     assert_refused(c.protocol_error(), ROLE);
 }
 
@@ -30,7 +31,7 @@ fn a_surface_with_a_buffer_attached_cannot_become_a_window() {
     let fixture = OneLoop::new("xdg-role-attached", 1280, 720);
     let mut c = fixture.client();
     let bare = c.bare_surface((50, 50), 0xffcc0000, false);
-    let _ = c.toplevel_for(&bare.surface, "bare");
+    let _ = c.xdg_surface_for(&bare.surface);
     assert_refused(c.protocol_error(), INVALID_SURFACE_STATE);
 }
 
@@ -40,7 +41,7 @@ fn a_surface_with_a_buffer_committed_cannot_become_a_window() {
     let mut c = fixture.client();
     let bare = c.bare_surface((50, 50), 0xffcc0000, true);
     c.roundtrip();
-    let _ = c.toplevel_for(&bare.surface, "bare");
+    let _ = c.xdg_surface_for(&bare.surface);
     assert_refused(c.protocol_error(), INVALID_SURFACE_STATE);
 }
 

@@ -2,6 +2,7 @@
 //! that has a buffer, and an xdg toplevel made for a surface that exists already.
 
 use wayland_client::protocol::wl_surface;
+use wayland_protocols::xdg::shell::client::xdg_surface;
 
 use super::{ShmBuffer, ShmSurface, WlClient};
 
@@ -27,12 +28,18 @@ impl WlClient {
         bare
     }
 
+    /// Asks for an xdg_surface for `surface` (and nothing else yet).
+    pub fn xdg_surface_for(&mut self, surface: &wl_surface::WlSurface) -> xdg_surface::XdgSurface {
+        let index = self.events.serials.len();
+        self.events.serials.push(None);
+        self.wm_base.get_xdg_surface(surface, &self.qh, index)
+    }
+
     /// Makes `surface` an xdg toplevel titled `title` and commits it, asking for its first
     /// configure (an application showing a window again on the surface it had).
     pub fn toplevel_for(&mut self, surface: &wl_surface::WlSurface, title: &str) -> ShmSurface {
         let index = self.events.serials.len();
-        self.events.serials.push(None);
-        let xdg = self.wm_base.get_xdg_surface(surface, &self.qh, index);
+        let xdg = self.xdg_surface_for(surface);
         let toplevel = xdg.get_toplevel(&self.qh, index);
         toplevel.set_title(title.into());
         surface.commit();

@@ -1,21 +1,27 @@
 //! A subsurface's place among its siblings (`wl_subsurface.place_above`/`place_below`) takes
-//! effect with its parent's commit, as the protocol says ("the z-order is double-buffered"),
-//! so a client can restack and redraw in one step. smithay 0.7 reorders on the request. Here
-//! the requests wait on the parent in the order they came, and the parent's `wl_surface.commit`
-//! hands them to smithay before smithay takes in that commit (`wl_surface` is dispatched here
-//! for that alone; every request goes on to smithay). A request naming a surface that is not a
-//! sibling or the parent is refused at once, as before; one whose sibling went before the
-//! commit is dropped. A client that restacks many times without committing has its oldest
-//! requests applied early (at most `MAX_WAITING` wait), so nothing grows without bound.
+//! effect when its parent's state is applied, as the protocol says ("the z-order is
+//! double-buffered"), so a client can restack and redraw in one step. smithay 0.7 reorders on
+//! the request. Here the requests wait on the parent in the order they came, and the parent's
+//! `wl_surface.commit` hands them to smithay before smithay takes in that commit
+//! (`wl_surface` is dispatched here for that alone; every request goes on to smithay). A parent
+//! that is itself a synchronized subsurface has its state applied with its own parent's
+//! commit: its requests move up to wait there. A request naming a surface that is not a
+//! sibling or the parent is refused at once, as before; one whose subsurface or sibling went
+//! before the commit is dropped. A client that restacks many times without committing has its
+//! oldest requests applied early (at most `MAX_WAITING` wait on a surface), so nothing grows
+//! without bound; the requests hold their surfaces weakly.
 
 use std::sync::Mutex;
 
 use smithay::reexports::wayland_server::backend::ClientId;
 use smithay::reexports::wayland_server::protocol::wl_subsurface::{self, WlSubsurface};
 use smithay::reexports::wayland_server::protocol::wl_surface::{self, WlSurface};
-use smithay::reexports::wayland_server::{Client, DataInit, Dispatch, DisplayHandle, Resource};
+use smithay::reexports::wayland_server::{
+    Client, DataInit, Dispatch, DisplayHandle, Resource, Weak,
+};
 use smithay::wayland::compositor::{
-    CompositorState, SubsurfaceUserData, SurfaceUserData, get_parent, with_states,
+    CompositorState, SubsurfaceUserData, SurfaceUserData, get_parent, is_sync_subsurface,
+    with_states,
 };
 
 use crate::session::state::State;
@@ -25,7 +31,7 @@ pub const MAX_WAITING: usize = 64;
 
 /// One restacking request: the subsurface, the sibling (or parent) it goes next to, and
 /// whether above it.
-type Restack = (WlSubsurface, WlSurface, bool);
+type Restack = (Weak<WlSubsurface>, Weak<WlSurface>, bool);
 
 /// On a parent: the restacking requests of its subsurfaces, oldest first.
 #[derive(Debug, Default)]
@@ -58,16 +64,37 @@ pub fn requested(
         );
         return;
     };
-    let early = with_states(&parent, |states| {
+    let restack = (resource.downgrade(), sibling.downgrade(), above);
+    let early = wait_on(&parent, vec![restack]);
+    apply(state, client, early, dh, data_init);
+}
+
+/// Adds `restacks` to those waiting on `surface`; what no longer fits comes back, oldest
+/// first, to be applied now.
+fn wait_on(surface: &WlSurface, restacks: Vec<Restack>) -> Vec<Restack> {
+    with_states(surface, |states| {
         states
             .data_map
             .insert_if_missing_threadsafe(Waiting::default);
         let mut waiting = states.data_map.get::<Waiting>()?.0.lock().ok()?;
-        waiting.push((resource.clone(), sibling, above));
+        waiting.extend(restacks);
         let over = waiting.len().saturating_sub(MAX_WAITING);
         Some(waiting.drain(..over).collect::<Vec<_>>())
-    });
-    apply(state, client, early.unwrap_or_default(), dh, data_init);
+    })
+    .unwrap_or_default()
+}
+
+/// The surface whose commit applies `surface`'s state: itself, or for a synchronized
+/// subsurface the nearest ancestor that is not one.
+fn applied_with(surface: &WlSurface) -> WlSurface {
+    let mut at = surface.clone();
+    while is_sync_subsurface(&at) {
+        match get_parent(&at) {
+            Some(parent) => at = parent,
+            None => break,
+        }
+    }
+    at
 }
 
 /// Hands `restacks` to smithay in order, less those whose subsurface or sibling went.
@@ -79,11 +106,13 @@ fn apply(
     data_init: &mut DataInit<'_, State>,
 ) {
     for (resource, sibling, above) in restacks {
+        let (Ok(resource), Ok(sibling)) = (resource.upgrade(), sibling.upgrade()) else {
+            continue;
+        };
         let Some(data) = resource.data::<SubsurfaceUserData>() else {
             continue;
         };
-        if !resource.is_alive() || !sibling.is_alive() || beside(data.surface(), &sibling).is_none()
-        {
+        if beside(data.surface(), &sibling).is_none() {
             continue;
         }
         let request = if above {
@@ -112,8 +141,14 @@ impl Dispatch<WlSurface, SurfaceUserData> for State {
                 let waiting = states.data_map.get::<Waiting>()?;
                 Some(std::mem::take(&mut *waiting.0.lock().ok()?))
             });
-            if let Some(waiting) = waiting {
-                apply(state, client, waiting, dh, data_init);
+            if let Some(waiting) = waiting.filter(|w| !w.is_empty()) {
+                let target = applied_with(resource);
+                let now = if target == *resource {
+                    waiting
+                } else {
+                    wait_on(&target, waiting)
+                };
+                apply(state, client, now, dh, data_init);
             }
         }
         <CompositorState as Dispatch<WlSurface, SurfaceUserData, State>>::request(

@@ -38,6 +38,8 @@ impl XdgShellHandler for State {
 
     fn new_popup(&mut self, surface: PopupSurface, mut positioner: PositionerState) {
         self.zero_anchors.take_using().restore(&mut positioner);
+        // `unconstrain_popup` places a popup that has a root; one without a parent yet (a
+        // layer surface's menu, adopted next) is placed from this state later.
         surface.with_pending_state(|state| {
             state.geometry = positioner.get_geometry();
             state.positioner = positioner;
