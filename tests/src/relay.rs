@@ -87,6 +87,10 @@ pub async fn start(server: SocketAddr, bytes_per_second: u64) -> Relay {
 /// A datagram on its way: when it is due, its bytes, and where it goes.
 type InFlight = (Instant, Vec<u8>, SocketAddr);
 
+/// How long a shaped link may have been idle and still send its next datagram as if it had
+/// been busy (a token bucket's burst): covers the timer's late wake-ups.
+const BURST: Duration = Duration::from_millis(2);
+
 /// Datagrams that queue at most this many deep on one socket's way are dropped, as a router's
 /// queue would drop them.
 const QUEUE: usize = 4096;
@@ -104,14 +108,9 @@ fn delayed(socket: Arc<UdpSocket>) -> tokio::sync::mpsc::Sender<InFlight> {
     send
 }
 
-/// Hands `bytes` for `to` to `link`, due after `delay`.
-fn deliver(
-    link: &tokio::sync::mpsc::Sender<InFlight>,
-    bytes: &[u8],
-    to: SocketAddr,
-    delay: Duration,
-) {
-    let _ = link.try_send((Instant::now() + delay, bytes.to_vec(), to));
+/// Hands `bytes` for `to` to `link`, due at `due`.
+fn deliver(link: &tokio::sync::mpsc::Sender<InFlight>, bytes: &[u8], to: SocketAddr, due: Instant) {
+    let _ = link.try_send((due, bytes.to_vec(), to));
 }
 
 /// Relays to `server` through a link shaped by `shape`.
@@ -154,7 +153,7 @@ pub async fn start_shaped(server: SocketAddr, shape: Shape) -> Relay {
                 }
             };
             if !dice.drops(shape.loss) {
-                deliver(&back, &buf[..n], server, shape.delay);
+                deliver(&back, &buf[..n], server, Instant::now() + shape.delay);
             }
         }
     };
@@ -180,18 +179,24 @@ async fn down(
     while let Ok((n, _)) = back.recv_from(&mut buf).await {
         bytes.down.fetch_add(n as u64, Ordering::Relaxed);
         let mut link = link.lock().await;
+        let mut sent = Instant::now();
         if let Some(rate) = shape.rate {
-            // Pace: each datagram occupies the link for n / rate seconds.
+            // Each datagram occupies the link for n / rate seconds, from when the one before
+            // left it (or from now if the link has been idle for more than a burst's time). A
+            // sleep ends up to a timer step (1 ms) late: the next datagram still starts where
+            // this one ended, so the link carries its whole rate.
             let now = Instant::now();
-            if link.1 > now {
-                tokio::time::sleep(link.1 - now).await;
+            let start = if link.1 + BURST >= now { link.1 } else { now };
+            if start > now {
+                tokio::time::sleep_until(start.into()).await;
             }
-            link.1 = link.1.max(now) + Duration::from_secs_f64(n as f64 / rate as f64);
+            sent = start + Duration::from_secs_f64(n as f64 / rate as f64);
+            link.1 = sent;
         }
         if link.0.drops(shape.loss) {
             continue;
         }
         drop(link);
-        deliver(&front, &buf[..n], viewer, shape.delay);
+        deliver(&front, &buf[..n], viewer, sent + shape.delay);
     }
 }
