@@ -21,8 +21,8 @@ fn a_frame_goes_at_the_pace_after_a_burst() {
     let start = Instant::now();
     assert_eq!(pacer.rate(start), 312_500.0);
     let took = drain(&mut pacer, start, 16_000);
-    // Two chunks at once (the bucket), the rest at the pace.
-    let expected = (16_000.0 - 2.0 * CHUNK as f64) / 312_500.0;
+    // Two chunks at once (the bucket; the smallest chunks at this pace), the rest at the pace.
+    let expected = (16_000.0 - 2.0 * MIN_CHUNK as f64) / 312_500.0;
     assert!(
         (took.as_secs_f64() - expected).abs() < 0.000_5,
         "{took:?} against {expected} s"
@@ -33,9 +33,13 @@ fn a_frame_goes_at_the_pace_after_a_burst() {
 fn idle_time_fills_the_bucket_only_to_a_burst() {
     let start = Instant::now();
     let mut pacer = Pacer::new(2_000);
-    assert_eq!(pacer.take(start, 100_000), 2 * CHUNK);
+    assert_eq!(pacer.take(start, 100_000), 2 * MIN_CHUNK);
     let later = start + Duration::from_secs(10);
-    assert_eq!(pacer.take(later, 100_000), 2 * CHUNK, "ten idle seconds");
+    assert_eq!(
+        pacer.take(later, 100_000),
+        2 * MIN_CHUNK,
+        "ten idle seconds"
+    );
     assert_eq!(pacer.take(later, 100_000), 0, "the bucket is empty");
     assert!(pacer.ready_at(later, 100_000) > later);
 }
@@ -60,7 +64,7 @@ fn the_pace_follows_the_cap_and_has_a_floor() {
     pacer.set_cap(start, 1_000);
     assert_eq!(pacer.rate(start), 156_250.0);
     let at = pacer.ready_at(start, 10_000);
-    let expected = Duration::from_secs_f64(CHUNK as f64 / 156_250.0);
+    let expected = Duration::from_secs_f64(MIN_CHUNK as f64 / 156_250.0);
     assert!(at - start <= expected + Duration::from_micros(1));
     pacer.set_cap(start, 0);
     assert_eq!(pacer.rate(start), MIN_RATE);
@@ -119,4 +123,20 @@ fn a_video_above_its_cap_sets_the_pace_and_a_backlog_drains_in_time() {
     pacer.queued(start, 100_000);
     let took = drain(&mut pacer, start, 100_000);
     assert!(took <= DRAIN + ms(1), "{took:?}");
+}
+
+#[test]
+fn chunks_are_a_millisecond_at_the_pace_within_bounds() {
+    // A 5 Mbit/s link's cap of about 4 Mbit/s: 625 000 bytes a second, 625 a millisecond.
+    assert_eq!(chunk(625_000.0), 625);
+    assert_eq!(chunk(312_500.0), MIN_CHUNK);
+    assert_eq!(chunk(15_625_000.0), MAX_CHUNK);
+    assert_eq!(chunk(f64::NAN), MIN_CHUNK);
+    assert_eq!(chunk(f64::INFINITY), MAX_CHUNK);
+    // The bucket of a slow pace holds two chunks; a frame goes in pieces of about one.
+    let start = Instant::now();
+    let mut pacer = Pacer::new(4_000);
+    assert_eq!(pacer.take(start, 100_000), 2 * 625);
+    let next = pacer.ready_at(start, 100_000);
+    assert_eq!(pacer.take(next, 100_000), 625);
 }
