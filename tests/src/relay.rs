@@ -87,9 +87,10 @@ pub async fn start(server: SocketAddr, bytes_per_second: u64) -> Relay {
 /// A datagram on its way: when it is due, its bytes, and where it goes.
 type InFlight = (Instant, Vec<u8>, SocketAddr);
 
-/// How long a shaped link may have been idle and still send its next datagram as if it had
-/// been busy (a token bucket's burst): covers the timer's late wake-ups.
-const BURST: Duration = Duration::from_millis(2);
+/// Bytes that may wait for a shaped link; a datagram that would wait behind more is dropped,
+/// as a full router queue drops it (about what the relay's socket held when the socket was the
+/// queue).
+const QUEUE_BYTES: f64 = 96.0 * 1024.0;
 
 /// Datagrams that queue at most this many deep on one socket's way are dropped, as a router's
 /// queue would drop them.
@@ -177,18 +178,18 @@ async fn down(
 ) {
     let mut buf = vec![0u8; 65536];
     while let Ok((n, _)) = back.recv_from(&mut buf).await {
+        // Read as soon as it comes: the link's queue is counted here, not left in the socket.
+        let arrived = Instant::now();
         bytes.down.fetch_add(n as u64, Ordering::Relaxed);
         let mut link = link.lock().await;
-        let mut sent = Instant::now();
+        let mut sent = arrived;
         if let Some(rate) = shape.rate {
-            // Each datagram occupies the link for n / rate seconds, from when the one before
-            // left it (or from now if the link has been idle for more than a burst's time). A
-            // sleep ends up to a timer step (1 ms) late: the next datagram still starts where
-            // this one ended, so the link carries its whole rate.
-            let now = Instant::now();
-            let start = if link.1 + BURST >= now { link.1 } else { now };
-            if start > now {
-                tokio::time::sleep_until(start.into()).await;
+            // The datagram occupies the link for n / rate seconds once the ones before it have
+            // left (never before it arrived). Only its delivery waits on a timer, so a timer
+            // that wakes late costs the link nothing.
+            let start = link.1.max(arrived);
+            if (start - arrived).as_secs_f64() * rate as f64 > QUEUE_BYTES {
+                continue;
             }
             sent = start + Duration::from_secs_f64(n as f64 / rate as f64);
             link.1 = sent;
@@ -196,7 +197,6 @@ async fn down(
         if link.0.drops(shape.loss) {
             continue;
         }
-        drop(link);
         deliver(&front, &buf[..n], viewer, sent + shape.delay);
     }
 }
