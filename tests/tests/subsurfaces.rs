@@ -6,10 +6,8 @@ use wayray_tests::one_loop::OneLoop;
 use wayray_tests::pixels::{bbox, rgb, same_rgb};
 
 /// The colour the compositor drew at (`x`, `y`).
-fn colour_at(fixture: &OneLoop, x: usize, y: usize) -> [u8; 4] {
-    let shot = fixture.screenshot();
-    let at = (y * shot.width as usize + x) * 4;
-    shot.bgra[at..at + 4].try_into().expect("a pixel")
+fn colour_at(fixture: &OneLoop, x: u32, y: u32) -> [u8; 4] {
+    fixture.screenshot().pixel(x, y)
 }
 
 #[test]
@@ -96,7 +94,7 @@ fn under_a_synchronized_subsurface_the_order_waits_for_the_window() {
     // colours instead. The middle subsurface starts 10 px inside it.
     let shot = fixture.screenshot();
     let (wx, wy, _, _) = bbox(&shot, |p| same_rgb(p, rgb(0x808080))).expect("the middle");
-    let (x, y) = (wx as usize + 50, wy as usize + 50);
+    let (x, y) = (wx + 50, wy + 50);
     assert!(same_rgb(colour_at(&fixture, x, y), rgb(0x00cc00)));
 
     above.role.place_below(&below.surface);
