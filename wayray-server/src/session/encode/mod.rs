@@ -4,6 +4,7 @@
 //!
 //! `Encoder` is synchronous and owns no thread; `pipeline` runs it off the compositor thread.
 
+mod bands;
 mod cached;
 mod choose;
 mod copies;
@@ -287,6 +288,7 @@ impl Encoder {
                 wayray_protocol::codec::cache::MAX_AREA,
             );
         }
+        let changed = bands::split(changed, &src, &shadow);
         let rules = stream::rules(self.stream.as_ref());
         let encode = |&(tile, absolute): &(Rect, bool)| {
             with_zstd(|ctx| choose::encode_tile(ctx, &src, &shadow, tile, absolute, rules))

@@ -94,3 +94,48 @@ fn a_scroll_beside_a_moved_window_is_still_found() {
         update.regions
     );
 }
+
+#[test]
+fn a_dragged_window_costs_its_copy_and_a_few_fills_a_step() {
+    // Steps of (10, 4), as a pointer drags a window: its corner's tile holds an L of uncovered
+    // background around the window's new pixels, which goes as bands joined to the strips.
+    use wayray_protocol::messages::display::Codec;
+    let mut encoder = Encoder::new(W, H);
+    let mut ctx = ZstdContext::new().unwrap();
+    let (mut x, mut y) = (50, 40);
+    let before = window(x, y);
+    let (key, _) =
+        encoder.encode(&FrameInput::new(&before, W, H, &[], Instant::now()).keyframe(true));
+    let mut fb = vec![0u8; before.len()];
+    apply(&mut fb, &key, &mut ctx);
+    for step in 0..12 {
+        let after = window(x + 10, y + 4);
+        let hint = MoveHint {
+            id: 1,
+            from: Rect::new(x, y, 300, 200),
+            to: Rect::new(x + 10, y + 4, 300, 200),
+        };
+        let damage = [Rect::new(x, y, 310, 204)];
+        let (update, _) = encoder.encode(&FrameInput {
+            moves: &[hint],
+            ..FrameInput::new(&after, W, H, &damage, Instant::now())
+        });
+        apply(&mut fb, &update, &mut ctx);
+        assert!(fb == after, "decoded frame differs after step {step}");
+        // The copy, then fills only: at most the two strips, each cut where a tile column or
+        // row splits the corner.
+        let codecs: Vec<Codec> = update.regions.iter().map(|r| r.codec).collect();
+        assert!(
+            codecs[0] == Codec::CopyRect
+                && codecs[1..].iter().all(|c| *c == Codec::Solid)
+                && codecs.len() <= 5,
+            "step {step} at ({x}, {y}): {:?}",
+            update
+                .regions
+                .iter()
+                .map(|r| (r.codec, r.rect))
+                .collect::<Vec<_>>()
+        );
+        (x, y) = (x + 10, y + 4);
+    }
+}

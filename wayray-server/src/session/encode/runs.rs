@@ -11,56 +11,65 @@ use wayray_protocol::messages::display::{Codec, RegionUpdate};
 /// that stack exactly (same left edge and width). `regions` must not overlap (tiles of one
 /// frame), so their order does not matter; others keep their order.
 pub fn merge_solid_runs(regions: Vec<RegionUpdate>) -> Vec<RegionUpdate> {
-    let mut rows: Vec<RegionUpdate> = Vec::with_capacity(regions.len());
-    for region in regions {
-        if let Some(last) = rows.last_mut()
-            && extends_right(last, &region)
-        {
-            last.rect.width += region.rect.width;
-            continue;
+    let rows = merge_along(regions, Axis::Across);
+    merge_along(rows, Axis::Down)
+}
+
+/// Which way runs grow.
+#[derive(Clone, Copy)]
+enum Axis {
+    /// Rightwards, along a row: the same top edge and height.
+    Across,
+    /// Downwards: the same left edge and width.
+    Down,
+}
+
+impl Axis {
+    /// (where a run starts across the axis, its breadth there, where it starts along it, where
+    /// it ends along it).
+    fn measure(self, rect: Rect) -> (u32, u32, u32, u32) {
+        match self {
+            Self::Across => (rect.y, rect.height, rect.x, rect.x + rect.width),
+            Self::Down => (rect.x, rect.width, rect.y, rect.y + rect.height),
         }
-        rows.push(region);
     }
-    let mut merged: Vec<RegionUpdate> = Vec::with_capacity(rows.len());
-    // Solid runs by where a run below them would start: (x, width, bottom edge, colour).
-    let mut open: HashMap<(u32, u32, u32, Vec<u8>), usize> = HashMap::new();
-    for region in rows {
+
+    fn grow(self, rect: &mut Rect, by: Rect) {
+        match self {
+            Self::Across => rect.width += by.width,
+            Self::Down => rect.height += by.height,
+        }
+    }
+}
+
+/// Joins each solid region to the run of its colour that ends where it starts along `axis`
+/// with the same breadth. The run need not be the last region listed: a tile split into bands
+/// ([`super::bands`]) lists its top band before its side band.
+fn merge_along(regions: Vec<RegionUpdate>, axis: Axis) -> Vec<RegionUpdate> {
+    let mut merged: Vec<RegionUpdate> = Vec::with_capacity(regions.len());
+    // Runs by where a region extending them would start: (across, breadth, end, colour).
+    let mut ends: HashMap<(u32, u32, u32, Vec<u8>), usize> = HashMap::new();
+    for region in regions {
         if region.codec == Codec::Solid {
-            let rect = region.rect;
-            let above = (rect.x, rect.width, rect.y, region.payload.clone());
-            if let Some(index) = open.remove(&above) {
-                merged[index].rect.height += rect.height;
-                let grown = merged[index].rect;
-                open.insert(
-                    (grown.x, grown.width, grown.y + grown.height, region.payload),
-                    index,
-                );
-                continue;
-            }
-            open.insert(
-                (
-                    rect.x,
-                    rect.width,
-                    rect.y + rect.height,
-                    region.payload.clone(),
-                ),
-                merged.len(),
-            );
+            let (across, breadth, start, _) = axis.measure(region.rect);
+            let colour = region.payload.clone();
+            let index = match ends.remove(&(across, breadth, start, colour.clone())) {
+                Some(index) => {
+                    axis.grow(&mut merged[index].rect, region.rect);
+                    index
+                }
+                None => {
+                    merged.push(region);
+                    merged.len() - 1
+                }
+            };
+            let (_, _, _, end) = axis.measure(merged[index].rect);
+            ends.insert((across, breadth, end, colour), index);
+            continue;
         }
         merged.push(region);
     }
     merged
-}
-
-/// Whether `next` is a solid region of `last`'s colour right of it on the same row.
-fn extends_right(last: &RegionUpdate, next: &RegionUpdate) -> bool {
-    let (a, b): (Rect, Rect) = (last.rect, next.rect);
-    last.codec == Codec::Solid
-        && next.codec == Codec::Solid
-        && last.payload == next.payload
-        && a.y == b.y
-        && a.height == b.height
-        && a.x + a.width == b.x
 }
 
 #[cfg(test)]
@@ -138,5 +147,18 @@ mod tests {
         assert_eq!(merged_area, area);
         // Five colour bands, each one rectangle.
         assert_eq!(merged.len(), 5, "{merged:?}");
+    }
+
+    #[test]
+    fn a_run_is_extended_wherever_it_is_listed() {
+        // A corner tile's bands (top, then side), then the next tile's part of the top strip.
+        let merged = merge_solid_runs(vec![
+            solid(50, 40, 14, 4, 0),
+            solid(50, 44, 10, 20, 0),
+            solid(64, 40, 64, 4, 0),
+            solid(50, 64, 10, 64, 0),
+        ]);
+        let rects: Vec<Rect> = merged.iter().map(|r| r.rect).collect();
+        assert_eq!(rects, [Rect::new(50, 40, 78, 4), Rect::new(50, 44, 10, 84)]);
     }
 }
