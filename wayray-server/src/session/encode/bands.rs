@@ -13,17 +13,27 @@ use wayray_protocol::codec::{PixelView, solid_colour};
 const MAX_BANDS: usize = 3;
 
 /// `parts` (each a rectangle and whether it is sent absolutely) with every part sent against
-/// `previous` that is not one colour but a few solid bands replaced by those bands.
+/// `previous` that is not one colour but a few solid bands replaced by those bands, where each
+/// band reaches an edge of the `tile` grid: there the strip it belongs to goes on in the next
+/// tile and the band joins that strip's run. Bands inside a tile (a glyph such as "=") would
+/// cost a fill each, more than the glyph's own encoding or a reference to it in the cache.
 pub fn split(
     parts: Vec<(Rect, bool)>,
     current: &PixelView<'_>,
     previous: &PixelView<'_>,
+    tile: u32,
 ) -> Vec<(Rect, bool)> {
+    let on_grid = |band: &Rect| {
+        [band.x, band.x + band.width, band.y, band.y + band.height]
+            .iter()
+            .any(|edge| edge % tile == 0)
+    };
     let mut out = Vec::with_capacity(parts.len());
     for (part, absolute) in parts {
         let bands = (!absolute && solid_colour(current, part).is_none())
             .then(|| solid_bands(current, previous, part))
-            .flatten();
+            .flatten()
+            .filter(|bands| bands.iter().all(on_grid));
         match bands {
             Some(bands) => out.extend(bands.into_iter().map(|band| (band, false))),
             None => out.push((part, absolute)),
@@ -172,6 +182,43 @@ mod tests {
         );
         // Nothing changed: nothing to split.
         assert_eq!(solid_bands(&b, &b, Rect::new(0, 0, W, W)), None);
+    }
+
+    #[test]
+    fn bands_inside_a_tile_stay_pixels() {
+        let back = image(|_, _| BACK);
+        let b = PixelView::packed(&back, W, W).unwrap();
+        // An "=" in the middle of the tile: two bands, neither reaching the tile's edge.
+        let equals = image(|x, y| {
+            if (20..28).contains(&x) && (y == 30 || y == 33) {
+                [0xff; 4]
+            } else {
+                BACK
+            }
+        });
+        let e = PixelView::packed(&equals, W, W).unwrap();
+        let part = (Rect::new(20, 30, 8, 4), false);
+        assert_eq!(split(vec![part], &e, &b, W), vec![part]);
+        // The same bars reaching the tile's right edge are split.
+        let bars = image(|x, y| {
+            if x >= 20 && (y == 30 || y == 33) {
+                [0xff; 4]
+            } else {
+                BACK
+            }
+        });
+        let bars = PixelView::packed(&bars, W, W).unwrap();
+        let part = (Rect::new(20, 30, 44, 4), false);
+        assert_eq!(
+            split(vec![part], &bars, &b, W),
+            vec![
+                (Rect::new(20, 30, 44, 1), false),
+                (Rect::new(20, 33, 44, 1), false)
+            ]
+        );
+        // Sent absolutely (the viewer's copy is lossy there): never split.
+        let part = (Rect::new(20, 30, 44, 4), true);
+        assert_eq!(split(vec![part], &bars, &b, W), vec![part]);
     }
 
     #[test]

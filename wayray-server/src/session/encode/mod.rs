@@ -288,7 +288,7 @@ impl Encoder {
                 wayray_protocol::codec::cache::MAX_AREA,
             );
         }
-        let changed = bands::split(changed, &src, &shadow);
+        let changed = bands::split(changed, &src, &shadow, self.tile);
         let rules = stream::rules(self.stream.as_ref());
         let encode = |&(tile, absolute): &(Rect, bool)| {
             with_zstd(|ctx| choose::encode_tile(ctx, &src, &shadow, tile, absolute, rules))
