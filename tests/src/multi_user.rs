@@ -159,7 +159,13 @@ impl MultiUserServer {
         let mut serve = Command::new(&self.program);
         if let Some((uid, gid)) = self.split {
             use std::os::unix::process::CommandExt;
-            let helper_log = std::fs::File::create(self.dir.join("sessiond.log")).expect("log");
+            let helper_log_path = self.dir.join("sessiond.log");
+            let helper_log = std::fs::File::create(&helper_log_path).expect("log");
+            // A helper killed before (with the server started as root) leaves its socket:
+            // waiting for the file alone would let `serve` look for it while the new helper
+            // replaces it. The new helper says when it listens.
+            let socket = self.dir.join("run").join("sessiond.sock");
+            let _ = std::fs::remove_file(&socket);
             let helper = Command::new(&self.program)
                 .args(["sessiond", "--config"])
                 .arg(&self.config)
@@ -169,9 +175,11 @@ impl MultiUserServer {
                 .spawn()
                 .expect("sessiond starts");
             self.helper = Some(helper);
-            let socket = self.dir.join("run").join("sessiond.sock");
             crate::wait::poll_until(Duration::from_secs(20), || {
-                socket.exists().then_some(()).ok_or(())
+                let log = std::fs::read_to_string(&helper_log_path).unwrap_or_default();
+                (socket.exists() && log.contains("session helper ready"))
+                    .then_some(())
+                    .ok_or(())
             })
             .expect("the helper listens");
             serve.uid(uid).gid(gid);

@@ -106,10 +106,13 @@ pub fn start(config: &Config, config_path: &Path, state_dir: &Path) -> Result<Ch
             Ok(())
         });
     }
+    // A socket left by a helper that was killed would satisfy the wait below before the new
+    // helper listens (it replaces the file when it starts).
+    let socket = login.helper_socket();
+    let _ = std::fs::remove_file(&socket);
     let mut child = helper
         .spawn()
         .map_err(|e| PrivsepError::Helper(e.to_string()))?;
-    let socket = login.helper_socket();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if socket.exists() {
