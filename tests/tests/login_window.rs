@@ -17,12 +17,16 @@ const H: u32 = 480;
 
 /// Runs xdotool on `display` (keys go to the window holding the keyboard).
 fn xdotool(display: &str, args: &[&str]) {
-    let status = Command::new("xdotool")
+    assert!(xdotool_once(display, args), "xdotool {args:?}");
+}
+
+fn xdotool_once(display: &str, args: &[&str]) -> bool {
+    Command::new("xdotool")
         .args(args)
         .env("DISPLAY", display)
         .status()
-        .expect("xdotool runs");
-    assert!(status.success(), "xdotool {args:?}");
+        .expect("xdotool runs")
+        .success()
 }
 
 /// How many pixels of a screenshot are within `tolerance` of `rgb` in each channel.
@@ -83,18 +87,24 @@ fn the_login_screen_refuses_a_wrong_password_then_shows_the_session() {
     })
     .unwrap_or_else(|_| panic!("no login screen; viewer log:\n{}", log()));
 
-    // No window manager gives the window the keyboard: the test does.
-    xdotool(
-        &xvfb.display,
-        &[
-            "search",
-            "--sync",
-            "--name",
-            "WayRay",
-            "windowfocus",
-            "--sync",
-        ],
-    );
+    // No window manager gives the window the keyboard: the test does. xdotool's search
+    // reads every window's name and dies of an X error when one goes away meanwhile (seen
+    // once, as the viewer started): a few tries.
+    let focus = [
+        "search",
+        "--sync",
+        "--name",
+        "WayRay",
+        "windowfocus",
+        "--sync",
+    ];
+    let focused = (0..5).any(|_| {
+        xdotool_once(&xvfb.display, &focus) || {
+            std::thread::sleep(Duration::from_millis(200));
+            false
+        }
+    });
+    assert!(focused, "xdotool {focus:?}");
     xdotool(&xvfb.display, &["type", "--delay", "30", &alice.name]);
     xdotool(&xvfb.display, &["key", "Tab"]);
     xdotool(
