@@ -3,7 +3,7 @@
 //! its corner: the tile's changed part is the L's bounding box, which is not one colour (the
 //! window's new pixels are in it, unchanged), so it went as a palette or a delta. As two bands
 //! (the L's arm along the top, then its arm down the side) each is solid, and each joins the
-//! solid run of the strip it belongs to ([`super::runs`]): a step of a dragged window is then
+//! solid run of the strip it belongs to (`runs.rs`): a step of a dragged window is then
 //! its copy and two fills.
 
 use wayray_protocol::Rect;

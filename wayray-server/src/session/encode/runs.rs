@@ -44,7 +44,7 @@ impl Axis {
 
 /// Joins each solid region to the run of its colour that ends where it starts along `axis`
 /// with the same breadth. The run need not be the last region listed: a tile split into bands
-/// ([`super::bands`]) lists its top band before its side band.
+/// (`bands.rs`) lists its top band before its side band.
 fn merge_along(regions: Vec<RegionUpdate>, axis: Axis) -> Vec<RegionUpdate> {
     let mut merged: Vec<RegionUpdate> = Vec::with_capacity(regions.len());
     // Runs by where a region extending them would start: (across, breadth, end, colour).
