@@ -4,7 +4,7 @@
 //! window's new pixels are in it, unchanged), so it went as a palette or a delta. As two bands
 //! (the L's arm along the top, then its arm down the side) each is solid, and each joins the
 //! solid run of the strip it belongs to (`runs.rs`): a step of a dragged window is then
-//! its copy and two fills.
+//! its copy and two fills (up to four where a tile edge cuts the corner).
 
 use wayray_protocol::Rect;
 use wayray_protocol::codec::{PixelView, solid_colour};

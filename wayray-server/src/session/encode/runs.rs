@@ -1,6 +1,7 @@
-//! Runs of solid tiles as one region: a mostly uniform screen (a keyframe of a terminal, a
-//! cleared window) becomes a handful of rectangles instead of a region per tile. The viewer's
-//! solid decoder fills any rectangle, so this changes no bytes' meaning, only their number.
+//! Runs of solid tiles and bands as one region: a mostly uniform screen (a keyframe of a
+//! terminal, a cleared window) or the strips a moved window uncovers become a handful of
+//! rectangles instead of a region per tile. The viewer's solid decoder fills any rectangle,
+//! so this changes no bytes' meaning, only their number.
 
 use std::collections::HashMap;
 
@@ -8,8 +9,9 @@ use wayray_protocol::Rect;
 use wayray_protocol::messages::display::{Codec, RegionUpdate};
 
 /// Merges solid regions of one colour that sit side by side on a row, then rows of such runs
-/// that stack exactly (same left edge and width). `regions` must not overlap (tiles of one
-/// frame), so their order does not matter; others keep their order.
+/// that stack exactly (same left edge and width). `regions` must not overlap (the tiles' parts
+/// of one frame), so a fill may join a run listed before it, past other regions; the others
+/// keep their order.
 pub fn merge_solid_runs(regions: Vec<RegionUpdate>) -> Vec<RegionUpdate> {
     let rows = merge_along(regions, Axis::Across);
     merge_along(rows, Axis::Down)
