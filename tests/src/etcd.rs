@@ -1,11 +1,11 @@
 //! A real etcd cluster on loopback for the pool's tests: `n` members of Debian's etcd 3.4,
 //! their data on tmpfs (`/dev/shm` where it exists), killed and removed on drop.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::ports::listen_port;
 use crate::programs::require;
 use crate::runtime_dir::RuntimeDir;
 
@@ -30,13 +30,6 @@ pub struct EtcdCluster {
     member_args: Vec<String>,
     /// Added to every `etcdctl` call (TLS files, `--user`).
     ctl_args: Vec<String>,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 impl EtcdCluster {
@@ -67,8 +60,8 @@ impl EtcdCluster {
         let members: Vec<Member> = (0..n)
             .map(|i| Member {
                 name: format!("m{i}"),
-                client_port: free_port(),
-                peer_port: free_port(),
+                client_port: listen_port(),
+                peer_port: listen_port(),
                 child: None,
             })
             .collect();
@@ -156,9 +149,7 @@ impl EtcdCluster {
     /// A daemon in this cluster's pool with server id `id` and a lease of `ttl` seconds,
     /// listening on a port chosen before it starts (its `advertise`).
     pub fn pool_member(&self, id: &str, ttl: u64) -> Option<crate::daemon::Daemon> {
-        let listen = std::net::UdpSocket::bind("127.0.0.1:0")
-            .and_then(|s| s.local_addr())
-            .expect("a free port");
+        let listen = std::net::SocketAddr::from(([127, 0, 0, 1], listen_port()));
         let tables = format!(
             "[pool]\netcd = {}\nserver_id = {id:?}\nadvertise = \"{listen}\"\n\
              lease_ttl_secs = {ttl}\n",

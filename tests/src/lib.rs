@@ -15,6 +15,7 @@ pub mod one_loop;
 pub mod peers;
 pub mod pixels;
 pub mod pointer;
+pub mod ports;
 pub mod programs;
 pub mod raw_quic;
 pub mod relay;

@@ -2,7 +2,7 @@
 //! running a workload: the VNC stack the benchmark compares with. [`Sway`] alone is also
 //! waypipe's display side for the drag, where the window must float and be moved.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
@@ -134,7 +134,7 @@ impl SwayVnc {
         let mut processes = Processes::default();
         let sway = Sway::start(user, dir, workload, &exec, &mut processes)?;
         sway.wait_for_foot();
-        let port = free_port();
+        let port = crate::ports::listen_port();
         let mut command = as_user(user, dir, &wayvnc);
         command
             .env(
@@ -156,10 +156,4 @@ impl SwayVnc {
             _processes: processes,
         })
     }
-}
-
-/// A TCP port nothing listens on now.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
 }
