@@ -132,9 +132,10 @@ impl Daemon {
 
     fn launch(&mut self) {
         self.starts += 1;
-        // A restarted daemon listens where the first one did, as an admin's would.
+        // A restarted daemon listens where the first one did, as an admin's would: on a port
+        // below the ephemeral range, which no other test's socket can take in between.
         let listen = if self.starts == 1 && self.addr.port() == 0 {
-            "127.0.0.1:0".to_string()
+            format!("127.0.0.1:{}", crate::ports::listen_port())
         } else {
             self.addr.to_string()
         };

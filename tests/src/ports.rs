@@ -1,6 +1,7 @@
-//! Ports for the servers a test starts (etcd members, wayvnc, a pool member's QUIC): chosen below the kernel's
-//! ephemeral range, so an outgoing connection of another test can never take one between the
-//! choice and the server's bind, and never the same port twice in one test process.
+//! Ports for the servers a test starts (etcd members, wayvnc, a daemon that is restarted):
+//! chosen below the kernel's ephemeral range, so an outgoing connection of another test can
+//! never take one between the choice and the server's bind (or between a daemon's stop and its
+//! restart), and never the same port twice in one test process.
 
 use std::net::{TcpListener, UdpSocket};
 use std::sync::atomic::{AtomicU32, Ordering};
