@@ -384,6 +384,8 @@ fn serve_link(
         )
     })?;
     session.send(SessionCommand::SetCursorSink(link.cursor_sink()));
+    // No viewer yet: the encoder has parked; a first frame it kept meanwhile is let go.
+    session.send(SessionCommand::ReleaseFrames);
     if let Some(sink) = link.take_clipboard_sink() {
         session.send(SessionCommand::SetClipboardSink(sink));
     }

@@ -1,18 +1,41 @@
 //! Capture: after each render the damaged rectangles and read access to the output image go to
 //! a [`FrameSink`] (the encoder, a test, a benchmark). Nothing here copies or compares the whole
-//! frame: a sink reads only the rectangles it is given. A PNG screenshot of the whole output can
-//! be taken at any time.
+//! frame: a sink reads only the rectangles it is given, or keeps the picture itself and gives
+//! an older one back ([`FrameSink::keep`]). A PNG screenshot of the whole output can be taken
+//! at any time.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use smithay::reexports::pixman::Image;
 use smithay::utils::{Physical, Rectangle};
+
+use crate::session::picture::Picture;
 
 /// Receives each rendered frame. Called on the compositor thread: it must return quickly and
 /// never wait on the network (hand work to a bounded queue or coalesce instead).
 pub trait FrameSink {
     /// A frame was rendered; `frame.damage()` lists what changed since the previous one.
     fn frame(&mut self, frame: &CapturedFrame<'_>);
+
+    /// The same frame, drawn in `picture`, which the sink may keep (a share of it, read
+    /// only) instead of copying what changed. Read by [`FrameSink::frame`] and kept nowhere
+    /// unless a sink says otherwise.
+    fn keep(&mut self, frame: &CapturedFrame<'_>, picture: &Arc<Picture>) -> Keep {
+        let _ = picture;
+        self.frame(frame);
+        Keep::Read
+    }
+}
+
+/// What a sink did with a frame's picture ([`FrameSink::keep`]).
+#[derive(Debug)]
+pub enum Keep {
+    /// Read it and kept no share: the next frame is drawn into the same picture.
+    Read,
+    /// Kept a share. The next frame is drawn into the picture given back, which lacks the
+    /// kept frame in the rectangles given with it, or into a new one where none comes back.
+    Kept(Option<(Arc<Picture>, Vec<wayray_protocol::Rect>)>),
 }
 
 /// A sink that drops frames (a session with no viewer attached).
@@ -78,6 +101,20 @@ impl<'a> CapturedFrame<'a> {
         }
     }
 
+    /// A frame of no pixels (an output that could not be allocated).
+    pub(crate) fn empty() -> Self {
+        Self {
+            pixels: &[],
+            width: 0,
+            height: 0,
+            stride: 0,
+            damage: &[],
+            moves: &[],
+            video: &[],
+            sequence: 0,
+        }
+    }
+
     pub(crate) fn with_moves(mut self, moves: &'a [MoveHint]) -> Self {
         self.moves = moves;
         self
@@ -129,14 +166,7 @@ impl<'a> CapturedFrame<'a> {
 
     /// The same damage as protocol rectangles.
     pub fn damage_rects(&self) -> impl Iterator<Item = wayray_protocol::Rect> + '_ {
-        self.damage().map(|r| {
-            wayray_protocol::Rect::new(
-                r.loc.x as u32,
-                r.loc.y as u32,
-                r.size.w as u32,
-                r.size.h as u32,
-            )
-        })
+        self.damage().map(rect)
     }
 
     /// The BGRA bytes of row `y` from column `x`, `width` pixels long. Panics if outside the
@@ -215,4 +245,22 @@ pub enum ScreenshotError {
     /// PNG encoding failed.
     #[error("cannot encode PNG: {0}")]
     Png(String),
+}
+
+/// A protocol rectangle as smithay's (damage arithmetic).
+pub(crate) fn area(r: wayray_protocol::Rect) -> Rectangle<i32, Physical> {
+    Rectangle::new(
+        (r.x as i32, r.y as i32).into(),
+        (r.width as i32, r.height as i32).into(),
+    )
+}
+
+/// A smithay rectangle inside the output as a protocol rectangle.
+pub(crate) fn rect(r: Rectangle<i32, Physical>) -> wayray_protocol::Rect {
+    wayray_protocol::Rect::new(
+        r.loc.x as u32,
+        r.loc.y as u32,
+        r.size.w as u32,
+        r.size.h as u32,
+    )
 }

@@ -54,6 +54,9 @@ pub enum SessionCommand {
     SetSink(Box<dyn FrameSink + Send>),
     /// Render and capture the whole output once, even if nothing changed.
     CaptureAll,
+    /// The frame sink gave back the pictures it kept (a parked encoder): the renderer lets
+    /// go of its share of the newest one too.
+    ReleaseFrames,
     /// Accept a Wayland client connected through this socket (tests and benchmarks use a
     /// socket pair instead of the listening socket).
     InsertClient(std::os::unix::net::UnixStream),
@@ -123,6 +126,7 @@ impl std::fmt::Debug for SessionCommand {
             Self::SetOutput(o) => f.debug_tuple("SetOutput").field(o).finish(),
             Self::SetSink(_) => f.write_str("SetSink"),
             Self::CaptureAll => f.write_str("CaptureAll"),
+            Self::ReleaseFrames => f.write_str("ReleaseFrames"),
             Self::InsertClient(_) => f.write_str("InsertClient"),
             Self::InsertTaggedClient(_, tag) => {
                 f.debug_tuple("InsertTaggedClient").field(tag).finish()

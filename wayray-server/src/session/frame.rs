@@ -1,5 +1,5 @@
 //! When and how the session renders a frame: a commit schedules one render at the loop's
-//! next idle point, the damage is drawn into the output image and handed to capture, and only
+//! next idle point, the damage is drawn into the output picture and handed to capture, and only
 //! then do clients get their frame callbacks and presentation feedback — at most once per
 //! refresh of the output (60 Hz unless the viewer reports another), so an application that
 //! redraws continuously draws at the desk's rate, not as fast as the CPU allows. A commit
@@ -9,14 +9,13 @@ use std::time::{Duration, Instant};
 
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 
-use smithay::backend::renderer::Bind;
 use smithay::desktop::utils::OutputPresentationFeedback;
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use smithay::reexports::wayland_server::Resource;
 
-use super::capture::{CapturedFrame, MoveHint};
+use super::capture::MoveHint;
 use super::layers::{self, layer_elements};
-use super::render::{RenderError, background};
+use super::render::RenderError;
 use super::state::State;
 
 impl State {
@@ -95,46 +94,25 @@ impl State {
         let video = self.video_windows();
         let target = &mut self.target;
         // Layers above the windows, the windows, layers below, frontmost first.
-        let mut elements = layer_elements(&mut target.renderer, &self.output, &layers::ABOVE);
+        let mut elements = layer_elements(target.renderer(), &self.output, &layers::ABOVE);
         if let Some(region) = self.space.output_geometry(&self.output) {
             let scale = self.output.current_scale().fractional_scale();
             elements.extend(self.space.render_elements_for_region(
-                &mut target.renderer,
+                target.renderer(),
                 &region,
                 scale,
                 1.0,
             ));
         }
         elements.extend(layer_elements(
-            &mut target.renderer,
+            target.renderer(),
             &self.output,
             &layers::BELOW,
         ));
-        let damage = {
-            let mut framebuffer = target
-                .renderer
-                .bind(&mut target.image)
-                .map_err(|e| RenderError::Render(e.to_string()))?;
-            let result = target
-                .damage_tracker
-                .render_output(
-                    &mut target.renderer,
-                    &mut framebuffer,
-                    target.age,
-                    &elements,
-                    background(),
-                )
-                .map_err(|e| RenderError::Render(format!("{e:?}")))?;
-            result.damage.cloned()
-        };
-        target.age = 1;
+        let damage = target.draw(&elements)?;
         if let Some(damage) = damage.filter(|d| !d.is_empty()) {
             self.frames += 1;
-            let frame = CapturedFrame::new(&target.image, &damage)
-                .with_sequence(self.frames)
-                .with_moves(&moves)
-                .with_video(&video);
-            target.sink.frame(&frame);
+            target.capture(&damage, self.frames, &moves, &video);
         }
         self.render_time += started.elapsed();
         self.pace_frame_done();

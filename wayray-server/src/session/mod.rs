@@ -28,6 +28,7 @@ mod layers;
 pub mod link;
 mod mode;
 pub mod output;
+pub mod picture;
 mod pointer_focus;
 mod pointer_lock;
 pub mod processes;

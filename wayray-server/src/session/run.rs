@@ -243,6 +243,7 @@ impl State {
                 self.target.damage_all();
                 self.schedule_render();
             }
+            SessionCommand::ReleaseFrames => self.target.settle(),
             SessionCommand::InsertClient(stream) => {
                 if let Err(err) = self.display_handle.insert_client(stream, new_client_data()) {
                     tracing::warn!(%err, "cannot insert a client");

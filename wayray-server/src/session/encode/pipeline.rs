@@ -1,8 +1,9 @@
-//! Runs the encoder off the compositor thread. The compositor's sink only copies the damaged
-//! rows into a staging frame and adds the rectangles to a pending list (a memcpy of what
-//! changed, never a wait); the encoder thread takes everything pending at once, by swapping
-//! the staging frame with its own copy: the sink then brings the older copy up to date
-//! with its next capture, where that capture's damage does not cover it already. When the
+//! Runs the encoder off the compositor thread. The compositor's sink only keeps the rendered
+//! picture as the staging frame, giving the renderer the one it replaces (or copies the
+//! damaged rows, for a frame it only reads), and adds the rectangles to a pending list (never
+//! a wait); the encoder thread takes everything pending at once, by swapping the staging
+//! frame with its own copy: the older copy then goes back to the renderer with the next
+//! capture, which brings it up to date where that capture's damage does not. When the
 //! encoder or the consumer is slow, damage keeps accumulating in the single staging frame, so
 //! newer frames replace older unsent ones instead of queueing. The only queue is the bounded
 //! output channel.
@@ -18,7 +19,8 @@ use wayray_protocol::messages::display::FrameUpdate;
 use wayray_protocol::session::rate::{MAX_KBPS, MIN_KBPS, START_KBPS};
 
 use super::{CacheUse, Encoder, FrameInput, FrameStats};
-use crate::session::capture::{CapturedFrame, FrameSink, MoveHint};
+use crate::session::capture::MoveHint;
+use crate::session::picture::Picture;
 
 /// More pending rectangles than this are merged into their bounding box.
 const MAX_PENDING_RECTS: usize = 256;
@@ -27,10 +29,11 @@ const MAX_PENDING_RECTS: usize = 256;
 struct Pending {
     width: u32,
     height: u32,
-    staging: Vec<u8>,
+    staging: staging::Shot,
     dirty: Vec<Rect>,
     /// Where the staging frame lacks the newest capture (it was the encoder's older copy,
-    /// swapped in): the next capture copies these as well.
+    /// swapped in): the next capture gives them back to the renderer with the frame, or
+    /// copies them as well (a frame only read).
     stale: Vec<Rect>,
     moves: Vec<MoveHint>,
     /// Windows showing video, as of the newest frame captured.
@@ -266,55 +269,11 @@ fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Pending> {
     shared.pending.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl FrameSink for PipelineSink {
-    fn frame(&mut self, frame: &CapturedFrame<'_>) {
-        let mut pending = lock(&self.shared);
-        let (width, height) = (frame.width(), frame.height());
-        if pending.width == 0 && !self.shared.active.load(Ordering::SeqCst) {
-            // Parked without a viewer: the next viewer's keyframe starts from a fresh capture.
-            return;
-        }
-        if pending.width != width || pending.height != height {
-            pending.width = width;
-            pending.height = height;
-            pending.staging = frame.to_bgra();
-            pending.dirty.clear();
-            pending.stale.clear();
-            pending.moves.clear();
-            pending.keyframe = true;
-        } else {
-            pending.capture(frame);
-            pending.video.clear();
-            pending.video.extend_from_slice(frame.video());
-            for hint in frame.moves() {
-                // Coalesced frames: the window moved from where the viewer last saw it to
-                // where it is now.
-                match pending.moves.iter_mut().find(|m| m.id == hint.id) {
-                    Some(known) => known.to = hint.to,
-                    None => pending.moves.push(*hint),
-                }
-            }
-        }
-        pending.coalesced += 1;
-        self.shared.wake.notify_one();
-    }
-}
-
-/// Returns freed heap memory to the system: frame-sized buffers freed after many reallocations
-/// live in the allocator's arenas, not in their own mappings, and would stay in the RSS.
-fn give_back_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks glibc's own free lists; no pointer of ours is involved.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
     let mut encoder = Encoder::new(0, 0);
     let mut video_now = video;
     encoder.set_video(video_now);
-    let mut current: Vec<u8> = Vec::new();
+    let mut current: staging::Shot = None;
     loop {
         let (dirty, moves, video, keyframe, width, height, frames, beside) = {
             let mut pending = lock(shared);
@@ -329,13 +288,13 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                     // this thread slept.)
                     if !shared.parked.swap(true, Ordering::SeqCst) || pending.width != 0 {
                         encoder.release();
-                        current = Vec::new();
-                        pending.staging = Vec::new();
+                        current = None;
+                        pending.staging = None;
                         pending.dirty = Vec::new();
                         pending.stale = Vec::new();
                         pending.moves = Vec::new();
                         (pending.width, pending.height) = (0, 0);
-                        give_back_memory();
+                        crate::session::picture::give_back_memory();
                     }
                     pending = shared.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
                     continue;
@@ -387,7 +346,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
             if std::mem::take(&mut pending.beside_only) {
                 let Some(region) = encoder
                     .video_region()
-                    .filter(|_| current.len() == pending.staging.len())
+                    .filter(|_| staging::size(&current) == staging::size(&pending.staging))
                 else {
                     // Nothing may go beside the video after all: the credit stays one for a
                     // frame beside it (the loop above waits for that).
@@ -421,11 +380,11 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
                 let dirty = std::mem::take(&mut pending.dirty);
                 let moves = std::mem::take(&mut pending.moves);
                 let video = pending.video.clone();
-                if current.len() != pending.staging.len() || (keyframe && pending.stale.is_empty())
-                {
+                let same_size = staging::size(&current) == staging::size(&pending.staging);
+                if !same_size || (keyframe && pending.stale.is_empty()) {
                     // A first frame, a new size or a keyframe after a capture: the staging frame
                     // is whole and the newest (nothing in it is stale).
-                    current.clone_from(&pending.staging);
+                    staging::copy(&pending.staging, &mut current);
                 } else if !dirty.is_empty() {
                     // A capture since the last frame brought the staging frame up to date: it
                     // becomes the frame to encode, and the older copy lacks what changed since.
@@ -447,7 +406,7 @@ fn run(shared: &Shared, out: &SyncSender<Encoded>, video: bool) {
         };
         let started = Instant::now();
         let (update, stats) = encoder.encode(&FrameInput {
-            pixels: &current,
+            pixels: current.as_deref().map_or(&[], Picture::bytes),
             width,
             height,
             damage: &dirty,
@@ -486,4 +445,4 @@ mod staging;
 
 #[cfg(test)]
 #[path = "pipeline_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -156,7 +156,8 @@ fn a_new_size_starts_again_from_the_whole_capture() {
 
 /// Receives a frame; decodes its lossless regions into `fb`; returns its regions' codecs
 /// and rectangles.
-fn take_frame(
+/// Applies the next encoded frame to `fb` (its lossless regions); what it held.
+pub(crate) fn take_frame(
     frames: &std::sync::mpsc::Receiver<Encoded>,
     fb: &mut [u8],
 ) -> Vec<(

@@ -1,29 +1,151 @@
-//! The compositor's side of the pipeline: each capture goes into the staging frame, and its
-//! damage into the pending list of dirty rectangles.
+//! The compositor's side of the pipeline: each capture's picture becomes the staging frame
+//! (the renderer lends it; see `session/render.rs`) or is copied into it where it changed, and
+//! its damage goes into the pending list of dirty rectangles.
 //!
-//! The staging frame mirrors the output image, except where it is `stale`: right after the
-//! encoder swapped it for its own older copy, it lacks what that frame changed. The output
-//! image holds the newest pixels everywhere, so the next capture copies those rectangles too,
-//! less what its own damage covers (a scrolling terminal's damage covers all of them).
+//! The staging frame is the newest capture, except where it is `stale`: right after the
+//! encoder swapped it for its own older copy, it lacks what that frame changed. A capture
+//! whose picture is lent replaces it and gets it back with what it lacks (the renderer draws
+//! the next frame into it and copies the rest from the newest); a capture that is only read
+//! copies its damage and the stale rectangles it does not cover.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use smithay::utils::{Physical, Rectangle};
 use wayray_protocol::Rect;
 
-use super::{MAX_PENDING_RECTS, Pending};
-use crate::session::capture::CapturedFrame;
+use super::{MAX_PENDING_RECTS, Pending, PipelineSink, lock};
+use crate::session::capture::{CapturedFrame, FrameSink, Keep, area, rect};
+use crate::session::picture::Picture;
 
 type Area = Rectangle<i32, Physical>;
 
+/// A frame shared with the compositor (or not yet captured).
+pub(super) type Shot = Option<Arc<Picture>>;
+
+/// The size of a frame, `None` before the first.
+pub(super) fn size(shot: &Shot) -> Option<(u32, u32)> {
+    shot.as_ref().map(|p| (p.width(), p.height()))
+}
+
+/// Makes `into` a copy of `from` (the encoder's own, for a keyframe), in place where it is
+/// an unshared picture of the same size.
+pub(super) fn copy(from: &Shot, into: &mut Shot) {
+    let Some(from) = from else {
+        *into = None;
+        return;
+    };
+    let size = (from.width(), from.height());
+    match into.as_mut().and_then(Arc::get_mut) {
+        Some(picture) if (picture.width(), picture.height()) == size => {
+            picture.bytes_mut().copy_from_slice(from.bytes());
+        }
+        _ => *into = Some(Arc::new(Picture::clone(from))),
+    }
+}
+
+impl FrameSink for PipelineSink {
+    fn frame(&mut self, frame: &CapturedFrame<'_>) {
+        self.take(frame, None);
+    }
+
+    fn keep(&mut self, frame: &CapturedFrame<'_>, picture: &Arc<Picture>) -> Keep {
+        self.take(frame, Some(picture))
+    }
+}
+
+impl PipelineSink {
+    fn take(&self, frame: &CapturedFrame<'_>, lent: Option<&Arc<Picture>>) -> Keep {
+        let mut pending = lock(&self.shared);
+        let (width, height) = (frame.width(), frame.height());
+        if pending.width == 0 && !self.shared.active.load(Ordering::SeqCst) {
+            // Parked without a viewer: the next viewer's keyframe starts from a fresh capture.
+            return Keep::Read;
+        }
+        let keep = if pending.width != width || pending.height != height {
+            // A first frame or a new size: the staging frame is this one, whole.
+            let (staging, keep) = match lent {
+                // The renderer draws on in a copy of it (or, without memory for one, in a new
+                // picture it draws whole).
+                Some(picture) => {
+                    let copy = picture.try_clone().map(|c| (Arc::new(c), Vec::new()));
+                    (Some(picture.clone()), Keep::Kept(copy))
+                }
+                None => (whole(frame).map(Arc::new), Keep::Read),
+            };
+            let Some(staging) = staging else {
+                tracing::error!(width, height, "no memory for the staging frame");
+                return Keep::Read;
+            };
+            (pending.width, pending.height) = (width, height);
+            pending.staging = Some(staging);
+            pending.dirty.clear();
+            pending.stale.clear();
+            pending.moves.clear();
+            pending.keyframe = true;
+            keep
+        } else {
+            let keep = match lent {
+                Some(picture) => pending.replace(frame, picture),
+                None => {
+                    pending.capture(frame);
+                    Keep::Read
+                }
+            };
+            pending.video.clear();
+            pending.video.extend_from_slice(frame.video());
+            for hint in frame.moves() {
+                // Coalesced frames: the window moved from where the viewer last saw it to
+                // where it is now.
+                match pending.moves.iter_mut().find(|m| m.id == hint.id) {
+                    Some(known) => known.to = hint.to,
+                    None => pending.moves.push(*hint),
+                }
+            }
+            keep
+        };
+        pending.coalesced += 1;
+        self.shared.wake.notify_one();
+        keep
+    }
+}
+
+/// The whole frame as a picture of its own.
+fn whole(frame: &CapturedFrame<'_>) -> Option<Picture> {
+    let mut picture = Picture::new(frame.width(), frame.height()).ok()?;
+    let rect = Rect::new(0, 0, frame.width(), frame.height());
+    copy_rows(picture.bytes_mut(), frame, rect);
+    Some(picture)
+}
+
 impl Pending {
-    /// Takes a capture of the staging frame's size.
-    pub(super) fn capture(&mut self, frame: &CapturedFrame<'_>) {
+    /// Takes a lent capture of the staging frame's size: it becomes the staging frame, and
+    /// the one it replaces goes back, lacking its stale rectangles and this frame's damage.
+    fn replace(&mut self, frame: &CapturedFrame<'_>, picture: &Arc<Picture>) -> Keep {
+        let damage: Vec<Rect> = frame.damage().map(rect).collect();
+        let mut lacks = std::mem::take(&mut self.stale);
+        lacks.extend_from_slice(&damage);
+        let back = self.staging.replace(picture.clone());
+        self.add_dirty(damage);
+        Keep::Kept(back.map(|older| (older, lacks)))
+    }
+
+    /// Takes a capture of the staging frame's size that is only read: copies what changed.
+    fn capture(&mut self, frame: &CapturedFrame<'_>) {
         let damage: Vec<Area> = frame.damage().collect();
         let stale = std::mem::take(&mut self.stale).into_iter().map(area);
         let behind = Area::subtract_rects_many(stale, damage.iter().copied());
-        for r in damage.iter().chain(&behind) {
-            copy_rows(&mut self.staging, frame, rect(*r));
+        if let Some(staging) = self.staging.as_mut() {
+            let staging = Arc::make_mut(staging).bytes_mut();
+            for r in damage.iter().chain(&behind) {
+                copy_rows(staging, frame, rect(*r));
+            }
         }
-        self.dirty.extend(damage.into_iter().map(rect));
+        self.add_dirty(damage.into_iter().map(rect).collect());
+    }
+
+    fn add_dirty(&mut self, damage: Vec<Rect>) {
+        self.dirty.extend(damage);
         if self.dirty.len() > MAX_PENDING_RECTS {
             let bounds = bounding_box(&self.dirty);
             self.dirty = vec![bounds];
@@ -45,7 +167,7 @@ impl Pending {
     /// from); the damage inside the region stays pending. The staging frame stays the
     /// newest and nothing in it becomes stale: the next whole frame swaps the two as usual,
     /// and what the older copy then lacks is that frame's damage (this frame's is in both).
-    pub(super) fn take_beside(&mut self, region: Rect, current: &mut [u8]) -> Vec<Rect> {
+    pub(super) fn take_beside(&mut self, region: Rect, current: &mut Shot) -> Vec<Rect> {
         let video = area(region);
         let dirty = std::mem::take(&mut self.dirty);
         let beside = Area::subtract_rects_many(dirty.iter().map(|r| area(*r)), [video]);
@@ -54,33 +176,16 @@ impl Pending {
             .filter_map(|r| area(*r).intersection(video))
             .map(rect)
             .collect();
-        let width = self.width as usize;
-        for r in &beside {
-            let r = rect(*r);
-            for y in r.y..r.y + r.height {
-                let start = (y as usize * width + r.x as usize) * 4;
-                let span = start..start + r.width as usize * 4;
-                current[span.clone()].copy_from_slice(&self.staging[span]);
+        if let (Some(current), Some(staging)) = (current.as_mut(), self.staging.as_ref()) {
+            // The compositor's share is of the staging frame: the encoder's copy is written
+            // in place (`make_mut` would copy it were it shared).
+            let current = Arc::make_mut(current);
+            for r in &beside {
+                current.copy_rect(staging, rect(*r));
             }
         }
         beside.into_iter().map(rect).collect()
     }
-}
-
-fn area(r: Rect) -> Area {
-    Area::new(
-        (r.x as i32, r.y as i32).into(),
-        (r.width as i32, r.height as i32).into(),
-    )
-}
-
-fn rect(r: Area) -> Rect {
-    Rect::new(
-        r.loc.x as u32,
-        r.loc.y as u32,
-        r.size.w as u32,
-        r.size.h as u32,
-    )
 }
 
 /// Where row `y` of `rect` lies in the staging frame (tightly packed, as wide as the frame).

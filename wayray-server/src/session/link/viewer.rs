@@ -145,6 +145,9 @@ pub(super) async fn serve<R: AsyncRead + Unpin>(
             };
             if alone {
                 drain(&shared).await;
+                // The compositor lets go of its share of the newest frame (if the encoder has
+                // not parked yet, it only catches up sooner than it would have).
+                let _ = send_command(&shared.session, SessionCommand::ReleaseFrames).await;
             }
         });
     }
